@@ -1,0 +1,144 @@
+"""The Pulumi program: read the stack config, resolve image tags, wire the components.
+
+Pulumi's Python host runs this file with runpy; the ``infra_pulumi`` package is
+importable because requirements.txt installs the project (``-e .``).
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from infra_pulumi.components.container_function import ContainerFunction, ContainerFunctionArgs
+from infra_pulumi.components.ecr import ImageRepository, ImageRepositoryArgs
+from infra_pulumi.components.manifest import DeployManifest, DeployManifestArgs, ManifestImage
+from infra_pulumi.components.placeholder import PlaceholderImage, PlaceholderImageArgs
+from infra_pulumi.components.tag_parameter import ImageTagParameter, ImageTagParameterArgs
+from infra_pulumi.image_tags import TagQuery, image_uri, lambda_target, resolve_image_tag
+from infra_pulumi.stack_config import load_config
+
+config = load_config()
+names = config.naming
+
+# Function ARNs are needed before the functions exist (the repository policy must
+# allow the pull first), so build them from the account, region and exact names.
+identity = aws.get_caller_identity()
+region = aws.get_region().region
+partition = aws.get_partition().partition
+function_names = {fn.name: names.function(fn.name) for fn in config.lambda_functions}
+function_arns = [
+    f"arn:{partition}:lambda:{region}:{identity.account_id}:function:{physical}"
+    for physical in function_names.values()
+]
+
+# --- Image tags: resolved at program time, in preview and up alike -----------------
+lambda_tag = resolve_image_tag(
+    TagQuery(
+        image="lambda",
+        parameter=names.tag_parameter("lambda"),
+        require_release=config.require_release,
+        live_targets=[lambda_target(physical) for physical in function_names.values()],
+    )
+)
+web_tag = resolve_image_tag(
+    TagQuery(
+        image="web",
+        parameter=names.tag_parameter("web"),
+        require_release=config.require_release,
+    )
+)
+
+# --- ECR, the placeholder, the tag parameters ---------------------------------------
+lambda_repo = ImageRepository(
+    "lambda",
+    ImageRepositoryArgs(
+        repository_name=names.repository("lambda"),
+        keep_images=config.ecr_keep_images,
+        kms_key_arn=config.kms_key_arn,
+        lambda_function_arns=function_arns,
+    ),
+)
+web_repo = ImageRepository(
+    "web",
+    ImageRepositoryArgs(
+        repository_name=names.repository("web"),
+        keep_images=config.ecr_keep_images,
+        kms_key_arn=config.kms_key_arn,
+    ),
+)
+placeholder = PlaceholderImage(
+    "lambda-placeholder",
+    PlaceholderImageArgs(
+        repository_url=lambda_repo.repository_url,
+        registry_id=lambda_repo.registry_id,
+        context=config.placeholder_context,
+        platform=config.docker_platform,
+    ),
+)
+tag_parameters = {
+    image: ImageTagParameter(
+        f"{image}-tag",
+        ImageTagParameterArgs(parameter_name=names.tag_parameter(image), image=image),
+    )
+    for image in ("lambda", "web")
+}
+
+# --- Lambda functions, all from the one Lambda image --------------------------------
+lambda_image = image_uri(lambda_repo.repository_url, lambda_tag)
+functions = {
+    fn.name: ContainerFunction(
+        fn.name,
+        ContainerFunctionArgs(
+            function_name=function_names[fn.name],
+            role_name=names.function_role(fn.name),
+            image_uri=lambda_image,
+            command=fn.command,
+            memory_mb=fn.memory_mb,
+            timeout_seconds=fn.timeout_seconds,
+            architecture=config.lambda_architecture,
+            log_retention_days=config.log_retention_days,
+            environment=fn.environment,
+            kms_key_arn=config.kms_key_arn,
+            image_dependencies=[placeholder.image, lambda_repo],
+        ),
+    )
+    for fn in config.lambda_functions
+}
+
+# --- The deploy-target manifest -----------------------------------------------------
+manifest = DeployManifest(
+    "deploy-manifest",
+    DeployManifestArgs(
+        parameter_name=names.manifest_parameter,
+        project=config.project,
+        stack=config.stack,
+        images={
+            "lambda": ManifestImage(
+                repository_name=lambda_repo.repository_name,
+                repository_url=lambda_repo.repository_url,
+                tag_parameter=names.tag_parameter("lambda"),
+                lambda_functions=[f.function_name for f in functions.values()],
+            ),
+            "web": ManifestImage(
+                repository_name=web_repo.repository_name,
+                repository_url=web_repo.repository_url,
+                tag_parameter=names.tag_parameter("web"),
+            ),
+        },
+    ),
+)
+
+# --- Outputs ------------------------------------------------------------------------
+pulumi.export("lambdaRepositoryUrl", lambda_repo.repository_url)
+pulumi.export("webRepositoryUrl", web_repo.repository_url)
+pulumi.export("placeholderImage", placeholder.image_name)
+pulumi.export(
+    "imageTagParameters", {image: p.parameter_name for image, p in tag_parameters.items()}
+)
+pulumi.export(
+    "resolvedImageTags",
+    {r.image: {"tag": r.tag, "source": r.source} for r in (lambda_tag, web_tag)},
+)
+pulumi.export("lambdaImageUri", lambda_image)
+pulumi.export("lambdaFunctions", {short: f.function_name for short, f in functions.items()})
+pulumi.export("deployManifestParameter", manifest.parameter_name)

@@ -1,0 +1,1 @@
+"""One Pulumi component per part of the architecture."""

@@ -1,0 +1,106 @@
+"""The deploy-target manifest: per image, every target the app side must roll out to.
+
+This is the speaker's wish from the talk's point 9 (an ``imagedefinitions.json`` for
+Lambda). The infra stack knows every function and service it created, so it publishes
+them; the app release tool reads this parameter and never repeats a function name.
+The contract is in DESIGN.md: readers reject an unknown ``schema``; adding a field is
+fine, renaming or removing one needs schema 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from infra_pulumi.naming import PLACEHOLDER_TAG
+
+MANIFEST_SCHEMA = 1
+
+
+@dataclass
+class EcsTarget:
+    """An ECS service running an image, and the container in it that runs the image."""
+
+    cluster: pulumi.Input[str]
+    service: pulumi.Input[str]
+    container: str
+
+
+@dataclass
+class ManifestImage:
+    """One image's entry in the manifest."""
+
+    repository_name: pulumi.Input[str]
+    repository_url: pulumi.Input[str]
+    tag_parameter: str
+    lambda_functions: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    ecs_services: Sequence[EcsTarget] = field(default_factory=tuple)
+
+
+def manifest_document(
+    project: str, stack: str, images: Mapping[str, ManifestImage]
+) -> dict[str, Any]:
+    """The manifest as a JSON-ready dict (values may still be Outputs)."""
+    return {
+        "schema": MANIFEST_SCHEMA,
+        "project": project,
+        "stack": stack,
+        "images": {
+            key: {
+                "repositoryName": image.repository_name,
+                "repositoryUrl": image.repository_url,
+                "tagParameter": image.tag_parameter,
+                "placeholderTag": PLACEHOLDER_TAG,
+                "lambdaFunctions": list(image.lambda_functions),
+                "ecsServices": [
+                    {"cluster": t.cluster, "service": t.service, "container": t.container}
+                    for t in image.ecs_services
+                ],
+            }
+            for key, image in images.items()
+        },
+    }
+
+
+@dataclass
+class DeployManifestArgs:
+    """Inputs of a ``DeployManifest``."""
+
+    parameter_name: str
+    """Full SSM name, ``/<project>/<stack>/deploy-manifest``."""
+    project: str
+    stack: str
+    images: Mapping[str, ManifestImage]
+
+
+class DeployManifest(pulumi.ComponentResource):
+    """The manifest as an SSM String parameter that infra rewrites on every run."""
+
+    parameter_name: pulumi.Output[str]
+    parameter_arn: pulumi.Output[str]
+    value: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: DeployManifestArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("container-delivery:ssm:DeployManifest", name, None, opts)
+        self.value = pulumi.Output.json_dumps(
+            manifest_document(args.project, args.stack, args.images), sort_keys=True
+        )
+        parameter = aws.ssm.Parameter(
+            f"{name}-parameter",
+            name=args.parameter_name,
+            type="String",
+            tier="Standard",
+            # insecure_value: the manifest holds no secrets, and previews should show it.
+            insecure_value=self.value,
+            description="Deploy-target manifest (schema 1): read by the app release tool.",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.parameter_name = parameter.name
+        self.parameter_arn = parameter.arn
+        self.register_outputs({"parameter_name": self.parameter_name})

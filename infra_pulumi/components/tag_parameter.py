@@ -1,0 +1,58 @@
+"""An image-tag parameter: infra owns its existence, the app pipeline owns its value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra_pulumi.naming import PLACEHOLDER_TAG
+
+#: Enforced by SSM itself, so even a hand-run put-parameter cannot store ``latest``.
+ALLOWED_TAG_PATTERN = rf"^({PLACEHOLDER_TAG}|[0-9a-f]{{7,40}})$"
+
+
+@dataclass
+class ImageTagParameterArgs:
+    """Inputs of an ``ImageTagParameter``."""
+
+    parameter_name: str
+    """Full SSM name, ``/<project>/<stack>/images/<image>/tag``."""
+    image: str
+    """Image key, for the description."""
+
+
+class ImageTagParameter(pulumi.ComponentResource):
+    """A String parameter created with the placeholder tag; Pulumi ignores later values.
+
+    ``ignore_changes=["insecureValue"]`` is what lets the app pipeline write releases without
+    the next ``pulumi up`` putting ``initial`` back. Because infra creates it, its name
+    is known in advance and IAM policies can name its exact ARN.
+    """
+
+    parameter: aws.ssm.Parameter
+    parameter_name: pulumi.Output[str]
+    parameter_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: ImageTagParameterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("container-delivery:ssm:ImageTagParameter", name, None, opts)
+        self.parameter = aws.ssm.Parameter(
+            f"{name}-parameter",
+            name=args.parameter_name,
+            type="String",
+            tier="Standard",
+            # insecure_value: a tag is not sensitive, and previews should show it.
+            insecure_value=PLACEHOLDER_TAG,
+            allowed_pattern=ALLOWED_TAG_PATTERN,
+            description=(
+                f"Released tag of the {args.image} image. Written by the app pipeline; "
+                "created by the infra stack, which ignores later values."
+            ),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["insecureValue"]),
+        )
+        self.parameter_name = self.parameter.name
+        self.parameter_arn = self.parameter.arn
+        self.register_outputs({"parameter_name": self.parameter_name})

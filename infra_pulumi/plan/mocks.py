@@ -1,0 +1,196 @@
+"""Pulumi unit-test mocks that answer like AWS would, for the offline plan and the tests.
+
+Resources get realistic ARNs, URLs and ids. Invokes are answered by handlers keyed by
+token; a handler returns the provider's result (camelCase keys) or raises
+``EngineError`` to reproduce an error exactly as the engine delivers it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import pulumi
+
+EXAMPLE_ACCOUNT = "123456789012"
+
+InvokeHandler = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+SSM_GET_PARAMETER = "aws:ssm/getParameter:getParameter"
+LAMBDA_GET_FUNCTION = "aws:lambda/getFunction:getFunction"
+
+
+class EngineError(grpc.RpcError):
+    """An invoke error as the engine returns it over gRPC.
+
+    Raising a ``grpc.RpcError`` from ``Mocks.call`` takes the SDK's real error path:
+    the SDK turns ``details()`` into ``Exception("invoke of <tok> failed: <details>")``
+    and does not also record it as an unhandled error (an ordinary exception would be).
+    """
+
+    def __init__(self, details: str) -> None:
+        super().__init__(details)
+        self._details = details
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.UNKNOWN
+
+    def details(self) -> str:
+        return self._details
+
+
+def provider_error(token: str, text: str) -> EngineError:
+    """The bridge's wrapping of a provider diagnostic, as seen from pulumi-aws 7."""
+    return EngineError(
+        f"invocation of {token} returned an error: invoking {token}: "
+        f"1 error occurred:\n\t* {text}\n\n"
+    )
+
+
+def parameter_not_found(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Today's provider text for a missing SSM parameter."""
+    name = args.get("name")
+    raise provider_error(
+        SSM_GET_PARAMETER, f"reading SSM Parameter ({name}): couldn't find resource"
+    )
+
+
+def function_not_found(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Today's provider text for a missing Lambda function."""
+    name = args.get("functionName")
+    raise provider_error(
+        LAMBDA_GET_FUNCTION, f"reading Lambda Function ({name}): couldn't find resource"
+    )
+
+
+def parameter_value(value: str) -> InvokeHandler:
+    """A getParameter handler that finds the parameter with ``value``."""
+
+    def handler(args: Mapping[str, Any]) -> dict[str, Any]:
+        name = args["name"]
+        return {
+            "id": name,
+            "name": name,
+            "type": "String",
+            "value": value,
+            "insecureValue": value,
+            "version": 3,
+            "withDecryption": True,
+            "arn": f"arn:aws:ssm:us-east-1:{EXAMPLE_ACCOUNT}:parameter{name}",
+        }
+
+    return handler
+
+
+def function_image(image_uri: str) -> InvokeHandler:
+    """A getFunction handler for a function that exists and runs ``image_uri``."""
+
+    def handler(args: Mapping[str, Any]) -> dict[str, Any]:
+        return {"functionName": args["functionName"], "imageUri": image_uri, "packageType": "Image"}
+
+    return handler
+
+
+@dataclass
+class OfflineMocks(pulumi.runtime.Mocks):
+    """Mocks for one offline evaluation. ``invokes`` overrides the default answers."""
+
+    region: str = "us-east-1"
+    account: str = EXAMPLE_ACCOUNT
+    invokes: dict[str, InvokeHandler] = field(default_factory=dict)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        defaults: dict[str, InvokeHandler] = {
+            SSM_GET_PARAMETER: parameter_not_found,
+            LAMBDA_GET_FUNCTION: function_not_found,
+            "aws:index/getCallerIdentity:getCallerIdentity": lambda _: {
+                "accountId": self.account,
+                "arn": f"arn:aws:sts::{self.account}:assumed-role/offline-plan/session",
+                "userId": "AROAEXAMPLE:session",
+                "id": self.account,
+            },
+            "aws:index/getRegion:getRegion": lambda _: {
+                "region": self.region,
+                "name": self.region,
+                "id": self.region,
+                "endpoint": f"ec2.{self.region}.amazonaws.com",
+                "description": self.region,
+            },
+            "aws:index/getPartition:getPartition": lambda _: {
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "id": "aws",
+                "reverseDnsPrefix": "com.amazonaws",
+            },
+            "aws:ecr/getAuthorizationToken:getAuthorizationToken": lambda args: {
+                "authorizationToken": "b2ZmbGluZTpwbGFu",
+                "userName": "AWS",
+                "password": "offline-plan-not-a-real-token",
+                "proxyEndpoint": f"https://{args.get('registryId', self.account)}.dkr.ecr."
+                f"{self.region}.amazonaws.com",
+                "expiresAt": "2099-01-01T00:00:00Z",
+                "id": self.region,
+            },
+            "aws:index/getAvailabilityZones:getAvailabilityZones": lambda _: {
+                "names": [f"{self.region}a", f"{self.region}c"],
+                "zoneIds": ["az1", "az2"],
+                "id": self.region,
+            },
+        }
+        self.invokes = {**defaults, **self.invokes}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
+        self.calls.append((args.token, dict(args.args)))
+        handler = self.invokes.get(args.token)
+        if handler is None:
+            raise EngineError(
+                f"the offline plan has no answer for invoke {args.token}; "
+                "add one to infra_pulumi/plan/mocks.py"
+            )
+        return handler(args.args), []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        outputs = _outputs_for(args.typ, args.name, inputs, self.region, self.account)
+        resource_id = str(outputs.get("id") or inputs.get("name") or f"{args.name}-id")
+        return resource_id, {**inputs, **outputs}
+
+
+def _outputs_for(
+    typ: str, logical: str, inputs: dict[str, Any], region: str, account: str
+) -> dict[str, Any]:
+    name = str(inputs.get("name") or logical)
+    arn = f"arn:aws:{typ.split(':')[1].split('/')[0]}:{region}:{account}:{name}"
+    if typ == "aws:ecr/repository:Repository":
+        return {
+            "arn": f"arn:aws:ecr:{region}:{account}:repository/{name}",
+            "repositoryUrl": f"{account}.dkr.ecr.{region}.amazonaws.com/{name}",
+            "registryId": account,
+            "id": name,
+        }
+    if typ == "aws:iam/role:Role":
+        return {"arn": f"arn:aws:iam::{account}:role/{name}", "id": name, "uniqueId": "AROA" + name}
+    if typ == "aws:cloudwatch/logGroup:LogGroup":
+        return {"arn": f"arn:aws:logs:{region}:{account}:log-group:{name}", "id": name}
+    if typ == "aws:lambda/function:Function":
+        function_arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
+        return {
+            "arn": function_arn,
+            "qualifiedArn": f"{function_arn}:$LATEST",
+            "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"
+            f"{function_arn}/invocations",
+            "version": "$LATEST",
+            "id": name,
+        }
+    if typ == "aws:ssm/parameter:Parameter":
+        return {"arn": f"arn:aws:ssm:{region}:{account}:parameter{name}", "id": name}
+    if typ == "docker:index/image:Image":
+        digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+        image_name = str(inputs.get("imageName", ""))
+        return {"repoDigest": f"{image_name.rsplit(':', 1)[0]}@sha256:{digest}"}
+    return {"arn": arn}

@@ -1,0 +1,80 @@
+"""Render a ``Plan`` as readable tables for a terminal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from infra_pulumi.plan.runner import Plan
+
+#: Inputs worth a glance, per resource type; other types show their ``name``.
+KEY_INPUTS: Mapping[str, tuple[str, ...]] = {
+    "aws:ecr/repository:Repository": (
+        "name",
+        "imageTagMutability",
+        "imageTagMutabilityExclusionFilters",
+        "imageScanningConfiguration",
+        "encryptionConfigurations",
+    ),
+    "aws:lambda/function:Function": ("name", "packageType", "imageUri", "imageConfig"),
+    "aws:ssm/parameter:Parameter": ("name", "type", "insecureValue", "allowedPattern"),
+    "aws:iam/role:Role": ("name",),
+    "aws:iam/rolePolicy:RolePolicy": ("policy",),
+    "aws:cloudwatch/logGroup:LogGroup": ("name", "retentionInDays"),
+    "docker:index/image:Image": ("imageName", "build", "buildOnPreview"),
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": ("repository",),
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": ("repository",),
+}
+
+_MAX_CELL = 160
+
+
+def key_inputs(typ: str, inputs: Mapping[str, Any]) -> str:
+    """The inputs worth showing for a resource, one ``key=value`` per line."""
+    keys = KEY_INPUTS.get(typ, ("name",))
+    lines = []
+    for key in keys:
+        if key not in inputs:
+            continue
+        value = inputs[key]
+        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        if len(text) > _MAX_CELL:
+            text = text[: _MAX_CELL - 1] + "…"
+        lines.append(f"{key}={text}")
+    return "\n".join(lines)
+
+
+def render(plan: Plan, console: Console) -> None:
+    """Print the resource table, the resolved tags and any warnings."""
+    custom = [r for r in plan.resources if r.custom]
+    components = len(plan.resources) - len(custom)
+    resources = Table(
+        title=(
+            f"Offline plan: {plan.project} / {plan.stack}: "
+            f"{len(custom)} resources in {components} components"
+        ),
+        show_lines=True,
+    )
+    resources.add_column("type", style="cyan", no_wrap=True)
+    resources.add_column("name", style="bold")
+    resources.add_column("key inputs", overflow="fold")
+    for resource in sorted(custom, key=lambda r: (r.type, r.name)):
+        resources.add_row(resource.type, resource.name, key_inputs(resource.type, resource.inputs))
+    console.print(resources)
+
+    tags = Table(title="Resolved image tags")
+    tags.add_column("image", style="bold")
+    tags.add_column("tag")
+    tags.add_column("source")
+    parameters: Mapping[str, str] = plan.outputs.get("imageTagParameters", {})
+    tags.add_column("parameter")
+    for image, resolved in sorted(plan.resolved_tags.items()):
+        tags.add_row(image, resolved["tag"], resolved["source"], parameters.get(image, ""))
+    console.print(tags)
+
+    for warning in plan.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)

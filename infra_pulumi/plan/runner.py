@@ -1,0 +1,234 @@
+"""Evaluate the Pulumi program offline, exactly as Pulumi's Python host runs it.
+
+The program runs with ``runpy.run_path(<program dir>, run_name="__main__")`` and the
+project root as the working directory, under Pulumi's own mock runtime. A recording
+monitor keeps each resource's inputs, dependencies and options, which is what the
+plan table, the tests and the CDK comparison read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import runpy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime.settings
+import yaml
+from pulumi.runtime.mocks import MockMonitor
+
+from infra_pulumi.plan.mocks import InvokeHandler, OfflineMocks
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class PlannedResource:
+    """One resource the program registered."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    dependencies: tuple[str, ...]
+    ignore_changes: tuple[str, ...]
+
+
+@dataclass
+class Plan:
+    """What the program would create for one stack, and how it resolved image tags."""
+
+    project: str
+    stack: str
+    resources: list[PlannedResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def of_type(self, typ: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == typ]
+
+    def named(self, name: str) -> PlannedResource:
+        """The resource with this logical name; KeyError names the ones that exist."""
+        for resource in self.resources:
+            if resource.name == name:
+                return resource
+        raise KeyError(f"no resource named {name!r}; have {[r.name for r in self.resources]}")
+
+    def by_urn(self, urn: str) -> PlannedResource:
+        for resource in self.resources:
+            if resource.urn == urn:
+                return resource
+        raise KeyError(urn)
+
+    @property
+    def resolved_tags(self) -> dict[str, dict[str, str]]:
+        tags: dict[str, dict[str, str]] = self.outputs.get("resolvedImageTags", {})
+        return tags
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "resolvedImageTags": self.resolved_tags,
+            "warnings": self.warnings,
+            "outputs": self.outputs,
+            "resources": [
+                {
+                    "urn": r.urn,
+                    "type": r.type,
+                    "name": r.name,
+                    "custom": r.custom,
+                    "parent": r.parent,
+                    "inputs": r.inputs,
+                    "dependencies": list(r.dependencies),
+                    "ignoreChanges": list(r.ignore_changes),
+                }
+                for r in self.resources
+            ],
+        }
+
+
+class RecordingMonitor(MockMonitor):
+    """The SDK's mock monitor, also keeping what it otherwise drops: options and dependencies."""
+
+    def __init__(self, mocks: OfflineMocks) -> None:
+        super().__init__(mocks)
+        self.planned: list[PlannedResource] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            registration = self.resources[response.urn]
+            self.planned.append(
+                PlannedResource(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    custom=bool(request.custom),
+                    parent=request.parent,
+                    inputs=_plain(pulumi.runtime.rpc.deserialize_properties(request.object)),
+                    outputs=_plain(registration.state),
+                    dependencies=tuple(request.dependencies),
+                    ignore_changes=tuple(request.ignoreChanges),
+                )
+            )
+        return response
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def project_name(project_dir: Path = PROJECT_ROOT) -> str:
+    return str(_read_yaml(project_dir / "Pulumi.yaml")["name"])
+
+
+def stack_config(stack: str, project_dir: Path = PROJECT_ROOT) -> dict[str, str]:
+    """A stack file's config as Pulumi hands it to a program: ``ns:key`` -> string.
+
+    Structured values become JSON, as Pulumi passes them. Secure values cannot be
+    decrypted offline, so they are left out (the program must not need them here).
+    """
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        raise FileNotFoundError(f"no stack file {path.name} in {project_dir}")
+    raw = _read_yaml(path).get("config") or {}
+    config: dict[str, str] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            continue
+        config[key] = value if isinstance(value, str) else json.dumps(value)
+    return config
+
+
+def evaluate(
+    stack: str = "dev",
+    *,
+    config: Mapping[str, Any] | None = None,
+    invokes: Mapping[str, InvokeHandler] | None = None,
+    preview: bool = True,
+    project_dir: Path = PROJECT_ROOT,
+    use_stack_file: bool = True,
+) -> Plan:
+    """Run the program under mocks and return what it registered.
+
+    ``config`` overrides the stack file (keys without a namespace get the project's);
+    ``invokes`` overrides the default answers, which treat every tag parameter and
+    every function as not existing yet: the first-deploy story.
+    Errors the program raises (``InfraError`` and its kin) propagate unchanged.
+    """
+    project = project_name(project_dir)
+    values = stack_config(stack, project_dir) if use_stack_file else {}
+    for key, value in (config or {}).items():
+        full = key if ":" in key else f"{project}:{key}"
+        values[full] = value if isinstance(value, str) else json.dumps(value)
+
+    mocks = OfflineMocks(region=values.get("aws:region", "us-east-1"), invokes=dict(invokes or {}))
+    monitor = RecordingMonitor(mocks)
+    capture = _Capture()
+    logger = logging.getLogger(f"infra_pulumi.plan.{stack}")
+    logger.propagate = False
+    logger.handlers = [capture]
+
+    # A fresh root Stack resource per evaluation; set_mocks creates one when none is set.
+    pulumi.runtime.settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack, preview=preview, logger=logger, monitor=monitor
+    )
+    pulumi.runtime.set_all_config(values)
+    program = project_dir / _read_yaml(project_dir / "Pulumi.yaml").get("main", ".")
+    exported: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def run() -> pulumi.Output[Any]:
+        runpy.run_path(str(program), run_name="__main__")
+        root = pulumi.runtime.settings.get_root_resource()
+        outputs = dict(getattr(root, "outputs", {}))
+        return pulumi.Output.all(**outputs).apply(exported.update)
+
+    with contextlib.chdir(project_dir):
+        run()
+
+    return Plan(
+        project=project,
+        stack=stack,
+        resources=list(monitor.planned),
+        outputs=_plain(exported),
+        warnings=list(capture.messages),
+        invokes=list(mocks.calls),
+    )
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    return data if isinstance(data, dict) else {}
+
+
+def _plain(value: Any) -> Any:
+    """Strip SDK wrappers (secrets, unknowns) so the plan is plain JSON data."""
+    if isinstance(value, dict):
+        if value.get("4dabf18193072939515e22adb298388d") == "1b47061264138c4ac30d75fd1eb44270":
+            return "[secret]"
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf carries every number as a double
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

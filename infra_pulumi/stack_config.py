@@ -1,0 +1,183 @@
+"""Stack config, read once and validated at the boundary.
+
+Every key lives in the project's namespace. A complete example (``Pulumi.dev.yaml``)::
+
+    config:
+      aws:region: ap-northeast-1
+      container-delivery:lambdaFunctions:        # required: one entry per function
+        - name: nightly-report                   # short name; physical name gets the prefix
+          command: ["jobs.handler"]              # image CMD: selects the handler
+          memoryMb: 512                          # optional, default 512
+          timeoutSeconds: 300                    # optional, default 30
+          environment: {REPORT_BUCKET: "..."}    # optional, plain (non-secret) values only
+        - name: api
+          command: ["api.handler"]
+      container-delivery:requireRelease: false   # production: true (missing tag = error)
+      container-delivery:ecrKeepImages: 30       # commit-tagged images kept per repository
+      container-delivery:logRetentionDays: 30    # one of CloudWatch's allowed values
+      container-delivery:lambdaArchitecture: x86_64   # or arm64; the placeholder is built to match
+      container-delivery:placeholderContext: docker/initial_lambda
+      container-delivery:kmsKeyArn: arn:aws:kms:...   # optional customer-managed key
+
+Bad config fails here with ``ConfigError``, naming the key, the value and what was expected.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from infra_pulumi.exceptions import ConfigError
+from infra_pulumi.naming import Naming, is_valid_physical_prefix
+
+#: Retention values CloudWatch Logs accepts (PutRetentionPolicy).
+LOG_RETENTION_DAYS = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+     2922, 3288, 3653}
+)  # fmt: skip
+
+#: AWS limit on Lambda function names and IAM role names.
+_NAME_LIMIT = 64
+
+_SHORT_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class LambdaFunctionConfig(_Model):
+    """One container-image Lambda function running from the shared Lambda image."""
+
+    name: str = Field(pattern=_SHORT_NAME_PATTERN, description="Short name, e.g. 'api'.")
+    command: tuple[str, ...] = Field(
+        min_length=1, description="Image CMD selecting the handler, e.g. ['api.handler']."
+    )
+    memory_mb: int = Field(512, alias="memoryMb", ge=128, le=10240)
+    timeout_seconds: int = Field(30, alias="timeoutSeconds", ge=1, le=900)
+    environment: dict[str, str] = Field(
+        default_factory=dict, description="Plain environment variables; never secrets."
+    )
+
+    @field_validator("command")
+    @classmethod
+    def _no_blank_entries(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not part.strip() for part in value):
+            raise ValueError("command entries must be non-empty strings")
+        return value
+
+
+class StackConfig(_Model):
+    """The validated config of one stack."""
+
+    project: str
+    stack: str
+    lambda_functions: tuple[LambdaFunctionConfig, ...] = Field(alias="lambdaFunctions")
+    require_release: bool = Field(False, alias="requireRelease")
+    ecr_keep_images: int = Field(30, alias="ecrKeepImages", ge=5, le=1000)
+    log_retention_days: int = Field(30, alias="logRetentionDays")
+    lambda_architecture: Literal["x86_64", "arm64"] = Field("x86_64", alias="lambdaArchitecture")
+    placeholder_context: str = Field(
+        "docker/initial_lambda", alias="placeholderContext", min_length=1
+    )
+    kms_key_arn: str | None = Field(None, alias="kmsKeyArn", pattern=r"^arn:aws[a-z-]*:kms:")
+
+    @property
+    def naming(self) -> Naming:
+        return Naming(self.project, self.stack)
+
+    @property
+    def docker_platform(self) -> str:
+        """The placeholder's build platform, matching the functions' architecture."""
+        return "linux/arm64" if self.lambda_architecture == "arm64" else "linux/amd64"
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _allowed_retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"must be one of {sorted(LOG_RETENTION_DAYS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _names_fit(self) -> StackConfig:
+        naming = self.naming
+        if not is_valid_physical_prefix(naming.prefix):
+            raise ValueError(
+                f"project and stack names must give a lowercase physical prefix "
+                f"(letters, digits, hyphens); {naming.prefix!r} does not"
+            )
+        if not self.lambda_functions:
+            raise ValueError("lambdaFunctions must name at least one function")
+        seen: set[str] = set()
+        for function in self.lambda_functions:
+            if function.name in seen:
+                raise ValueError(f"lambdaFunctions names a function twice: {function.name!r}")
+            seen.add(function.name)
+            longest = naming.function_role(function.name)
+            if len(longest) > _NAME_LIMIT:
+                raise ValueError(
+                    f"lambdaFunctions entry {function.name!r} gives the name {longest!r}, "
+                    f"longer than AWS's {_NAME_LIMIT} characters; use a shorter name"
+                )
+        return self
+
+
+#: Config keys read from the project namespace, and whether they hold JSON objects.
+KEYS: Mapping[str, bool] = {
+    "lambdaFunctions": True,
+    "requireRelease": False,
+    "ecrKeepImages": False,
+    "logRetentionDays": False,
+    "lambdaArchitecture": False,
+    "placeholderContext": False,
+    "kmsKeyArn": False,
+}
+
+
+def parse_config(raw: Mapping[str, str | None], project: str, stack: str) -> StackConfig:
+    """Validate raw config strings (as Pulumi hands them over) into a ``StackConfig``."""
+    values: dict[str, Any] = {"project": project, "stack": stack}
+    for key, is_object in KEYS.items():
+        text = raw.get(key)
+        if text is None:
+            continue
+        if is_object:
+            try:
+                values[key] = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(
+                    f"config key {project}:{key} is not valid structured config: {exc}"
+                ) from exc
+        else:
+            values[key] = text
+    if "lambdaFunctions" not in values:
+        raise ConfigError(
+            f"config key {project}:lambdaFunctions is required: a list of functions, "
+            'e.g. [{"name": "api", "command": ["api.handler"]}] (see Pulumi.dev.yaml)'
+        )
+    try:
+        return StackConfig.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, project, values)) from exc
+
+
+def _describe(exc: ValidationError, project: str, values: Mapping[str, Any]) -> str:
+    lines = [f"invalid stack config ({exc.error_count()} problem(s)):"]
+    for error in exc.errors():
+        location = [str(part) for part in error["loc"]]
+        key = f"{project}:{location[0]}" if location else f"{project} config"
+        where = "".join(f"[{part}]" for part in location[1:])
+        seen = error.get("input")
+        lines.append(f"  {key}{where}: {error['msg']} (got {seen!r})")
+    return "\n".join(lines)
+
+
+def load_config(get: Callable[[str], str | None] | None = None) -> StackConfig:
+    """Read the current stack's config through Pulumi and validate it."""
+    getter = get if get is not None else pulumi.Config().get
+    raw = {key: getter(key) for key in KEYS}
+    return parse_config(raw, pulumi.get_project(), pulumi.get_stack())
