@@ -1,0 +1,1 @@
+"""Tests for app/lambda (named lambda_code: "lambda" is a keyword, not a package name)."""
