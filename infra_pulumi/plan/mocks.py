@@ -18,7 +18,11 @@ import pulumi
 
 EXAMPLE_ACCOUNT = "123456789012"
 
-InvokeHandler = Callable[[Mapping[str, Any]], dict[str, Any]]
+#: An invoke's result; or, as a tuple, a result plus the provider's check failures
+#: ``[(property, reason)]``, which the SDK reports as
+#: ``invoke of <tok> failed: <reason> (<property>)``.
+InvokeResult = dict[str, Any] | tuple[dict[str, Any], list[tuple[str, str]]]
+InvokeHandler = Callable[[Mapping[str, Any]], InvokeResult]
 
 SSM_GET_PARAMETER = "aws:ssm/getParameter:getParameter"
 LAMBDA_GET_FUNCTION = "aws:lambda/getFunction:getFunction"
@@ -51,7 +55,7 @@ def provider_error(token: str, text: str) -> EngineError:
     )
 
 
-def parameter_not_found(args: Mapping[str, Any]) -> dict[str, Any]:
+def parameter_not_found(args: Mapping[str, Any]) -> InvokeResult:
     """Today's provider text for a missing SSM parameter."""
     name = args.get("name")
     raise provider_error(
@@ -59,7 +63,7 @@ def parameter_not_found(args: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
-def function_not_found(args: Mapping[str, Any]) -> dict[str, Any]:
+def function_not_found(args: Mapping[str, Any]) -> InvokeResult:
     """Today's provider text for a missing Lambda function."""
     name = args.get("functionName")
     raise provider_error(
@@ -70,7 +74,7 @@ def function_not_found(args: Mapping[str, Any]) -> dict[str, Any]:
 def parameter_value(value: str) -> InvokeHandler:
     """A getParameter handler that finds the parameter with ``value``."""
 
-    def handler(args: Mapping[str, Any]) -> dict[str, Any]:
+    def handler(args: Mapping[str, Any]) -> InvokeResult:
         name = args["name"]
         return {
             "id": name,
@@ -89,7 +93,7 @@ def parameter_value(value: str) -> InvokeHandler:
 def function_image(image_uri: str) -> InvokeHandler:
     """A getFunction handler for a function that exists and runs ``image_uri``."""
 
-    def handler(args: Mapping[str, Any]) -> dict[str, Any]:
+    def handler(args: Mapping[str, Any]) -> InvokeResult:
         return {"functionName": args["functionName"], "imageUri": image_uri, "packageType": "Image"}
 
     return handler
@@ -144,7 +148,9 @@ class OfflineMocks(pulumi.runtime.Mocks):
         }
         self.invokes = {**defaults, **self.invokes}
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         self.calls.append((args.token, dict(args.args)))
         handler = self.invokes.get(args.token)
         if handler is None:
@@ -152,7 +158,8 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 f"the offline plan has no answer for invoke {args.token}; "
                 "add one to infra_pulumi/plan/mocks.py"
             )
-        return handler(args.args), []
+        result = handler(args.args)
+        return result if isinstance(result, tuple) else (result, [])
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)

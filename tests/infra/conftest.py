@@ -1,0 +1,91 @@
+"""Fixtures for the infra program's tests: run it under Pulumi's mocks, inspect the plan."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from infra_pulumi.plan import Plan, PlannedResource, evaluate
+from infra_pulumi.plan.mocks import (
+    LAMBDA_GET_FUNCTION,
+    SSM_GET_PARAMETER,
+    EngineError,
+    InvokeHandler,
+    provider_error,
+)
+
+LAMBDA_TAG_PARAMETER = "/container-delivery/dev/images/lambda/tag"
+WEB_TAG_PARAMETER = "/container-delivery/dev/images/web/tag"
+
+RunProgram = Callable[..., Plan]
+
+
+@pytest.fixture
+def run_program() -> RunProgram:
+    """Run the real program (runpy on infra_pulumi/, as Pulumi does) for the dev stack."""
+
+    def run(
+        *,
+        stack: str = "dev",
+        config: dict[str, Any] | None = None,
+        invokes: dict[str, InvokeHandler] | None = None,
+        preview: bool = True,
+    ) -> Plan:
+        return evaluate(stack, config=config, invokes=invokes, preview=preview)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def first_deploy_plan() -> Plan:
+    """The dev stack's first deploy: no parameter, no function exists yet."""
+    return evaluate("dev")
+
+
+def ssm_error(text: str) -> InvokeHandler:
+    """A getParameter handler failing with the provider text ``text``."""
+
+    def handler(args: Any) -> dict[str, Any]:
+        raise provider_error(SSM_GET_PARAMETER, text)
+
+    return handler
+
+
+def lambda_error(text: str) -> InvokeHandler:
+    def handler(args: Any) -> dict[str, Any]:
+        raise provider_error(LAMBDA_GET_FUNCTION, text)
+
+    return handler
+
+
+def raw_engine_error(details: str) -> InvokeHandler:
+    def handler(args: Any) -> dict[str, Any]:
+        raise EngineError(details)
+
+    return handler
+
+
+def policy(resource: PlannedResource, key: str = "policy") -> dict[str, Any]:
+    value = resource.inputs[key]
+    document: dict[str, Any] = json.loads(value) if isinstance(value, str) else value
+    return document
+
+
+def strings(value: Any) -> Iterator[str]:
+    """Every string inside a nested input value, JSON documents included."""
+    if isinstance(value, str):
+        yield value
+        if value.startswith(("{", "[")):
+            with contextlib.suppress(json.JSONDecodeError):
+                yield from strings(json.loads(value))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)

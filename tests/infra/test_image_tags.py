@@ -1,0 +1,228 @@
+"""Tag resolution rules, first on the resolver alone, then through the real program."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from infra_pulumi.exceptions import (
+    InvalidTagError,
+    LiveTargetLookupError,
+    RegressionError,
+    ReleaseRequiredError,
+    TagLookupError,
+)
+from infra_pulumi.image_tags import LiveTarget, TagQuery, image_tag, resolve_image_tag
+from infra_pulumi.plan.mocks import (
+    LAMBDA_GET_FUNCTION,
+    SSM_GET_PARAMETER,
+    function_image,
+    parameter_value,
+)
+from tests.infra.conftest import (
+    LAMBDA_TAG_PARAMETER,
+    RunProgram,
+    lambda_error,
+    raw_engine_error,
+    ssm_error,
+)
+from tests.infra.test_engine_errors import (
+    ACCESS_DENIED,
+    CURRENT_NOT_FOUND,
+    LEGACY_NOT_FOUND,
+    NETWORK,
+    REGION,
+    THROTTLED,
+)
+
+PARAM = "/p/s/images/lambda/tag"
+REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/p-s-lambda"
+
+
+def reader(value: str | None = None, error: str | None = None) -> Callable[[str], str]:
+    def read(name: str) -> str:
+        assert name == PARAM
+        if error is not None:
+            raise Exception(error)
+        assert value is not None
+        return value
+
+    return read
+
+
+def target(image: str | None) -> LiveTarget:
+    return LiveTarget(description="Lambda function p-s-api", read_image=lambda: image)
+
+
+# --- The resolver on its own ------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["abc1234", "0" * 40, "deadbeefcafe", "initial"])
+def test_valid_values_are_used(value: str) -> None:
+    resolved = resolve_image_tag(TagQuery("lambda", PARAM), read=reader(value))
+    assert (resolved.tag, resolved.source) == (value, "parameter")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "latest",
+        "",
+        " ",
+        "abc123",
+        "0" * 41,
+        "ABC1234",
+        "abc1234 ",
+        "initial\n",
+        "v1.2.3",
+        "abcdefg",
+    ],
+)
+def test_malformed_values_fail_clearly(value: str) -> None:
+    with pytest.raises(InvalidTagError, match=f"{PARAM} holds") as info:
+        resolve_image_tag(TagQuery("lambda", PARAM), read=reader(value))
+    assert info.value.value == value
+
+
+@pytest.mark.parametrize("text", [CURRENT_NOT_FOUND, LEGACY_NOT_FOUND], ids=["current", "legacy"])
+def test_not_found_falls_back_to_placeholder(text: str) -> None:
+    resolved = resolve_image_tag(TagQuery("lambda", PARAM), read=reader(error=text))
+    assert (resolved.tag, resolved.source) == ("initial", "placeholder")
+
+
+@pytest.mark.parametrize(
+    ("text", "cause"),
+    [
+        (ACCESS_DENIED, "AccessDeniedException"),
+        (THROTTLED, "ThrottlingException"),
+        (NETWORK, "no such host"),
+        (REGION, "invalid AWS Region"),
+    ],
+    ids=["access-denied", "throttled", "network", "region"],
+)
+def test_other_failures_never_fall_back(text: str, cause: str) -> None:
+    with pytest.raises(TagLookupError, match=cause) as info:
+        resolve_image_tag(TagQuery("lambda", PARAM), read=reader(error=text))
+    assert info.value.parameter == PARAM
+    assert "Not falling back" in str(info.value)
+
+
+def test_a_bug_in_the_reader_is_not_taken_for_not_found() -> None:
+    def broken(name: str) -> str:
+        raise KeyError("couldn't find resource")
+
+    with pytest.raises(TagLookupError):
+        resolve_image_tag(TagQuery("lambda", PARAM), read=broken)
+
+
+def test_required_release_makes_not_found_an_error() -> None:
+    query = TagQuery("lambda", PARAM, require_release=True)
+    with pytest.raises(ReleaseRequiredError, match="requireRelease: true"):
+        resolve_image_tag(query, read=reader(error=CURRENT_NOT_FOUND))
+    # ...but a present parameter is fine.
+    assert resolve_image_tag(query, read=reader("abc1234")).tag == "abc1234"
+
+
+@pytest.mark.parametrize(
+    "running", [f"{REPO}:abc1234", f"{REPO}@sha256:{'a' * 64}", f"{REPO}"], ids=str.__len__
+)
+def test_missing_parameter_with_a_released_target_is_a_regression(running: str) -> None:
+    query = TagQuery("lambda", PARAM, live_targets=[target(None), target(running)])
+    with pytest.raises(RegressionError, match="roll it back") as info:
+        resolve_image_tag(query, read=reader(error=CURRENT_NOT_FOUND))
+    assert info.value.running_image == running
+    assert "p-s-api" in str(info.value)
+
+
+def test_missing_parameter_with_targets_on_the_placeholder_falls_back() -> None:
+    query = TagQuery("lambda", PARAM, live_targets=[target(f"{REPO}:initial"), target(None)])
+    assert resolve_image_tag(query, read=reader(error=CURRENT_NOT_FOUND)).source == "placeholder"
+
+
+@pytest.mark.parametrize(
+    ("uri", "tag"),
+    [
+        (f"{REPO}:abc1234", "abc1234"),
+        (f"{REPO}:initial", "initial"),
+        (f"{REPO}@sha256:{'0' * 64}", None),
+        (REPO, None),
+        ("localhost:5000/repo", None),
+        ("localhost:5000/repo:abc1234", "abc1234"),
+    ],
+)
+def test_image_tag(uri: str, tag: str | None) -> None:
+    assert image_tag(uri) == tag
+
+
+# --- Through the program, with the engine's real invoke error path ----------------
+
+
+def test_first_deploy_uses_placeholder_and_warns(run_program: RunProgram) -> None:
+    plan = run_program()
+    assert plan.resolved_tags["lambda"] == {"tag": "initial", "source": "placeholder"}
+    assert any(LAMBDA_TAG_PARAMETER in w and "placeholder" in w for w in plan.warnings)
+    for function in plan.of_type("aws:lambda/function:Function"):
+        assert function.inputs["imageUri"].endswith("-lambda:initial"), function.urn
+
+
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
+def test_released_tag_is_deployed_in_preview_and_up(run_program: RunProgram, preview: bool) -> None:
+    plan = run_program(invokes={SSM_GET_PARAMETER: parameter_value("abc1234")}, preview=preview)
+    assert plan.resolved_tags["lambda"] == {"tag": "abc1234", "source": "parameter"}
+    assert plan.warnings == []
+    images = {f.inputs["imageUri"] for f in plan.of_type("aws:lambda/function:Function")}
+    assert images == {
+        "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/container-delivery-dev-lambda:abc1234"
+    }
+    assert (SSM_GET_PARAMETER, {"name": LAMBDA_TAG_PARAMETER}) in plan.invokes
+
+
+def test_legacy_not_found_text_also_falls_back(run_program: RunProgram) -> None:
+    legacy = ssm_error("Error describing SSM parameter: ParameterNotFound: \n\tstatus code: 400")
+    plan = run_program(invokes={SSM_GET_PARAMETER: legacy})
+    assert plan.resolved_tags["lambda"]["source"] == "placeholder"
+
+
+@pytest.mark.parametrize(
+    "handler",
+    [
+        ssm_error(
+            "reading SSM Parameter (/x): operation error SSM: GetParameter, "
+            "api error AccessDeniedException: not authorized"
+        ),
+        ssm_error("operation error SSM: GetParameter, api error ThrottlingException: Rate"),
+        raw_engine_error("transport is closing"),
+        lambda args: ({}, [("name", "expected a string")]),
+    ],
+    ids=["access-denied", "throttled", "engine-transport", "check-failure"],
+)
+def test_program_fails_on_other_lookup_errors(run_program: RunProgram, handler: object) -> None:
+    with pytest.raises(TagLookupError, match=LAMBDA_TAG_PARAMETER):
+        run_program(invokes={SSM_GET_PARAMETER: handler})
+
+
+def test_program_rejects_latest(run_program: RunProgram) -> None:
+    with pytest.raises(InvalidTagError, match="'latest'"):
+        run_program(invokes={SSM_GET_PARAMETER: parameter_value("latest")})
+
+
+def test_program_refuses_to_roll_back_a_released_function(run_program: RunProgram) -> None:
+    running = (
+        "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/container-delivery-dev-lambda:abc1234"
+    )
+    with pytest.raises(RegressionError, match="container-delivery-dev-nightly-report"):
+        run_program(invokes={LAMBDA_GET_FUNCTION: function_image(running)})
+
+
+def test_program_fails_if_the_live_function_cannot_be_read(run_program: RunProgram) -> None:
+    denied = lambda_error("reading Lambda Function (f): api error AccessDeniedException: denied")
+    with pytest.raises(LiveTargetLookupError, match="container-delivery-dev-nightly-report"):
+        run_program(invokes={LAMBDA_GET_FUNCTION: denied})
+
+
+def test_production_stack_requires_a_release(run_program: RunProgram) -> None:
+    with pytest.raises(ReleaseRequiredError, match=LAMBDA_TAG_PARAMETER.replace("dev", "prod")):
+        run_program(stack="prod")
+    plan = run_program(stack="prod", invokes={SSM_GET_PARAMETER: parameter_value("abc1234")})
+    assert plan.resolved_tags["lambda"] == {"tag": "abc1234", "source": "parameter"}

@@ -1,0 +1,266 @@
+"""What the program creates, read from the resources it registers under Pulumi's mocks."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from infra_pulumi.plan import Plan
+from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+from tests.infra.conftest import (
+    LAMBDA_TAG_PARAMETER,
+    WEB_TAG_PARAMETER,
+    RunProgram,
+    policy,
+    strings,
+)
+
+ACCOUNT = "123456789012"
+REGION = "ap-northeast-1"
+FUNCTIONS = ("container-delivery-dev-nightly-report", "container-delivery-dev-api")
+
+
+def test_physical_names_carry_project_and_stack(first_deploy_plan: Plan) -> None:
+    named = [
+        r for r in first_deploy_plan.resources if r.custom and isinstance(r.inputs.get("name"), str)
+    ]
+    assert named, "expected named resources"
+    for resource in named:
+        name = resource.inputs["name"]
+        assert "container-delivery-dev" in name or name.startswith("/container-delivery/dev/"), (
+            resource.urn
+        )
+
+
+def test_repositories_are_immutable_scanned_and_encrypted(first_deploy_plan: Plan) -> None:
+    repos = first_deploy_plan.of_type("aws:ecr/repository:Repository")
+    assert {r.inputs["name"] for r in repos} == {
+        "container-delivery-dev-lambda",
+        "container-delivery-dev-web",
+    }
+    for repo in repos:
+        assert repo.inputs["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION", repo.urn
+        # The one and only mutable tag is the placeholder.
+        assert repo.inputs["imageTagMutabilityExclusionFilters"] == [
+            {"filter": "initial", "filterType": "WILDCARD"}
+        ], repo.urn
+        assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}, repo.urn
+        assert repo.inputs["encryptionConfigurations"] == [{"encryptionType": "KMS"}], repo.urn
+        assert repo.inputs["forceDelete"] is False, repo.urn
+
+
+def test_customer_managed_key_is_used_when_configured(run_program: RunProgram) -> None:
+    key = "arn:aws:kms:ap-northeast-1:123456789012:key/abcd"
+    plan = run_program(config={"kmsKeyArn": key})
+    for repo in plan.of_type("aws:ecr/repository:Repository"):
+        assert repo.inputs["encryptionConfigurations"] == [
+            {"encryptionType": "KMS", "kmsKey": key}
+        ], repo.urn
+    for group in plan.of_type("aws:cloudwatch/logGroup:LogGroup"):
+        assert group.inputs["kmsKeyId"] == key, group.urn
+
+
+def test_each_repository_has_a_lifecycle_policy(first_deploy_plan: Plan) -> None:
+    policies = first_deploy_plan.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")
+    assert {p.inputs["repository"] for p in policies} == {
+        "container-delivery-dev-lambda",
+        "container-delivery-dev-web",
+    }
+    for lifecycle in policies:
+        rules = policy(lifecycle)["rules"]
+        kept = [r for r in rules if r["selection"]["tagStatus"] == "tagged"]
+        assert kept[0]["selection"]["countNumber"] == 30, lifecycle.urn
+
+
+def test_placeholder_is_pushed_once_as_initial_and_never_built_on_preview(
+    first_deploy_plan: Plan,
+) -> None:
+    (image,) = first_deploy_plan.of_type("docker:index/image:Image")
+    assert image.inputs["imageName"] == (
+        f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/container-delivery-dev-lambda:initial"
+    )
+    assert image.inputs["buildOnPreview"] is False
+    assert image.inputs["skipPush"] is False
+    assert image.inputs["build"]["context"] == "docker/initial_lambda"
+    assert image.inputs["build"]["platform"] == "linux/amd64"
+    # The registry credentials travel as a secret, never as plain text.
+    assert image.inputs["registry"] == "[secret]"
+
+
+def test_every_function_depends_on_the_placeholder_push(first_deploy_plan: Plan) -> None:
+    (image,) = first_deploy_plan.of_type("docker:index/image:Image")
+    (pull_policy,) = first_deploy_plan.of_type("aws:ecr/repositoryPolicy:RepositoryPolicy")
+    functions = first_deploy_plan.of_type("aws:lambda/function:Function")
+    assert len(functions) == 2
+    for function in functions:
+        assert image.urn in function.dependencies, function.urn
+        assert pull_policy.urn in function.dependencies, function.urn
+
+
+def test_functions_are_container_images_selecting_their_handler(first_deploy_plan: Plan) -> None:
+    functions = {
+        f.inputs["name"]: f for f in first_deploy_plan.of_type("aws:lambda/function:Function")
+    }
+    assert set(functions) == set(FUNCTIONS)
+    api = functions["container-delivery-dev-api"]
+    assert api.inputs["packageType"] == "Image"
+    assert api.inputs["imageConfig"] == {"commands": ["api.handler"]}
+    assert api.inputs["memorySize"] == 256
+    assert api.inputs["timeout"] == 10
+    assert api.inputs["architectures"] == ["x86_64"]
+    assert api.inputs["role"] == f"arn:aws:iam::{ACCOUNT}:role/container-delivery-dev-api-exec"
+    assert api.inputs["loggingConfig"]["logGroup"] == "/aws/lambda/container-delivery-dev-api"
+    job = functions["container-delivery-dev-nightly-report"]
+    assert job.inputs["imageConfig"] == {"commands": ["jobs.handler"]}
+    assert "code" not in job.inputs
+    assert "handler" not in job.inputs
+
+
+def test_function_list_comes_from_config(run_program: RunProgram) -> None:
+    plan = run_program(
+        config={
+            "lambdaFunctions": [
+                {"name": "a", "command": ["jobs.handler"]},
+                {"name": "b", "command": ["api.handler"]},
+                {"name": "c", "command": ["jobs.other"], "environment": {"MODE": "x"}},
+            ],
+            "lambdaArchitecture": "arm64",
+        }
+    )
+    functions = plan.of_type("aws:lambda/function:Function")
+    assert sorted(f.inputs["name"] for f in functions) == [
+        "container-delivery-dev-a",
+        "container-delivery-dev-b",
+        "container-delivery-dev-c",
+    ]
+    c = plan.named("c-function")
+    assert c.inputs["environment"] == {"variables": {"MODE": "x"}}
+    assert c.inputs["architectures"] == ["arm64"]
+    (image,) = plan.of_type("docker:index/image:Image")
+    assert image.inputs["build"]["platform"] == "linux/arm64"
+    manifest = json.loads(plan.named("deploy-manifest-parameter").inputs["insecureValue"])
+    assert len(manifest["images"]["lambda"]["lambdaFunctions"]) == 3
+
+
+def test_no_image_reference_uses_latest(run_program: RunProgram) -> None:
+    for plan in (
+        run_program(),
+        run_program(invokes={SSM_GET_PARAMETER: parameter_value("abc1234")}),
+    ):
+        for resource in plan.resources:
+            for text in strings(resource.inputs):
+                assert not re.search(r"latest\b", text), f"{resource.urn}: {text}"
+
+
+def test_each_execution_role_reaches_only_its_own_log_group(first_deploy_plan: Plan) -> None:
+    roles = first_deploy_plan.of_type("aws:iam/role:Role")
+    assert len(roles) == 2
+    for role in roles:
+        trust = policy(role, "assumeRolePolicy")
+        assert trust["Statement"] == [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ], role.urn
+    for short, physical in (("api", FUNCTIONS[1]), ("nightly-report", FUNCTIONS[0])):
+        role_policy = first_deploy_plan.named(f"{short}-logs-policy")
+        statements = policy(role_policy)["Statement"]
+        assert statements == [
+            {
+                "Sid": "OwnLogGroupOnly",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{physical}:*",
+            }
+        ], role_policy.urn
+        assert role_policy.inputs["role"] == f"container-delivery-dev-{short}-exec"
+
+
+def test_only_the_named_functions_may_pull_the_lambda_image(first_deploy_plan: Plan) -> None:
+    (pull,) = first_deploy_plan.of_type("aws:ecr/repositoryPolicy:RepositoryPolicy")
+    assert pull.inputs["repository"] == "container-delivery-dev-lambda"
+    (statement,) = policy(pull)["Statement"]
+    assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert statement["Action"] == ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "aws:sourceArn": sorted(
+                f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}" for name in FUNCTIONS
+            )
+        }
+    }
+
+
+def test_tag_parameters_are_created_with_the_placeholder_and_then_left_to_the_app(
+    first_deploy_plan: Plan,
+) -> None:
+    params = {p.inputs["name"]: p for p in first_deploy_plan.of_type("aws:ssm/parameter:Parameter")}
+    for name in (LAMBDA_TAG_PARAMETER, WEB_TAG_PARAMETER):
+        param = params[name]
+        assert param.inputs["type"] == "String", param.urn
+        assert param.inputs["insecureValue"] == "initial", param.urn
+        assert param.ignore_changes == ("insecureValue",), param.urn
+        pattern = re.compile(param.inputs["allowedPattern"])
+        candidates = ("abc1234", "initial", "latest", "", "ABC1234")
+        accepted = [v for v in candidates if pattern.fullmatch(v)]
+        assert accepted == ["abc1234", "initial"], param.urn
+    # The manifest is rewritten on every run: Pulumi owns its value.
+    manifest = params["/container-delivery/dev/deploy-manifest"]
+    assert manifest.ignore_changes == ()
+
+
+def test_manifest_follows_the_schema(first_deploy_plan: Plan) -> None:
+    manifest = json.loads(
+        first_deploy_plan.named("deploy-manifest-parameter").inputs["insecureValue"]
+    )
+    repo = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/container-delivery-dev"
+    assert manifest == {
+        "schema": 1,
+        "project": "container-delivery",
+        "stack": "dev",
+        "images": {
+            "lambda": {
+                "repositoryName": "container-delivery-dev-lambda",
+                "repositoryUrl": f"{repo}-lambda",
+                "tagParameter": LAMBDA_TAG_PARAMETER,
+                "placeholderTag": "initial",
+                "lambdaFunctions": list(FUNCTIONS),
+                "ecsServices": [],
+            },
+            "web": {
+                "repositoryName": "container-delivery-dev-web",
+                "repositoryUrl": f"{repo}-web",
+                "tagParameter": WEB_TAG_PARAMETER,
+                "placeholderTag": "initial",
+                "lambdaFunctions": [],
+                "ecsServices": [],
+            },
+        },
+    }
+
+
+def test_outputs_cover_what_people_and_pipelines_need(first_deploy_plan: Plan) -> None:
+    outputs = first_deploy_plan.outputs
+    assert outputs["deployManifestParameter"] == "/container-delivery/dev/deploy-manifest"
+    assert outputs["imageTagParameters"] == {
+        "lambda": LAMBDA_TAG_PARAMETER,
+        "web": WEB_TAG_PARAMETER,
+    }
+    assert outputs["lambdaFunctions"] == {"nightly-report": FUNCTIONS[0], "api": FUNCTIONS[1]}
+    assert outputs["lambdaImageUri"].endswith("container-delivery-dev-lambda:initial")
+    assert outputs["resolvedImageTags"]["web"] == {"tag": "initial", "source": "placeholder"}
+    for key in ("lambdaRepositoryUrl", "webRepositoryUrl", "placeholderImage"):
+        assert outputs[key].startswith(f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/"), key
+
+
+@pytest.mark.parametrize("key", ["lambdaFunctions", "logRetentionDays"])
+def test_bad_config_stops_the_program_naming_the_key(run_program: RunProgram, key: str) -> None:
+    from infra_pulumi.exceptions import ConfigError
+
+    bad = {"lambdaFunctions": [{"name": "UPPER", "command": ["x.y"]}], "logRetentionDays": 2}
+    with pytest.raises(ConfigError, match=f"container-delivery:{key}"):
+        run_program(config={key: bad[key]})

@@ -1,0 +1,113 @@
+"""Config validation at the boundary, on its own (no Pulumi runtime needed)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from infra_pulumi.exceptions import ConfigError
+from infra_pulumi.stack_config import StackConfig, load_config, parse_config
+
+FUNCTIONS = [{"name": "api", "command": ["api.handler"]}]
+
+
+def parse(project: str = "container-delivery", stack: str = "dev", **raw: Any) -> StackConfig:
+    values = {"lambdaFunctions": json.dumps(FUNCTIONS), **raw}
+    strings = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
+    return parse_config(strings, project, stack)
+
+
+def test_defaults() -> None:
+    config = parse()
+    assert config.require_release is False
+    assert config.ecr_keep_images == 30
+    assert config.log_retention_days == 30
+    assert config.lambda_architecture == "x86_64"
+    assert config.docker_platform == "linux/amd64"
+    assert config.placeholder_context == "docker/initial_lambda"
+    assert config.kms_key_arn is None
+    (function,) = config.lambda_functions
+    assert (function.memory_mb, function.timeout_seconds, function.command) == (
+        512,
+        30,
+        ("api.handler",),
+    )
+
+
+def test_values_arrive_as_strings_and_are_converted() -> None:
+    config = parse(requireRelease="true", ecrKeepImages="50", logRetentionDays="365")
+    assert (config.require_release, config.ecr_keep_images, config.log_retention_days) == (
+        True,
+        50,
+        365,
+    )
+
+
+def test_naming_follows_project_and_stack() -> None:
+    naming = parse(stack="prod").naming
+    assert naming.prefix == "container-delivery-prod"
+    assert naming.tag_parameter("lambda") == "/container-delivery/prod/images/lambda/tag"
+    assert naming.manifest_parameter == "/container-delivery/prod/deploy-manifest"
+    assert naming.function("api") == "container-delivery-prod-api"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"lambdaFunctions": "[]"}, "at least one function"),
+        ({"lambdaFunctions": "{not json"}, "lambdaFunctions is not valid structured config"),
+        ({"lambdaFunctions": json.dumps([{"name": "api"}])}, r"lambdaFunctions\[0\]\[command\]"),
+        (
+            {"lambdaFunctions": json.dumps([{"name": "api", "command": [" "]}])},
+            "command entries must be non-empty",
+        ),
+        (
+            {"lambdaFunctions": json.dumps([{"name": "Api", "command": ["a.b"]}])},
+            r"lambdaFunctions\[0\]\[name\]",
+        ),
+        ({"lambdaFunctions": json.dumps(FUNCTIONS * 2)}, "names a function twice: 'api'"),
+        (
+            {"lambdaFunctions": json.dumps([{"name": "api", "command": ["a"], "memoryMb": 64}])},
+            r"memoryMb.*greater than or equal to 128",
+        ),
+        (
+            {"lambdaFunctions": json.dumps([{"name": "api", "command": ["a"], "typo": 1}])},
+            r"lambdaFunctions\[0\]\[typo\]: Extra inputs are not permitted",
+        ),
+        ({"logRetentionDays": "31"}, "logRetentionDays: Value error, must be one of"),
+        ({"ecrKeepImages": "2"}, "ecrKeepImages"),
+        ({"requireRelease": "perhaps"}, "requireRelease"),
+        ({"lambdaArchitecture": "sparc"}, "lambdaArchitecture"),
+        ({"kmsKeyArn": "alias/mine"}, "kmsKeyArn"),
+    ],
+)
+def test_bad_values_name_the_key(raw: dict[str, str], message: str) -> None:
+    values = {"lambdaFunctions": json.dumps(FUNCTIONS), **raw}
+    with pytest.raises(ConfigError, match=message) as info:
+        parse_config(values, "container-delivery", "dev")
+    assert "container-delivery" in str(info.value)
+
+
+def test_names_longer_than_aws_allows_are_rejected() -> None:
+    functions = json.dumps([{"name": "a" * 32, "command": ["a.b"]}])
+    with pytest.raises(ConfigError, match="longer than AWS's 64 characters"):
+        parse_config({"lambdaFunctions": functions}, "container-delivery", "staging-eu-west-1")
+
+
+def test_missing_function_list_says_what_to_write() -> None:
+    with pytest.raises(ConfigError, match=r"lambdaFunctions is required.*Pulumi.dev.yaml"):
+        parse_config({}, "container-delivery", "dev")
+
+
+@pytest.mark.parametrize("stack", ["Prod", "dev_1", "dev.eu"])
+def test_stack_names_that_make_invalid_physical_names_are_rejected(stack: str) -> None:
+    with pytest.raises(ConfigError, match="lowercase physical prefix"):
+        parse(stack=stack)
+
+
+def test_load_config_reads_through_a_getter() -> None:
+    raw = {"lambdaFunctions": json.dumps(FUNCTIONS), "ecrKeepImages": "12"}
+    config = load_config(raw.get)
+    assert config.ecr_keep_images == 12
