@@ -1,0 +1,5 @@
+"""Entry point for ``python -m app.deploy``."""
+
+from app.deploy.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""Bounded exponential backoff for the AWS errors that mean "try again shortly"."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from botocore.exceptions import ClientError
+
+T = TypeVar("T")
+
+RETRYABLE_ERROR_CODES = frozenset(
+    {
+        # Lambda: an update is already in progress on the function.
+        "ResourceConflictException",
+        # Throttling, as Lambda, SSM, ECR and ECS spell it.
+        "ThrottlingException",
+        "TooManyRequestsException",
+        # SSM: concurrent updates to one parameter.
+        "TooManyUpdates",
+    }
+)
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The AWS error code of a ``ClientError`` (matched on the code, never the message)."""
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code")
+    return None
+
+
+def describe_error(exc: BaseException) -> str:
+    """A short description: ``Code: message`` for AWS errors, the text otherwise."""
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        return f"{err.get('Code', 'Unknown')}: {err.get('Message', '')}".rstrip(": ")
+    return str(exc) or type(exc).__name__
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retry ``RETRYABLE_ERROR_CODES`` up to ``max_attempts`` times with jittered backoff.
+
+    Delays grow as ``base_delay * 2**n``, capped at ``max_delay``; each is drawn from
+    [delay/2, delay] so concurrent workers that collided do not collide again.
+    """
+
+    max_attempts: int = 6
+    base_delay: float = 0.2
+    max_delay: float = 5.0
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+
+    def delay(self, attempt: int) -> float:
+        """The pause after failed attempt number ``attempt`` (1-based)."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not crypto
+
+    def call(
+        self,
+        fn: Callable[[], T],
+        on_retry: Callable[[int, str], None] | None = None,
+    ) -> T:
+        """Call ``fn`` until it succeeds, raises a non-retryable error, or attempts run out."""
+        attempt = 1
+        while True:
+            try:
+                return fn()
+            except ClientError as exc:
+                code = error_code(exc)
+                if code not in RETRYABLE_ERROR_CODES or attempt >= self.max_attempts:
+                    raise
+                if on_retry is not None:
+                    on_retry(attempt, code)
+                self.sleep(self.delay(attempt))
+                attempt += 1

@@ -1,0 +1,168 @@
+"""What each target runs compared with the tag recorded for its image (``status``)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from botocore.exceptions import ClientError
+
+from app.deploy.retry import RetryPolicy, describe_error
+
+if TYPE_CHECKING:
+    from app.deploy.clients import AwsClients
+    from app.deploy.manifest import DeployManifest, EcsServiceTarget, ImageTargets
+
+
+@dataclass(frozen=True)
+class TargetStatus:
+    """One target: the image it runs now, against the image its recorded tag names."""
+
+    image: str
+    kind: Literal["lambda", "ecs"]
+    name: str
+    recorded_tag: str | None
+    running_image: str | None
+    running_tag: str | None
+    error: str | None = None
+
+    @property
+    def drift(self) -> bool:
+        """True unless the target demonstrably runs ``<repositoryUrl>:<recorded tag>``."""
+        return self.recorded_tag is None or self.running_tag != self.recorded_tag
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "image": self.image,
+            "kind": self.kind,
+            "name": self.name,
+            "recordedTag": self.recorded_tag,
+            "runningImage": self.running_image,
+            "runningTag": self.running_tag,
+            "drift": self.drift,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class ImageStatus:
+    """One image of the manifest and the status of each of its targets."""
+
+    image: str
+    tag_parameter: str
+    recorded_tag: str | None
+    error: str | None
+    targets: list[TargetStatus]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "image": self.image,
+            "tagParameter": self.tag_parameter,
+            "recordedTag": self.recorded_tag,
+            "error": self.error,
+            "targets": [t.to_dict() for t in self.targets],
+        }
+
+
+def collect_status(
+    clients: AwsClients,
+    manifest: DeployManifest,
+    *,
+    retry: RetryPolicy | None = None,
+    max_concurrency: int = 16,
+) -> list[ImageStatus]:
+    """Read every recorded tag and every target's running image, concurrently.
+
+    A target that cannot be read is reported with its error and counts as drift;
+    it does not stop the others from being reported.
+    """
+    retry = retry or RetryPolicy()
+    # Create the clients before worker threads share them; ECS only if it is used.
+    _ = clients.ssm, clients.lambda_
+    if any(image.ecs_services for image in manifest.images.values()):
+        _ = clients.ecs
+
+    def recorded(image: ImageTargets) -> tuple[str | None, str | None]:
+        try:
+            response = retry.call(lambda: clients.ssm.get_parameter(Name=image.tag_parameter))
+        except ClientError as exc:
+            return None, f"{image.tag_parameter}: {describe_error(exc)}"
+        return response["Parameter"]["Value"], None
+
+    def lambda_image(name: str) -> str:
+        response = retry.call(lambda: clients.lambda_.get_function(FunctionName=name))
+        return response["Code"].get("ImageUri", "")
+
+    def ecs_image(svc: EcsServiceTarget) -> str:
+        ecs = clients.ecs
+        found = retry.call(
+            lambda: ecs.describe_services(cluster=svc.cluster, services=[svc.service])
+        )
+        if not found["services"]:
+            reasons = ", ".join(f.get("reason", "?") for f in found.get("failures", []))
+            raise LookupError(f"service not found ({reasons or 'no detail'})")
+        task_definition = found["services"][0]["taskDefinition"]
+        definition = retry.call(
+            lambda: ecs.describe_task_definition(taskDefinition=task_definition)
+        )["taskDefinition"]
+        for container in definition.get("containerDefinitions", []):
+            if container.get("name") == svc.container:
+                return container.get("image", "")
+        raise LookupError(f"task definition {task_definition} has no container {svc.container}")
+
+    def target(image_name: str, image: ImageTargets, key: str | EcsServiceTarget) -> TargetStatus:
+        kind: Literal["lambda", "ecs"] = "lambda" if isinstance(key, str) else "ecs"
+        name = key if isinstance(key, str) else f"{key.cluster}/{key.service}"
+        tag = recorded_tags[image_name][0]
+        try:
+            running = lambda_image(key) if isinstance(key, str) else ecs_image(key)
+        except (ClientError, LookupError) as exc:
+            error = describe_error(exc) if isinstance(exc, ClientError) else str(exc)
+            return TargetStatus(image_name, kind, name, tag, None, None, error)
+        return TargetStatus(image_name, kind, name, tag, running, image.tag_of(running))
+
+    images = list(manifest.images.items())
+    targets: list[tuple[str, ImageTargets, str | EcsServiceTarget]] = []
+    for image_name, image in images:
+        targets.extend((image_name, image, fn) for fn in image.lambda_functions)
+        targets.extend((image_name, image, svc) for svc in image.ecs_services)
+    workers = max(1, min(max_concurrency, len(targets) + len(images)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        recorded_tags = dict(
+            zip([n for n, _ in images], pool.map(recorded, [i for _, i in images]), strict=True)
+        )
+        results = list(pool.map(lambda t: target(*t), targets))
+
+    return [
+        ImageStatus(
+            image=image_name,
+            tag_parameter=image.tag_parameter,
+            recorded_tag=recorded_tags[image_name][0],
+            error=recorded_tags[image_name][1],
+            targets=[t for t in results if t.image == image_name],
+        )
+        for image_name, image in images
+    ]
+
+
+def status_table(images: list[ImageStatus]) -> str:
+    """A plain-text table, one row per target; drifted rows say DRIFT."""
+    header = ("IMAGE", "TARGET", "RECORDED", "RUNNING", "STATE")
+    rows: list[tuple[str, ...]] = []
+    for image in images:
+        if not image.targets:
+            rows.append((image.image, "(no targets)", image.recorded_tag or "?", "-", "-"))
+        for t in image.targets:
+            running = t.running_tag or t.running_image or "?"
+            state = "ok" if not t.drift else "DRIFT"
+            if t.error:
+                state += f" ({t.error})"
+            rows.append((image.image, f"{t.kind} {t.name}", t.recorded_tag or "?", running, state))
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *rows]
+    ]
+    errors = [f"{i.image}: cannot read recorded tag: {i.error}" for i in images if i.error]
+    return "\n".join(lines + errors)

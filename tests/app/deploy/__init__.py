@@ -1,0 +1,1 @@
+"""Tests for app/deploy, the release tool."""

@@ -1,0 +1,257 @@
+"""Test doubles for the release tool: a fake infra stack in moto, and fault injection.
+
+``FakeStack`` creates what the infra stack would (an immutable ECR repository with the
+placeholder image, the tag parameter, image-based Lambda functions, ECS services, and
+the deploy manifest) through any boto3 session: moto in-process or a moto server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+REGION = "us-east-1"
+PLACEHOLDER = "initial"
+OLD = "aaaaaaa"
+NEW = "bbbbbbb"
+NEWER = "ccccccc"
+
+
+def image_manifest(tag: str) -> str:
+    """A minimal Docker image manifest; moto's put_image needs ``mediaType``."""
+    digest = hashlib.sha256(tag.encode()).hexdigest()
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": 1024,
+                "digest": f"sha256:{digest}",
+            },
+            "layers": [],
+        }
+    )
+
+
+@dataclass
+class FakeStack:
+    """What ``pulumi up`` leaves behind, built directly with boto3 against moto."""
+
+    session: boto3.Session
+    project: str = "demo"
+    stack: str = "test"
+    images: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.ssm = self.session.client("ssm")
+        self.ecr = self.session.client("ecr")
+        self.lambda_ = self.session.client("lambda")
+        self.ecs = self.session.client("ecs")
+        iam = self.session.client("iam")
+        self.role_arn = iam.create_role(
+            RoleName="lambda-exec",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )["Role"]["Arn"]
+
+    @property
+    def manifest_parameter(self) -> str:
+        return f"/{self.project}/{self.stack}/deploy-manifest"
+
+    def prefix(self, name: str) -> str:
+        return f"{self.project}-{self.stack}-{name}"
+
+    def add_image(self, name: str, *, functions: int = 0, ecs_services: int = 0) -> dict[str, Any]:
+        """An image with its repository, placeholder, tag parameter and targets."""
+        repository = self.ecr.create_repository(
+            repositoryName=self.prefix(name), imageTagMutability="IMMUTABLE"
+        )["repository"]
+        entry: dict[str, Any] = {
+            "repositoryName": repository["repositoryName"],
+            "repositoryUrl": repository["repositoryUri"],
+            "tagParameter": f"/{self.project}/{self.stack}/images/{name}/tag",
+            "placeholderTag": PLACEHOLDER,
+            "lambdaFunctions": [],
+            "ecsServices": [],
+        }
+        self.images[name] = entry
+        self.push(name, PLACEHOLDER)
+        self.ssm.put_parameter(Name=entry["tagParameter"], Value=PLACEHOLDER, Type="String")
+        placeholder_uri = f"{entry['repositoryUrl']}:{PLACEHOLDER}"
+        for i in range(functions):
+            function_name = self.prefix(f"{name}-{i}")
+            self.lambda_.create_function(
+                FunctionName=function_name,
+                Role=self.role_arn,
+                PackageType="Image",
+                Code={"ImageUri": placeholder_uri},
+                ImageConfig={"Command": ["jobs.handler" if i % 2 == 0 else "api.handler"]},
+            )
+            entry["lambdaFunctions"].append(function_name)
+        if ecs_services:
+            cluster = self.prefix("cluster")
+            self.ecs.create_cluster(clusterName=cluster)
+            for i in range(ecs_services):
+                service = self.prefix(f"{name}-svc-{i}")
+                self.set_service_image(cluster, service, name, placeholder_uri, create=True)
+                entry["ecsServices"].append(
+                    {"cluster": cluster, "service": service, "container": name}
+                )
+        self.publish_manifest()
+        return entry
+
+    def set_service_image(
+        self, cluster: str, service: str, container: str, uri: str, *, create: bool = False
+    ) -> None:
+        """Point an ECS service at a new task definition revision running ``uri``."""
+        arn = self.ecs.register_task_definition(
+            family=service,
+            containerDefinitions=[{"name": container, "image": uri, "memory": 128}],
+        )["taskDefinition"]["taskDefinitionArn"]
+        if create:
+            self.ecs.create_service(
+                cluster=cluster, serviceName=service, taskDefinition=arn, desiredCount=0
+            )
+        else:
+            self.ecs.update_service(cluster=cluster, service=service, taskDefinition=arn)
+
+    def manifest_document(self) -> dict[str, Any]:
+        return {"schema": 1, "project": self.project, "stack": self.stack, "images": self.images}
+
+    def publish_manifest(self, value: str | None = None) -> None:
+        self.ssm.put_parameter(
+            Name=self.manifest_parameter,
+            Value=value if value is not None else json.dumps(self.manifest_document()),
+            Type="String",
+            Overwrite=True,
+        )
+
+    def push(self, name: str, tag: str) -> str:
+        """Push an image under ``tag`` (immutable) and return its URI."""
+        entry = self.images[name]
+        self.ecr.put_image(
+            repositoryName=entry["repositoryName"], imageManifest=image_manifest(tag), imageTag=tag
+        )
+        return self.uri(name, tag)
+
+    def uri(self, name: str, tag: str) -> str:
+        return f"{self.images[name]['repositoryUrl']}:{tag}"
+
+    def functions(self, name: str) -> list[str]:
+        return list(self.images[name]["lambdaFunctions"])
+
+    def recorded_tag(self, name: str) -> str:
+        return self.ssm.get_parameter(Name=self.images[name]["tagParameter"])["Parameter"]["Value"]
+
+    def function_images(self, name: str) -> dict[str, str]:
+        return {
+            fn: self.lambda_.get_function(FunctionName=fn)["Code"]["ImageUri"]
+            for fn in self.functions(name)
+        }
+
+    def state(self, name: str) -> dict[str, Any]:
+        """Everything a release may change, to compare before and after a failure."""
+        return {"tag": self.recorded_tag(name), "functions": self.function_images(name)}
+
+    def history(self, name: str) -> list[Any]:
+        parameter = self.images[name]["tagParameter"]
+        return list(self.ssm.get_parameter_history(Name=parameter)["Parameters"])
+
+    def set_function_image(self, function_name: str, uri: str) -> None:
+        self.lambda_.update_function_code(FunctionName=function_name, ImageUri=uri)
+
+
+def client_error(code: str, operation: str, message: str = "injected fault") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+
+Fault = Callable[[dict[str, Any]], None]
+"""Called with an operation's keyword arguments; raises to make the call fail."""
+
+
+Rewrite = Callable[[dict[str, Any], Any], Any]
+"""Called with an operation's keyword arguments and response; returns the response to give."""
+
+
+class FaultyClient:
+    """Wraps a boto3 client: named operations run a fault hook first, and are counted.
+
+    ``rewrite`` maps an operation to a function that may alter its response, e.g. to
+    make a function report ``LastUpdateStatus: InProgress``.
+    """
+
+    def __init__(
+        self, client: Any, *, rewrite: dict[str, Rewrite] | None = None, **faults: Fault
+    ) -> None:
+        self._client = client
+        self._faults = faults
+        self._rewrite = rewrite or {}
+        self._lock = threading.Lock()
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def calls_to(self, operation: str) -> list[dict[str, Any]]:
+        return [kwargs for op, kwargs in self.calls if op == operation]
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if not callable(attribute) or name in {"get_paginator", "get_waiter"}:
+            return attribute
+
+        def call(**kwargs: Any) -> Any:
+            with self._lock:
+                self.calls.append((name, kwargs))
+            fault = self._faults.get(name)
+            if fault is not None:
+                fault(kwargs)
+            response = attribute(**kwargs)
+            rewrite = self._rewrite.get(name)
+            return response if rewrite is None else rewrite(kwargs, response)
+
+        return call
+
+
+def fail_when(predicate: Callable[[dict[str, Any]], bool], code: str, operation: str) -> Fault:
+    """A fault raising ``code`` whenever ``predicate(kwargs)`` holds."""
+
+    def fault(kwargs: dict[str, Any]) -> None:
+        if predicate(kwargs):
+            raise client_error(code, operation)
+
+    return fault
+
+
+def fail_times(
+    times: int, code: str, operation: str, predicate: Callable[[dict[str, Any]], bool]
+) -> Fault:
+    """A fault raising ``code`` for the first ``times`` calls matching ``predicate``."""
+    remaining = [times]
+    lock = threading.Lock()
+
+    def fault(kwargs: dict[str, Any]) -> None:
+        if not predicate(kwargs):
+            return
+        with lock:
+            if remaining[0] <= 0:
+                return
+            remaining[0] -= 1
+        raise client_error(code, operation)
+
+    return fault
