@@ -1,0 +1,183 @@
+"""The deploy-manifest contract: what infra publishes and the release tool accepts."""
+
+import copy
+import json
+
+import pytest
+
+from app.deploy.exceptions import (
+    ManifestInvalidError,
+    ManifestNotFoundError,
+    UnknownImageError,
+    UnsupportedSchemaError,
+)
+from app.deploy.manifest import DeployManifest, load_manifest, parse_manifest
+
+URL = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com"
+
+DOCUMENT = {
+    "schema": 1,
+    "project": "cd",
+    "stack": "dev",
+    "images": {
+        "lambda": {
+            "repositoryName": "cd-dev-lambda",
+            "repositoryUrl": f"{URL}/cd-dev-lambda",
+            "tagParameter": "/cd/dev/images/lambda/tag",
+            "placeholderTag": "initial",
+            "lambdaFunctions": ["cd-dev-jobs", "cd-dev-api"],
+            "ecsServices": [],
+        },
+        "web": {
+            "repositoryName": "cd-dev-web",
+            "repositoryUrl": f"{URL}/cd-dev-web",
+            "tagParameter": "/cd/dev/images/web/tag",
+            "placeholderTag": "initial",
+            "lambdaFunctions": [],
+            "ecsServices": [{"cluster": "cd-dev", "service": "cd-dev-web", "container": "web"}],
+        },
+    },
+}
+
+
+def document(**changes):
+    doc = copy.deepcopy(DOCUMENT)
+    doc.update(changes)
+    return doc
+
+
+def test_parses_the_documented_example():
+    manifest = parse_manifest(json.dumps(DOCUMENT))
+
+    lambda_image = manifest.image("lambda")
+    assert lambda_image.lambda_functions == ("cd-dev-jobs", "cd-dev-api")
+    assert lambda_image.image_uri("abc1234") == f"{URL}/cd-dev-lambda:abc1234"
+    assert manifest.image("web").ecs_services[0].container == "web"
+
+
+def test_round_trips_with_the_contracts_camel_case_names():
+    manifest = parse_manifest(json.dumps(DOCUMENT))
+
+    assert json.loads(manifest.to_json()) == DOCUMENT
+
+
+def test_infra_can_build_it_from_python_names():
+    manifest = DeployManifest.model_validate(
+        {
+            "schema": 1,
+            "project": "cd",
+            "stack": "dev",
+            "images": {
+                "lambda": {
+                    "repository_name": "cd-dev-lambda",
+                    "repository_url": f"{URL}/cd-dev-lambda",
+                    "tag_parameter": "/cd/dev/images/lambda/tag",
+                    "placeholder_tag": "initial",
+                }
+            },
+        }
+    )
+
+    assert json.loads(manifest.to_json())["images"]["lambda"]["lambdaFunctions"] == []
+
+
+def test_added_fields_are_ignored():
+    doc = document(generatedBy="pulumi")
+    doc["images"]["lambda"]["architecture"] = "arm64"
+
+    assert parse_manifest(json.dumps(doc)).image("lambda").repository_name == "cd-dev-lambda"
+
+
+def test_tag_of_reads_only_tags_of_this_repository():
+    image = parse_manifest(json.dumps(DOCUMENT)).image("lambda")
+
+    assert image.tag_of(f"{URL}/cd-dev-lambda:abc1234") == "abc1234"
+    assert image.tag_of(f"{URL}/cd-dev-web:abc1234") is None
+    assert image.tag_of(f"{URL}/cd-dev-lambda@sha256:00") is None
+
+
+@pytest.mark.parametrize("schema", [2, 0, "1", None])
+def test_unknown_schema_is_rejected_before_the_fields(schema):
+    doc = document(schema=schema, images="renamed in schema 2")
+    if schema is None:
+        del doc["schema"]
+
+    with pytest.raises(UnsupportedSchemaError, match=rf"has schema {schema!r}; .* reads schema 1"):
+        parse_manifest(json.dumps(doc))
+
+
+def _without_function_list():
+    doc = document()
+    del doc["images"]["lambda"]["repositoryName"]
+    return doc
+
+
+def _mismatched_url():
+    doc = document()
+    doc["images"]["web"]["repositoryUrl"] = f"{URL}/other"
+    return doc
+
+
+def _duplicate_function():
+    doc = document()
+    doc["images"]["lambda"]["lambdaFunctions"] = ["a", "b", "a"]
+    return doc
+
+
+def _relative_parameter():
+    doc = document()
+    doc["images"]["lambda"]["tagParameter"] = "cd/dev/tag"
+    return doc
+
+
+def _empty_service_name():
+    doc = document()
+    doc["images"]["web"]["ecsServices"][0]["service"] = " "
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("{not json", r"is not valid JSON"),
+        ("[1]", r"must be a JSON object, got list"),
+        (json.dumps(_without_function_list()), r"images\.lambda\.repositoryName: Field required"),
+        (json.dumps(_mismatched_url()), r"repositoryUrl '.*/other' does not end with"),
+        (json.dumps(_duplicate_function()), r"lambdaFunctions lists a more than once"),
+        (json.dumps(_relative_parameter()), r"images\.lambda\.tagParameter: String should match"),
+        (
+            json.dumps(_empty_service_name()),
+            r"ecsServices\.0\.service: String should have at least",
+        ),
+    ],
+)
+def test_invalid_documents_are_rejected_naming_the_field(text, match):
+    with pytest.raises(ManifestInvalidError, match=match) as raised:
+        parse_manifest(text, "deploy manifest /cd/dev/deploy-manifest")
+
+    assert str(raised.value).startswith("deploy manifest /cd/dev/deploy-manifest ")
+    assert raised.value.exit_code == 2
+
+
+def test_unknown_image_lists_the_known_ones():
+    manifest = parse_manifest(json.dumps(DOCUMENT))
+
+    with pytest.raises(
+        UnknownImageError, match=r"'api' is not .* cd/dev; known images: lambda, web"
+    ):
+        manifest.image("api")
+
+
+def test_load_reads_the_parameter(stack):
+    stack.ssm.put_parameter(
+        Name="/cd/dev/deploy-manifest", Value=json.dumps(DOCUMENT), Type="String"
+    )
+
+    assert load_manifest(stack.ssm, "/cd/dev/deploy-manifest").project == "cd"
+
+
+def test_load_of_a_missing_parameter_says_to_deploy_infra(stack):
+    with pytest.raises(
+        ManifestNotFoundError, match=r"/cd/dev/deploy-manifest does not exist; deploy"
+    ):
+        load_manifest(stack.ssm, "/cd/dev/deploy-manifest")

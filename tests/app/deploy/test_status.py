@@ -1,0 +1,83 @@
+"""status: recorded tag against what each target really runs."""
+
+from app.deploy.release import Releaser
+from app.deploy.status import collect_status, status_table
+
+from .fakes import NEW, OLD, FaultyClient, fail_when
+
+
+def test_everything_in_step_after_a_release(released, make_releaser):
+    releaser: Releaser = make_releaser()
+
+    (image,) = collect_status(releaser._clients, releaser.manifest)
+
+    assert image.recorded_tag == OLD
+    assert [(t.name, t.running_tag, t.drift) for t in image.targets] == [
+        (fn, OLD, False) for fn in released.functions("lambda")
+    ]
+    assert "DRIFT" not in status_table([image])
+
+
+def test_drift_is_marked_per_target(released, make_releaser):
+    drifted = released.functions("lambda")[3]
+    released.set_function_image(drifted, released.uri("lambda", NEW))
+    releaser: Releaser = make_releaser()
+
+    (image,) = collect_status(releaser._clients, releaser.manifest)
+
+    assert {t.name for t in image.targets if t.drift} == {drifted}
+    (row,) = [line for line in status_table([image]).splitlines() if drifted in line]
+    assert row.split()[-3:] == [OLD, NEW, "DRIFT"]
+
+
+def test_ecs_service_image_comes_from_its_task_definition(stack, make_releaser):
+    entry = stack.add_image("web", ecs_services=2)
+    stack.push("web", NEW)
+    make_releaser().release("web", NEW, imagedefinitions=None)
+    # As the pipeline's ECS deploy action would, from imagedefinitions.json:
+    first, second = entry["ecsServices"]
+    stack.set_service_image(first["cluster"], first["service"], "web", stack.uri("web", NEW))
+    releaser: Releaser = make_releaser()
+
+    (image,) = collect_status(releaser._clients, releaser.manifest)
+
+    assert [(t.kind, t.name, t.running_tag, t.drift) for t in image.targets] == [
+        ("ecs", f"{first['cluster']}/{first['service']}", NEW, False),
+        ("ecs", f"{second['cluster']}/{second['service']}", "initial", True),
+    ]
+
+
+def test_unreadable_targets_are_reported_not_fatal(released, make_releaser):
+    missing = released.functions("lambda")[0]
+    released.lambda_.delete_function(FunctionName=missing)
+    released.images["lambda"]["ecsServices"] = [
+        {"cluster": "nowhere", "service": "ghost", "container": "web"}
+    ]
+    released.publish_manifest()
+    releaser: Releaser = make_releaser()
+
+    (image,) = collect_status(releaser._clients, releaser.manifest)
+
+    errors = {t.name: t.error for t in image.targets if t.error}
+    assert set(errors) == {missing, "nowhere/ghost"}
+    assert errors[missing].startswith("ResourceNotFoundException")
+    assert all(t.drift for t in image.targets if t.error)
+    assert len([t for t in image.targets if not t.drift]) == 4
+
+
+def test_unreadable_recorded_tag_is_drift(released, make_releaser):
+    ssm = FaultyClient(
+        released.ssm,
+        get_parameter=fail_when(
+            lambda kw: kw["Name"].endswith("/tag"), "AccessDeniedException", "GetParameter"
+        ),
+    )
+    releaser: Releaser = make_releaser(ssm=ssm)
+
+    (image,) = collect_status(releaser._clients, releaser.manifest)
+
+    assert image.recorded_tag is None
+    assert image.error is not None
+    assert "AccessDeniedException" in image.error
+    assert all(t.drift for t in image.targets)
+    assert "cannot read recorded tag" in status_table([image])
