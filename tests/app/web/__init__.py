@@ -1,0 +1,1 @@
+"""Tests for app/web: the notes board, its gunicorn settings, and its Dockerfile."""
