@@ -11,10 +11,24 @@ import pulumi_aws as aws
 
 from infra_pulumi.components.container_function import ContainerFunction, ContainerFunctionArgs
 from infra_pulumi.components.ecr import ImageRepository, ImageRepositoryArgs
-from infra_pulumi.components.manifest import DeployManifest, DeployManifestArgs, ManifestImage
+from infra_pulumi.components.load_balancer import WebLoadBalancer, WebLoadBalancerArgs
+from infra_pulumi.components.manifest import (
+    DeployManifest,
+    DeployManifestArgs,
+    EcsTarget,
+    ManifestImage,
+)
+from infra_pulumi.components.network import Network, NetworkArgs
 from infra_pulumi.components.placeholder import PlaceholderImage, PlaceholderImageArgs
 from infra_pulumi.components.tag_parameter import ImageTagParameter, ImageTagParameterArgs
-from infra_pulumi.image_tags import TagQuery, image_uri, lambda_target, resolve_image_tag
+from infra_pulumi.components.web_service import WEB_CONTAINER, WebService, WebServiceArgs
+from infra_pulumi.image_tags import (
+    TagQuery,
+    ecs_target,
+    image_uri,
+    lambda_target,
+    resolve_image_tag,
+)
 from infra_pulumi.stack_config import load_config
 
 config = load_config()
@@ -30,6 +44,7 @@ function_arns = [
     f"arn:{partition}:lambda:{region}:{identity.account_id}:function:{physical}"
     for physical in function_names.values()
 ]
+cluster_arn = f"arn:{partition}:ecs:{region}:{identity.account_id}:cluster/{names.cluster}"
 
 # --- Image tags: resolved at program time, in preview and up alike -----------------
 lambda_tag = resolve_image_tag(
@@ -45,6 +60,7 @@ web_tag = resolve_image_tag(
         image="web",
         parameter=names.tag_parameter("web"),
         require_release=config.require_release,
+        live_targets=[ecs_target(cluster_arn, names.web_service, WEB_CONTAINER)],
     )
 )
 
@@ -73,6 +89,15 @@ placeholder = PlaceholderImage(
         registry_id=lambda_repo.registry_id,
         context=config.placeholder_context,
         platform=config.docker_platform,
+    ),
+)
+web_placeholder = PlaceholderImage(
+    "web-placeholder",
+    PlaceholderImageArgs(
+        repository_url=web_repo.repository_url,
+        registry_id=web_repo.registry_id,
+        context=config.web.placeholder_context,
+        platform="linux/amd64",  # the task definition's runtime platform is X86_64
     ),
 )
 tag_parameters = {
@@ -105,6 +130,57 @@ functions = {
     for fn in config.lambda_functions
 }
 
+# --- The web service on ECS Fargate, behind an ALB ---------------------------------
+if config.network is None:
+    zones = aws.get_availability_zones(state="available").names[:2]
+    network = Network("network", NetworkArgs(name_prefix=names.prefix, availability_zones=zones))
+    vpc_id, public_subnets, private_subnets = (
+        network.vpc_id,
+        network.public_subnet_ids,
+        network.private_subnet_ids,
+    )
+else:
+    vpc_id = pulumi.Output.from_input(config.network.vpc_id)
+    public_subnets = [pulumi.Output.from_input(s) for s in config.network.public_subnet_ids]
+    private_subnets = [pulumi.Output.from_input(s) for s in config.network.private_subnet_ids]
+
+load_balancer = WebLoadBalancer(
+    "web",
+    WebLoadBalancerArgs(
+        load_balancer_name=names.load_balancer,
+        target_group_name=names.target_group(config.web.container_port),
+        security_group_name=f"{names.prefix}-alb",
+        vpc_id=vpc_id,
+        public_subnet_ids=public_subnets,
+        container_port=config.web.container_port,
+        health_check_path=config.web.health_check_path,
+        certificate_arn=config.web.certificate_arn,
+    ),
+)
+web_image = image_uri(web_repo.repository_url, web_tag)
+web_service = WebService(
+    "web",
+    WebServiceArgs(
+        cluster_name=names.cluster,
+        service_name=names.web_service,
+        vpc_id=vpc_id,
+        subnet_ids=private_subnets,
+        load_balancer_security_group_id=load_balancer.security_group_id,
+        target_group_arn=load_balancer.target_group_arn,
+        image_uri=web_image,
+        repository_arn=web_repo.repository_arn,
+        desired_count=config.web.desired_count,
+        cpu=config.web.cpu,
+        memory_mb=config.web.memory_mb,
+        container_port=config.web.container_port,
+        health_check_path=config.web.health_check_path,
+        log_retention_days=config.log_retention_days,
+        kms_key_arn=config.kms_key_arn,
+        image_dependencies=[web_placeholder.image],
+        service_dependencies=load_balancer.listeners,
+    ),
+)
+
 # --- The deploy-target manifest -----------------------------------------------------
 manifest = DeployManifest(
     "deploy-manifest",
@@ -123,6 +199,13 @@ manifest = DeployManifest(
                 repository_name=web_repo.repository_name,
                 repository_url=web_repo.repository_url,
                 tag_parameter=names.tag_parameter("web"),
+                ecs_services=[
+                    EcsTarget(
+                        cluster=web_service.cluster_name,
+                        service=web_service.service_name,
+                        container=WEB_CONTAINER,
+                    )
+                ],
             ),
         },
     ),
@@ -132,6 +215,7 @@ manifest = DeployManifest(
 pulumi.export("lambdaRepositoryUrl", lambda_repo.repository_url)
 pulumi.export("webRepositoryUrl", web_repo.repository_url)
 pulumi.export("placeholderImage", placeholder.image_name)
+pulumi.export("webPlaceholderImage", web_placeholder.image_name)
 pulumi.export(
     "imageTagParameters", {image: p.parameter_name for image, p in tag_parameters.items()}
 )
@@ -142,3 +226,7 @@ pulumi.export(
 pulumi.export("lambdaImageUri", lambda_image)
 pulumi.export("lambdaFunctions", {short: f.function_name for short, f in functions.items()})
 pulumi.export("deployManifestParameter", manifest.parameter_name)
+pulumi.export("webImageUri", web_image)
+pulumi.export("siteUrl", load_balancer.url)
+pulumi.export("clusterName", web_service.cluster_name)
+pulumi.export("webServiceName", web_service.service_name)

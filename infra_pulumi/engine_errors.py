@@ -16,10 +16,13 @@ from __future__ import annotations
 #: - ``ParameterNotFound``: the SSM error code older provider versions surfaced.
 #: - ``ResourceNotFoundException``: the Lambda error code older versions surfaced
 #:   for a missing function.
+#: - ``ClusterNotFoundException``: the ECS error code for a missing cluster, which is
+#:   what a service lookup meets on the first deploy.
 NOT_FOUND_MARKERS: tuple[str, ...] = (
     "couldn't find resource",
     "ParameterNotFound",
     "ResourceNotFoundException",
+    "ClusterNotFoundException",
 )
 
 _INVOKE_PREFIX = "invoke of "

@@ -17,6 +17,7 @@ program runs Python in both ``pulumi preview`` and ``pulumi up``, so the synchro
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -137,6 +138,38 @@ def lambda_target(function_name: str) -> LiveTarget:
     return LiveTarget(
         description=f"Lambda function {function_name}",
         read_image=lambda: live_lambda_image(function_name),
+    )
+
+
+def live_ecs_image(cluster_arn: str, service_name: str, container: str) -> str | None:
+    """The image an ECS service's container runs now, or None if the service does not exist.
+
+    The service's current task definition is what the app pipeline last rolled out
+    (through ``imagedefinitions.json``), so this sees releases Pulumi did not make.
+    """
+    target = f"ECS service {service_name}"
+    try:
+        service = aws.ecs.get_service(cluster_arn=cluster_arn, service_name=service_name)
+    except Exception as exc:  # the engine raises a plain Exception; classified below
+        if engine_errors.is_not_found(exc):
+            return None
+        raise LiveTargetLookupError(target, engine_errors.describe(exc)) from exc
+    try:
+        task_definition = aws.ecs.get_task_definition(task_definition=service.task_definition)
+    except Exception as exc:  # a running service's task definition must be readable
+        raise LiveTargetLookupError(target, engine_errors.describe(exc)) from exc
+    for definition in json.loads(task_definition.container_definitions or "[]"):
+        if definition.get("name") == container:
+            image = definition.get("image")
+            return str(image) if image else None
+    return None
+
+
+def ecs_target(cluster_arn: str, service_name: str, container: str) -> LiveTarget:
+    """An ECS service's container as a live target of the regression guard."""
+    return LiveTarget(
+        description=f"ECS service {service_name} (container {container})",
+        read_image=lambda: live_ecs_image(cluster_arn, service_name, container),
     )
 
 

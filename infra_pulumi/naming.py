@@ -75,3 +75,23 @@ class Naming:
     def function_role(self, short_name: str) -> str:
         """Execution role name of a Lambda function."""
         return f"{self.prefix}-{short_name}-exec"
+
+    # --- The ECS web service ---------------------------------------------------------
+
+    @property
+    def cluster(self) -> str:
+        return self.prefix
+
+    @property
+    def web_service(self) -> str:
+        """ECS service name, task definition family and execution role stem."""
+        return f"{self.prefix}-web"
+
+    @property
+    def load_balancer(self) -> str:
+        """ALB name; AWS allows 32 characters."""
+        return f"{self.prefix}-web"
+
+    def target_group(self, port: int) -> str:
+        """Target group name; the port is part of it so a port change can replace it in place."""
+        return f"{self.prefix}-{port}"

@@ -18,6 +18,18 @@ Every key lives in the project's namespace. A complete example (``Pulumi.dev.yam
       container-delivery:lambdaArchitecture: x86_64   # or arm64; the placeholder is built to match
       container-delivery:placeholderContext: docker/initial_lambda
       container-delivery:kmsKeyArn: arn:aws:kms:...   # optional customer-managed key
+      container-delivery:web:                    # optional; these are the defaults
+        desiredCount: 2
+        cpu: 256                                 # Fargate CPU units
+        memoryMb: 512
+        containerPort: 8000
+        healthCheckPath: /healthz
+        certificateArn: arn:aws:acm:...          # optional: HTTPS, and HTTP redirects to it
+        placeholderContext: docker/initial_web
+      container-delivery:network:                # optional: omit to create a VPC
+        vpcId: vpc-0123456789abcdef0
+        publicSubnetIds: [subnet-a, subnet-b]    # the load balancer's, in two AZs or more
+        privateSubnetIds: [subnet-c, subnet-d]   # the tasks'; need a route to ECR and Logs
 
 Bad config fails here with ``ConfigError``, naming the key, the value and what was expected.
 """
@@ -25,6 +37,7 @@ Bad config fails here with ``ConfigError``, naming the key, the value and what w
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
@@ -42,6 +55,8 @@ LOG_RETENTION_DAYS = frozenset(
 
 #: AWS limit on Lambda function names and IAM role names.
 _NAME_LIMIT = 64
+#: AWS limit on load balancer and target group names.
+_ELB_NAME_LIMIT = 32
 
 _SHORT_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"
 
@@ -71,6 +86,58 @@ class LambdaFunctionConfig(_Model):
         return value
 
 
+#: Fargate's valid CPU units and, for each, the memory sizes (MiB) it accepts.
+FARGATE_SIZES: Mapping[int, range] = {
+    256: range(512, 2049, 512),
+    512: range(1024, 4097, 1024),
+    1024: range(2048, 8193, 1024),
+    2048: range(4096, 16385, 1024),
+    4096: range(8192, 30721, 1024),
+}
+
+
+class WebConfig(_Model):
+    """The ECS Fargate web service."""
+
+    desired_count: int = Field(2, alias="desiredCount", ge=0, le=100)
+    cpu: int = 256
+    memory_mb: int = Field(512, alias="memoryMb")
+    container_port: int = Field(8000, alias="containerPort", ge=1024, le=65535)
+    health_check_path: str = Field("/healthz", alias="healthCheckPath", pattern=r"^/\S*$")
+    certificate_arn: str | None = Field(
+        None, alias="certificateArn", pattern=r"^arn:aws[a-z-]*:acm:"
+    )
+    placeholder_context: str = Field("docker/initial_web", alias="placeholderContext", min_length=1)
+
+    @model_validator(mode="after")
+    def _fargate_size(self) -> WebConfig:
+        memory = FARGATE_SIZES.get(self.cpu)
+        if memory is None:
+            raise ValueError(f"cpu must be one of {sorted(FARGATE_SIZES)} (Fargate CPU units)")
+        if self.memory_mb not in memory:
+            raise ValueError(
+                f"memoryMb {self.memory_mb} is not valid with cpu {self.cpu}: Fargate accepts "
+                f"{memory.start} to {memory.stop - 1} in steps of {memory.step}"
+            )
+        return self
+
+
+class NetworkConfig(_Model):
+    """An existing VPC to use instead of creating one."""
+
+    vpc_id: str = Field(alias="vpcId", pattern=r"^vpc-[0-9a-f]+$")
+    public_subnet_ids: tuple[str, ...] = Field(alias="publicSubnetIds", min_length=2)
+    private_subnet_ids: tuple[str, ...] = Field(alias="privateSubnetIds", min_length=2)
+
+    @field_validator("public_subnet_ids", "private_subnet_ids")
+    @classmethod
+    def _subnet_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [s for s in value if not re.fullmatch(r"subnet-[0-9a-f]+", s)]
+        if bad:
+            raise ValueError(f"not subnet ids: {bad}")
+        return value
+
+
 class StackConfig(_Model):
     """The validated config of one stack."""
 
@@ -85,6 +152,8 @@ class StackConfig(_Model):
         "docker/initial_lambda", alias="placeholderContext", min_length=1
     )
     kms_key_arn: str | None = Field(None, alias="kmsKeyArn", pattern=r"^arn:aws[a-z-]*:kms:")
+    web: WebConfig = Field(default_factory=WebConfig)
+    network: NetworkConfig | None = None
 
     @property
     def naming(self) -> Naming:
@@ -110,6 +179,12 @@ class StackConfig(_Model):
                 f"project and stack names must give a lowercase physical prefix "
                 f"(letters, digits, hyphens); {naming.prefix!r} does not"
             )
+        for elb_name in (naming.load_balancer, naming.target_group(self.web.container_port)):
+            if len(elb_name) > _ELB_NAME_LIMIT:
+                raise ValueError(
+                    f"the load balancer name {elb_name!r} is longer than AWS's "
+                    f"{_ELB_NAME_LIMIT} characters; use a shorter project or stack name"
+                )
         if not self.lambda_functions:
             raise ValueError("lambdaFunctions must name at least one function")
         seen: set[str] = set()
@@ -135,6 +210,8 @@ KEYS: Mapping[str, bool] = {
     "lambdaArchitecture": False,
     "placeholderContext": False,
     "kmsKeyArn": False,
+    "web": True,
+    "network": True,
 }
 
 

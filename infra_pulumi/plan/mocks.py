@@ -26,6 +26,8 @@ InvokeHandler = Callable[[Mapping[str, Any]], InvokeResult]
 
 SSM_GET_PARAMETER = "aws:ssm/getParameter:getParameter"
 LAMBDA_GET_FUNCTION = "aws:lambda/getFunction:getFunction"
+ECS_GET_SERVICE = "aws:ecs/getService:getService"
+ECS_GET_TASK_DEFINITION = "aws:ecs/getTaskDefinition:getTaskDefinition"
 
 
 class EngineError(grpc.RpcError):
@@ -71,6 +73,43 @@ def function_not_found(args: Mapping[str, Any]) -> InvokeResult:
     )
 
 
+def service_not_found(args: Mapping[str, Any]) -> InvokeResult:
+    """Today's provider text for a missing ECS service (or its missing cluster)."""
+    name = args.get("serviceName")
+    raise provider_error(ECS_GET_SERVICE, f"reading ECS Service ({name}): couldn't find resource")
+
+
+def ecs_service_running(image_uri: str, container: str = "web") -> dict[str, InvokeHandler]:
+    """getService and getTaskDefinition handlers for a service whose container runs ``image_uri``.
+
+    The task definition is revision 7: one the app pipeline registered, not Pulumi.
+    """
+
+    def service(args: Mapping[str, Any]) -> InvokeResult:
+        family = args["serviceName"]
+        return {
+            "serviceName": family,
+            "clusterArn": args["clusterArn"],
+            "taskDefinition": f"arn:aws:ecs:us-east-1:{EXAMPLE_ACCOUNT}:task-definition/{family}:7",
+            "desiredCount": 2,
+            "launchType": "FARGATE",
+            "arn": f"arn:aws:ecs:us-east-1:{EXAMPLE_ACCOUNT}:service/{family}",
+            "id": family,
+        }
+
+    def task_definition(args: Mapping[str, Any]) -> InvokeResult:
+        definitions = [{"name": container, "image": image_uri, "essential": True}]
+        return {
+            "taskDefinition": args["taskDefinition"],
+            "containerDefinitions": json.dumps(definitions),
+            "family": "web",
+            "revision": 7,
+            "id": args["taskDefinition"],
+        }
+
+    return {ECS_GET_SERVICE: service, ECS_GET_TASK_DEFINITION: task_definition}
+
+
 def parameter_value(value: str) -> InvokeHandler:
     """A getParameter handler that finds the parameter with ``value``."""
 
@@ -112,6 +151,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
         defaults: dict[str, InvokeHandler] = {
             SSM_GET_PARAMETER: parameter_not_found,
             LAMBDA_GET_FUNCTION: function_not_found,
+            ECS_GET_SERVICE: service_not_found,
             "aws:index/getCallerIdentity:getCallerIdentity": lambda _: {
                 "accountId": self.account,
                 "arn": f"arn:aws:sts::{self.account}:assumed-role/offline-plan/session",
@@ -168,6 +208,21 @@ class OfflineMocks(pulumi.runtime.Mocks):
         return resource_id, {**inputs, **outputs}
 
 
+_EC2_ID_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+}
+
+
 def _outputs_for(
     typ: str, logical: str, inputs: dict[str, Any], region: str, account: str
 ) -> dict[str, Any]:
@@ -196,6 +251,30 @@ def _outputs_for(
         }
     if typ == "aws:ssm/parameter:Parameter":
         return {"arn": f"arn:aws:ssm:{region}:{account}:parameter{name}", "id": name}
+    short_id = hashlib.sha256(f"{typ}/{logical}".encode()).hexdigest()[:17]
+    if typ in _EC2_ID_PREFIXES:
+        return {"id": f"{_EC2_ID_PREFIXES[typ]}-{short_id}", "arn": arn}
+    if typ == "aws:lb/loadBalancer:LoadBalancer":
+        return {
+            "arn": f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{name}/"
+            f"{short_id[:16]}",
+            "dnsName": f"{name}-{short_id[:10]}.{region}.elb.amazonaws.com",
+        }
+    if typ == "aws:lb/targetGroup:TargetGroup":
+        return {
+            "arn": f"arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/{name}/"
+            f"{short_id[:16]}"
+        }
+    if typ == "aws:ecs/cluster:Cluster":
+        return {"arn": f"arn:aws:ecs:{region}:{account}:cluster/{name}", "id": name}
+    if typ == "aws:ecs/taskDefinition:TaskDefinition":
+        family = inputs.get("family", logical)
+        return {
+            "arn": f"arn:aws:ecs:{region}:{account}:task-definition/{family}:1",
+            "revision": 1,
+        }
+    if typ == "aws:ecs/service:Service":
+        return {"id": f"arn:aws:ecs:{region}:{account}:service/{name}"}
     if typ == "docker:index/image:Image":
         digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
         image_name = str(inputs.get("imageName", ""))

@@ -93,7 +93,12 @@ def test_bad_values_name_the_key(raw: dict[str, str], message: str) -> None:
 def test_names_longer_than_aws_allows_are_rejected() -> None:
     functions = json.dumps([{"name": "a" * 32, "command": ["a.b"]}])
     with pytest.raises(ConfigError, match="longer than AWS's 64 characters"):
-        parse_config({"lambdaFunctions": functions}, "container-delivery", "staging-eu-west-1")
+        parse_config({"lambdaFunctions": functions}, "container-delivery", "staging1")
+
+
+def test_load_balancer_names_longer_than_aws_allows_are_rejected() -> None:
+    with pytest.raises(ConfigError, match="'container-delivery-staging-eu-web' is longer"):
+        parse(stack="staging-eu")
 
 
 def test_missing_function_list_says_what_to_write() -> None:

@@ -1,0 +1,268 @@
+"""The ECS Fargate web service: cluster, task definition, roles, logs and service."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+#: The container name in the task definition; ``imagedefinitions.json`` must use it.
+WEB_CONTAINER = "web"
+
+ECS_TASKS_ASSUME_ROLE = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+@dataclass
+class WebServiceArgs:
+    """Inputs of a ``WebService``."""
+
+    cluster_name: str
+    service_name: str
+    """Also the task definition family and the stem of the role names."""
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """Private subnets the tasks run in."""
+    load_balancer_security_group_id: pulumi.Input[str]
+    target_group_arn: pulumi.Input[str]
+    image_uri: pulumi.Input[str]
+    """``<web repository>:<tag>``, resolved exactly as for Lambda; never ``latest``."""
+    repository_arn: pulumi.Input[str]
+    """The only repository the execution role may pull from."""
+    desired_count: int = 2
+    cpu: int = 256
+    memory_mb: int = 512
+    container_port: int = 8000
+    health_check_path: str = "/healthz"
+    log_retention_days: int = 30
+    kms_key_arn: pulumi.Input[str] | None = None
+    image_dependencies: Sequence[pulumi.Resource] = field(default_factory=tuple)
+    """Resources that must exist before the task definition: the placeholder push."""
+    service_dependencies: Sequence[pulumi.Resource] = field(default_factory=tuple)
+    """Resources that must exist before the service: the load balancer's listeners."""
+
+
+class WebService(pulumi.ComponentResource):
+    """A Fargate service behind the ALB, with the deployment circuit breaker and rollback.
+
+    Tasks accept traffic from the load balancer's security group on the container port
+    only. The execution role pulls from the web repository and writes to the service's
+    own log group; the task role (what the app's code runs as) is separate and empty.
+    """
+
+    cluster_name: pulumi.Output[str]
+    cluster_arn: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: WebServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("container-delivery:web:WebService", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            name=args.cluster_name,
+            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
+            opts=child,
+        )
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/ecs/{args.service_name}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=child,
+        )
+
+        tasks_sg = aws.ec2.SecurityGroup(
+            f"{name}-tasks-sg",
+            name=f"{args.service_name}-tasks",
+            description="Web tasks: the container port from the load balancer only",
+            vpc_id=args.vpc_id,
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-alb",
+            security_group_id=tasks_sg.id,
+            referenced_security_group_id=args.load_balancer_security_group_id,
+            ip_protocol="tcp",
+            from_port=args.container_port,
+            to_port=args.container_port,
+            description="Container port from the load balancer",
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-alb-to-tasks",
+            security_group_id=args.load_balancer_security_group_id,
+            referenced_security_group_id=tasks_sg.id,
+            ip_protocol="tcp",
+            from_port=args.container_port,
+            to_port=args.container_port,
+            description="Load balancer to the web tasks",
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-tasks-https-out",
+            security_group_id=tasks_sg.id,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="HTTPS out (through NAT) for ECR, CloudWatch Logs and AWS APIs",
+            opts=child,
+        )
+
+        execution_role = aws.iam.Role(
+            f"{name}-execution-role",
+            name=f"{args.service_name}-exec",
+            assume_role_policy=pulumi.Output.json_dumps(ECS_TASKS_ASSUME_ROLE),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution-policy",
+            role=execution_role.id,
+            policy=execution_policy(args.repository_arn, log_group.arn),
+            opts=child,
+        )
+        task_role = aws.iam.Role(
+            f"{name}-task-role",
+            name=f"{args.service_name}-task",
+            assume_role_policy=pulumi.Output.json_dumps(ECS_TASKS_ASSUME_ROLE),
+            opts=child,
+        )
+
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        task_definition = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=args.service_name,
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(args.cpu),
+            memory=str(args.memory_mb),
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture="X86_64"
+            ),
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+            container_definitions=pulumi.Output.json_dumps(
+                [
+                    {
+                        "name": WEB_CONTAINER,
+                        "image": args.image_uri,
+                        "essential": True,
+                        "portMappings": [{"containerPort": args.container_port, "protocol": "tcp"}],
+                        "environment": [{"name": "PORT", "value": str(args.container_port)}],
+                        "healthCheck": {
+                            "command": [
+                                "CMD",
+                                "python",
+                                "-c",
+                                "import urllib.request; urllib.request.urlopen("
+                                f"'http://127.0.0.1:{args.container_port}"
+                                f"{args.health_check_path}', timeout=3)",
+                            ],
+                            "interval": 15,
+                            "timeout": 5,
+                            "retries": 3,
+                            "startPeriod": 20,
+                        },
+                        "logConfiguration": {
+                            "logDriver": "awslogs",
+                            "options": {
+                                "awslogs-group": log_group.name,
+                                "awslogs-region": region,
+                                "awslogs-stream-prefix": WEB_CONTAINER,
+                            },
+                        },
+                    }
+                ]
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.image_dependencies)),
+        )
+        service = aws.ecs.Service(
+            f"{name}-service",
+            name=args.service_name,
+            cluster=cluster.arn,
+            task_definition=task_definition.arn,
+            desired_count=args.desired_count,
+            launch_type="FARGATE",
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=list(args.subnet_ids),
+                security_groups=[tasks_sg.id],
+                assign_public_ip=False,
+            ),
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=args.target_group_arn,
+                    container_name=WEB_CONTAINER,
+                    container_port=args.container_port,
+                )
+            ],
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            health_check_grace_period_seconds=30,
+            propagate_tags="SERVICE",
+            enable_ecs_managed_tags=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.service_dependencies)),
+        )
+
+        self.cluster_name = cluster.name
+        self.cluster_arn = cluster.arn
+        self.service_name = service.name
+        self.task_definition_arn = task_definition.arn
+        self.security_group_id = tasks_sg.id
+        self.register_outputs(
+            {"cluster_name": self.cluster_name, "service_name": self.service_name}
+        )
+
+
+def execution_policy(
+    repository_arn: pulumi.Input[str], log_group_arn: pulumi.Input[str]
+) -> pulumi.Output[str]:
+    """Pull from one repository and write to one log group: all the ECS agent needs."""
+    return pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    # GetAuthorizationToken is not resource-scoped: AWS requires "*".
+                    "Sid": "EcrLogin",
+                    "Effect": "Allow",
+                    "Action": "ecr:GetAuthorizationToken",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "PullWebImageOnly",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:BatchGetImage",
+                        "ecr:GetDownloadUrlForLayer",
+                    ],
+                    "Resource": repository_arn,
+                },
+                {
+                    # ":*" is AWS's form for this log group's streams.
+                    "Sid": "OwnLogGroupOnly",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": pulumi.Output.concat(log_group_arn, ":*"),
+                },
+            ],
+        }
+    )
