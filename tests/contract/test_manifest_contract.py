@@ -1,0 +1,33 @@
+"""The contract between the two repositories: what infra writes, app can read.
+
+Infra builds the manifest in ``infra_pulumi/components/manifest.py``; the app release
+tool parses it with ``app.deploy.manifest.parse_manifest``. This test feeds the first to
+the second, for the example stacks, so a change on either side that breaks the other
+fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.deploy.manifest import parse_manifest
+from infra_pulumi.plan import evaluate
+from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_app_reads_what_infra_writes(stack: str) -> None:
+    plan = evaluate(stack, invokes={SSM_GET_PARAMETER: parameter_value("abc1234")})
+    text = plan.named("deploy-manifest-parameter").inputs["insecureValue"]
+    manifest = parse_manifest(text)
+
+    functions = plan.of_type("aws:lambda/function:Function")
+    lambda_image = manifest.image("lambda")
+    assert sorted(lambda_image.lambda_functions) == sorted(f.inputs["name"] for f in functions)
+    assert lambda_image.tag_parameter == plan.outputs["imageTagParameters"]["lambda"]
+    assert lambda_image.image_uri("abc1234") == functions[0].inputs["imageUri"]
+
+    (service,) = plan.of_type("aws:ecs/service:Service")
+    (target,) = manifest.image("web").ecs_services
+    assert (target.service, target.container) == (service.inputs["name"], "web")
+    assert manifest.image("web").image_uri("abc1234") == plan.outputs["webImageUri"]
