@@ -75,9 +75,10 @@ class ReleaseRequiredError(InfraError):
 
 
 class RegressionError(InfraError):
-    """The tag parameter is missing while a live target already runs a released image.
+    """The tag parameter is missing, or still holds the placeholder, while a live target
+    already runs a released image.
 
-    Falling back to the placeholder would roll that target back, so the program stops.
+    Deploying the placeholder would roll that target back, so the program stops.
     """
 
     def __init__(self, parameter: str, target: str, running_image: str) -> None:
@@ -85,9 +86,10 @@ class RegressionError(InfraError):
         self.target = target
         self.running_image = running_image
         super().__init__(
-            f"image-tag parameter {parameter} does not exist, but {target} already runs "
-            f"{running_image}. Falling back to the placeholder would roll it back, so "
-            "nothing was changed. Restore the parameter to the released tag "
+            f"image-tag parameter {parameter} records no release (it is missing or holds "
+            f"the placeholder tag), but {target} already runs {running_image}. Deploying "
+            "the placeholder would roll it back, so nothing was changed. Restore the "
+            "parameter to the released tag "
             f"(aws ssm put-parameter --name {parameter} --type String --overwrite "
             "--value <tag>) or release again from the app pipeline, then run again."
         )

@@ -8,6 +8,7 @@ program runs Python in both ``pulumi preview`` and ``pulumi up``, so the synchro
 
 - parameter not found: use the placeholder tag and warn, unless the stack requires a
   release or a live target already runs a released image (then fail, never roll back);
+- parameter holds the placeholder tag while a live target runs a released image: fail;
 - any other failure: fail with ``TagLookupError``; never fall back;
 - a malformed value: fail with ``InvalidTagError``.
 
@@ -91,16 +92,24 @@ def resolve_image_tag(
 
     if not is_valid_tag(value):
         raise InvalidTagError(query.parameter, value, PLACEHOLDER_TAG)
+    if value == PLACEHOLDER_TAG:
+        # The parameter still holds the value infra created it with: no release was
+        # recorded. A target that already runs a release must not go back to it.
+        _guard_against_rollback(query)
     return ResolvedTag(query.image, query.parameter, value, "parameter")
+
+
+def _guard_against_rollback(query: TagQuery) -> None:
+    for target in query.live_targets:
+        running = target.read_image()
+        if running is not None and image_tag(running) != PLACEHOLDER_TAG:
+            raise RegressionError(query.parameter, target.description, running)
 
 
 def _fallback(query: TagQuery) -> ResolvedTag:
     if query.require_release:
         raise ReleaseRequiredError(query.parameter)
-    for target in query.live_targets:
-        running = target.read_image()
-        if running is not None and image_tag(running) != PLACEHOLDER_TAG:
-            raise RegressionError(query.parameter, target.description, running)
+    _guard_against_rollback(query)
     pulumi.log.warn(
         f"image-tag parameter {query.parameter} does not exist yet: deploying the "
         f"{query.image} image with the placeholder tag {PLACEHOLDER_TAG!r}. "

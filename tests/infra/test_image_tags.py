@@ -135,6 +135,20 @@ def test_missing_parameter_with_a_released_target_is_a_regression(running: str) 
     assert "p-s-api" in str(info.value)
 
 
+def test_placeholder_value_with_a_released_target_is_a_regression() -> None:
+    # The parameter exists but records no release: e.g. the release step failed after
+    # an ECS deployment, or someone reset it by hand.
+    query = TagQuery("lambda", PARAM, live_targets=[target(f"{REPO}:abc1234")])
+    with pytest.raises(RegressionError, match="holds the placeholder tag"):
+        resolve_image_tag(query, read=reader("initial"))
+
+
+def test_placeholder_value_with_targets_on_the_placeholder_is_fine() -> None:
+    query = TagQuery("lambda", PARAM, live_targets=[target(f"{REPO}:initial"), target(None)])
+    resolved = resolve_image_tag(query, read=reader("initial"))
+    assert (resolved.tag, resolved.source) == ("initial", "parameter")
+
+
 def test_missing_parameter_with_targets_on_the_placeholder_falls_back() -> None:
     query = TagQuery("lambda", PARAM, live_targets=[target(f"{REPO}:initial"), target(None)])
     assert resolve_image_tag(query, read=reader(error=CURRENT_NOT_FOUND)).source == "placeholder"

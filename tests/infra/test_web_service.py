@@ -108,6 +108,17 @@ def test_missing_parameter_never_reverts_a_released_service(run_program: RunProg
     assert info.value.parameter == WEB_TAG_PARAMETER
 
 
+def test_parameter_still_on_the_placeholder_never_reverts_a_released_service(
+    run_program: RunProgram,
+) -> None:
+    handlers = {
+        SSM_GET_PARAMETER: only_web_tag("initial"),
+        **ecs_service_running(f"{WEB_REPO}:abc1234"),
+    }
+    with pytest.raises(RegressionError, match="holds the placeholder tag"):
+        run_program(invokes=handlers)
+
+
 def test_missing_parameter_with_the_service_on_the_placeholder_falls_back(
     run_program: RunProgram,
 ) -> None:
