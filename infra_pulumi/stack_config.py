@@ -30,6 +30,21 @@ Every key lives in the project's namespace. A complete example (``Pulumi.dev.yam
         vpcId: vpc-0123456789abcdef0
         publicSubnetIds: [subnet-a, subnet-b]    # the load balancer's, in two AZs or more
         privateSubnetIds: [subnet-c, subnet-d]   # the tasks'; need a route to ECR and Logs
+      container-delivery:pipelines:              # optional: the infra and app CodePipelines
+        connectionArn: arn:aws:codeconnections:...:connection/...   # console handshake once
+        infraRepository: my-org/infra            # FullRepositoryId of each repository
+        appRepository: my-org/app
+        branch: main                             # optional, default main
+        manualApproval: false                    # optional; default: true when requireRelease
+        pulumiVersion: 3.272.0                   # optional; the CLI version CodeBuild installs
+        stateBackend:
+          url: s3://my-state-bucket/container-delivery   # omit for Pulumi Cloud
+          secretArn: arn:aws:secretsmanager:...  # passphrase (s3) or access token (Cloud)
+        permissionsBoundaryArn: arn:aws:iam::...:policy/...  # optional, on the deploy role
+      container-delivery:githubPreview:          # optional: OIDC role for `pulumi preview` on PRs
+        repository: my-org/infra                 # only this repository's pull requests
+        createOidcProvider: true                 # false if the account already has one
+        stateBucket: my-state-bucket             # optional: read access to an s3 backend
 
 Bad config fails here with ``ConfigError``, naming the key, the value and what was expected.
 """
@@ -138,6 +153,52 @@ class NetworkConfig(_Model):
         return value
 
 
+_REPOSITORY = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
+
+
+class StateBackendConfig(_Model):
+    """Where the infra pipeline keeps Pulumi state, and the secret that unlocks it.
+
+    With ``url`` (``s3://...``) the secret is the config passphrase; without it, the
+    secret is a Pulumi Cloud access token. Either way it stays in Secrets Manager and
+    reaches CodeBuild as a secret environment variable, never as plain config.
+    """
+
+    url: str | None = Field(None, pattern=r"^s3://[a-z0-9][a-z0-9.-]+(/.*)?$")
+    secret_arn: str = Field(alias="secretArn", pattern=r"^arn:aws[a-z-]*:secretsmanager:")
+
+    @property
+    def state_bucket(self) -> str | None:
+        return self.url.removeprefix("s3://").split("/", 1)[0] if self.url else None
+
+
+class PipelinesConfig(_Model):
+    """The infra and app CodePipelines (both defined here, as in the talk)."""
+
+    connection_arn: str = Field(
+        alias="connectionArn", pattern=r"^arn:aws[a-z-]*:(codeconnections|codestar-connections):"
+    )
+    infra_repository: str = Field(alias="infraRepository", pattern=_REPOSITORY)
+    app_repository: str = Field(alias="appRepository", pattern=_REPOSITORY)
+    branch: str = Field("main", min_length=1)
+    manual_approval: bool | None = Field(None, alias="manualApproval")
+    pulumi_version: str = Field("3.272.0", alias="pulumiVersion", pattern=r"^\d+\.\d+\.\d+$")
+    state_backend: StateBackendConfig = Field(alias="stateBackend")
+    permissions_boundary_arn: str | None = Field(
+        None, alias="permissionsBoundaryArn", pattern=r"^arn:aws[a-z-]*:iam::\d{12}:policy/"
+    )
+
+
+class GithubPreviewConfig(_Model):
+    """A read-only role that GitHub Actions can assume for ``pulumi preview`` on pull requests."""
+
+    repository: str = Field(pattern=_REPOSITORY)
+    create_oidc_provider: bool = Field(True, alias="createOidcProvider")
+    state_bucket: str | None = Field(
+        None, alias="stateBucket", pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+    )
+
+
 class StackConfig(_Model):
     """The validated config of one stack."""
 
@@ -154,6 +215,17 @@ class StackConfig(_Model):
     kms_key_arn: str | None = Field(None, alias="kmsKeyArn", pattern=r"^arn:aws[a-z-]*:kms:")
     web: WebConfig = Field(default_factory=WebConfig)
     network: NetworkConfig | None = None
+    pipelines: PipelinesConfig | None = None
+    github_preview: GithubPreviewConfig | None = Field(None, alias="githubPreview")
+
+    @property
+    def manual_approval(self) -> bool:
+        """Manual approval before ``pulumi up``: on by default for production stacks."""
+        if self.pipelines is None:
+            return False
+        if self.pipelines.manual_approval is not None:
+            return self.pipelines.manual_approval
+        return self.require_release
 
     @property
     def naming(self) -> Naming:
@@ -212,6 +284,8 @@ KEYS: Mapping[str, bool] = {
     "kmsKeyArn": False,
     "web": True,
     "network": True,
+    "pipelines": True,
+    "githubPreview": True,
 }
 
 

@@ -63,7 +63,11 @@ class WebService(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     cluster_arn: pulumi.Output[str]
     service_name: pulumi.Output[str]
+    service_arn: pulumi.Output[str]
     task_definition_arn: pulumi.Output[str]
+    task_definition_family: str
+    execution_role_arn: pulumi.Output[str]
+    task_role_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
 
     def __init__(
@@ -224,7 +228,11 @@ class WebService(pulumi.ComponentResource):
         self.cluster_name = cluster.name
         self.cluster_arn = cluster.arn
         self.service_name = service.name
+        self.service_arn = service.id  # the provider's id of an ECS service is its ARN
         self.task_definition_arn = task_definition.arn
+        self.task_definition_family = args.service_name
+        self.execution_role_arn = execution_role.arn
+        self.task_role_arn = task_role.arn
         self.security_group_id = tasks_sg.id
         self.register_outputs(
             {"cluster_name": self.cluster_name, "service_name": self.service_name}

@@ -274,7 +274,18 @@ def _outputs_for(
             "revision": 1,
         }
     if typ == "aws:ecs/service:Service":
-        return {"id": f"arn:aws:ecs:{region}:{account}:service/{name}"}
+        cluster = str(inputs.get("cluster", "")).rsplit("/", 1)[-1]
+        return {"id": f"arn:aws:ecs:{region}:{account}:service/{cluster}/{name}"}
+    if typ == "aws:codebuild/project:Project":
+        return {"arn": f"arn:aws:codebuild:{region}:{account}:project/{name}", "id": name}
+    if typ == "aws:codepipeline/pipeline:Pipeline":
+        return {"arn": f"arn:aws:codepipeline:{region}:{account}:{name}", "id": name}
+    if typ == "aws:s3/bucket:Bucket":
+        bucket = str(inputs.get("bucket") or logical)
+        return {"arn": f"arn:aws:s3:::{bucket}", "id": bucket, "bucket": bucket}
+    if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        host = str(inputs.get("url", "")).removeprefix("https://")
+        return {"arn": f"arn:aws:iam::{account}:oidc-provider/{host}"}
     if typ == "docker:index/image:Image":
         digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
         image_name = str(inputs.get("imageName", ""))

@@ -89,3 +89,12 @@ def strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from strings(item)
+
+
+@pytest.fixture(scope="session")
+def prod_plan() -> Plan:
+    """The production example stack, with pipelines and the GitHub preview role, after a
+    first release (it requires one)."""
+    from infra_pulumi.plan.mocks import parameter_value
+
+    return evaluate("prod", invokes={SSM_GET_PARAMETER: parameter_value("abc1234")})

@@ -1,0 +1,145 @@
+"""A CodeBuild project with its own role and log group, for one pipeline stage."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from infra_pulumi.components.iam import assume_role, document, log_streams
+
+#: CodeBuild's Amazon Linux standard image: Python 3.11/3.12 and Docker preinstalled.
+BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
+
+
+@dataclass
+class BuildProjectArgs:
+    """Inputs of a ``BuildProject``."""
+
+    project_name: str
+    description: str
+    buildspec: str
+    """Path of the buildspec file inside the source artifact."""
+    artifact_bucket_arn: pulumi.Input[str]
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Plain environment variables: names of things, never secrets."""
+    secret_environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Variable name -> Secrets Manager ARN; CodeBuild resolves them at build time."""
+    statements: Sequence[dict[str, Any]] = field(default_factory=tuple)
+    """Policy statements beyond logs and artifacts: exactly what this stage needs."""
+    managed_policy_arns: Sequence[str] = field(default_factory=tuple)
+    permissions_boundary_arn: str | None = None
+    privileged: bool = False
+    """Docker builds need privileged mode."""
+    log_retention_days: int = 30
+    kms_key_arn: pulumi.Input[str] | None = None
+    timeout_minutes: int = 30
+
+
+class BuildProject(pulumi.ComponentResource):
+    """A CodeBuild project reading its source from, and writing artifacts to, the pipeline."""
+
+    project_name: pulumi.Output[str]
+    project_arn: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
+    role_policy: aws.iam.RolePolicy
+    environment: Mapping[str, pulumi.Input[str]]
+
+    def __init__(
+        self, name: str, args: BuildProjectArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("container-delivery:pipeline:BuildProject", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/codebuild/{args.project_name}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=f"{args.project_name}-build",
+            assume_role_policy=assume_role("codebuild.amazonaws.com"),
+            permissions_boundary=args.permissions_boundary_arn,
+            opts=child,
+        )
+        for index, policy_arn in enumerate(args.managed_policy_arns):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-managed-{index}", role=role.name, policy_arn=policy_arn, opts=child
+            )
+        statements: list[dict[str, Any]] = [
+            log_streams(log_group.arn),
+            {
+                "Sid": "PipelineArtifacts",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                "Resource": pulumi.Output.concat(args.artifact_bucket_arn, "/*"),
+            },
+        ]
+        if args.secret_environment:
+            statements.append(
+                {
+                    "Sid": "ReadOwnSecrets",
+                    "Effect": "Allow",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Resource": sorted(args.secret_environment.values(), key=str),
+                }
+            )
+        if args.kms_key_arn is not None:
+            statements.append(
+                {
+                    "Sid": "ArtifactAndLogKey",
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                    "Resource": args.kms_key_arn,
+                }
+            )
+        self.role_policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=role.id,
+            policy=document([*statements, *args.statements]),
+            opts=child,
+        )
+        variables = [
+            aws.codebuild.ProjectEnvironmentEnvironmentVariableArgs(
+                name=key, value=value, type="PLAINTEXT"
+            )
+            for key, value in sorted(args.environment.items())
+        ] + [
+            aws.codebuild.ProjectEnvironmentEnvironmentVariableArgs(
+                name=key, value=value, type="SECRETS_MANAGER"
+            )
+            for key, value in sorted(args.secret_environment.items())
+        ]
+        project = aws.codebuild.Project(
+            f"{name}-project",
+            name=args.project_name,
+            description=args.description,
+            service_role=role.arn,
+            build_timeout=args.timeout_minutes,
+            source=aws.codebuild.ProjectSourceArgs(type="CODEPIPELINE", buildspec=args.buildspec),
+            artifacts=aws.codebuild.ProjectArtifactsArgs(type="CODEPIPELINE"),
+            environment=aws.codebuild.ProjectEnvironmentArgs(
+                compute_type="BUILD_GENERAL1_SMALL",
+                image=BUILD_IMAGE,
+                type="LINUX_CONTAINER",
+                privileged_mode=args.privileged,
+                environment_variables=variables,
+            ),
+            logs_config=aws.codebuild.ProjectLogsConfigArgs(
+                cloudwatch_logs=aws.codebuild.ProjectLogsConfigCloudwatchLogsArgs(
+                    group_name=log_group.name, status="ENABLED"
+                )
+            ),
+            encryption_key=args.kms_key_arn,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy]),
+        )
+        self.environment = {**args.environment, **args.secret_environment}
+        self.project_name = project.name
+        self.project_arn = project.arn
+        self.role_arn = role.arn
+        self.register_outputs({"project_name": self.project_name})

@@ -1,0 +1,36 @@
+"""Small helpers for IAM policy documents built from Outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+
+
+def document(statements: Sequence[dict[str, Any]]) -> pulumi.Output[str]:
+    """A policy document whose statements may hold Outputs (ARNs of other resources)."""
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def assume_role(service: str) -> pulumi.Output[str]:
+    """Trust policy letting one AWS service assume the role."""
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": service},
+                "Action": "sts:AssumeRole",
+            }
+        ]
+    )
+
+
+def log_streams(log_group_arn: pulumi.Input[str]) -> dict[str, Any]:
+    """Write access to one log group's streams; ``:*`` is AWS's form for its streams."""
+    return {
+        "Sid": "OwnLogGroupOnly",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": pulumi.Output.concat(log_group_arn, ":*"),
+    }

@@ -1,0 +1,146 @@
+"""What each pipeline stage may do: policy statements and managed policies, in one place.
+
+The app build role names exact ARNs throughout. The infra roles are necessarily broad,
+because ``pulumi up`` manages every resource of this stack; see the README's
+"Pipelines" section for their scope and the optional permissions boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+
+#: Managed policies of the infra roles (documented exceptions to exact ARNs).
+READ_ONLY_ACCESS = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+POWER_USER_ACCESS = "arn:aws:iam::aws:policy/PowerUserAccess"
+
+
+def app_build_statements(
+    *,
+    repository_arns: Sequence[pulumi.Input[str]],
+    tag_parameter_arns: Sequence[pulumi.Input[str]],
+    manifest_parameter_arn: pulumi.Input[str],
+    function_arns: Sequence[str],
+    service_arn: pulumi.Input[str],
+) -> list[dict[str, Any]]:
+    """Build, push and release: the two repositories, the two tag parameters, the
+    manifest, the named functions and the web service, each by exact ARN."""
+    return [
+        {
+            # GetAuthorizationToken is not resource-scoped: AWS requires "*".
+            "Sid": "EcrLogin",
+            "Effect": "Allow",
+            "Action": "ecr:GetAuthorizationToken",
+            "Resource": "*",
+        },
+        {
+            "Sid": "PushAndCheckOwnImages",
+            "Effect": "Allow",
+            "Action": [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:CompleteLayerUpload",
+                "ecr:DescribeImages",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:InitiateLayerUpload",
+                "ecr:PutImage",
+                "ecr:UploadLayerPart",
+            ],
+            "Resource": list(repository_arns),
+        },
+        {
+            "Sid": "RecordReleasedTags",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter", "ssm:GetParameterHistory", "ssm:PutParameter"],
+            "Resource": list(tag_parameter_arns),
+        },
+        {
+            "Sid": "ReadDeployManifest",
+            "Effect": "Allow",
+            "Action": "ssm:GetParameter",
+            "Resource": manifest_parameter_arn,
+        },
+        {
+            "Sid": "UpdateNamedFunctions",
+            "Effect": "Allow",
+            "Action": [
+                "lambda:GetFunction",
+                "lambda:GetFunctionConfiguration",
+                "lambda:UpdateFunctionCode",
+            ],
+            "Resource": list(function_arns),
+        },
+        {
+            "Sid": "ReadWebService",
+            "Effect": "Allow",
+            "Action": "ecs:DescribeServices",
+            "Resource": service_arn,
+        },
+    ]
+
+
+def infra_deploy_statements(
+    *, account_id: str, partition: str, name_prefix: str
+) -> list[dict[str, Any]]:
+    """IAM for ``pulumi up``; PowerUserAccess covers everything else but IAM.
+
+    Roles are matched by the stack's name prefix rather than listed: adding a function
+    adds a role, and the role must be creatable before this policy is updated.
+    """
+    iam = f"arn:{partition}:iam::{account_id}"
+    return [
+        {
+            "Sid": "ManageThisStacksRoles",
+            "Effect": "Allow",
+            "Action": [
+                "iam:AttachRolePolicy",
+                "iam:CreateRole",
+                "iam:DeleteRole",
+                "iam:DeleteRolePermissionsBoundary",
+                "iam:DeleteRolePolicy",
+                "iam:DetachRolePolicy",
+                "iam:GetRole",
+                "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListInstanceProfilesForRole",
+                "iam:ListRolePolicies",
+                "iam:PassRole",
+                "iam:PutRolePermissionsBoundary",
+                "iam:PutRolePolicy",
+                "iam:TagRole",
+                "iam:UntagRole",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:UpdateRole",
+            ],
+            "Resource": f"{iam}:role/{name_prefix}-*",
+        },
+        {
+            "Sid": "GithubOidcProvider",
+            "Effect": "Allow",
+            "Action": [
+                "iam:AddClientIDToOpenIDConnectProvider",
+                "iam:CreateOpenIDConnectProvider",
+                "iam:DeleteOpenIDConnectProvider",
+                "iam:GetOpenIDConnectProvider",
+                "iam:TagOpenIDConnectProvider",
+                "iam:UpdateOpenIDConnectProviderThumbprint",
+            ],
+            "Resource": f"{iam}:oidc-provider/token.actions.githubusercontent.com",
+        },
+        {
+            "Sid": "ServiceLinkedRolesForEcsAndElb",
+            "Effect": "Allow",
+            "Action": "iam:CreateServiceLinkedRole",
+            "Resource": f"{iam}:role/aws-service-role/*",
+            "Condition": {
+                "StringEquals": {
+                    "iam:AWSServiceName": [
+                        "ecs.amazonaws.com",
+                        "elasticloadbalancing.amazonaws.com",
+                    ]
+                }
+            },
+        },
+    ]

@@ -1,0 +1,392 @@
+"""The two CodePipelines (V2), both defined on the infra side as in the talk.
+
+- The infra pipeline: source (infra repository) -> ``pulumi preview`` -> optional manual
+  approval -> ``pulumi up --yes``.
+- The app pipeline: source (app repository) -> build, push and release (CodeBuild) ->
+  ECS deploy action with ``imagedefinitions.json``.
+
+Both read their repository through an AWS CodeConnections connection, whose one-time
+console handshake the README describes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from infra_pulumi.components.iam import assume_role, document
+
+SOURCE_ARTIFACT = "source"
+BUILD_ARTIFACT = "build"
+
+
+@dataclass
+class PipelineSource:
+    """A repository reached through a CodeConnections connection."""
+
+    connection_arn: str
+    repository: str
+    """``owner/name``."""
+    branch: str
+
+
+def _connection_service(connection_arn: str) -> str:
+    # Connections made before the 2024 rename still carry the codestar-connections prefix.
+    return connection_arn.split(":")[2]
+
+
+def _source_stage(source: PipelineSource) -> aws.codepipeline.PipelineStageArgs:
+    return aws.codepipeline.PipelineStageArgs(
+        name="Source",
+        actions=[
+            aws.codepipeline.PipelineStageActionArgs(
+                name="Source",
+                category="Source",
+                owner="AWS",
+                provider="CodeStarSourceConnection",
+                version="1",
+                namespace="SourceVariables",
+                output_artifacts=[SOURCE_ARTIFACT],
+                configuration={
+                    "ConnectionArn": source.connection_arn,
+                    "FullRepositoryId": source.repository,
+                    "BranchName": source.branch,
+                    "OutputArtifactFormat": "CODE_ZIP",
+                    "DetectChanges": "false",  # the V2 trigger below starts runs
+                },
+                run_order=1,
+            )
+        ],
+    )
+
+
+def _build_action(
+    name: str,
+    project_name: pulumi.Input[str],
+    *,
+    run_order: int = 1,
+    output: str | None = None,
+    namespace: str | None = None,
+) -> aws.codepipeline.PipelineStageActionArgs:
+    return aws.codepipeline.PipelineStageActionArgs(
+        name=name,
+        category="Build",
+        owner="AWS",
+        provider="CodeBuild",
+        version="1",
+        input_artifacts=[SOURCE_ARTIFACT],
+        output_artifacts=[output] if output else None,
+        namespace=namespace,
+        configuration={
+            "ProjectName": project_name,
+            # The commit reaches the build explicitly: CODEBUILD_RESOLVED_SOURCE_VERSION is
+            # not always set for pipeline sources.
+            "EnvironmentVariables": pulumi.Output.json_dumps(
+                [{"name": "COMMIT_ID", "value": "#{SourceVariables.CommitId}", "type": "PLAINTEXT"}]
+            ),
+        },
+        run_order=run_order,
+    )
+
+
+def _trigger(source: PipelineSource) -> aws.codepipeline.PipelineTriggerArgs:
+    return aws.codepipeline.PipelineTriggerArgs(
+        provider_type="CodeStarSourceConnection",
+        git_configuration=aws.codepipeline.PipelineTriggerGitConfigurationArgs(
+            source_action_name="Source",
+            pushes=[
+                aws.codepipeline.PipelineTriggerGitConfigurationPushArgs(
+                    branches=aws.codepipeline.PipelineTriggerGitConfigurationPushBranchesArgs(
+                        includes=[source.branch]
+                    )
+                )
+            ],
+        ),
+    )
+
+
+def _pipeline_statements(
+    source: PipelineSource,
+    artifact_bucket_arn: pulumi.Input[str],
+    project_arns: list[pulumi.Input[str]],
+    kms_key_arn: pulumi.Input[str] | None,
+) -> list[dict[str, Any]]:
+    service = _connection_service(source.connection_arn)
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "Artifacts",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+            "Resource": pulumi.Output.concat(artifact_bucket_arn, "/*"),
+        },
+        {
+            "Sid": "ArtifactBucket",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketVersioning", "s3:GetBucketLocation"],
+            "Resource": artifact_bucket_arn,
+        },
+        {
+            "Sid": "UseConnection",
+            "Effect": "Allow",
+            "Action": f"{service}:UseConnection",
+            "Resource": source.connection_arn,
+        },
+        {
+            "Sid": "RunOwnBuilds",
+            "Effect": "Allow",
+            "Action": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
+            "Resource": project_arns,
+        },
+    ]
+    if kms_key_arn is not None:
+        statements.append(
+            {
+                "Sid": "ArtifactKey",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": kms_key_arn,
+            }
+        )
+    return statements
+
+
+def _artifact_store(
+    bucket_name: pulumi.Input[str], kms_key_arn: pulumi.Input[str] | None
+) -> aws.codepipeline.PipelineArtifactStoreArgs:
+    return aws.codepipeline.PipelineArtifactStoreArgs(
+        location=bucket_name,
+        type="S3",
+        encryption_key=(
+            aws.codepipeline.PipelineArtifactStoreEncryptionKeyArgs(id=kms_key_arn, type="KMS")
+            if kms_key_arn is not None
+            else None
+        ),
+    )
+
+
+@dataclass
+class InfraPipelineArgs:
+    """Inputs of an ``InfraPipeline``."""
+
+    pipeline_name: str
+    source: PipelineSource
+    artifact_bucket_name: pulumi.Input[str]
+    artifact_bucket_arn: pulumi.Input[str]
+    preview_project_name: pulumi.Input[str]
+    preview_project_arn: pulumi.Input[str]
+    deploy_project_name: pulumi.Input[str]
+    deploy_project_arn: pulumi.Input[str]
+    manual_approval: bool
+    kms_key_arn: pulumi.Input[str] | None = None
+
+
+class InfraPipeline(pulumi.ComponentResource):
+    """Source -> Preview -> (Approve) -> Deploy, for this Pulumi program."""
+
+    pipeline_name: pulumi.Output[str]
+    pipeline_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: InfraPipelineArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("container-delivery:pipeline:InfraPipeline", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=args.pipeline_name,
+            assume_role_policy=assume_role("codepipeline.amazonaws.com"),
+            opts=child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=role.id,
+            policy=document(
+                _pipeline_statements(
+                    args.source,
+                    args.artifact_bucket_arn,
+                    [args.preview_project_arn, args.deploy_project_arn],
+                    args.kms_key_arn,
+                )
+            ),
+            opts=child,
+        )
+        stages = [
+            _source_stage(args.source),
+            aws.codepipeline.PipelineStageArgs(
+                name="Preview", actions=[_build_action("PulumiPreview", args.preview_project_name)]
+            ),
+        ]
+        if args.manual_approval:
+            stages.append(
+                aws.codepipeline.PipelineStageArgs(
+                    name="Approve",
+                    actions=[
+                        aws.codepipeline.PipelineStageActionArgs(
+                            name="Approve",
+                            category="Approval",
+                            owner="AWS",
+                            provider="Manual",
+                            version="1",
+                            configuration={
+                                "CustomData": "Review the preview in the Preview stage's "
+                                "build logs, then approve to run pulumi up."
+                            },
+                        )
+                    ],
+                )
+            )
+        stages.append(
+            aws.codepipeline.PipelineStageArgs(
+                name="Deploy", actions=[_build_action("PulumiUp", args.deploy_project_name)]
+            )
+        )
+        pipeline = aws.codepipeline.Pipeline(
+            f"{name}-pipeline",
+            name=args.pipeline_name,
+            pipeline_type="V2",
+            execution_mode="QUEUED",  # deploys of the same stack never run concurrently
+            role_arn=role.arn,
+            artifact_stores=[_artifact_store(args.artifact_bucket_name, args.kms_key_arn)],
+            stages=stages,
+            triggers=[_trigger(args.source)],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
+        self.pipeline_name = pipeline.name
+        self.pipeline_arn = pipeline.arn
+        self.register_outputs({"pipeline_name": self.pipeline_name})
+
+
+@dataclass
+class AppPipelineArgs:
+    """Inputs of an ``AppPipeline``."""
+
+    pipeline_name: str
+    source: PipelineSource
+    artifact_bucket_name: pulumi.Input[str]
+    artifact_bucket_arn: pulumi.Input[str]
+    build_project_name: pulumi.Input[str]
+    build_project_arn: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]
+    service_name: pulumi.Input[str]
+    service_arn: pulumi.Input[str]
+    task_definition_family: str
+    task_role_arns: list[pulumi.Input[str]]
+    """Execution and task roles the ECS deploy action passes to new task definitions."""
+    region: str
+    account_id: str
+    partition: str = "aws"
+    kms_key_arn: pulumi.Input[str] | None = None
+
+
+class AppPipeline(pulumi.ComponentResource):
+    """Source -> Build (build, push, release) -> Deploy (ECS with imagedefinitions.json)."""
+
+    pipeline_name: pulumi.Output[str]
+    pipeline_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: AppPipelineArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("container-delivery:pipeline:AppPipeline", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=args.pipeline_name,
+            assume_role_policy=assume_role("codepipeline.amazonaws.com"),
+            opts=child,
+        )
+        task_definitions = (
+            f"arn:{args.partition}:ecs:{args.region}:{args.account_id}:"
+            f"task-definition/{args.task_definition_family}:*"
+        )
+        ecs_deploy: list[dict[str, Any]] = [
+            {
+                # DescribeTaskDefinition takes no resource-level permissions: AWS requires "*".
+                "Sid": "ReadTaskDefinitions",
+                "Effect": "Allow",
+                "Action": "ecs:DescribeTaskDefinition",
+                "Resource": "*",
+            },
+            {
+                # The revision number is unknown in advance; the family is exact.
+                "Sid": "RegisterOwnTaskDefinitions",
+                "Effect": "Allow",
+                "Action": ["ecs:RegisterTaskDefinition", "ecs:TagResource"],
+                "Resource": task_definitions,
+            },
+            {
+                "Sid": "DeployOwnService",
+                "Effect": "Allow",
+                "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
+                "Resource": args.service_arn,
+            },
+            {
+                "Sid": "PassTaskRoles",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": args.task_role_arns,
+                "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            },
+        ]
+        policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=role.id,
+            policy=document(
+                _pipeline_statements(
+                    args.source,
+                    args.artifact_bucket_arn,
+                    [args.build_project_arn],
+                    args.kms_key_arn,
+                )
+                + ecs_deploy
+            ),
+            opts=child,
+        )
+        pipeline = aws.codepipeline.Pipeline(
+            f"{name}-pipeline",
+            name=args.pipeline_name,
+            pipeline_type="V2",
+            execution_mode="QUEUED",  # releases go out in commit order
+            role_arn=role.arn,
+            artifact_stores=[_artifact_store(args.artifact_bucket_name, args.kms_key_arn)],
+            stages=[
+                _source_stage(args.source),
+                aws.codepipeline.PipelineStageArgs(
+                    name="Build",
+                    actions=[
+                        _build_action(
+                            "BuildPushRelease",
+                            args.build_project_name,
+                            output=BUILD_ARTIFACT,
+                            namespace="BuildVariables",
+                        )
+                    ],
+                ),
+                aws.codepipeline.PipelineStageArgs(
+                    name="Deploy",
+                    actions=[
+                        aws.codepipeline.PipelineStageActionArgs(
+                            name="DeployWeb",
+                            category="Deploy",
+                            owner="AWS",
+                            provider="ECS",
+                            version="1",
+                            input_artifacts=[BUILD_ARTIFACT],
+                            configuration={
+                                "ClusterName": args.cluster_name,
+                                "ServiceName": args.service_name,
+                                "FileName": "imagedefinitions.json",
+                            },
+                        )
+                    ],
+                ),
+            ],
+            triggers=[_trigger(args.source)],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
+        self.pipeline_name = pipeline.name
+        self.pipeline_arn = pipeline.arn
+        self.register_outputs({"pipeline_name": self.pipeline_name})

@@ -1,0 +1,231 @@
+"""Every IAM policy document the stack emits, linted with parliament (a real IAM linter).
+
+The test fails on ``"Action": "*"``, on write actions with ``"Resource": "*"`` (except
+the documented ones below), and on actions that do not exist. Managed policies attached
+to the infra roles (ReadOnlyAccess, PowerUserAccess) are AWS's own and are listed, not
+linted; the README documents that scope.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from parliament import analyze_policy_string, expand_action, iam_definition
+
+from infra_pulumi.plan import Plan, PlannedResource
+
+#: Actions allowed on "*", each because AWS offers no resource-level permission for it.
+RESOURCE_STAR_EXCEPTIONS = {
+    "ecr:GetAuthorizationToken": "registry login is not resource-scoped",
+    "ecs:DescribeTaskDefinition": "not resource-scoped (read)",
+    "ec2:DescribeAvailabilityZones": "not resource-scoped (read)",
+}
+
+#: Documents that are resource-based: the resource they apply to is implied.
+RESOURCE_POLICY_TYPES = {
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": (
+        "arn:aws:ecr:ap-northeast-1:123456789012:repository/x"
+    ),
+}
+
+WRITE_LEVELS = {"Write", "Permissions management", "Tagging"}
+
+
+def documents(plan: Plan) -> Iterator[tuple[PlannedResource, str, dict[str, Any]]]:
+    for resource in plan.resources:
+        if resource.type == "aws:ecr/lifecyclePolicy:LifecyclePolicy":
+            continue  # an ECR lifecycle document, not IAM
+        for key in ("policy", "assumeRolePolicy"):
+            if key in resource.inputs:
+                yield resource, key, json.loads(resource.inputs[key])
+
+
+def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    found = document["Statement"]
+    return found if isinstance(found, list) else [found]
+
+
+def as_list(value: Any) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+def access_level(action: str) -> str:
+    (service, name) = action.split(":")
+    for entry in iam_definition:
+        if entry["prefix"] == service:
+            for privilege in entry["privileges"]:
+                if privilege["privilege"].lower() == name.lower():
+                    return str(privilege["access_level"])
+    raise KeyError(action)
+
+
+def lint(resource: PlannedResource, key: str, document: dict[str, Any]) -> list[str]:
+    """Problems in one document, as readable strings naming the resource."""
+    where = f"{resource.urn} ({key})"
+    problems: list[str] = []
+    for statement in statements(document):
+        actions = as_list(statement.get("Action", []))
+        if statement.get("Effect") == "Allow" and any(a in ("*", "*:*") for a in actions):
+            problems.append(f'{where}: "Action": "*"')
+        for action in actions:
+            try:
+                expand_action(action)
+            except Exception as exc:  # noqa: BLE001 - parliament's Unknown*Exception
+                problems.append(f"{where}: {exc}")
+        if statement.get("Effect") == "Allow" and "*" in as_list(statement.get("Resource", [])):
+            for action in actions:
+                if action in RESOURCE_STAR_EXCEPTIONS:
+                    continue
+                for expanded in expand_action(action, raise_exceptions=False):
+                    full = f"{expanded['service']}:{expanded['action']}"
+                    level = access_level(full)
+                    if level in WRITE_LEVELS:
+                        problems.append(f'{where}: {level} action {full} on "Resource": "*"')
+
+    if key == "assumeRolePolicy":
+        return problems  # trust policies have no Resource; their actions were checked above
+    implied = RESOURCE_POLICY_TYPES.get(resource.type)
+    if implied is not None:
+        document = {
+            **document,
+            "Statement": [{**s, "Resource": implied} for s in statements(document)],
+        }
+    for finding in analyze_policy_string(json.dumps(document)).findings:
+        detail = finding.detail
+        if finding.issue == "RESOURCE_STAR":
+            detail = [a for a in detail if a not in RESOURCE_STAR_EXCEPTIONS]
+            if not detail:
+                continue
+        problems.append(f"{where}: parliament {finding.issue}: {detail}")
+    return list(dict.fromkeys(problems))
+
+
+def test_every_policy_document_passes(prod_plan: Plan, first_deploy_plan: Plan) -> None:
+    checked = 0
+    problems: list[str] = []
+    for plan in (prod_plan, first_deploy_plan):
+        for resource, key, document in documents(plan):
+            problems += lint(resource, key, document)
+            checked += 1
+    assert checked >= 25, f"expected to lint the whole stack, linted {checked} documents"
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ({"Effect": "Allow", "Action": "*", "Resource": "*"}, '"Action": "*"'),
+        (
+            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"},
+            'Write action s3:PutObject on "Resource": "*"',
+        ),
+        (
+            {
+                "Effect": "Allow",
+                "Action": "lambda:UpdateFunctionCod",
+                "Resource": "arn:aws:lambda:*",
+            },
+            "Unknown action lambda:UpdateFunctionCod",
+        ),
+        (
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
+            'action iam:PassRole on "Resource": "*"',
+        ),
+    ],
+)
+def test_the_lint_catches_bad_statements(statement: dict[str, Any], expected: str) -> None:
+    resource = PlannedResource(
+        urn="urn:test",
+        type="aws:iam/rolePolicy:RolePolicy",
+        name="bad",
+        custom=True,
+        parent="",
+        inputs={},
+        outputs={},
+        dependencies=(),
+        ignore_changes=(),
+    )
+    problems = lint(resource, "policy", {"Version": "2012-10-17", "Statement": [statement]})
+    assert any(expected in p for p in problems), problems
+
+
+def test_managed_policies_are_only_the_documented_ones(prod_plan: Plan) -> None:
+    attached = {
+        (p.parent.rsplit("::", 1)[-1], p.inputs["policyArn"])
+        for p in prod_plan.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    }
+    assert attached == {
+        ("infra-preview", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+        ("infra-deploy", "arn:aws:iam::aws:policy/PowerUserAccess"),
+    }
+
+
+def test_app_build_role_names_exact_arns(prod_plan: Plan) -> None:
+    (app_policy,) = [
+        p
+        for p in prod_plan.of_type("aws:iam/rolePolicy:RolePolicy")
+        if p.parent.endswith("BuildProject::app-build")
+    ]
+    by_sid = {s["Sid"]: s for s in json.loads(app_policy.inputs["policy"])["Statement"]}
+    region_account = "ap-northeast-1:123456789012"
+    assert by_sid["EcrLogin"]["Resource"] == "*"
+    assert by_sid["PushAndCheckOwnImages"]["Resource"] == [
+        f"arn:aws:ecr:{region_account}:repository/container-delivery-prod-lambda",
+        f"arn:aws:ecr:{region_account}:repository/container-delivery-prod-web",
+    ]
+    assert by_sid["RecordReleasedTags"]["Resource"] == [
+        f"arn:aws:ssm:{region_account}:parameter/container-delivery/prod/images/lambda/tag",
+        f"arn:aws:ssm:{region_account}:parameter/container-delivery/prod/images/web/tag",
+    ]
+    assert by_sid["ReadDeployManifest"]["Resource"] == (
+        f"arn:aws:ssm:{region_account}:parameter/container-delivery/prod/deploy-manifest"
+    )
+    assert by_sid["UpdateNamedFunctions"]["Resource"] == [
+        f"arn:aws:lambda:{region_account}:function:container-delivery-prod-nightly-report",
+        f"arn:aws:lambda:{region_account}:function:container-delivery-prod-api",
+    ]
+    assert by_sid["ReadWebService"]["Resource"] == (
+        f"arn:aws:ecs:{region_account}:service/container-delivery-prod/container-delivery-prod-web"
+    )
+    assert by_sid["OwnLogGroupOnly"]["Resource"] == (
+        f"arn:aws:logs:{region_account}:log-group:/aws/codebuild/container-delivery-prod-app-build:*"
+    )
+    stars = [s["Sid"] for s in by_sid.values() if s["Resource"] == "*"]
+    assert stars == ["EcrLogin"]
+
+
+def test_github_preview_role_is_read_only_and_pull_request_only(prod_plan: Plan) -> None:
+    role = prod_plan.named("github-preview-role")
+    (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    host = "token.actions.githubusercontent.com"
+    assert trust["Condition"]["StringEquals"] == {
+        f"{host}:aud": "sts.amazonaws.com",
+        f"{host}:sub": "repo:my-org/container-delivery-infra:pull_request",
+    }
+    (oidc,) = prod_plan.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert oidc.inputs["url"] == "https://token.actions.githubusercontent.com"
+    preview_policy = json.loads(prod_plan.named("github-preview-policy").inputs["policy"])
+    actions = [a for s in preview_policy["Statement"] for a in as_list(s["Action"])]
+    assert "ssm:GetParameter" in actions
+    levels = {a: access_level(a) for a in actions}
+    assert set(levels.values()) <= {"Read", "List"}, levels
+
+
+def test_deploy_role_can_take_a_permissions_boundary(run_program: Any) -> None:
+    boundary = "arn:aws:iam::123456789012:policy/pipeline-boundary"
+    pipelines = {
+        "connectionArn": "arn:aws:codeconnections:ap-northeast-1:123456789012:connection/abc",
+        "infraRepository": "o/infra",
+        "appRepository": "o/app",
+        "stateBackend": {"secretArn": "arn:aws:secretsmanager:ap-northeast-1:1:secret:t"},
+        "permissionsBoundaryArn": boundary,
+    }
+    plan = run_program(config={"pipelines": pipelines})
+    roles = {r.inputs["name"]: r for r in plan.of_type("aws:iam/role:Role")}
+    assert (
+        roles["container-delivery-dev-infra-deploy-build"].inputs["permissionsBoundary"] == boundary
+    )

@@ -1,0 +1,316 @@
+"""Both CodePipelines, their CodeBuild projects and buildspecs, under Pulumi's mocks."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from infra_pulumi.plan import Plan, PlannedResource
+from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+from infra_pulumi.plan.runner import PROJECT_ROOT
+from tests.infra.conftest import RunProgram, policy
+
+PIPELINES = {
+    "connectionArn": "arn:aws:codeconnections:ap-northeast-1:123456789012:connection/abc",
+    "infraRepository": "my-org/infra",
+    "appRepository": "my-org/app",
+    "stateBackend": {"secretArn": "arn:aws:secretsmanager:ap-northeast-1:1:secret:token"},
+}
+
+#: Variables CodeBuild itself provides, or the shell does.
+CODEBUILD_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "HOME", "PATH"}
+
+
+def pipeline(plan: Plan, name: str) -> PlannedResource:
+    (found,) = [
+        p for p in plan.of_type("aws:codepipeline/pipeline:Pipeline") if p.inputs["name"] == name
+    ]
+    return found
+
+
+def stages(resource: PlannedResource) -> list[tuple[str, list[str]]]:
+    return [(s["name"], [a["name"] for a in s["actions"]]) for s in resource.inputs["stages"]]
+
+
+def action(resource: PlannedResource, stage: str) -> dict[str, Any]:
+    (found,) = [s for s in resource.inputs["stages"] if s["name"] == stage]
+    first: dict[str, Any] = found["actions"][0]
+    return first
+
+
+def project(plan: Plan, suffix: str) -> PlannedResource:
+    (found,) = [
+        p
+        for p in plan.of_type("aws:codebuild/project:Project")
+        if p.inputs["name"].endswith(suffix)
+    ]
+    return found
+
+
+def environment(resource: PlannedResource) -> dict[str, tuple[str, str]]:
+    return {
+        v["name"]: (v["type"], v["value"])
+        for v in resource.inputs["environment"]["environmentVariables"]
+    }
+
+
+# --- The infra pipeline ------------------------------------------------------------
+
+
+def test_infra_pipeline_previews_approves_and_deploys(prod_plan: Plan) -> None:
+    infra = pipeline(prod_plan, "container-delivery-prod-infra")
+    assert infra.inputs["pipelineType"] == "V2"
+    assert stages(infra) == [
+        ("Source", ["Source"]),
+        ("Preview", ["PulumiPreview"]),
+        ("Approve", ["Approve"]),
+        ("Deploy", ["PulumiUp"]),
+    ]
+    source = action(infra, "Source")
+    assert source["provider"] == "CodeStarSourceConnection"
+    assert source["configuration"]["FullRepositoryId"] == "my-org/container-delivery-infra"
+    assert source["configuration"]["BranchName"] == "main"
+    assert action(infra, "Approve")["provider"] == "Manual"
+    assert action(infra, "Preview")["configuration"]["ProjectName"] == (
+        "container-delivery-prod-infra-preview"
+    )
+    assert action(infra, "Deploy")["configuration"]["ProjectName"] == (
+        "container-delivery-prod-infra-deploy"
+    )
+    (trigger,) = infra.inputs["triggers"]
+    assert trigger["gitConfiguration"]["pushes"][0]["branches"]["includes"] == ["main"]
+
+
+@pytest.mark.parametrize(
+    ("pipelines", "require_release", "approval"),
+    [
+        ({}, False, False),  # dev default
+        ({}, True, True),  # production default
+        ({"manualApproval": True}, False, True),
+        ({"manualApproval": False}, True, False),
+    ],
+)
+def test_manual_approval_is_optional_and_on_by_default_for_production(
+    run_program: RunProgram, pipelines: dict[str, Any], require_release: bool, approval: bool
+) -> None:
+    plan = run_program(
+        config={"pipelines": {**PIPELINES, **pipelines}, "requireRelease": require_release},
+        invokes={SSM_GET_PARAMETER: parameter_value("abc1234")},
+    )
+    names = [name for name, _ in stages(pipeline(plan, "container-delivery-dev-infra"))]
+    assert ("Approve" in names) is approval
+    assert names[-1] == "Deploy"
+
+
+def test_infra_builds_get_the_backend_secret_never_plain(prod_plan: Plan) -> None:
+    for suffix in ("infra-preview", "infra-deploy"):
+        env = environment(project(prod_plan, suffix))
+        assert env["PULUMI_STACK"] == ("PLAINTEXT", "prod")
+        assert env["PULUMI_VERSION"] == ("PLAINTEXT", "3.272.0")
+        assert env["PULUMI_BACKEND_URL"] == (
+            "PLAINTEXT",
+            "s3://my-org-pulumi-state/container-delivery",
+        )
+        kind, value = env["PULUMI_CONFIG_PASSPHRASE"]
+        assert kind == "SECRETS_MANAGER"
+        assert value.startswith("arn:aws:secretsmanager:")
+        assert "PULUMI_ACCESS_TOKEN" not in env
+
+
+def test_pulumi_cloud_backend_uses_an_access_token(run_program: RunProgram) -> None:
+    plan = run_program(config={"pipelines": PIPELINES})
+    env = environment(project(plan, "infra-preview"))
+    assert env["PULUMI_ACCESS_TOKEN"] == (
+        "SECRETS_MANAGER",
+        "arn:aws:secretsmanager:ap-northeast-1:1:secret:token",
+    )
+    assert "PULUMI_BACKEND_URL" not in env
+    assert "PULUMI_CONFIG_PASSPHRASE" not in env
+
+
+def test_only_docker_builds_run_privileged(prod_plan: Plan) -> None:
+    privileged = {
+        p.inputs["name"]: p.inputs["environment"]["privilegedMode"]
+        for p in prod_plan.of_type("aws:codebuild/project:Project")
+    }
+    assert privileged == {
+        "container-delivery-prod-infra-preview": False,
+        "container-delivery-prod-infra-deploy": True,
+        "container-delivery-prod-app-build": True,
+    }
+
+
+# --- The app pipeline ----------------------------------------------------------------
+
+
+def test_app_pipeline_builds_then_deploys_to_ecs(prod_plan: Plan) -> None:
+    app = pipeline(prod_plan, "container-delivery-prod-app")
+    assert app.inputs["pipelineType"] == "V2"
+    assert stages(app) == [
+        ("Source", ["Source"]),
+        ("Build", ["BuildPushRelease"]),
+        ("Deploy", ["DeployWeb"]),
+    ]
+    build = action(app, "Build")
+    assert build["configuration"]["ProjectName"] == "container-delivery-prod-app-build"
+    assert build["outputArtifacts"] == ["build"]
+    assert json.loads(build["configuration"]["EnvironmentVariables"]) == [
+        {"name": "COMMIT_ID", "value": "#{SourceVariables.CommitId}", "type": "PLAINTEXT"}
+    ]
+    deploy = action(app, "Deploy")
+    assert deploy["provider"] == "ECS"
+    assert deploy["inputArtifacts"] == ["build"]
+    assert deploy["configuration"] == {
+        "ClusterName": "container-delivery-prod",
+        "ServiceName": "container-delivery-prod-web",
+        "FileName": "imagedefinitions.json",
+    }
+
+
+def test_app_build_gets_every_name_through_the_environment(prod_plan: Plan) -> None:
+    env = environment(project(prod_plan, "app-build"))
+    registry = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com"
+    assert env == {
+        "DEPLOY_MANIFEST_PARAMETER": ("PLAINTEXT", "/container-delivery/prod/deploy-manifest"),
+        "LAMBDA_TAG_PARAMETER": ("PLAINTEXT", "/container-delivery/prod/images/lambda/tag"),
+        "WEB_TAG_PARAMETER": ("PLAINTEXT", "/container-delivery/prod/images/web/tag"),
+        "LAMBDA_REPOSITORY_URL": ("PLAINTEXT", f"{registry}/container-delivery-prod-lambda"),
+        "WEB_REPOSITORY_URL": ("PLAINTEXT", f"{registry}/container-delivery-prod-web"),
+        "ECR_REGISTRY": ("PLAINTEXT", registry),
+    }
+
+
+def test_no_pipelines_without_config(first_deploy_plan: Plan) -> None:
+    assert first_deploy_plan.of_type("aws:codepipeline/pipeline:Pipeline") == []
+    assert first_deploy_plan.of_type("aws:codebuild/project:Project") == []
+
+
+# --- Artifact bucket ---------------------------------------------------------------
+
+
+def test_artifact_bucket_is_encrypted_private_and_expiring(prod_plan: Plan) -> None:
+    (bucket,) = prod_plan.of_type("aws:s3/bucket:Bucket")
+    assert bucket.inputs["bucket"] == "container-delivery-prod-artifacts-123456789012"
+    (block,) = prod_plan.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    for key in (
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+    ):
+        assert block.inputs[key] is True, key
+    (encryption,) = prod_plan.of_type(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+    default = encryption.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+    assert default["sseAlgorithm"] == "aws:kms"
+    assert default["kmsMasterKeyId"].startswith("arn:aws:kms:")  # prod's customer key
+    (lifecycle,) = prod_plan.of_type(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+    )
+    (rule,) = lifecycle.inputs["rules"]
+    assert rule["status"] == "Enabled"
+    assert rule["expiration"]["days"] == 30
+    (bucket_policy,) = prod_plan.of_type("aws:s3/bucketPolicy:BucketPolicy")
+    (deny,) = policy(bucket_policy)["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    for store in pipeline(prod_plan, "container-delivery-prod-app").inputs["artifactStores"]:
+        assert store["encryptionKey"]["type"] == "KMS"
+
+
+# --- Buildspecs ----------------------------------------------------------------------
+
+
+BUILDSPECS = {
+    "infra-preview": "infra_pulumi/buildspec-preview.yml",
+    "infra-deploy": "infra_pulumi/buildspec-deploy.yml",
+    "app-build": "app/buildspec.yml",
+}
+
+
+def load_buildspec(path: str) -> dict[str, Any]:
+    data = yaml.safe_load((PROJECT_ROOT / path).read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def commands(spec: dict[str, Any]) -> list[str]:
+    return [c for phase in spec["phases"].values() for c in phase.get("commands", [])]
+
+
+def used_variables(spec: dict[str, Any]) -> set[str]:
+    text = "\n".join(commands(spec))
+    return set(re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", text))
+
+
+def defined_variables(spec: dict[str, Any]) -> set[str]:
+    text = "\n".join(commands(spec))
+    defined = set(re.findall(r"(?:export\s+|^\s*|;\s*)([A-Za-z_][A-Za-z0-9_]*)=", text, re.M))
+    defined |= set(re.findall(r"for\s+([A-Za-z_]+)\s+in", text))
+    return defined | set(spec.get("env", {}).get("variables", {}))
+
+
+@pytest.mark.parametrize(("suffix", "path"), sorted(BUILDSPECS.items()))
+def test_buildspec_structure(prod_plan: Plan, suffix: str, path: str) -> None:
+    spec = load_buildspec(path)
+    assert spec["version"] == 0.2
+    assert {"install", "build"} <= set(spec["phases"])
+    assert spec["phases"]["install"]["runtime-versions"] == {"python": "3.11"}
+    assert project(prod_plan, suffix).inputs["source"]["buildspec"] == path
+    assert (PROJECT_ROOT / path).is_file()
+
+
+@pytest.mark.parametrize(("suffix", "path"), sorted(BUILDSPECS.items()))
+def test_every_variable_a_buildspec_uses_is_set(prod_plan: Plan, suffix: str, path: str) -> None:
+    spec = load_buildspec(path)
+    from_stack = set(environment(project(prod_plan, suffix)))
+    # The pipeline's build actions add the source commit.
+    from_pipeline = {"COMMIT_ID"}
+    missing = (
+        used_variables(spec)
+        - from_stack
+        - from_pipeline
+        - defined_variables(spec)
+        - CODEBUILD_PROVIDED
+        - {"CODEBUILD_RESOLVED_SOURCE_VERSION"}  # CodeBuild's own, with COMMIT_ID as fallback
+    )
+    assert missing == set(), f"{path} uses variables nothing sets: {sorted(missing)}"
+
+
+def test_the_variable_check_catches_an_unset_variable() -> None:
+    spec = {
+        "phases": {"build": {"commands": ["echo ${NOBODY_SETS_THIS}", "export X=1", "echo $X"]}}
+    }
+    assert used_variables(spec) - defined_variables(spec) == {"NOBODY_SETS_THIS"}
+
+
+def test_infra_buildspecs_pin_the_pulumi_cli() -> None:
+    for path in ("infra_pulumi/buildspec-preview.yml", "infra_pulumi/buildspec-deploy.yml"):
+        install = " ".join(load_buildspec(path)["phases"]["install"]["commands"])
+        assert '--version "${PULUMI_VERSION}"' in install, path
+        assert "-r requirements.txt" in install, path
+    preview = commands(load_buildspec("infra_pulumi/buildspec-preview.yml"))
+    deploy = commands(load_buildspec("infra_pulumi/buildspec-deploy.yml"))
+    assert any(c.startswith("pulumi preview") for c in preview)
+    assert not any("pulumi up" in c for c in preview)
+    assert any(c.startswith("pulumi up --yes") for c in deploy)
+
+
+def test_app_buildspec_skips_existing_tags_and_releases(tmp_path: Path) -> None:
+    spec = load_buildspec("app/buildspec.yml")
+    text = "\n".join(commands(spec))
+    assert "python -m app.deploy tag" in text
+    assert text.index("app.deploy exists") < text.index("docker push")
+    assert "app.deploy release --image lambda" in text
+    assert "app.deploy release --image web" in text
+    assert "--imagedefinitions imagedefinitions.json" in text
+    assert spec["artifacts"]["files"] == ["imagedefinitions.json"]
+    assert spec["env"]["exported-variables"] == ["IMAGE_TAG"]
+    for phase in ("pre_build", "build"):
+        assert spec["phases"][phase]["on-failure"] == "ABORT", phase
