@@ -1,0 +1,227 @@
+"""Benchmark: the talk's per-function AWS CLI loop against ``python -m app.deploy release``.
+
+Both run as subprocesses against the same local moto server (``ThreadedMotoServer`` on
+127.0.0.1, with ``MOTO_LAMBDA_STUB_ECR=false`` so Lambda checks images exist in ECR):
+
+* talk: ``aws lambda update-function-code --function-name F --image-uri U`` for each
+  function in turn, then ``aws ssm put-parameter --overwrite`` (AWS CLI v1 from PyPI).
+  It neither waits for the updates nor verifies them.
+* tool: one ``python -m app.deploy release``, which also reads the manifest, checks
+  ECR, records the previous state, waits for every update and verifies every image.
+
+Functions are created before timing. Each repetition releases a fresh tag, so the
+tool never takes its no-op path. Prints medians over the repetitions.
+
+    .venv/bin/python benchmarks/release_vs_cli.py [--sizes 1 5 20 50] [--repetitions 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REGION = "us-east-1"
+
+
+def manifest_json(tag: str) -> str:
+    digest = hashlib.sha256(tag.encode()).hexdigest()
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": 1024,
+                "digest": f"sha256:{digest}",
+            },
+            "layers": [],
+        }
+    )
+
+
+def tag_for(n: int, approach: str, repetition: int) -> str:
+    """A distinct 7-hex tag per size, approach and repetition."""
+    return hashlib.sha1(f"{n}-{approach}-{repetition}".encode()).hexdigest()[:7]  # noqa: S324
+
+
+class Fixture:
+    """One image with ``n`` image functions, as the infra stack would leave it."""
+
+    def __init__(self, session: boto3.Session, role_arn: str, n: int, tags: list[str]) -> None:
+        self.n = n
+        self.name = f"bench{n}"
+        ssm, ecr, lambda_ = session.client("ssm"), session.client("ecr"), session.client("lambda")
+        repository = ecr.create_repository(
+            repositoryName=self.name, imageTagMutability="IMMUTABLE"
+        )["repository"]
+        self.repository_url = repository["repositoryUri"]
+        for tag in ["initial", *tags]:
+            ecr.put_image(repositoryName=self.name, imageManifest=manifest_json(tag), imageTag=tag)
+        self.tag_parameter = f"/bench/n{n}/images/{self.name}/tag"
+        ssm.put_parameter(Name=self.tag_parameter, Value="initial", Type="String")
+        self.functions = [f"{self.name}-fn-{i:02d}" for i in range(n)]
+        for function_name in self.functions:
+            lambda_.create_function(
+                FunctionName=function_name,
+                Role=role_arn,
+                PackageType="Image",
+                Code={"ImageUri": f"{self.repository_url}:initial"},
+            )
+        self.manifest_parameter = f"/bench/n{n}/deploy-manifest"
+        manifest = {
+            "schema": 1,
+            "project": "bench",
+            "stack": f"n{n}",
+            "images": {
+                self.name: {
+                    "repositoryName": self.name,
+                    "repositoryUrl": self.repository_url,
+                    "tagParameter": self.tag_parameter,
+                    "placeholderTag": "initial",
+                    "lambdaFunctions": self.functions,
+                    "ecsServices": [],
+                }
+            },
+        }
+        ssm.put_parameter(Name=self.manifest_parameter, Value=json.dumps(manifest), Type="String")
+        self._ssm, self._lambda = ssm, lambda_
+
+    def check(self, tag: str) -> None:
+        """Fail loudly unless the parameter and every function are on ``tag``."""
+        uri = f"{self.repository_url}:{tag}"
+        value = self._ssm.get_parameter(Name=self.tag_parameter)["Parameter"]["Value"]
+        wrong = [
+            fn
+            for fn in self.functions
+            if self._lambda.get_function(FunctionName=fn)["Code"]["ImageUri"] != uri
+        ]
+        if value != tag or wrong:
+            raise SystemExit(f"{self.name}: not released to {tag}: parameter {value}, {wrong}")
+
+
+def run(argv: list[str], env: dict[str, str]) -> None:
+    result = subprocess.run(argv, env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stderr}")
+
+
+def talk_release(fixture: Fixture, tag: str, env: dict[str, str]) -> float:
+    aws = [sys.executable, "-m", "awscli"]
+    uri = f"{fixture.repository_url}:{tag}"
+    start = time.perf_counter()
+    for function_name in fixture.functions:
+        run(
+            [*aws, "lambda", "update-function-code", "--function-name", function_name,
+             "--image-uri", uri],
+            env,
+        )  # fmt: skip
+    run(
+        [*aws, "ssm", "put-parameter", "--name", fixture.tag_parameter, "--value", tag,
+         "--type", "String", "--overwrite"],
+        env,
+    )  # fmt: skip
+    return time.perf_counter() - start
+
+
+def tool_release(fixture: Fixture, tag: str, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    run(
+        [sys.executable, "-m", "app.deploy", "release", "--image", fixture.name, "--tag", tag,
+         "--manifest-parameter", fixture.manifest_parameter, "--json"],
+        env,
+    )  # fmt: skip
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 5, 20, 50])
+    parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--json", type=Path, help="also write the raw timings here")
+    args = parser.parse_args()
+
+    # Both the moto server (this process) and the clients read these.
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - moto's fake credentials
+        AWS_DEFAULT_REGION=REGION,
+        MOTO_LAMBDA_STUB_ECR="false",
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "DEPLOY_", "CODEBUILD_"))
+    }
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - moto's fake credentials
+        AWS_DEFAULT_REGION=REGION,
+        AWS_ENDPOINT_URL=endpoint,
+    )
+    session = boto3.Session(region_name=REGION)
+    iam = session.client("iam", endpoint_url=endpoint)
+    role_arn = iam.create_role(RoleName="bench", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+
+    reps = range(args.repetitions)
+    fixtures = {}
+    for n in sorted({1, *args.sizes}):
+        tags = [tag_for(n, a, r) for a in ("talk", "tool") for r in [-1, *reps]]
+        started = time.perf_counter()
+        fixtures[n] = Fixture(session, role_arn, n, tags)
+        print(f"setup N={n}: {time.perf_counter() - started:.1f}s", file=sys.stderr)
+        # Warm-up (untimed): first requests per service initialise moto's backends.
+        talk_release(fixtures[n], tag_for(n, "talk", -1), env)
+        tool_release(fixtures[n], tag_for(n, "tool", -1), env)
+
+    timings: dict[int, dict[str, list[float]]] = {}
+    for n in args.sizes:
+        timings[n] = {"talk": [], "tool": []}
+        for r in reps:
+            # Alternate the two, so drift in the machine's load hits both alike.
+            talk_tag, tool_tag = tag_for(n, "talk", r), tag_for(n, "tool", r)
+            timings[n]["talk"].append(talk_release(fixtures[n], talk_tag, env))
+            fixtures[n].check(talk_tag)
+            timings[n]["tool"].append(tool_release(fixtures[n], tool_tag, env))
+            fixtures[n].check(tool_tag)
+        print(
+            f"N={n}: talk {timings[n]['talk']}, tool {timings[n]['tool']}",
+            file=sys.stderr,
+        )
+    server.stop()
+
+    tool_at_1 = statistics.median(timings[1]["tool"]) if 1 in timings else None
+    print(f"\nmedians of {args.repetitions} repetitions, seconds (moto server at {endpoint})\n")
+    print(
+        "| N | talk (aws cli loop) | tool (app.deploy release) | talk / tool | tool(N) / tool(1) |"
+    )
+    print("|---:|---:|---:|---:|---:|")
+    for n in args.sizes:
+        talk = statistics.median(timings[n]["talk"])
+        tool = statistics.median(timings[n]["tool"])
+        growth = f"{tool / tool_at_1:.2f}" if tool_at_1 else "n/a"
+        print(f"| {n} | {talk:.2f} | {tool:.2f} | {talk / tool:.1f}x | {growth} |")
+    if args.json:
+        args.json.write_text(json.dumps({str(n): t for n, t in timings.items()}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
