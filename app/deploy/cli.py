@@ -129,8 +129,13 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
         return
 
+    received: list[int] = []
+
     def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
+        # Only the first signal interrupts; later ones must not cut the restore short.
+        if not received:
+            received.append(signum)
+            raise KeyboardInterrupt(f"signal {signum}")
 
     previous = signal.signal(signal.SIGTERM, interrupt)
     try:
@@ -163,6 +168,11 @@ def main(
         if as_json:
             _print_json(out, _error_document(exc))
         return exc.exit_code
+    except KeyboardInterrupt:
+        # A release turns an interrupt after its first change into ReleaseFailedError,
+        # so this one came before any change.
+        print("error: interrupted; nothing was changed", file=err)
+        return 130
     except Exception as exc:  # noqa: BLE001 - botocore/network errors: report, exit 1
         # Reached only before a release changes anything: release() restores and
         # raises DeployError for every failure after that point.

@@ -160,7 +160,7 @@ class Releaser:
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
-        self._clients = clients
+        self.clients = clients
         self.manifest = manifest
         self._progress = progress or _no_progress
         self._retry = retry or RetryPolicy()
@@ -173,7 +173,7 @@ class Releaser:
         """True if ``tag`` is in the ECR repository of ``image_name``."""
         validate_tag(tag)
         image = self.manifest.image(image_name)
-        ecr = self._clients.ecr
+        ecr = self.clients.ecr
         try:
             self._retry.call(
                 lambda: ecr.describe_images(
@@ -220,7 +220,7 @@ class Releaser:
         )
 
     def _parameter_history(self, image: ImageTargets) -> list[dict[str, Any]]:
-        ssm = self._clients.ssm
+        ssm = self.clients.ssm
         entries: list[dict[str, Any]] = []
         try:
             for page in ssm.get_paginator("get_parameter_history").paginate(
@@ -315,7 +315,7 @@ class Releaser:
         )
 
     def _read_parameter(self, image: ImageTargets) -> str:
-        ssm = self._clients.ssm
+        ssm = self.clients.ssm
         try:
             response = self._retry.call(lambda: ssm.get_parameter(Name=image.tag_parameter))
         except ssm.exceptions.ParameterNotFound as exc:
@@ -326,12 +326,12 @@ class Releaser:
         """Each function's current image URI, read concurrently."""
         if not names:
             return {}
-        _ = self._clients.lambda_  # created here, before the worker threads share it
+        _ = self.clients.lambda_  # created here, before the worker threads share it
         with ThreadPoolExecutor(max_workers=min(self._max_concurrency, len(names))) as pool:
             return dict(zip(names, pool.map(self._read_function, names), strict=True))
 
     def _read_function(self, name: str) -> str:
-        lambda_ = self._clients.lambda_
+        lambda_ = self.clients.lambda_
         try:
             response = self._retry.call(lambda: lambda_.get_function(FunctionName=name))
         except lambda_.exceptions.ResourceNotFoundException as exc:
@@ -346,7 +346,7 @@ class Releaser:
         return response["Code"].get("ImageUri", "")
 
     def _put_parameter(self, image: ImageTargets, tag: str, journal: _Journal) -> None:
-        ssm = self._clients.ssm
+        ssm = self.clients.ssm
         self._progress(image.tag_parameter, f"{journal.previous_tag} -> {tag}")
         journal.parameter_touched = True
         response = self._retry.call(
@@ -376,7 +376,7 @@ class Releaser:
 
     def _move_function(self, name: str, uri: str) -> None:
         """Update one function to ``uri``, wait for it, and check it reports ``uri``."""
-        lambda_ = self._clients.lambda_
+        lambda_ = self.clients.lambda_
         self._progress(name, f"updating to {uri}")
         try:
             self._retry.call(
@@ -405,7 +405,7 @@ class Releaser:
 
     def _settled(self, name: str) -> GetFunctionResponseTypeDef:
         """``GetFunction`` once ``LastUpdateStatus`` is no longer ``InProgress``."""
-        lambda_ = self._clients.lambda_
+        lambda_ = self.clients.lambda_
         delay, slept = self._wait.first_delay, 0.0
         while True:
             try:
@@ -532,7 +532,7 @@ class Releaser:
         return f"Lambda function {name} back on {previous}"
 
     def _restore_parameter(self, journal: _Journal) -> str:
-        ssm = self._clients.ssm
+        ssm = self.clients.ssm
         name, previous = journal.tag_parameter, journal.previous_tag
         current = self._retry.call(lambda: ssm.get_parameter(Name=name))["Parameter"]["Value"]
         if current == previous:

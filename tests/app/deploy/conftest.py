@@ -53,7 +53,7 @@ def events() -> list[tuple[str, str]]:
 def make_releaser(stack: FakeStack, sleeps: list[float], events: list[tuple[str, str]]) -> Any:
     """Build a Releaser over the fake stack, with any client swapped for a faulty one."""
 
-    def make(**clients: Any) -> Releaser:
+    def make(*, max_concurrency: int = 4, progress: Any = None, **clients: Any) -> Releaser:
         aws = AwsClients(
             ssm=clients.get("ssm", stack.ssm),
             ecr=clients.get("ecr", stack.ecr),
@@ -63,10 +63,10 @@ def make_releaser(stack: FakeStack, sleeps: list[float], events: list[tuple[str,
         return Releaser(
             aws,
             manifest(stack),
-            progress=lambda target, message: events.append((target, message)),
+            progress=progress or (lambda target, message: events.append((target, message))),
             retry=RetryPolicy(sleep=sleeps.append),
             wait=WaitPolicy(sleep=sleeps.append),
-            max_concurrency=4,
+            max_concurrency=max_concurrency,
         )
 
     return make

@@ -2,10 +2,12 @@
 
 import io
 import json
+import os
+import signal
 
 import pytest
 
-from app.deploy.cli import main
+from app.deploy.cli import _sigterm_as_interrupt, main
 from app.deploy.clients import AwsClients
 from app.deploy.release import WaitPolicy
 from app.deploy.retry import RetryPolicy
@@ -214,3 +216,14 @@ def test_tag_malformed_exits_2(cli):
 
     assert run.code == 2
     assert "malformed" in run.err
+
+
+def test_sigterm_interrupts_once_then_is_ignored():
+    before = signal.getsignal(signal.SIGTERM)
+
+    with _sigterm_as_interrupt():
+        with pytest.raises(KeyboardInterrupt, match="signal 15"):
+            os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGTERM)  # a second signal during the restore: ignored
+
+    assert signal.getsignal(signal.SIGTERM) is before

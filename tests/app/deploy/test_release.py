@@ -281,14 +281,13 @@ def test_interrupt_after_the_updates_is_restored(stack, make_releaser, tmp_path,
     make_releaser().release("both", OLD, imagedefinitions=None)
     stack.push("both", NEW)
     before = stack.state("both")
-    releaser = make_releaser()
 
     def interrupting_progress(target, message):
         if "imagedefinitions" in message:
             raise KeyboardInterrupt
         events.append((target, message))
 
-    releaser._progress = interrupting_progress
+    releaser = make_releaser(progress=interrupting_progress)
 
     with pytest.raises(ReleaseFailedError, match="KeyboardInterrupt"):
         releaser.release("both", NEW, imagedefinitions=tmp_path / "imagedefinitions.json")
@@ -363,8 +362,8 @@ def test_update_in_progress_is_waited_for(released, make_releaser, sleeps):
         return response
 
     lambda_ = FaultyClient(released.lambda_, rewrite={"get_function": in_progress_three_times})
-    releaser = make_releaser(lambda_=lambda_)
-    releaser._max_concurrency = 1  # one function at a time, so the pauses are predictable
+    # One function at a time, so the pauses are predictable.
+    releaser = make_releaser(lambda_=lambda_, max_concurrency=1)
 
     releaser.release("lambda", NEW, imagedefinitions=None)
 
@@ -391,8 +390,7 @@ def test_failed_function_restore_is_named(released, make_releaser):
             "UpdateFunctionCode",
         ),
     )
-    releaser = make_releaser(lambda_=lambda_)
-    releaser._max_concurrency = 1  # functions in order: 0..3 move, 4 fails
+    releaser = make_releaser(lambda_=lambda_, max_concurrency=1)  # in order: 0..3 move, 4 fails
 
     with pytest.raises(RestoreFailedError) as raised:
         releaser.release("lambda", NEW, imagedefinitions=None)

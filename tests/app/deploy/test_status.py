@@ -9,7 +9,7 @@ from .fakes import NEW, OLD, FaultyClient, fail_when
 def test_everything_in_step_after_a_release(released, make_releaser):
     releaser: Releaser = make_releaser()
 
-    (image,) = collect_status(releaser._clients, releaser.manifest)
+    (image,) = collect_status(releaser.clients, releaser.manifest)
 
     assert image.recorded_tag == OLD
     assert [(t.name, t.running_tag, t.drift) for t in image.targets] == [
@@ -23,7 +23,7 @@ def test_drift_is_marked_per_target(released, make_releaser):
     released.set_function_image(drifted, released.uri("lambda", NEW))
     releaser: Releaser = make_releaser()
 
-    (image,) = collect_status(releaser._clients, releaser.manifest)
+    (image,) = collect_status(releaser.clients, releaser.manifest)
 
     assert {t.name for t in image.targets if t.drift} == {drifted}
     (row,) = [line for line in status_table([image]).splitlines() if drifted in line]
@@ -39,7 +39,7 @@ def test_ecs_service_image_comes_from_its_task_definition(stack, make_releaser):
     stack.set_service_image(first["cluster"], first["service"], "web", stack.uri("web", NEW))
     releaser: Releaser = make_releaser()
 
-    (image,) = collect_status(releaser._clients, releaser.manifest)
+    (image,) = collect_status(releaser.clients, releaser.manifest)
 
     assert [(t.kind, t.name, t.running_tag, t.drift) for t in image.targets] == [
         ("ecs", f"{first['cluster']}/{first['service']}", NEW, False),
@@ -56,7 +56,7 @@ def test_unreadable_targets_are_reported_not_fatal(released, make_releaser):
     released.publish_manifest()
     releaser: Releaser = make_releaser()
 
-    (image,) = collect_status(releaser._clients, releaser.manifest)
+    (image,) = collect_status(releaser.clients, releaser.manifest)
 
     errors = {t.name: t.error for t in image.targets if t.error}
     assert set(errors) == {missing, "nowhere/ghost"}
@@ -74,7 +74,7 @@ def test_unreadable_recorded_tag_is_drift(released, make_releaser):
     )
     releaser: Releaser = make_releaser(ssm=ssm)
 
-    (image,) = collect_status(releaser._clients, releaser.manifest)
+    (image,) = collect_status(releaser.clients, releaser.manifest)
 
     assert image.recorded_tag is None
     assert image.error is not None
