@@ -9,9 +9,13 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from infra_pulumi.components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
-from infra_pulumi.components.build_project import BuildProject, BuildProjectArgs
 from infra_pulumi.components.container_function import ContainerFunction, ContainerFunctionArgs
+from infra_pulumi.components.delivery import (
+    DeliveryPipelines,
+    DeliveryPipelinesArgs,
+    ImageRepositoryRef,
+    WebServiceRef,
+)
 from infra_pulumi.components.ecr import ImageRepository, ImageRepositoryArgs
 from infra_pulumi.components.github_preview import GithubPreviewRole, GithubPreviewRoleArgs
 from infra_pulumi.components.load_balancer import WebLoadBalancer, WebLoadBalancerArgs
@@ -22,19 +26,6 @@ from infra_pulumi.components.manifest import (
     ManifestImage,
 )
 from infra_pulumi.components.network import Network, NetworkArgs
-from infra_pulumi.components.pipeline_policies import (
-    POWER_USER_ACCESS,
-    READ_ONLY_ACCESS,
-    app_build_statements,
-    infra_deploy_statements,
-)
-from infra_pulumi.components.pipelines import (
-    AppPipeline,
-    AppPipelineArgs,
-    InfraPipeline,
-    InfraPipelineArgs,
-    PipelineSource,
-)
 from infra_pulumi.components.placeholder import PlaceholderImage, PlaceholderImageArgs
 from infra_pulumi.components.tag_parameter import ImageTagParameter, ImageTagParameterArgs
 from infra_pulumi.components.web_service import WEB_CONTAINER, WebService, WebServiceArgs
@@ -231,131 +222,37 @@ manifest = DeployManifest(
 tag_parameter_arns = [p.parameter_arn for p in tag_parameters.values()]
 pipeline_outputs: dict[str, pulumi.Output[str]] = {}
 if config.pipelines is not None:
-    pipelines = config.pipelines
-    artifacts = ArtifactBucket(
-        "artifacts",
-        ArtifactBucketArgs(
-            bucket_name=f"{names.prefix}-artifacts-{identity.account_id}",
-            kms_key_arn=config.kms_key_arn,
-        ),
-    )
-    backend = pipelines.state_backend
-    infra_env: dict[str, pulumi.Input[str]] = {
-        "PULUMI_STACK": config.stack,
-        "PULUMI_VERSION": pipelines.pulumi_version,
-        "PULUMI_SKIP_UPDATE_CHECK": "true",
-    }
-    if backend.url is not None:
-        infra_env["PULUMI_BACKEND_URL"] = backend.url
-    infra_secrets = {
-        ("PULUMI_CONFIG_PASSPHRASE" if backend.url else "PULUMI_ACCESS_TOKEN"): backend.secret_arn
-    }
-    preview_build = BuildProject(
-        "infra-preview",
-        BuildProjectArgs(
-            project_name=f"{names.prefix}-infra-preview",
-            description="pulumi preview of the infra stack",
-            buildspec="infra_pulumi/buildspec-preview.yml",
-            environment=infra_env,
-            secret_environment=infra_secrets,
-            managed_policy_arns=[READ_ONLY_ACCESS],
-            artifact_bucket_arn=artifacts.bucket_arn,
-            log_retention_days=config.log_retention_days,
-            kms_key_arn=config.kms_key_arn,
-        ),
-    )
-    deploy_build = BuildProject(
-        "infra-deploy",
-        BuildProjectArgs(
-            project_name=f"{names.prefix}-infra-deploy",
-            description="pulumi up of the infra stack",
-            buildspec="infra_pulumi/buildspec-deploy.yml",
-            environment=infra_env,
-            secret_environment=infra_secrets,
-            managed_policy_arns=[POWER_USER_ACCESS],
-            statements=infra_deploy_statements(
-                account_id=identity.account_id, partition=partition, name_prefix=names.prefix
-            ),
-            permissions_boundary_arn=pipelines.permissions_boundary_arn,
-            privileged=True,  # builds the placeholder images
-            timeout_minutes=60,
-            artifact_bucket_arn=artifacts.bucket_arn,
-            log_retention_days=config.log_retention_days,
-            kms_key_arn=config.kms_key_arn,
-        ),
-    )
-    infra_pipeline = InfraPipeline(
-        "infra-pipeline",
-        InfraPipelineArgs(
-            pipeline_name=f"{names.prefix}-infra",
-            source=PipelineSource(
-                pipelines.connection_arn, pipelines.infra_repository, pipelines.branch
-            ),
-            artifact_bucket_name=artifacts.bucket_name,
-            artifact_bucket_arn=artifacts.bucket_arn,
-            preview_project_name=preview_build.project_name,
-            preview_project_arn=preview_build.project_arn,
-            deploy_project_name=deploy_build.project_name,
-            deploy_project_arn=deploy_build.project_arn,
+    delivery = DeliveryPipelines(
+        "delivery",
+        DeliveryPipelinesArgs(
+            config=config.pipelines,
+            names=names,
             manual_approval=config.manual_approval,
-            kms_key_arn=config.kms_key_arn,
-        ),
-    )
-    # The talk's key-name sharing: every name the app side needs arrives as an
-    # environment variable, so nothing is hard-coded in the app repository.
-    app_build = BuildProject(
-        "app-build",
-        BuildProjectArgs(
-            project_name=f"{names.prefix}-app-build",
-            description="Build and push the app images, then release them",
-            buildspec="app/buildspec.yml",
-            environment={
-                "DEPLOY_MANIFEST_PARAMETER": names.manifest_parameter,
-                "LAMBDA_TAG_PARAMETER": names.tag_parameter("lambda"),
-                "WEB_TAG_PARAMETER": names.tag_parameter("web"),
-                "LAMBDA_REPOSITORY_URL": lambda_repo.repository_url,
-                "WEB_REPOSITORY_URL": web_repo.repository_url,
-                "ECR_REGISTRY": lambda_repo.repository_url.apply(lambda url: url.split("/")[0]),
-            },
-            statements=app_build_statements(
-                repository_arns=[lambda_repo.repository_arn, web_repo.repository_arn],
-                tag_parameter_arns=tag_parameter_arns,
-                manifest_parameter_arn=manifest.parameter_arn,
-                function_arns=function_arns,
-                service_arn=web_service.service_arn,
-            ),
-            privileged=True,  # docker build and push
-            artifact_bucket_arn=artifacts.bucket_arn,
-            log_retention_days=config.log_retention_days,
-            kms_key_arn=config.kms_key_arn,
-        ),
-    )
-    app_pipeline = AppPipeline(
-        "app-pipeline",
-        AppPipelineArgs(
-            pipeline_name=f"{names.prefix}-app",
-            source=PipelineSource(
-                pipelines.connection_arn, pipelines.app_repository, pipelines.branch
-            ),
-            artifact_bucket_name=artifacts.bucket_name,
-            artifact_bucket_arn=artifacts.bucket_arn,
-            build_project_name=app_build.project_name,
-            build_project_arn=app_build.project_arn,
-            cluster_name=web_service.cluster_name,
-            service_name=web_service.service_name,
-            service_arn=web_service.service_arn,
-            task_definition_family=web_service.task_definition_family,
-            task_role_arns=[web_service.execution_role_arn, web_service.task_role_arn],
-            region=region,
             account_id=identity.account_id,
+            region=region,
             partition=partition,
+            lambda_repository=ImageRepositoryRef(
+                lambda_repo.repository_url, lambda_repo.repository_arn
+            ),
+            web_repository=ImageRepositoryRef(web_repo.repository_url, web_repo.repository_arn),
+            tag_parameter_arns=tag_parameter_arns,
+            manifest_parameter_arn=manifest.parameter_arn,
+            function_arns=function_arns,
+            web_service=WebServiceRef(
+                cluster_name=web_service.cluster_name,
+                service_name=web_service.service_name,
+                service_arn=web_service.service_arn,
+                task_definition_family=web_service.task_definition_family,
+                role_arns=[web_service.execution_role_arn, web_service.task_role_arn],
+            ),
+            log_retention_days=config.log_retention_days,
             kms_key_arn=config.kms_key_arn,
         ),
     )
     pipeline_outputs = {
-        "infraPipeline": infra_pipeline.pipeline_name,
-        "appPipeline": app_pipeline.pipeline_name,
-        "artifactBucket": artifacts.bucket_name,
+        "infraPipeline": delivery.infra_pipeline_name,
+        "appPipeline": delivery.app_pipeline_name,
+        "artifactBucket": delivery.artifact_bucket_name,
     }
 
 if config.github_preview is not None:

@@ -71,25 +71,9 @@ class Network(pulumi.ComponentResource):
             tags={"Name": f"{args.name_prefix}-public"},
             opts=child,
         )
-        public_subnets = []
-        for index, (zone, cidr) in enumerate(zip(zones, public_cidrs, strict=True)):
-            subnet = aws.ec2.Subnet(
-                f"{name}-public-{index}",
-                vpc_id=vpc.id,
-                cidr_block=cidr,
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{args.name_prefix}-public-{zone}"},
-                opts=child,
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-public-{index}",
-                subnet_id=subnet.id,
-                route_table_id=public_routes.id,
-                opts=child,
-            )
-            public_subnets.append(subnet)
-
+        public_subnets = self._subnets(
+            name, "public", zones, public_cidrs, vpc, public_routes, args
+        )
         nat_ip = aws.ec2.Eip(
             f"{name}-nat-ip", domain="vpc", tags={"Name": args.name_prefix}, opts=child
         )
@@ -107,23 +91,9 @@ class Network(pulumi.ComponentResource):
             tags={"Name": f"{args.name_prefix}-private"},
             opts=child,
         )
-        private_subnets = []
-        for index, (zone, cidr) in enumerate(zip(zones, private_cidrs, strict=True)):
-            subnet = aws.ec2.Subnet(
-                f"{name}-private-{index}",
-                vpc_id=vpc.id,
-                cidr_block=cidr,
-                availability_zone=zone,
-                tags={"Name": f"{args.name_prefix}-private-{zone}"},
-                opts=child,
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-private-{index}",
-                subnet_id=subnet.id,
-                route_table_id=private_routes.id,
-                opts=child,
-            )
-            private_subnets.append(subnet)
+        private_subnets = self._subnets(
+            name, "private", zones, private_cidrs, vpc, private_routes, args
+        )
 
         self.vpc_id = vpc.id
         self.public_subnet_ids = [s.id for s in public_subnets]
@@ -135,3 +105,37 @@ class Network(pulumi.ComponentResource):
                 "private_subnet_ids": self.private_subnet_ids,
             }
         )
+
+    def _subnets(
+        self,
+        name: str,
+        kind: str,
+        zones: Sequence[str],
+        cidrs: Sequence[str],
+        vpc: aws.ec2.Vpc,
+        route_table: aws.ec2.RouteTable,
+        args: NetworkArgs,
+    ) -> list[aws.ec2.Subnet]:
+        """One subnet per zone, each associated with the route table of its kind."""
+        child = pulumi.ResourceOptions(parent=self)
+        subnets = []
+        for index, (zone, cidr) in enumerate(zip(zones, cidrs, strict=True)):
+            subnet = aws.ec2.Subnet(
+                f"{name}-{kind}-{index}",
+                vpc_id=vpc.id,
+                cidr_block=cidr,
+                availability_zone=zone,
+                # Nothing here gets a public address by default, not even in public subnets:
+                # only the load balancer faces the internet.
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{args.name_prefix}-{kind}-{zone}"},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-{kind}-{index}",
+                subnet_id=subnet.id,
+                route_table_id=route_table.id,
+                opts=child,
+            )
+            subnets.append(subnet)
+        return subnets

@@ -153,17 +153,64 @@ def _pipeline_statements(
     return statements
 
 
-def _artifact_store(
-    bucket_name: pulumi.Input[str], kms_key_arn: pulumi.Input[str] | None
-) -> aws.codepipeline.PipelineArtifactStoreArgs:
-    return aws.codepipeline.PipelineArtifactStoreArgs(
-        location=bucket_name,
+@dataclass
+class _PipelineBase:
+    """What every pipeline of this stack has: a name, a source and the artifact store."""
+
+    pipeline_name: str
+    source: PipelineSource
+    artifact_bucket_name: pulumi.Input[str]
+    artifact_bucket_arn: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str] | None
+
+
+def _pipeline_with_role(
+    parent: pulumi.Resource,
+    name: str,
+    base: _PipelineBase,
+    *,
+    project_arns: list[pulumi.Input[str]],
+    stages: list[aws.codepipeline.PipelineStageArgs],
+    extra_statements: list[dict[str, Any]] | None = None,
+) -> aws.codepipeline.Pipeline:
+    """The pipeline, its own role, and a policy naming exactly what it uses."""
+    child = pulumi.ResourceOptions(parent=parent)
+    role = aws.iam.Role(
+        f"{name}-role",
+        name=base.pipeline_name,
+        assume_role_policy=assume_role("codepipeline.amazonaws.com"),
+        opts=child,
+    )
+    statements = _pipeline_statements(
+        base.source, base.artifact_bucket_arn, project_arns, base.kms_key_arn
+    )
+    policy = aws.iam.RolePolicy(
+        f"{name}-policy",
+        role=role.id,
+        policy=document(statements + (extra_statements or [])),
+        opts=child,
+    )
+    store = aws.codepipeline.PipelineArtifactStoreArgs(
+        location=base.artifact_bucket_name,
         type="S3",
         encryption_key=(
-            aws.codepipeline.PipelineArtifactStoreEncryptionKeyArgs(id=kms_key_arn, type="KMS")
-            if kms_key_arn is not None
+            aws.codepipeline.PipelineArtifactStoreEncryptionKeyArgs(id=base.kms_key_arn, type="KMS")
+            if base.kms_key_arn is not None
             else None
         ),
+    )
+    return aws.codepipeline.Pipeline(
+        f"{name}-pipeline",
+        name=base.pipeline_name,
+        pipeline_type="V2",
+        # Runs are queued: two deploys of one stack, or two releases, never overlap,
+        # and releases go out in commit order.
+        execution_mode="QUEUED",
+        role_arn=role.arn,
+        artifact_stores=[store],
+        stages=stages,
+        triggers=[_trigger(base.source)],
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[policy]),
     )
 
 
@@ -193,26 +240,6 @@ class InfraPipeline(pulumi.ComponentResource):
         self, name: str, args: InfraPipelineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("container-delivery:pipeline:InfraPipeline", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{name}-role",
-            name=args.pipeline_name,
-            assume_role_policy=assume_role("codepipeline.amazonaws.com"),
-            opts=child,
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=role.id,
-            policy=document(
-                _pipeline_statements(
-                    args.source,
-                    args.artifact_bucket_arn,
-                    [args.preview_project_arn, args.deploy_project_arn],
-                    args.kms_key_arn,
-                )
-            ),
-            opts=child,
-        )
         stages = [
             _source_stage(args.source),
             aws.codepipeline.PipelineStageArgs(
@@ -243,16 +270,18 @@ class InfraPipeline(pulumi.ComponentResource):
                 name="Deploy", actions=[_build_action("PulumiUp", args.deploy_project_name)]
             )
         )
-        pipeline = aws.codepipeline.Pipeline(
-            f"{name}-pipeline",
-            name=args.pipeline_name,
-            pipeline_type="V2",
-            execution_mode="QUEUED",  # deploys of the same stack never run concurrently
-            role_arn=role.arn,
-            artifact_stores=[_artifact_store(args.artifact_bucket_name, args.kms_key_arn)],
+        pipeline = _pipeline_with_role(
+            self,
+            name,
+            _PipelineBase(
+                args.pipeline_name,
+                args.source,
+                args.artifact_bucket_name,
+                args.artifact_bucket_arn,
+                args.kms_key_arn,
+            ),
+            project_arns=[args.preview_project_arn, args.deploy_project_arn],
             stages=stages,
-            triggers=[_trigger(args.source)],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
         self.pipeline_name = pipeline.name
         self.pipeline_arn = pipeline.arn
@@ -291,13 +320,6 @@ class AppPipeline(pulumi.ComponentResource):
         self, name: str, args: AppPipelineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("container-delivery:pipeline:AppPipeline", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{name}-role",
-            name=args.pipeline_name,
-            assume_role_policy=assume_role("codepipeline.amazonaws.com"),
-            opts=child,
-        )
         task_definitions = (
             f"arn:{args.partition}:ecs:{args.region}:{args.account_id}:"
             f"task-definition/{args.task_definition_family}:*"
@@ -331,61 +353,51 @@ class AppPipeline(pulumi.ComponentResource):
                 "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
             },
         ]
-        policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=role.id,
-            policy=document(
-                _pipeline_statements(
-                    args.source,
-                    args.artifact_bucket_arn,
-                    [args.build_project_arn],
-                    args.kms_key_arn,
-                )
-                + ecs_deploy
+        stages = [
+            _source_stage(args.source),
+            aws.codepipeline.PipelineStageArgs(
+                name="Build",
+                actions=[
+                    _build_action(
+                        "BuildPushRelease",
+                        args.build_project_name,
+                        output=BUILD_ARTIFACT,
+                        namespace="BuildVariables",
+                    )
+                ],
             ),
-            opts=child,
-        )
-        pipeline = aws.codepipeline.Pipeline(
-            f"{name}-pipeline",
-            name=args.pipeline_name,
-            pipeline_type="V2",
-            execution_mode="QUEUED",  # releases go out in commit order
-            role_arn=role.arn,
-            artifact_stores=[_artifact_store(args.artifact_bucket_name, args.kms_key_arn)],
-            stages=[
-                _source_stage(args.source),
-                aws.codepipeline.PipelineStageArgs(
-                    name="Build",
-                    actions=[
-                        _build_action(
-                            "BuildPushRelease",
-                            args.build_project_name,
-                            output=BUILD_ARTIFACT,
-                            namespace="BuildVariables",
-                        )
-                    ],
-                ),
-                aws.codepipeline.PipelineStageArgs(
-                    name="Deploy",
-                    actions=[
-                        aws.codepipeline.PipelineStageActionArgs(
-                            name="DeployWeb",
-                            category="Deploy",
-                            owner="AWS",
-                            provider="ECS",
-                            version="1",
-                            input_artifacts=[BUILD_ARTIFACT],
-                            configuration={
-                                "ClusterName": args.cluster_name,
-                                "ServiceName": args.service_name,
-                                "FileName": "imagedefinitions.json",
-                            },
-                        )
-                    ],
-                ),
-            ],
-            triggers=[_trigger(args.source)],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            aws.codepipeline.PipelineStageArgs(
+                name="Deploy",
+                actions=[
+                    aws.codepipeline.PipelineStageActionArgs(
+                        name="DeployWeb",
+                        category="Deploy",
+                        owner="AWS",
+                        provider="ECS",
+                        version="1",
+                        input_artifacts=[BUILD_ARTIFACT],
+                        configuration={
+                            "ClusterName": args.cluster_name,
+                            "ServiceName": args.service_name,
+                            "FileName": "imagedefinitions.json",
+                        },
+                    )
+                ],
+            ),
+        ]
+        pipeline = _pipeline_with_role(
+            self,
+            name,
+            _PipelineBase(
+                args.pipeline_name,
+                args.source,
+                args.artifact_bucket_name,
+                args.artifact_bucket_arn,
+                args.kms_key_arn,
+            ),
+            project_arns=[args.build_project_arn],
+            stages=stages,
+            extra_statements=ecs_deploy,
         )
         self.pipeline_name = pipeline.name
         self.pipeline_arn = pipeline.arn

@@ -1,0 +1,214 @@
+"""Both pipelines and what they run on: the artifact bucket and three CodeBuild projects.
+
+As in the talk, the infra stack defines the app pipeline too, which is what lets it hand
+every name the app side needs to CodeBuild as an environment variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from infra_pulumi.components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
+from infra_pulumi.components.build_project import BuildProject, BuildProjectArgs
+from infra_pulumi.components.pipeline_policies import (
+    POWER_USER_ACCESS,
+    READ_ONLY_ACCESS,
+    app_build_statements,
+    infra_deploy_statements,
+)
+from infra_pulumi.components.pipelines import (
+    AppPipeline,
+    AppPipelineArgs,
+    InfraPipeline,
+    InfraPipelineArgs,
+    PipelineSource,
+)
+from infra_pulumi.naming import Naming
+from infra_pulumi.stack_config import PipelinesConfig
+
+
+@dataclass
+class ImageRepositoryRef:
+    """What the app build needs to know about one image repository."""
+
+    url: pulumi.Input[str]
+    arn: pulumi.Input[str]
+
+
+@dataclass
+class WebServiceRef:
+    """What the app pipeline's ECS deploy action needs to know about the web service."""
+
+    cluster_name: pulumi.Input[str]
+    service_name: pulumi.Input[str]
+    service_arn: pulumi.Input[str]
+    task_definition_family: str
+    role_arns: list[pulumi.Input[str]]
+
+
+@dataclass
+class DeliveryPipelinesArgs:
+    """Inputs of ``DeliveryPipelines``."""
+
+    config: PipelinesConfig
+    names: Naming
+    manual_approval: bool
+    account_id: str
+    region: str
+    partition: str
+    lambda_repository: ImageRepositoryRef
+    web_repository: ImageRepositoryRef
+    tag_parameter_arns: Sequence[pulumi.Input[str]]
+    manifest_parameter_arn: pulumi.Input[str]
+    function_arns: Sequence[str]
+    web_service: WebServiceRef
+    log_retention_days: int = 30
+    kms_key_arn: str | None = None
+
+
+class DeliveryPipelines(pulumi.ComponentResource):
+    """The infra pipeline (preview, approve, up) and the app pipeline (build, release, ECS)."""
+
+    infra_pipeline_name: pulumi.Output[str]
+    app_pipeline_name: pulumi.Output[str]
+    artifact_bucket_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: DeliveryPipelinesArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("container-delivery:pipeline:DeliveryPipelines", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        names, pipelines = args.names, args.config
+        artifacts = ArtifactBucket(
+            "artifacts",
+            ArtifactBucketArgs(
+                bucket_name=f"{names.prefix}-artifacts-{args.account_id}",
+                kms_key_arn=args.kms_key_arn,
+            ),
+            opts=child,
+        )
+
+        def project(short: str, project_args: BuildProjectArgs) -> BuildProject:
+            return BuildProject(short, project_args, opts=child)
+
+        def project_args(short: str, description: str, buildspec: str) -> BuildProjectArgs:
+            return BuildProjectArgs(
+                project_name=f"{names.prefix}-{short}",
+                description=description,
+                buildspec=buildspec,
+                artifact_bucket_arn=artifacts.bucket_arn,
+                log_retention_days=args.log_retention_days,
+                kms_key_arn=args.kms_key_arn,
+            )
+
+        backend = pipelines.state_backend
+        infra_env: dict[str, pulumi.Input[str]] = {
+            "PULUMI_STACK": names.stack,
+            "PULUMI_VERSION": pipelines.pulumi_version,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+        }
+        if backend.url is not None:
+            infra_env["PULUMI_BACKEND_URL"] = backend.url
+        secret_name = "PULUMI_CONFIG_PASSPHRASE" if backend.url else "PULUMI_ACCESS_TOKEN"
+        infra_secrets = {secret_name: backend.secret_arn}
+
+        preview = project_args(
+            "infra-preview",
+            "pulumi preview of the infra stack",
+            "infra_pulumi/buildspec-preview.yml",
+        )
+        preview.environment, preview.secret_environment = infra_env, infra_secrets
+        preview.managed_policy_arns = [READ_ONLY_ACCESS]
+        preview_build = project("infra-preview", preview)
+
+        deploy = project_args(
+            "infra-deploy", "pulumi up of the infra stack", "infra_pulumi/buildspec-deploy.yml"
+        )
+        deploy.environment, deploy.secret_environment = infra_env, infra_secrets
+        deploy.managed_policy_arns = [POWER_USER_ACCESS]
+        deploy.statements = infra_deploy_statements(
+            account_id=args.account_id, partition=args.partition, name_prefix=names.prefix
+        )
+        deploy.permissions_boundary_arn = pipelines.permissions_boundary_arn
+        deploy.privileged = True  # `pulumi up` builds the placeholder images
+        deploy.timeout_minutes = 60
+        deploy_build = project("infra-deploy", deploy)
+
+        # The talk's key-name sharing: every name the app side needs arrives as an
+        # environment variable, so nothing is hard-coded in the app repository.
+        app = project_args(
+            "app-build", "Build and push the app images, then release them", "app/buildspec.yml"
+        )
+        app.environment = {
+            "DEPLOY_MANIFEST_PARAMETER": names.manifest_parameter,
+            "LAMBDA_TAG_PARAMETER": names.tag_parameter("lambda"),
+            "WEB_TAG_PARAMETER": names.tag_parameter("web"),
+            "LAMBDA_REPOSITORY_URL": args.lambda_repository.url,
+            "WEB_REPOSITORY_URL": args.web_repository.url,
+            "ECR_REGISTRY": pulumi.Output.from_input(args.lambda_repository.url).apply(
+                lambda url: url.split("/")[0]
+            ),
+        }
+        app.statements = app_build_statements(
+            repository_arns=[args.lambda_repository.arn, args.web_repository.arn],
+            tag_parameter_arns=args.tag_parameter_arns,
+            manifest_parameter_arn=args.manifest_parameter_arn,
+            function_arns=args.function_arns,
+            service_arn=args.web_service.service_arn,
+        )
+        app.privileged = True  # docker build and push
+        app_build = project("app-build", app)
+
+        infra_pipeline = InfraPipeline(
+            "infra-pipeline",
+            InfraPipelineArgs(
+                pipeline_name=f"{names.prefix}-infra",
+                source=PipelineSource(
+                    pipelines.connection_arn, pipelines.infra_repository, pipelines.branch
+                ),
+                artifact_bucket_name=artifacts.bucket_name,
+                artifact_bucket_arn=artifacts.bucket_arn,
+                preview_project_name=preview_build.project_name,
+                preview_project_arn=preview_build.project_arn,
+                deploy_project_name=deploy_build.project_name,
+                deploy_project_arn=deploy_build.project_arn,
+                manual_approval=args.manual_approval,
+                kms_key_arn=args.kms_key_arn,
+            ),
+            opts=child,
+        )
+        app_pipeline = AppPipeline(
+            "app-pipeline",
+            AppPipelineArgs(
+                pipeline_name=f"{names.prefix}-app",
+                source=PipelineSource(
+                    pipelines.connection_arn, pipelines.app_repository, pipelines.branch
+                ),
+                artifact_bucket_name=artifacts.bucket_name,
+                artifact_bucket_arn=artifacts.bucket_arn,
+                build_project_name=app_build.project_name,
+                build_project_arn=app_build.project_arn,
+                cluster_name=args.web_service.cluster_name,
+                service_name=args.web_service.service_name,
+                service_arn=args.web_service.service_arn,
+                task_definition_family=args.web_service.task_definition_family,
+                task_role_arns=args.web_service.role_arns,
+                region=args.region,
+                account_id=args.account_id,
+                partition=args.partition,
+                kms_key_arn=args.kms_key_arn,
+            ),
+            opts=child,
+        )
+        self.infra_pipeline_name = infra_pipeline.pipeline_name
+        self.app_pipeline_name = app_pipeline.pipeline_name
+        self.artifact_bucket_name = artifacts.bucket_name
+        self.register_outputs(
+            {
+                "infra_pipeline_name": self.infra_pipeline_name,
+                "app_pipeline_name": self.app_pipeline_name,
+            }
+        )
