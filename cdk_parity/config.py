@@ -1,0 +1,42 @@
+"""The stack config for the CDK side: the same ``Pulumi.<stack>.yaml``, the same model.
+
+Both sides are built from one config: this module reads the stack file the way the
+Pulumi offline plan does and validates it with ``infra_pulumi.stack_config.parse_config``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra_pulumi.plan.runner import PROJECT_ROOT, project_name, stack_config
+from infra_pulumi.stack_config import StackConfig, parse_config
+
+#: The account of offline synths: no lookup ever reaches it. Override with ``-c account=``.
+EXAMPLE_ACCOUNT = "123456789012"
+
+
+@dataclass(frozen=True)
+class CdkStackConfig:
+    """The validated project config plus what CDK needs on top: the stack's environment."""
+
+    config: StackConfig
+    region: str
+    account: str = EXAMPLE_ACCOUNT
+
+    @property
+    def stack_name(self) -> str:
+        """CloudFormation stack name: the physical prefix, ``<project>-<stack>``."""
+        return self.config.naming.prefix
+
+
+def load_stack_config(
+    stack: str, *, account: str = EXAMPLE_ACCOUNT, project_dir: Path = PROJECT_ROOT
+) -> CdkStackConfig:
+    """Read ``Pulumi.<stack>.yaml`` and validate it (``ConfigError`` names a bad key)."""
+    project = project_name(project_dir)
+    values = stack_config(stack, project_dir)
+    namespace = f"{project}:"
+    raw = {key.removeprefix(namespace): v for key, v in values.items() if key.startswith(namespace)}
+    region = values.get("aws:region", "us-east-1")
+    return CdkStackConfig(parse_config(raw, project, stack), region=region, account=account)

@@ -1,0 +1,78 @@
+"""Container-image Lambda functions from ECR: the talk's point 3.
+
+``DockerImageFunction`` with ``DockerImageCode.from_ecr(repository, tag_or_digest=...)``
+needs no Lambda source on the infra side. One image serves every function; the image
+command picks the handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk_parity.common import retention
+
+
+class ContainerFunction(Construct):
+    """A ``PackageType=Image`` function with its own role and its own log group."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        function_name: str,
+        role_name: str,
+        repository: ecr.IRepository,
+        tag: str,
+        command: Sequence[str],
+        memory_mb: int,
+        timeout_seconds: int,
+        architecture: str,
+        log_retention_days: int,
+        environment: Mapping[str, str],
+        kms_key_arn: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # An explicit log group: CDK's log_retention prop would add a LogRetention
+        # custom resource (and its Lambda) instead.
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=f"/aws/lambda/{function_name}",
+            retention=retention(log_retention_days),
+            encryption_key=(
+                kms.Key.from_key_arn(self, "LogKey", kms_key_arn) if kms_key_arn else None
+            ),
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            role_name=role_name,
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        )
+        self.log_group.grant_write(self.role)
+        self.function = lambda_.DockerImageFunction(
+            self,
+            "Function",
+            function_name=function_name,
+            code=lambda_.DockerImageCode.from_ecr(repository, tag_or_digest=tag, cmd=list(command)),
+            role=self.role,
+            architecture=(
+                lambda_.Architecture.ARM_64
+                if architecture == "arm64"
+                else lambda_.Architecture.X86_64
+            ),
+            memory_size=memory_mb,
+            timeout=Duration.seconds(timeout_seconds),
+            environment=dict(environment) or None,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+        )

@@ -1,0 +1,135 @@
+"""ECR repositories, the ``initial`` placeholder push, and the image-tag parameters.
+
+The talk's points 4 and 8: commit tags are immutable, and a placeholder image built
+from ``docker/initial_lambda`` is copied once into the repository as ``initial`` with
+``DockerImageAsset`` + ``ECRDeployment`` (cdk-ecr-deployment). Synthesis only stages
+the Docker context into the cloud assembly; Docker runs at ``cdk deploy`` time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from aws_cdk import Duration
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_ssm as ssm
+from cdk_ecr_deployment import DockerImageName, ECRDeployment
+from constructs import Construct
+
+from infra_pulumi.components.ecr import HEX_PREFIXES
+from infra_pulumi.components.tag_parameter import ALLOWED_TAG_PATTERN
+from infra_pulumi.naming import PLACEHOLDER_TAG
+
+
+class ImageRepository(Construct):
+    """IMMUTABLE_WITH_EXCLUSION (only ``initial`` stays mutable), scan on push, KMS, lifecycle."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        repository_name: str,
+        keep_images: int,
+        kms_key_arn: str | None = None,
+        lambda_function_arns: Sequence[str] = (),
+    ) -> None:
+        super().__init__(scope, construct_id)
+        key = kms.Key.from_key_arn(self, "Key", kms_key_arn) if kms_key_arn is not None else None
+        self.repository = ecr.Repository(
+            self,
+            "Repository",
+            repository_name=repository_name,
+            image_tag_mutability=ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION,
+            image_tag_mutability_exclusion_filters=[
+                ecr.ImageTagMutabilityExclusionFilter.wildcard(PLACEHOLDER_TAG)
+            ],
+            image_scan_on_push=True,
+            encryption=ecr.RepositoryEncryption.KMS,
+            encryption_key=key,
+            lifecycle_rules=[
+                ecr.LifecycleRule(
+                    rule_priority=1,
+                    description="Expire untagged images after 7 days",
+                    tag_status=ecr.TagStatus.UNTAGGED,
+                    max_image_age=Duration.days(7),
+                ),
+                ecr.LifecycleRule(
+                    rule_priority=2,
+                    description=(
+                        f"Keep the {keep_images} newest commit-tagged images; "
+                        f"never matches {PLACEHOLDER_TAG!r}"
+                    ),
+                    tag_status=ecr.TagStatus.TAGGED,
+                    tag_prefix_list=list(HEX_PREFIXES),
+                    max_image_count=keep_images,
+                ),
+            ],
+        )
+        if lambda_function_arns:
+            self.repository.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="LambdaPullForNamedFunctions",
+                    principals=[iam.ServicePrincipal("lambda.amazonaws.com")],
+                    actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                    conditions={"StringEquals": {"aws:sourceArn": sorted(lambda_function_arns)}},
+                )
+            )
+
+
+class PlaceholderImage(Construct):
+    """``DockerImageAsset`` of a placeholder context, copied to ``<repository>:initial``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        repository: ecr.IRepository,
+        context: Path,
+        platform: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.asset = ecr_assets.DockerImageAsset(
+            self,
+            "Asset",
+            directory=str(context),
+            platform=(
+                ecr_assets.Platform.LINUX_ARM64
+                if platform == "linux/arm64"
+                else ecr_assets.Platform.LINUX_AMD64
+            ),
+        )
+        self.deployment = ECRDeployment(
+            self,
+            "CopyToRepository",
+            src=DockerImageName(self.asset.image_uri),
+            dest=DockerImageName(f"{repository.repository_uri}:{PLACEHOLDER_TAG}"),
+        )
+
+
+class ImageTagParameter(Construct):
+    """``/<project>/<stack>/images/<image>/tag``, created with ``initial``.
+
+    The template value stays ``initial``, so CloudFormation never writes it again
+    after the app pipeline has: the equivalent of Pulumi's ``ignore_changes``.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, name: str, image: str) -> None:
+        super().__init__(scope, construct_id)
+        self.parameter = ssm.StringParameter(
+            self,
+            "Parameter",
+            parameter_name=name,
+            string_value=PLACEHOLDER_TAG,
+            allowed_pattern=ALLOWED_TAG_PATTERN,
+            tier=ssm.ParameterTier.STANDARD,
+            description=(
+                f"Released tag of the {image} image. Written by the app pipeline; "
+                "created by the infra stack, which ignores later values."
+            ),
+        )

@@ -1,0 +1,74 @@
+"""Fixtures for the CDK reference: each synth is slow (jsii), so templates are session-scoped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App
+from aws_cdk.assertions import Template
+
+from cdk_parity.config import load_stack_config
+from cdk_parity.stack import ContainerDeliveryStack
+from cdk_parity.synth import Synthesis, build_stack, offline_context, synthesize
+from cdk_parity.tag_lookup import TagLookupOptions, TagMode
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "ap-northeast-1",
+}
+
+
+def build(
+    stack: str, options: TagLookupOptions, context: dict[str, Any] | None = None
+) -> ContainerDeliveryStack:
+    """The reference stack in a fresh app, with the offline synth's zone answers."""
+    settings = load_stack_config(stack)
+    app = App(context={**offline_context(settings), **(context or {})})
+    return build_stack(app, settings, options)
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials, so nothing can reach a real account."""
+    for key, value in FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture(scope="session")
+def dev_stack() -> ContainerDeliveryStack:
+    """The dev stack in the talk's original mode (deploy-time)."""
+    return build("dev", TagLookupOptions(mode=TagMode.DEPLOY_TIME))
+
+
+@pytest.fixture(scope="session")
+def dev_template(dev_stack: ContainerDeliveryStack) -> Template:
+    return Template.from_stack(dev_stack)
+
+
+@pytest.fixture(scope="session")
+def prod_stack() -> ContainerDeliveryStack:
+    """The prod stack (pipelines, HTTPS, KMS, GitHub role), synth-time mode offline."""
+    return build("prod", TagLookupOptions(mode=TagMode.SYNTH_TIME, offline=True))
+
+
+@pytest.fixture(scope="session")
+def prod_template(prod_stack: ContainerDeliveryStack) -> Template:
+    return Template.from_stack(prod_stack)
+
+
+@pytest.fixture(scope="session")
+def lookup_outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cdk.out")
+
+
+@pytest.fixture(scope="session")
+def lookup_synthesis(lookup_outdir: Path) -> Synthesis:
+    """The public API, lookup mode, without the CDK CLI: nothing answers the SSM lookup."""
+    return synthesize("dev", "lookup", lookup_outdir)
