@@ -107,7 +107,7 @@ def synthesize(
         assembly = app.synth()
         seconds = time.perf_counter() - started
         # Read the assembly's files: jsii cannot marshal every manifest artifact type.
-        templates, missing = _read_assembly(Path(assembly.directory))
+        templates, missing = read_assembly(Path(assembly.directory))
         tags = {
             image: ResolvedTag(r.image, r.parameter, built.resolve(r.tag), r.source)
             for image, r in built.resolved_tags.items()
@@ -122,7 +122,8 @@ def synthesize(
     )
 
 
-def _read_assembly(directory: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
+def read_assembly(directory: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Templates by stack name, and the missing-context keys, of a cloud assembly directory."""
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     templates: dict[str, dict[str, Any]] = {}
     for artifact in manifest.get("artifacts", {}).values():
