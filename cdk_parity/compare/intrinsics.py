@@ -109,11 +109,17 @@ class Renderer:
             if str(parameter.get("Type", "")).startswith("AWS::SSM::Parameter::Value"):
                 return f"{{{{ssm:{parameter.get('Default', name)}}}}}"
             return f"${{param:{name}}}"
+        resource = self.resources.get(name)
+        if resource is not None and resource["Type"] == "AWS::IAM::OIDCProvider":
+            host = str(resource["Properties"]["Url"]).removeprefix("https://")
+            return f"arn:aws:iam::{self.account}:oidc-provider/{host}"
         return self.physical_name(name) or f"${{{name}}}"
 
     def _get_att(self, logical: str, attribute: str) -> str:
         resource = self.resources.get(logical)
         name = self.physical_name(logical)
+        if name is not None and attribute == "Name":
+            return name
         if resource is not None and name is not None and attribute == "Arn":
             arn = _ARN_FORMATS.get(resource["Type"])
             if arn is not None:

@@ -1,0 +1,93 @@
+"""``python -m cdk_parity compare``: the Pulumi program and the CDK reference, side by side.
+
+Evaluates the Pulumi program offline (the infra side's offline plan), synthesizes the
+CDK app offline, normalises both to one vocabulary, pairs their resources, and writes
+``report.md``, ``report.html`` and ``report.json``. Exit 1 when any difference is not
+listed in ``cdk_parity/expected_differences.yaml``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from cdk_parity.tag_lookup import TagMode
+
+DEFAULT_STACKS = ("dev", "prod")
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from cdk_parity import report
+    from cdk_parity.compare.run import run
+
+    started = time.perf_counter()
+
+    def progress(message: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    result = run(
+        args.stack or list(DEFAULT_STACKS),
+        mode=TagMode.parse(args.mode),
+        probe_stack=args.probe_stack,
+        expected_path=Path(args.expected) if args.expected else None,
+        progress=progress,
+    )
+    markdown, html = report.write(result, Path(args.out))
+    summary = report.summary(result)
+    for line in summary.lines:
+        print(line)
+    for stack_run in result.runs:
+        for pair in stack_run.comparison.failing:
+            details = "; ".join(
+                f"{d.name}: Pulumi {report.show(d.pulumi)} / CDK {report.show(d.cdk)}"
+                for d in pair.differences
+                if d.expected is None
+            )
+            side = (
+                "only in Pulumi"
+                if pair.cdk is None
+                else "only in CDK"
+                if pair.pulumi is None
+                else details
+            )
+            print(f"{pair.verdict.upper()}: {stack_run.stack} {pair.kind} {pair.key}: {side}")
+    print(f"report: {markdown} and {html}")
+    if summary.failing:
+        print(
+            "Unexpected differences: align the two sides, or record each intentional one "
+            "with its reason in cdk_parity/expected_differences.yaml.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def register(commands: Any) -> None:
+    """Add the ``compare`` subcommand to ``python -m cdk_parity``."""
+    parser = commands.add_parser(
+        "compare", help="compare the Pulumi program with the CDK reference"
+    )
+    parser.add_argument(
+        "--stack",
+        action="append",
+        help=f"stack to compare (repeatable; default: {' and '.join(DEFAULT_STACKS)})",
+    )
+    parser.add_argument(
+        "--mode",
+        default=str(TagMode.SYNTH_TIME),
+        choices=[m.value for m in TagMode],
+        help="CDK tag-lookup mode to pair against (default synth-time, the talk's workaround)",
+    )
+    parser.add_argument(
+        "--probe-stack",
+        help="stack for the first-deploy probe of all three modes (default: the first)",
+    )
+    parser.add_argument("--out", default="out/parity", help="report directory (default out/parity)")
+    parser.add_argument(
+        "--expected",
+        help="reviewed differences file (default cdk_parity/expected_differences.yaml)",
+    )
+    parser.set_defaults(handler=_compare)

@@ -1,0 +1,196 @@
+"""Run both sides for one or more stacks and collect everything the report shows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from cdk_parity.compare.engine import Comparison, ExpectedDifference, compare, load_expected
+from cdk_parity.compare.metrics import (
+    CDK_EXCLUDE,
+    CDK_SOURCES,
+    PULUMI_EXCLUDE,
+    PULUMI_SOURCES,
+    lines_of_code,
+)
+from cdk_parity.compare.model import Resource
+from cdk_parity.compare.normalize import cdk_resources, pulumi_resources
+from cdk_parity.config import EXAMPLE_ACCOUNT, load_stack_config
+from cdk_parity.synth import Synthesis, synthesize
+from cdk_parity.tag_lookup import TagMode, lookup_context_key
+from infra_pulumi.naming import IMAGES
+from infra_pulumi.plan import Plan, evaluate
+from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm import SSMClient
+
+#: The tag both tools are told is released, for stacks that require a release (prod):
+#: a first deploy of such a stack stops by design, so it is compared after one release.
+EXAMPLE_RELEASE = "0a1b2c3"
+
+Progress = Callable[[str], None]
+
+
+class _ReleasedParameters:
+    """An SSM client for synth-time mode that answers every tag parameter with a release."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+
+    def get_parameter(self, Name: str, **_: Any) -> dict[str, Any]:  # noqa: N803 - boto3's name
+        return {"Parameter": {"Name": Name, "Type": "String", "Value": self.tag}}
+
+
+@dataclass
+class StackRun:
+    """One stack, evaluated by Pulumi and synthesized by CDK, and compared."""
+
+    stack: str
+    release: str | None
+    """The tag answered for the tag parameters; None means "not found" (first deploy)."""
+    plan: Plan
+    pulumi_seconds: float
+    synthesis: Synthesis
+    pulumi: list[Resource]
+    cdk: list[Resource]
+    comparison: Comparison
+    cold: bool = False
+    """First in this process: the timings include loading pulumi_aws and the jsii kernel."""
+
+
+@dataclass
+class ModeProbe:
+    """What one CDK tag-lookup mode does on a first deploy, read from its template."""
+
+    mode: str
+    ssm_template_parameters: dict[str, str]
+    """Template parameter -> SSM parameter name, for ``AWS::SSM::Parameter::Value`` types."""
+    image_tags: dict[str, str]
+    missing_context: list[str]
+    seconds: float
+
+    @property
+    def needs_parameter_at_deploy(self) -> bool:
+        return any("/images/" in name for name in self.ssm_template_parameters.values())
+
+
+@dataclass
+class Run:
+    """Everything one ``compare`` run measured."""
+
+    runs: list[StackRun]
+    probes: list[ModeProbe]
+    probe_stack: str
+    mode: str
+    loc_pulumi: int
+    loc_cdk: int
+    expected: list[ExpectedDifference] = field(default_factory=list)
+
+    @property
+    def failing(self) -> bool:
+        return any(run.comparison.failing for run in self.runs)
+
+    @property
+    def stale(self) -> list[ExpectedDifference]:
+        """Reviewed differences that applied to this run's mode but matched nothing."""
+        used: set[str] = set().union(*(run.comparison.used for run in self.runs))
+        return [
+            e
+            for e in self.expected
+            if e.id not in used and (e.modes is None or self.mode in e.modes)
+        ]
+
+
+def _context_for(stack: str, mode: TagMode, release: str | None) -> dict[str, Any]:
+    if mode is not TagMode.LOOKUP or release is None:
+        return {}
+    settings = load_stack_config(stack)
+    naming = settings.config.naming
+    return {
+        lookup_context_key(naming.tag_parameter(image), settings.account, settings.region): release
+        for image in IMAGES
+    }
+
+
+def synthesize_as(stack: str, mode: TagMode, release: str | None) -> Synthesis:
+    """Synthesize with the same answer the Pulumi side gets for the tag parameters."""
+    if mode is TagMode.SYNTH_TIME:
+        if release is None:
+            return synthesize(stack, mode, offline=True)
+        client = cast("SSMClient", _ReleasedParameters(release))
+        return synthesize(stack, mode, ssm_client_factory=lambda _region: client)
+    return synthesize(stack, mode, context=_context_for(stack, mode, release))
+
+
+def evaluate_as(stack: str, release: str | None) -> tuple[Plan, float]:
+    invokes = {SSM_GET_PARAMETER: parameter_value(release)} if release is not None else None
+    started = time.perf_counter()
+    plan = evaluate(stack, invokes=invokes)
+    return plan, time.perf_counter() - started
+
+
+def probe(stack: str, mode: TagMode) -> ModeProbe:
+    """A first deploy in ``mode``: does the template need the tag parameter to exist?"""
+    synthesis = synthesize_as(stack, mode, None)
+    parameters = {
+        name: str(spec.get("Default", ""))
+        for name, spec in synthesis.template.get("Parameters", {}).items()
+        if str(spec.get("Type", "")).startswith("AWS::SSM::Parameter::Value")
+        # CDK's own bootstrap-version check is in every template; it is not about tags.
+        and "[cdk:skip]" not in str(spec.get("Description", ""))
+    }
+    return ModeProbe(
+        mode=str(mode),
+        ssm_template_parameters=parameters,
+        image_tags={image: str(tag.tag) for image, tag in synthesis.image_tags.items()},
+        missing_context=list(synthesis.missing_context),
+        seconds=synthesis.seconds,
+    )
+
+
+def run(
+    stacks: Sequence[str],
+    *,
+    mode: TagMode = TagMode.SYNTH_TIME,
+    probe_stack: str | None = None,
+    expected: list[ExpectedDifference] | None = None,
+    expected_path: Path | None = None,
+    progress: Progress = lambda _: None,
+) -> Run:
+    """Compare every stack in ``mode``, and probe all three modes on ``probe_stack``."""
+    if expected is not None:
+        reviewed = expected
+    else:
+        reviewed = load_expected(expected_path) if expected_path else load_expected()
+    runs = []
+    for index, stack in enumerate(stacks):
+        settings = load_stack_config(stack)
+        release = EXAMPLE_RELEASE if settings.config.require_release else None
+        progress(f"{stack}: evaluating the Pulumi program offline")
+        plan, seconds = evaluate_as(stack, release)
+        progress(f"{stack}: synthesizing the CDK reference ({mode})")
+        synthesis = synthesize_as(stack, mode, release)
+        left = pulumi_resources(plan)
+        right = cdk_resources(synthesis.template, account=EXAMPLE_ACCOUNT, region=settings.region)
+        comparison = compare(left, right, reviewed, mode=str(mode))
+        runs.append(
+            StackRun(stack, release, plan, seconds, synthesis, left, right, comparison, index == 0)
+        )
+    probes = []
+    target = probe_stack or stacks[0]
+    for other in TagMode:
+        progress(f"{target}: first-deploy probe of CDK mode {other}")
+        probes.append(probe(target, other))
+    return Run(
+        runs=runs,
+        probes=probes,
+        probe_stack=target,
+        mode=str(mode),
+        loc_pulumi=lines_of_code(PULUMI_SOURCES, PULUMI_EXCLUDE),
+        loc_cdk=lines_of_code(CDK_SOURCES, CDK_EXCLUDE),
+        expected=reviewed,
+    )
