@@ -6,14 +6,15 @@ The CLI performs ``lookup`` mode's SSM lookups itself and caches them in
 
 from __future__ import annotations
 
-from aws_cdk import App
-
 from cdk_parity.config import EXAMPLE_ACCOUNT, load_stack_config
 from cdk_parity.synth import build_stack
 from cdk_parity.tag_lookup import CONTEXT_KEY, DEFAULT_MODE, TagLookupOptions, TagMode
 
 
 def main() -> None:
+    # Imported here, after the cdk_parity package has quieted jsii's Node.js notices.
+    from aws_cdk import App
+
     app = App()
     stack = str(app.node.try_get_context("stack") or "dev")
     mode = TagMode.parse(str(app.node.try_get_context(CONTEXT_KEY) or DEFAULT_MODE))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from aws_cdk.assertions import Match, Template
 
 from cdk_parity.stack import ContainerDeliveryStack
+from cdk_parity.synth import Synthesis
 from infra_pulumi.components.load_balancer import TLS_POLICY
 from infra_pulumi.components.tag_parameter import ALLOWED_TAG_PATTERN
+from infra_pulumi.plan.runner import PROJECT_ROOT
 
 DEV = "container-delivery-dev"
 PROD = "container-delivery-prod"
@@ -401,3 +405,19 @@ def test_prod_synth_time_offline_pins_the_placeholder(
         },
     )
     assert not prod_template.find_parameters("*", {"Default": Match.string_like_regexp("/images/")})
+
+
+def test_synth_stages_both_placeholder_contexts_without_docker(
+    lookup_synthesis: Synthesis, lookup_outdir: Path
+) -> None:
+    assets = json.loads((lookup_outdir / f"{lookup_synthesis.stack_name}.assets.json").read_text())
+    images = list(assets["dockerImages"].values())
+    assert len(images) == 2
+    staged = {
+        (lookup_outdir / image["source"]["directory"] / "Dockerfile").read_text(): image["source"]
+        for image in images
+    }
+    for context in ("docker/initial_lambda", "docker/initial_web"):
+        dockerfile = (PROJECT_ROOT / context / "Dockerfile").read_text()
+        assert dockerfile in staged, f"{context} was not staged into the cloud assembly"
+        assert staged[dockerfile]["platform"] == "linux/amd64"
