@@ -103,6 +103,25 @@ def _repository(image: str | None) -> str | None:
     return _image_part(image, "repository")
 
 
+def _pull_grants(documents: Iterable[Any]) -> list[str] | None:
+    """Who may pull through a repository policy: actions, and for which functions."""
+    grants = []
+    for document in documents:
+        for statement in _statements(document):
+            if statement.get("Effect") != "Allow":
+                continue
+            principal = statement.get("Principal", {})
+            services = _as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
+            condition = statement.get("Condition", {})
+            arns: list[str] = []
+            for operator in ("StringEquals", "ArnEquals", "StringLike", "ArnLike"):
+                arns += [str(a) for a in _as_list(condition.get(operator, {}).get("aws:sourceArn"))]
+            scope = ", ".join(sorted(arns)) if arns else "any function in the account"
+            actions = ",".join(sorted(str(a) for a in _as_list(statement.get("Action"))))
+            grants.append(f"{'/'.join(services) or 'principal'}: {actions} for {scope}")
+    return sorted(grants) or None
+
+
 def _rule(direction: str, protocol: str, port: Any, peer: str) -> str:
     return f"{direction} {protocol} {port} {'from' if direction == 'in' else 'to'} {peer}"
 
@@ -190,12 +209,7 @@ def pulumi_resources(plan: Plan) -> list[Resource]:
             if p.inputs["repository"] == name
         ]
         encryption = repo.inputs.get("encryptionConfigurations", [{}])[0]
-        pull_arns = None
-        for policy in pull:
-            for statement in _statements(policy.inputs["policy"]):
-                pull_arns = sorted(
-                    _as_list(statement["Condition"]["StringEquals"]["aws:sourceArn"])
-                )
+        pull_grants = _pull_grants(p.inputs["policy"] for p in pull)
         out.append(
             Resource(
                 "pulumi",
@@ -213,7 +227,7 @@ def pulumi_resources(plan: Plan) -> list[Resource]:
                     "encryption": encryption.get("encryptionType"),
                     "kmsKey": encryption.get("kmsKey"),
                     "lifecycle": _lifecycle(lifecycle[0].inputs["policy"]) if lifecycle else None,
-                    "lambdaPullFunctions": pull_arns,
+                    "lambdaPull": pull_grants,
                 },
                 take(repo, *lifecycle, *pull),
                 (repo.type,),
@@ -738,11 +752,7 @@ def cdk_resources(template: Mapping[str, Any], *, account: str, region: str) -> 
 
     for logical, props in of("AWS::ECR::Repository"):
         encryption = props.get("EncryptionConfiguration", {})
-        pull_arns = None
-        for statement in _statements(props.get("RepositoryPolicyText")):
-            condition = statement.get("Condition", {}).get("StringEquals", {})
-            if "aws:sourceArn" in condition:
-                pull_arns = sorted(_as_list(condition["aws:sourceArn"]))
+        pull_grants = _pull_grants([props.get("RepositoryPolicyText")])
         out.append(
             Resource(
                 "cdk",
@@ -760,7 +770,7 @@ def cdk_resources(template: Mapping[str, Any], *, account: str, region: str) -> 
                     "lifecycle": _lifecycle(
                         props.get("LifecyclePolicy", {}).get("LifecyclePolicyText")
                     ),
-                    "lambdaPullFunctions": pull_arns,
+                    "lambdaPull": pull_grants,
                 },
                 take(logical),
                 ("AWS::ECR::Repository",),

@@ -1,0 +1,310 @@
+"""The comparison: the real run is clean, and a divergence on either side is caught."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cdk_parity import report
+from cdk_parity.compare.engine import (
+    EXPECTED_DIFFERENCES,
+    ExpectedDifference,
+    compare,
+    load_expected,
+)
+from cdk_parity.compare.intrinsics import Renderer
+from cdk_parity.compare.model import Resource
+from cdk_parity.compare.normalize import pulumi_resources
+from cdk_parity.compare.run import Run, evaluate_as, run
+from cdk_parity.exceptions import CdkParityError
+from infra_pulumi.plan.runner import PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def parity_run() -> Run:
+    """One full comparison of both example stacks: the same as the command's default."""
+    return run(["dev", "prod"])
+
+
+def test_both_example_stacks_have_no_unexpected_difference(parity_run: Run) -> None:
+    for stack_run in parity_run.runs:
+        failing = [(p.kind, p.key, p.verdict, p.differences) for p in stack_run.comparison.failing]
+        assert failing == [], f"{stack_run.stack}: {failing}"
+    assert not parity_run.failing
+    assert parity_run.stale == []
+
+
+def test_most_resources_are_the_same(parity_run: Run) -> None:
+    for stack_run in parity_run.runs:
+        comparison = stack_run.comparison
+        assert comparison.count("same") >= 25, stack_run.stack
+        kinds = {p.kind for p in comparison.pairs if p.verdict == "same"}
+        assert {
+            "ecr-repository",
+            "lambda-function",
+            "ecs-task-definition",
+            "ssm-parameter",
+        } <= kinds
+
+
+def test_nothing_is_left_unmapped(parity_run: Run) -> None:
+    for stack_run in parity_run.runs:
+        unmapped = [r.key for r in [*stack_run.pulumi, *stack_run.cdk] if r.kind == "unmapped"]
+        assert unmapped == [], stack_run.stack
+
+
+def test_first_deploy_probe_finds_the_ssm_typed_parameter(parity_run: Run) -> None:
+    probes = {p.mode: p for p in parity_run.probes}
+    assert probes["deploy-time"].needs_parameter_at_deploy
+    assert set(probes["deploy-time"].ssm_template_parameters.values()) == {
+        "/container-delivery/dev/images/lambda/tag",
+        "/container-delivery/dev/images/web/tag",
+    }
+    assert not probes["synth-time"].needs_parameter_at_deploy
+    assert probes["synth-time"].image_tags == {"lambda": "initial", "web": "initial"}
+    assert not probes["lookup"].needs_parameter_at_deploy
+    assert len(probes["lookup"].missing_context) == 2
+
+
+def test_ten_points_and_report_files(parity_run: Run, tmp_path: Path) -> None:
+    markdown, html = report.write(parity_run, tmp_path)
+    text = markdown.read_text()
+    for number in range(1, 11):
+        assert f"\n| {number} | " in text, number
+    assert "PASS: every difference is reviewed" in text
+    assert "AWS::SSM::Parameter::Value<String>" in text
+
+    class Rows(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rows = 0
+            self.badges: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "tr":
+                self.rows += 1
+            classes = dict(attrs).get("class") or ""
+            if "badge" in classes:
+                self.badges.append(classes)
+
+    parser = Rows()
+    parser.feed(html.read_text())
+    pairs = sum(len(r.comparison.pairs) for r in parity_run.runs)
+    assert parser.rows > pairs + 10
+    assert any("unexpected" in b for b in parser.badges)  # the deploy-time "no" badge
+    document = json.loads((tmp_path / "report.json").read_text())
+    assert document["failing"] is False
+    assert len(document["points"]) == 10
+
+
+def test_summary_measures_both_sides(parity_run: Run) -> None:
+    lines = report.summary(parity_run).lines
+    assert any(line.startswith("dev: resources Pulumi") and "CDK synth" in line for line in lines)
+    assert any("lines of code: Pulumi program" in line for line in lines)
+    assert parity_run.loc_pulumi > 0
+    assert parity_run.loc_cdk > 0
+
+
+# --- A deliberate divergence is caught -------------------------------------------------
+
+
+def test_a_pulumi_side_change_is_unexpected(parity_run: Run) -> None:
+    """Change one property on the Pulumi side through the real program."""
+    dev = parity_run.runs[0]
+    functions = [
+        {
+            "name": "nightly-report",
+            "command": ["jobs.handler"],
+            "memoryMb": 1024,
+            "timeoutSeconds": 300,
+        },
+        {"name": "api", "command": ["api.handler"], "memoryMb": 256, "timeoutSeconds": 10},
+    ]
+    from infra_pulumi.plan import evaluate
+
+    plan = evaluate("dev", config={"lambdaFunctions": functions})
+    comparison = compare(
+        pulumi_resources(plan), dev.cdk, parity_run.expected, mode=dev.comparison.mode
+    )
+    (pair,) = comparison.failing
+    assert (pair.kind, pair.key, pair.verdict) == (
+        "lambda-function",
+        "container-delivery-dev-nightly-report",
+        "unexpected",
+    )
+    (difference,) = pair.differences
+    assert (difference.name, difference.pulumi, difference.cdk) == ("memoryMb", 1024, 512)
+
+
+def test_a_cdk_side_change_is_unexpected(parity_run: Run) -> None:
+    dev = parity_run.runs[0]
+    changed = []
+    for resource in dev.cdk:
+        if resource.kind == "ecs-service":
+            resource = dataclasses.replace(
+                resource,
+                props={**resource.props, "circuitBreaker": {"enable": False, "rollback": False}},
+            )
+        changed.append(resource)
+    comparison = compare(dev.pulumi, changed, parity_run.expected, mode=dev.comparison.mode)
+    assert [(p.kind, [d.name for d in p.differences]) for p in comparison.failing] == [
+        ("ecs-service", ["circuitBreaker"])
+    ]
+
+
+def test_a_resource_on_one_side_only_is_missing(parity_run: Run) -> None:
+    dev = parity_run.runs[0]
+    extra = Resource("pulumi", "s3-bucket", "surprise-bucket", {"encryption": "aws:kms"})
+    comparison = compare([*dev.pulumi, extra], dev.cdk, parity_run.expected, mode="synth-time")
+    assert [(p.kind, p.key, p.verdict) for p in comparison.failing] == [
+        ("s3-bucket", "surprise-bucket", "missing")
+    ]
+
+
+def test_an_unreviewed_known_difference_fails(parity_run: Run) -> None:
+    without = [e for e in parity_run.expected if e.id != "route-table-per-subnet"]
+    dev = parity_run.runs[0]
+    comparison = compare(dev.pulumi, dev.cdk, without, mode="synth-time")
+    assert [(p.kind, p.verdict) for p in comparison.failing] == [("network", "unexpected")]
+
+
+def test_mode_scoped_entries_apply_only_to_their_mode() -> None:
+    entry = ExpectedDifference.model_validate(
+        {
+            "id": "x",
+            "kind": "lambda-function",
+            "property": "imageTag",
+            "modes": ["deploy-time"],
+            "reason": "only in the talk's original mode",
+        }
+    )
+    assert entry.covers_property("lambda-function", "f", "imageTag", "deploy-time")
+    assert not entry.covers_property("lambda-function", "f", "imageTag", "synth-time")
+    assert not entry.covers_missing("lambda-function", "f", "cdk", "deploy-time")
+
+
+# --- The reviewed-differences file --------------------------------------------------
+
+
+def test_the_repository_file_is_valid() -> None:
+    entries = load_expected()
+    assert len(entries) >= 5
+    assert all(len(e.reason) > 40 for e in entries)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("- id: a\n  kind: x\n", "invalid entry"),
+        ("- {id: a, kind: x, reason: long enough reason, onlyIn: neither}\n", "invalid entry"),
+        (
+            "- {id: a, kind: x, reason: long enough reason}\n"
+            "- {id: a, kind: y, reason: long enough reason}\n",
+            "repeats ids",
+        ),
+        ("id: a\n", "must hold a list"),
+        ("- [unclosed\n", "cannot read"),
+    ],
+)
+def test_a_malformed_file_is_a_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "expected.yaml"
+    path.write_text(content)
+    with pytest.raises(CdkParityError, match=message):
+        load_expected(path)
+
+
+# --- Normalisation details --------------------------------------------------------------
+
+
+def test_renderer_resolves_cdk_image_uris() -> None:
+    template = {
+        "Parameters": {
+            "Tag": {
+                "Type": "AWS::SSM::Parameter::Value<String>",
+                "Default": "/p/s/images/lambda/tag",
+            }
+        },
+        "Resources": {
+            "Repo": {"Type": "AWS::ECR::Repository", "Properties": {"RepositoryName": "p-s-lambda"}}
+        },
+    }
+    arn = {"Fn::GetAtt": ["Repo", "Arn"]}
+    uri = {
+        "Fn::Join": [
+            "",
+            [
+                {"Fn::Select": [4, {"Fn::Split": [":", arn]}]},
+                ".dkr.ecr.",
+                {"Fn::Select": [3, {"Fn::Split": [":", arn]}]},
+                ".",
+                {"Ref": "AWS::URLSuffix"},
+                "/",
+                {"Ref": "Repo"},
+                ":",
+                {"Ref": "Tag"},
+            ],
+        ]
+    }
+    rendered = Renderer(template, "123456789012", "eu-west-1").render(uri)
+    assert rendered == (
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/p-s-lambda:{{ssm:/p/s/images/lambda/tag}}"
+    )
+    assert Renderer(template, "1", "r").render({"Ref": "Unknown"}) == "${Unknown}"
+
+
+def test_pulumi_plan_evaluation_is_reused(parity_run: Run) -> None:
+    plan, seconds = evaluate_as("dev", None)
+    assert seconds > 0
+    assert plan.resolved_tags == parity_run.runs[0].plan.resolved_tags
+
+
+# --- The command, end to end -----------------------------------------------------------
+
+
+def run_compare(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cdk_parity", "compare", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        env={**__import__("os").environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"},
+    )
+
+
+def test_command_passes_and_writes_the_report(tmp_path: Path) -> None:
+    result = run_compare("--stack", "dev", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "dev (first deploy, CDK synth-time)" in result.stdout
+    assert "0 unexpected, 0 missing" in result.stdout
+    assert "evaluating the Pulumi program offline" in result.stderr  # progress
+    assert (tmp_path / "report.html").is_file()
+    assert (tmp_path / "report.md").is_file()
+
+
+def test_command_fails_on_an_unreviewed_difference(tmp_path: Path) -> None:
+    entries = yaml.safe_load(EXPECTED_DIFFERENCES.read_text())
+    trimmed = tmp_path / "expected.yaml"
+    trimmed.write_text(yaml.safe_dump([e for e in entries if e["id"] != "route-table-per-subnet"]))
+    result = run_compare(
+        "--stack", "dev", "--out", str(tmp_path / "out"), "--expected", str(trimmed)
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "UNEXPECTED: dev network vpc-plumbing: routeTables: Pulumi 2 / CDK 4" in result.stdout
+    assert "expected_differences.yaml" in result.stderr
+
+
+def test_command_reports_a_bad_differences_file(tmp_path: Path) -> None:
+    bad = tmp_path / "expected.yaml"
+    bad.write_text("- {id: a}\n")
+    result = run_compare("--stack", "dev", "--out", str(tmp_path / "out"), "--expected", str(bad))
+    assert result.returncode == 2
+    assert "invalid entry" in result.stderr
