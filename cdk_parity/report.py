@@ -29,7 +29,7 @@ def show(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, list):
-        return ", ".join(show(v) for v in value) if value else "[]"
+        return ", ".join(show(v) for v in value) if value else "none"
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True)
     return str(value)

@@ -146,7 +146,11 @@ def probe(stack: str, mode: TagMode) -> ModeProbe:
     return ModeProbe(
         mode=str(mode),
         ssm_template_parameters=parameters,
-        image_tags={image: str(tag.tag) for image, tag in synthesis.image_tags.items()},
+        image_tags={
+            # A deploy-time tag is a token: show what CloudFormation will resolve.
+            image: tag.tag if isinstance(tag.tag, str) else f"{{{{ssm:{tag.parameter}}}}}"
+            for image, tag in synthesis.image_tags.items()
+        },
         missing_context=list(synthesis.missing_context),
         seconds=synthesis.seconds,
     )
