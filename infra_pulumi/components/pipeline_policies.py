@@ -51,9 +51,16 @@ def app_build_statements(
             "Resource": list(repository_arns),
         },
         {
+            # LabelParameterVersion: the release tool labels a version it had to undo,
+            # so a later rollback never picks it.
             "Sid": "RecordReleasedTags",
             "Effect": "Allow",
-            "Action": ["ssm:GetParameter", "ssm:GetParameterHistory", "ssm:PutParameter"],
+            "Action": [
+                "ssm:GetParameter",
+                "ssm:GetParameterHistory",
+                "ssm:LabelParameterVersion",
+                "ssm:PutParameter",
+            ],
             "Resource": list(tag_parameter_arns),
         },
         {
