@@ -36,6 +36,7 @@ from infra_pulumi.image_tags import (
     lambda_target,
     resolve_image_tag,
 )
+from infra_pulumi.naming import IMAGES
 from infra_pulumi.stack_config import load_config
 
 config = load_config()
@@ -112,7 +113,7 @@ tag_parameters = {
         f"{image}-tag",
         ImageTagParameterArgs(parameter_name=names.tag_parameter(image), image=image),
     )
-    for image in ("lambda", "web")
+    for image in IMAGES
 }
 
 # --- Lambda functions, all from the one Lambda image --------------------------------
