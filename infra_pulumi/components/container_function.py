@@ -8,16 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-LAMBDA_ASSUME_ROLE = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+from infra_pulumi.components.iam import assume_role, document, log_streams
 
 
 @dataclass
@@ -68,13 +59,13 @@ class ContainerFunction(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-role",
             name=args.role_name,
-            assume_role_policy=pulumi.Output.json_dumps(LAMBDA_ASSUME_ROLE),
+            assume_role_policy=assume_role("lambda.amazonaws.com"),
             opts=child,
         )
         role_policy = aws.iam.RolePolicy(
             f"{name}-logs-policy",
             role=role.id,
-            policy=log_policy(log_group.arn),
+            policy=document([log_streams(log_group.arn)]),
             opts=child,
         )
         self.function = aws.lambda_.Function(
@@ -107,24 +98,3 @@ class ContainerFunction(pulumi.ComponentResource):
         self.register_outputs(
             {"function_name": self.function_name, "function_arn": self.function_arn}
         )
-
-
-def log_policy(log_group_arn: pulumi.Input[str]) -> pulumi.Output[str]:
-    """Write access to one log group's streams.
-
-    The trailing ``:*`` is AWS's form for "the streams of this log group"
-    (CreateLogStream and PutLogEvents act on them); it is not a wildcard over groups.
-    """
-    return pulumi.Output.json_dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "OwnLogGroupOnly",
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    "Resource": pulumi.Output.concat(log_group_arn, ":*"),
-                }
-            ],
-        }
-    )

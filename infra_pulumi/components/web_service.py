@@ -8,19 +8,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from infra_pulumi.components.iam import assume_role, document, log_streams
+
 #: The container name in the task definition; ``imagedefinitions.json`` must use it.
 WEB_CONTAINER = "web"
-
-ECS_TASKS_ASSUME_ROLE = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 
 @dataclass
@@ -131,7 +122,7 @@ class WebService(pulumi.ComponentResource):
         execution_role = aws.iam.Role(
             f"{name}-execution-role",
             name=f"{args.service_name}-exec",
-            assume_role_policy=pulumi.Output.json_dumps(ECS_TASKS_ASSUME_ROLE),
+            assume_role_policy=assume_role("ecs-tasks.amazonaws.com"),
             opts=child,
         )
         aws.iam.RolePolicy(
@@ -143,7 +134,7 @@ class WebService(pulumi.ComponentResource):
         task_role = aws.iam.Role(
             f"{name}-task-role",
             name=f"{args.service_name}-task",
-            assume_role_policy=pulumi.Output.json_dumps(ECS_TASKS_ASSUME_ROLE),
+            assume_role_policy=assume_role("ecs-tasks.amazonaws.com"),
             opts=child,
         )
 
@@ -243,34 +234,25 @@ def execution_policy(
     repository_arn: pulumi.Input[str], log_group_arn: pulumi.Input[str]
 ) -> pulumi.Output[str]:
     """Pull from one repository and write to one log group: all the ECS agent needs."""
-    return pulumi.Output.json_dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    # GetAuthorizationToken is not resource-scoped: AWS requires "*".
-                    "Sid": "EcrLogin",
-                    "Effect": "Allow",
-                    "Action": "ecr:GetAuthorizationToken",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "PullWebImageOnly",
-                    "Effect": "Allow",
-                    "Action": [
-                        "ecr:BatchCheckLayerAvailability",
-                        "ecr:BatchGetImage",
-                        "ecr:GetDownloadUrlForLayer",
-                    ],
-                    "Resource": repository_arn,
-                },
-                {
-                    # ":*" is AWS's form for this log group's streams.
-                    "Sid": "OwnLogGroupOnly",
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    "Resource": pulumi.Output.concat(log_group_arn, ":*"),
-                },
-            ],
-        }
+    return document(
+        [
+            {
+                # GetAuthorizationToken is not resource-scoped: AWS requires "*".
+                "Sid": "EcrLogin",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",
+            },
+            {
+                "Sid": "PullWebImageOnly",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
+                "Resource": repository_arn,
+            },
+            log_streams(log_group_arn),
+        ]
     )
