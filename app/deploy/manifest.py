@@ -2,7 +2,7 @@
 
 The infra stack publishes it as an SSM String parameter,
 ``/<project>/<stack>/deploy-manifest``; this module is its reader and its model, so
-the infra side can validate what it produces with ``DeployManifest.model_validate``.
+the infra side can check what it produces with ``parse_manifest``.
 Contract (DESIGN.md): readers reject an unknown ``schema``; an added field is
 ignored; renaming or removing a field needs schema 2. Example::
 
@@ -27,6 +27,11 @@ ignored; renaming or removing a field needs schema 2. Example::
         }
       }
     }
+
+The model is a ``msgspec.Struct``, not pydantic like the infra program's config. The
+release tool starts once per pipeline run and its start-up is most of a release's
+time: importing pydantic and building these models took about 0.17 s here, msgspec
+about 0.03 s (``python -X importtime``; see docs/app-release.md, "Benchmark").
 """
 
 from __future__ import annotations
@@ -34,9 +39,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from pydantic import model_validator as _model_validator
-from pydantic.alias_generators import to_camel
+import msgspec
 
 from app.deploy.exceptions import (
     ManifestInvalidError,
@@ -54,17 +57,15 @@ SCHEMA_VERSION = 1
 MANIFEST_PARAMETER_ENV = "DEPLOY_MANIFEST_PARAMETER"
 """Environment variable naming the manifest parameter when ``--manifest-parameter`` is absent."""
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Name = Annotated[str, msgspec.Meta(pattern=r"^\S+$")]
+"""A non-empty name without whitespace: AWS names, tags and URLs have none."""
 
 
-class _Model(BaseModel):
-    # Extra fields are ignored: adding one to the contract does not need a new schema.
-    model_config = ConfigDict(
-        extra="ignore", frozen=True, alias_generator=to_camel, validate_by_name=True
-    )
+# Each model: camelCase in JSON, snake_case in Python, immutable. Unknown fields are
+# ignored (msgspec's default), so adding one to the contract needs no new schema.
 
 
-class EcsServiceTarget(_Model):
+class EcsServiceTarget(msgspec.Struct, rename="camel", frozen=True):
     """An ECS service running the image, and the container in its task that runs it."""
 
     cluster: Name
@@ -75,18 +76,19 @@ class EcsServiceTarget(_Model):
         return f"ECS service {self.cluster}/{self.service} (container {self.container})"
 
 
-class ImageTargets(_Model):
+class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
     """One image: where it is stored, where its tag is recorded, and what runs it."""
 
     repository_name: Name
     repository_url: Name
-    tag_parameter: Annotated[str, StringConstraints(pattern=r"^/\S+$")]
+    tag_parameter: Annotated[str, msgspec.Meta(pattern=r"^/\S+$")]
     placeholder_tag: Name
     lambda_functions: tuple[Name, ...] = ()
     ecs_services: tuple[EcsServiceTarget, ...] = ()
 
-    @_model_validator(mode="after")
-    def _consistent(self) -> ImageTargets:
+    def __post_init__(self) -> None:
+        # Runs on construction and on validation; a ValueError here becomes a
+        # msgspec.ValidationError naming this entry's path.
         if not self.repository_url.endswith("/" + self.repository_name):
             raise ValueError(
                 f"repositoryUrl {self.repository_url!r} does not end with "
@@ -96,7 +98,6 @@ class ImageTargets(_Model):
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"lambdaFunctions lists {', '.join(duplicates)} more than once")
-        return self
 
     def image_uri(self, tag: str) -> str:
         """The URI a target runs for ``tag``: ``<repositoryUrl>:<tag>``."""
@@ -108,10 +109,10 @@ class ImageTargets(_Model):
         return image_uri[len(prefix) :] if image_uri.startswith(prefix) else None
 
 
-class DeployManifest(_Model):
+class DeployManifest(msgspec.Struct, rename="camel", frozen=True):
     """The whole manifest, schema 1."""
 
-    schema_version: Literal[1] = Field(alias="schema")
+    schema_version: Literal[1] = msgspec.field(name="schema")
     project: Name
     stack: Name
     images: dict[Name, ImageTargets]
@@ -129,7 +130,7 @@ class DeployManifest(_Model):
 
     def to_json(self) -> str:
         """Serialise with the contract's camelCase names, as infra publishes it."""
-        return self.model_dump_json(by_alias=True)
+        return msgspec.json.encode(self).decode()
 
 
 def parse_manifest(text: str, source: str = "deploy manifest") -> DeployManifest:
@@ -143,19 +144,32 @@ def parse_manifest(text: str, source: str = "deploy manifest") -> DeployManifest
     # The schema is checked first, so a schema-2 document gets this message rather
     # than a list of fields it renamed.
     schema = data.get("schema")
-    if schema != SCHEMA_VERSION:
+    if schema != SCHEMA_VERSION or isinstance(schema, bool):
         raise UnsupportedSchemaError(
             f"{source} has schema {schema!r}; this release tool reads schema {SCHEMA_VERSION}. "
             "Upgrade app.deploy to a version that understands it."
         )
     try:
-        return DeployManifest.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise ManifestInvalidError(f"{source} is invalid: {problems}") from exc
+        return msgspec.convert(data, DeployManifest)
+    except msgspec.ValidationError as exc:
+        raise ManifestInvalidError(f"{source} is invalid: {_locate(exc, data)}") from exc
+
+
+def _locate(exc: msgspec.ValidationError, data: dict[str, Any]) -> str:
+    """msgspec's message, with the image's name where msgspec writes ``images[...]``.
+
+    msgspec stops at the first error and reports a dict value's path without its key;
+    the entry at fault is the first one that does not validate on its own.
+    """
+    message = str(exc)
+    images = data.get("images")
+    if "$.images[...]" in message and isinstance(images, dict):
+        for name, entry in images.items():
+            try:
+                msgspec.convert(entry, ImageTargets)
+            except msgspec.ValidationError:
+                return message.replace("$.images[...]", f"$.images.{name}", 1)
+    return message
 
 
 def load_manifest(ssm: SSMClient, parameter_name: str) -> DeployManifest:

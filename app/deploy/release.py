@@ -4,7 +4,8 @@ The order of ``Releaser.release`` is the contract in docs/app-release.md:
 
 1. the manifest is already read and validated (``app.deploy.manifest``);
 2. the tag must exist in ECR before anything changes (real Lambda checks, moto does not);
-3. the previous tag and every function's current image are recorded;
+3. the previous tag and every function's current image are recorded (2 and 3 are
+   reads, run side by side);
 4. the tag parameter is written;
 5. every Lambda target is updated concurrently, and
 6. each is waited for and verified to report the new image;
@@ -248,13 +249,7 @@ class Releaser:
         uri = image.image_uri(tag)
         functions = list(image.lambda_functions)
         try:
-            if not self.exists(image_name, tag):
-                raise ImageTagNotFoundError(
-                    f"tag {tag} is not in ECR repository {image.repository_name}; push "
-                    f"{uri} first (nothing was changed)"
-                )
-            previous_tag = self._read_parameter(image)
-            previous_images = self._read_functions(functions)
+            previous_tag, previous_images = self._read_state(image_name, tag, functions)
         except ClientError as exc:
             raise ReleaseFailedError(
                 f"release of {image_name} {tag} failed before changing anything: "
@@ -322,13 +317,33 @@ class Releaser:
             raise self._missing_parameter(image) from exc
         return response["Parameter"]["Value"]
 
-    def _read_functions(self, names: Sequence[str]) -> dict[str, str]:
-        """Each function's current image URI, read concurrently."""
-        if not names:
-            return {}
-        _ = self.clients.lambda_  # created here, before the worker threads share it
-        with ThreadPoolExecutor(max_workers=min(self._max_concurrency, len(names))) as pool:
-            return dict(zip(names, pool.map(self._read_function, names), strict=True))
+    def _read_state(
+        self, image_name: str, tag: str, functions: Sequence[str]
+    ) -> tuple[str, dict[str, str]]:
+        """Steps 2 and 3: the tag is in ECR; the recorded tag and each function's image.
+
+        These are reads, so they run side by side (a release's time is mostly round
+        trips). All finish before anything changes, and errors are raised in step
+        order: a missing tag first, then the parameter, then the functions.
+        """
+        image = self.manifest.image(image_name)
+        # Created here, before the worker threads share them.
+        _ = self.clients.ecr, self.clients.ssm
+        if functions:
+            _ = self.clients.lambda_
+        workers = min(self._max_concurrency, len(functions) + 2)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            found = pool.submit(self.exists, image_name, tag)
+            recorded = pool.submit(self._read_parameter, image)
+            images = [pool.submit(self._read_function, name) for name in functions]
+        if not found.result():
+            raise ImageTagNotFoundError(
+                f"tag {tag} is not in ECR repository {image.repository_name}; push "
+                f"{image.image_uri(tag)} first (nothing was changed)"
+            )
+        return recorded.result(), {
+            name: future.result() for name, future in zip(functions, images, strict=True)
+        }
 
     def _read_function(self, name: str) -> str:
         lambda_ = self.clients.lambda_

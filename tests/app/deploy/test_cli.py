@@ -112,7 +112,7 @@ def test_manifest_parameter_must_be_named(cli, monkeypatch):
     ("value", "code", "message"),
     [
         ('{"schema": 2, "images": {}}', 2, "has schema 2; this release tool reads schema 1"),
-        ('{"schema": 1}', 2, "project: Field required"),
+        ('{"schema": 1}', 2, "missing required field `project`"),
         ("nonsense", 2, "is not valid JSON"),
     ],
 )

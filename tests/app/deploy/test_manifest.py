@@ -11,7 +11,7 @@ from app.deploy.exceptions import (
     UnknownImageError,
     UnsupportedSchemaError,
 )
-from app.deploy.manifest import DeployManifest, load_manifest, parse_manifest
+from app.deploy.manifest import DeployManifest, ImageTargets, load_manifest, parse_manifest
 
 URL = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com"
 
@@ -62,23 +62,33 @@ def test_round_trips_with_the_contracts_camel_case_names():
 
 
 def test_infra_can_build_it_from_python_names():
-    manifest = DeployManifest.model_validate(
-        {
-            "schema": 1,
-            "project": "cd",
-            "stack": "dev",
-            "images": {
-                "lambda": {
-                    "repository_name": "cd-dev-lambda",
-                    "repository_url": f"{URL}/cd-dev-lambda",
-                    "tag_parameter": "/cd/dev/images/lambda/tag",
-                    "placeholder_tag": "initial",
-                }
-            },
-        }
+    manifest = DeployManifest(
+        schema_version=1,
+        project="cd",
+        stack="dev",
+        images={
+            "lambda": ImageTargets(
+                repository_name="cd-dev-lambda",
+                repository_url=f"{URL}/cd-dev-lambda",
+                tag_parameter="/cd/dev/images/lambda/tag",
+                placeholder_tag="initial",
+            )
+        },
     )
 
-    assert json.loads(manifest.to_json())["images"]["lambda"]["lambdaFunctions"] == []
+    published = json.loads(manifest.to_json())
+    assert published["images"]["lambda"]["lambdaFunctions"] == []
+    assert parse_manifest(manifest.to_json()) == manifest
+
+
+def test_construction_checks_consistency_too():
+    with pytest.raises(ValueError, match="does not end with repositoryName 'cd-dev-lambda'"):
+        ImageTargets(
+            repository_name="cd-dev-lambda",
+            repository_url=f"{URL}/other",
+            tag_parameter="/cd/dev/images/lambda/tag",
+            placeholder_tag="initial",
+        )
 
 
 def test_added_fields_are_ignored():
@@ -130,6 +140,12 @@ def _relative_parameter():
     return doc
 
 
+def _image_name_with_space():
+    doc = document()
+    doc["images"]["web app"] = doc["images"].pop("web")
+    return doc
+
+
 def _empty_service_name():
     doc = document()
     doc["images"]["web"]["ecsServices"][0]["service"] = " "
@@ -141,13 +157,23 @@ def _empty_service_name():
     [
         ("{not json", r"is not valid JSON"),
         ("[1]", r"must be a JSON object, got list"),
-        (json.dumps(_without_function_list()), r"images\.lambda\.repositoryName: Field required"),
-        (json.dumps(_mismatched_url()), r"repositoryUrl '.*/other' does not end with"),
+        (
+            json.dumps(_without_function_list()),
+            r"missing required field `repositoryName` - at `\$\.images\.lambda`",
+        ),
+        (
+            json.dumps(_mismatched_url()),
+            r"repositoryUrl '.*/other' does not end with .* - at `\$\.images\.web`",
+        ),
+        (json.dumps(_image_name_with_space()), r"matching regex .* - at `key` in `\$\.images`"),
         (json.dumps(_duplicate_function()), r"lambdaFunctions lists a more than once"),
-        (json.dumps(_relative_parameter()), r"images\.lambda\.tagParameter: String should match"),
+        (
+            json.dumps(_relative_parameter()),
+            r"matching regex .* - at `\$\.images\.lambda\.tagParameter`",
+        ),
         (
             json.dumps(_empty_service_name()),
-            r"ecsServices\.0\.service: String should have at least",
+            r"matching regex .* - at `\$\.images\.web\.ecsServices\[0\]\.service`",
         ),
     ],
 )

@@ -136,6 +136,21 @@ def test_missing_function_is_bad_input(released, make_releaser):
     assert released.recorded_tag("lambda") == OLD
 
 
+def test_reads_report_the_first_failed_step_when_several_fail(released, make_releaser):
+    # The ECR check, the parameter read and the function reads run side by side; the
+    # error is still the earliest step's: the missing tag, not the missing function.
+    released.lambda_.delete_function(FunctionName=released.functions("lambda")[0])
+    released.ssm.delete_parameter(Name=released.images["lambda"]["tagParameter"])
+    ssm = FaultyClient(released.ssm)
+
+    with pytest.raises(ImageTagNotFoundError, match=r"tag ccccccc is not in ECR repository"):
+        make_releaser(ssm=ssm).release("lambda", NEWER, imagedefinitions=None)
+
+    assert ssm.calls_to("put_parameter") == []
+    with pytest.raises(InvalidTargetError, match=r"/demo/test/images/lambda/tag does not exist"):
+        make_releaser().release("lambda", NEW, imagedefinitions=None)
+
+
 def test_zip_function_is_bad_input(stack, make_releaser):
     stack.add_image("lambda", functions=1)
     stack.push("lambda", NEW)
