@@ -10,7 +10,8 @@ Both run as subprocesses against the same local moto server (``ThreadedMotoServe
   ECR, records the previous state, waits for every update and verifies every image.
 
 Functions are created before timing. Each repetition releases a fresh tag, so the
-tool never takes its no-op path. Prints medians over the repetitions.
+tool never takes its no-op path. Prints medians over the repetitions, and the median
+and range of each repetition's own talk / tool ratio (the two run back to back).
 
     .venv/bin/python benchmarks/release_vs_cli.py [--sizes 1 5 20 50] [--repetitions 5]
 """
@@ -210,14 +211,19 @@ def main() -> int:
     tool_at_1 = statistics.median(timings[1]["tool"]) if 1 in timings else None
     print(f"\nmedians of {args.repetitions} repetitions, seconds (moto server at {endpoint})\n")
     print(
-        "| N | talk (aws cli loop) | tool (app.deploy release) | talk / tool | tool(N) / tool(1) |"
+        "| N | talk (aws cli loop) | tool (app.deploy release) | talk / tool "
+        "| paired talk / tool, median (min to max) | tool(N) / tool(1) |"
     )
-    print("|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|")
     for n in args.sizes:
         talk = statistics.median(timings[n]["talk"])
         tool = statistics.median(timings[n]["tool"])
+        # Each repetition runs the two back to back, so its own ratio shares the
+        # machine's load of that moment; the spread shows how noisy the machine was.
+        paired = [a / b for a, b in zip(timings[n]["talk"], timings[n]["tool"], strict=True)]
+        spread = f"{statistics.median(paired):.1f}x ({min(paired):.1f} to {max(paired):.1f})"
         growth = f"{tool / tool_at_1:.2f}" if tool_at_1 else "n/a"
-        print(f"| {n} | {talk:.2f} | {tool:.2f} | {talk / tool:.1f}x | {growth} |")
+        print(f"| {n} | {talk:.2f} | {tool:.2f} | {talk / tool:.1f}x | {spread} | {growth} |")
     if args.json:
         args.json.write_text(json.dumps({str(n): t for n, t in timings.items()}, indent=2))
     return 0

@@ -1,0 +1,39 @@
+"""The benchmark script runs end to end: both approaches really release, and it reports.
+
+No timing is asserted (the machines are shared and noisy); the script itself checks,
+after every timed run, that the parameter and every function are on the new tag.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "release_vs_cli.py"
+
+
+def test_benchmark_releases_with_both_approaches_and_prints_the_table(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    raw = tmp_path / "timings.json"
+
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--sizes", "1", "2", "--repetitions", "1", "--json", raw],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    rows = re.findall(r"^\| (\d+) \| [\d.]+ \| [\d.]+ \| [\d.]+x \| [\d.]+x \(.*\) \| ([\d.]+) \|$",
+                      result.stdout, flags=re.MULTILINE)  # fmt: skip
+    assert [n for n, _ in rows] == ["1", "2"]
+    assert rows[0][1] == "1.00"
+    timings = json.loads(raw.read_text())
+    assert {n: sorted(t) for n, t in timings.items()} == {
+        "1": ["talk", "tool"],
+        "2": ["talk", "tool"],
+    }
