@@ -106,7 +106,7 @@ def test_tag_of_reads_only_tags_of_this_repository():
     assert image.tag_of(f"{URL}/cd-dev-lambda@sha256:00") is None
 
 
-@pytest.mark.parametrize("schema", [2, 0, "1", None])
+@pytest.mark.parametrize("schema", [2, 0, "1", True, None])
 def test_unknown_schema_is_rejected_before_the_fields(schema):
     doc = document(schema=schema, images="renamed in schema 2")
     if schema is None:
