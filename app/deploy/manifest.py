@@ -134,14 +134,22 @@ class DeployManifest(msgspec.Struct, rename="camel", frozen=True):
         return msgspec.json.encode(self).decode()
 
 
+_FIX_MANIFEST = (
+    "; the infra stack writes it: run pulumi up on the infra stack to publish it again, "
+    "or point --manifest-parameter at the right parameter"
+)
+
+
 def parse_manifest(text: str, source: str = "deploy manifest") -> DeployManifest:
     """Validate a manifest document. ``source`` names it in error messages."""
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ManifestInvalidError(f"{source} is not valid JSON: {exc}") from exc
+        raise ManifestInvalidError(f"{source} is not valid JSON: {exc}{_FIX_MANIFEST}") from exc
     if not isinstance(data, dict):
-        raise ManifestInvalidError(f"{source} must be a JSON object, got {type(data).__name__}")
+        raise ManifestInvalidError(
+            f"{source} must be a JSON object, got {type(data).__name__}{_FIX_MANIFEST}"
+        )
     # The schema is checked first, so a schema-2 document gets this message rather
     # than a list of fields it renamed.
     schema = data.get("schema")
@@ -153,7 +161,9 @@ def parse_manifest(text: str, source: str = "deploy manifest") -> DeployManifest
     try:
         return msgspec.convert(data, DeployManifest)
     except msgspec.ValidationError as exc:
-        raise ManifestInvalidError(f"{source} is invalid: {_locate(exc, data)}") from exc
+        raise ManifestInvalidError(
+            f"{source} is invalid: {_locate(exc, data)}{_FIX_MANIFEST}"
+        ) from exc
 
 
 def _locate(exc: msgspec.ValidationError, data: dict[str, Any]) -> str:

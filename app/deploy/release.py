@@ -173,7 +173,9 @@ class Releaser:
     def exists(self, image_name: str, tag: str) -> bool:
         """True if ``tag`` is in the ECR repository of ``image_name``."""
         validate_tag(tag)
-        image = self.manifest.image(image_name)
+        return self._tag_in_ecr(image_name, self.manifest.image(image_name), tag)
+
+    def _tag_in_ecr(self, image_name: str, image: ImageTargets, tag: str) -> bool:
         ecr = self.clients.ecr
         try:
             self._retry.call(
@@ -249,7 +251,7 @@ class Releaser:
         uri = image.image_uri(tag)
         functions = list(image.lambda_functions)
         try:
-            previous_tag, previous_images = self._read_state(image_name, tag, functions)
+            previous_tag, previous_images = self._read_state(image_name, image, tag, functions)
         except ClientError as exc:
             raise ReleaseFailedError(
                 f"release of {image_name} {tag} failed before changing anything: "
@@ -318,7 +320,7 @@ class Releaser:
         return response["Parameter"]["Value"]
 
     def _read_state(
-        self, image_name: str, tag: str, functions: Sequence[str]
+        self, image_name: str, image: ImageTargets, tag: str, functions: Sequence[str]
     ) -> tuple[str, dict[str, str]]:
         """Steps 2 and 3: the tag is in ECR; the recorded tag and each function's image.
 
@@ -326,14 +328,13 @@ class Releaser:
         trips). All finish before anything changes, and errors are raised in step
         order: a missing tag first, then the parameter, then the functions.
         """
-        image = self.manifest.image(image_name)
         # Created here, before the worker threads share them.
         _ = self.clients.ecr, self.clients.ssm
         if functions:
             _ = self.clients.lambda_
         workers = min(self._max_concurrency, len(functions) + 2)
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            found = pool.submit(self.exists, image_name, tag)
+            found = pool.submit(self._tag_in_ecr, image_name, image, tag)
             recorded = pool.submit(self._read_parameter, image)
             images = [pool.submit(self._read_function, name) for name in functions]
         if not found.result():

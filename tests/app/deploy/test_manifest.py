@@ -182,6 +182,7 @@ def test_invalid_documents_are_rejected_naming_the_field(text, match):
         parse_manifest(text, "deploy manifest /cd/dev/deploy-manifest")
 
     assert str(raised.value).startswith("deploy manifest /cd/dev/deploy-manifest ")
+    assert str(raised.value).endswith("point --manifest-parameter at the right parameter")
     assert raised.value.exit_code == 2
 
 
