@@ -1,9 +1,13 @@
 """Evaluate the Pulumi program offline, exactly as Pulumi's Python host runs it.
 
-The program runs with ``runpy.run_path(<program dir>, run_name="__main__")`` and the
-project root as the working directory, under Pulumi's own mock runtime. A recording
-monitor keeps each resource's inputs, dependencies and options, which is what the
-plan table, the tests and the CDK comparison read.
+The program runs with ``runpy.run_path(<program dir>, run_name="__main__")``, as the
+host does: the working directory is the ``main`` folder of ``Pulumi.yaml`` (here
+``infra_pulumi/``), and ``pulumi.get_root_directory()`` is the folder of ``Pulumi.yaml``.
+Pulumi's conformance test ``l1-builtin-project-root-main`` asserts both. Anything that
+resolves a relative path from the working directory (a Docker build context, say) sees
+exactly what it would see under ``pulumi up``. A recording monitor keeps each resource's
+inputs, dependencies and options, which is what the plan table, the tests and the CDK
+comparison read.
 """
 
 from __future__ import annotations
@@ -133,6 +137,12 @@ class _Capture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def program_directory(project_dir: Path = PROJECT_ROOT) -> Path:
+    """The ``main`` folder of ``Pulumi.yaml``: the program, and the host's working directory."""
+    main = _read_yaml(project_dir / "Pulumi.yaml").get("main", ".")
+    return (project_dir / str(main)).resolve()
+
+
 def project_name(project_dir: Path = PROJECT_ROOT) -> str:
     return str(_read_yaml(project_dir / "Pulumi.yaml")["name"])
 
@@ -189,8 +199,11 @@ def evaluate(
     pulumi.runtime.set_mocks(
         mocks, project=project, stack=stack, preview=preview, logger=logger, monitor=monitor
     )
+    # set_mocks leaves the root directory at the SDK's placeholder; the host sets it to
+    # the folder of Pulumi.yaml.
+    pulumi.runtime.settings.SETTINGS.root_directory = str(project_dir)
     pulumi.runtime.set_all_config(values)
-    program = project_dir / _read_yaml(project_dir / "Pulumi.yaml").get("main", ".")
+    program = program_directory(project_dir)
     exported: dict[str, Any] = {}
 
     @pulumi.runtime.test
@@ -200,7 +213,7 @@ def evaluate(
         outputs = dict(getattr(root, "outputs", {}))
         return pulumi.Output.all(**outputs).apply(exported.update)
 
-    with contextlib.chdir(project_dir):
+    with contextlib.chdir(program):
         run()
 
     return Plan(

@@ -9,6 +9,7 @@ import pytest
 
 from infra_pulumi.plan import Plan
 from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+from infra_pulumi.plan.runner import PROJECT_ROOT
 from tests.infra.conftest import (
     LAMBDA_TAG_PARAMETER,
     WEB_TAG_PARAMETER,
@@ -83,7 +84,10 @@ def test_placeholder_is_pushed_once_as_initial_and_never_built_on_preview(
     )
     assert image.inputs["buildOnPreview"] is False
     assert image.inputs["skipPush"] is False
-    assert image.inputs["build"]["context"] == "docker/initial_lambda"
+    # Absolute, from the project root: the host's working directory is infra_pulumi/.
+    assert image.inputs["build"]["context"] == str(PROJECT_ROOT / "docker/initial_lambda")
+    dockerfile = PROJECT_ROOT / "docker/initial_lambda" / "Dockerfile"
+    assert image.inputs["build"]["dockerfile"] == str(dockerfile)
     assert image.inputs["build"]["platform"] == "linux/amd64"
     # The registry credentials travel as a secret, never as plain text.
     assert image.inputs["registry"] == "[secret]"

@@ -18,6 +18,7 @@ from infra_pulumi.plan.mocks import (
     parameter_value,
     provider_error,
 )
+from infra_pulumi.plan.runner import PROJECT_ROOT
 from tests.infra.conftest import WEB_TAG_PARAMETER, RunProgram, policy, strings
 
 ACCOUNT = "123456789012"
@@ -66,7 +67,10 @@ def test_first_deploy_runs_the_web_placeholder(first_deploy_plan: Plan) -> None:
     assert web["image"] == f"{WEB_REPO}:initial"
     image = first_deploy_plan.named("web-placeholder-image")
     assert image.inputs["imageName"] == f"{WEB_REPO}:initial"
-    assert image.inputs["build"]["context"] == "docker/initial_web"
+    # Absolute, from the project root: the host's working directory is infra_pulumi/.
+    assert image.inputs["build"]["context"] == str(PROJECT_ROOT / "docker/initial_web")
+    dockerfile = PROJECT_ROOT / "docker/initial_web" / "Dockerfile"
+    assert image.inputs["build"]["dockerfile"] == str(dockerfile)
     assert image.inputs["build"]["platform"] == "linux/amd64"
     assert image.inputs["buildOnPreview"] is False
     (task,) = first_deploy_plan.of_type("aws:ecs/taskDefinition:TaskDefinition")
