@@ -101,13 +101,19 @@ class LambdaFunctionConfig(_Model):
         return value
 
 
-#: Fargate's valid CPU units and, for each, the memory sizes (MiB) it accepts.
-FARGATE_SIZES: Mapping[int, range] = {
-    256: range(512, 2049, 512),
-    512: range(1024, 4097, 1024),
-    1024: range(2048, 8193, 1024),
-    2048: range(4096, 16385, 1024),
-    4096: range(8192, 30721, 1024),
+#: Fargate's task sizes for Linux: CPU units and, for each, exactly the memory sizes (MiB)
+#: it accepts. AWS's table ("Task CPU and memory", Amazon ECS developer guide):
+#: 0.25 vCPU takes 512 MiB, 1 GB or 2 GB; 0.5 vCPU 1-4 GB, 1 vCPU 2-8 GB, 2 vCPU 4-16 GB
+#: and 4 vCPU 8-30 GB, each in 1 GB steps; 8 vCPU 16-60 GB in 4 GB steps; 16 vCPU
+#: 32-120 GB in 8 GB steps.
+FARGATE_SIZES: Mapping[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
 }
 
 
@@ -132,7 +138,7 @@ class WebConfig(_Model):
         if self.memory_mb not in memory:
             raise ValueError(
                 f"memoryMb {self.memory_mb} is not valid with cpu {self.cpu}: Fargate accepts "
-                f"{memory.start} to {memory.stop - 1} in steps of {memory.step}"
+                f"{', '.join(str(m) for m in memory)}"
             )
         return self
 

@@ -116,3 +116,37 @@ def test_load_config_reads_through_a_getter() -> None:
     raw = {"lambdaFunctions": json.dumps(FUNCTIONS), "ecrKeepImages": "12"}
     config = load_config(raw.get)
     assert config.ecr_keep_images == 12
+
+
+# AWS's Fargate task-size table for Linux (Amazon ECS developer guide, "Task CPU and memory"),
+# written out here rather than read from FARGATE_SIZES, so the two are checked against
+# each other: (cpu, accepted memory in MiB).
+_FARGATE_TABLE = [
+    (256, [512, 1024, 2048]),
+    (512, [1024, 2048, 3072, 4096]),
+    (1024, [2048 + 1024 * i for i in range(7)]),
+    (2048, [4096 + 1024 * i for i in range(13)]),
+    (4096, [8192 + 1024 * i for i in range(23)]),
+    (8192, [16384 + 4096 * i for i in range(12)]),
+    (16384, [32768 + 8192 * i for i in range(12)]),
+]
+
+
+def _web(cpu: int, memory: int) -> StackConfig:
+    return parse(web={"cpu": cpu, "memoryMb": memory})
+
+
+@pytest.mark.parametrize(("cpu", "accepted"), _FARGATE_TABLE)
+def test_fargate_sizes_are_exactly_aws_table(cpu: int, accepted: list[int]) -> None:
+    for memory in accepted:
+        assert _web(cpu, memory).web.memory_mb == memory
+    # Every other size in the neighbourhood, in 512 MiB steps, is refused.
+    for memory in range(512, accepted[-1] + 8193, 512):
+        if memory not in accepted:
+            with pytest.raises(ConfigError, match=f"memoryMb {memory} is not valid with cpu {cpu}"):
+                _web(cpu, memory)
+
+
+def test_quarter_vcpu_refuses_1536_mib() -> None:
+    with pytest.raises(ConfigError, match="Fargate accepts 512, 1024, 2048"):
+        _web(256, 1536)
