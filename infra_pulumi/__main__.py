@@ -124,6 +124,7 @@ functions = {
         ContainerFunctionArgs(
             function_name=function_names[fn.name],
             role_name=names.function_role(fn.name),
+            log_group_name=names.function_log_group(fn.name),
             image_uri=lambda_image,
             command=fn.command,
             memory_mb=fn.memory_mb,
@@ -157,7 +158,7 @@ load_balancer = WebLoadBalancer(
     WebLoadBalancerArgs(
         load_balancer_name=names.load_balancer,
         target_group_name=names.target_group(config.web.container_port),
-        security_group_name=f"{names.prefix}-alb",
+        security_group_name=names.alb_security_group,
         vpc_id=vpc_id,
         public_subnet_ids=public_subnets,
         container_port=config.web.container_port,
@@ -171,6 +172,10 @@ web_service = WebService(
     WebServiceArgs(
         cluster_name=names.cluster,
         service_name=names.web_service,
+        execution_role_name=names.web_execution_role,
+        task_role_name=names.web_task_role,
+        log_group_name=names.web_log_group,
+        security_group_name=names.tasks_security_group,
         vpc_id=vpc_id,
         subnet_ids=private_subnets,
         load_balancer_security_group_id=load_balancer.security_group_id,
@@ -260,7 +265,7 @@ if config.github_preview is not None:
     preview_role = GithubPreviewRole(
         "github-preview",
         GithubPreviewRoleArgs(
-            role_name=f"{names.prefix}-github-preview",
+            role_name=names.github_preview_role,
             repository=config.github_preview.repository,
             account_id=identity.account_id,
             partition=partition,

@@ -8,6 +8,7 @@ never derives these itself: it reads them from the deploy-target manifest.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 #: The tag of the placeholder image pushed once for the first deploy (talk, point 4).
@@ -20,7 +21,12 @@ PLACEHOLDER_TAG = "initial"
 IMAGES: tuple[str, ...] = ("lambda", "web")
 
 _COMMIT_TAG = re.compile(r"[0-9a-f]{7,40}")
-_PHYSICAL = re.compile(r"[a-z0-9][a-z0-9-]*")
+_PHYSICAL = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+#: The CodeBuild projects of the pipelines, by short name.
+BUILD_PROJECTS: tuple[str, ...] = ("infra-preview", "infra-deploy", "app-build")
+#: The pipelines, by short name.
+PIPELINES: tuple[str, ...] = ("infra", "app")
 
 
 def is_valid_tag(value: str) -> bool:
@@ -34,8 +40,22 @@ def is_commit_tag(value: str) -> bool:
 
 
 def is_valid_physical_prefix(value: str) -> bool:
-    """Lowercase letters, digits and hyphens: valid in ECR, IAM, Lambda and log group names."""
+    """Lowercase words of letters and digits joined by single hyphens.
+
+    Each service's own rule is checked on every derived name too (``name_rules``); this
+    is the common ground that makes ``<project>-<stack>`` usable in all of them.
+    """
     return _PHYSICAL.fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class PhysicalName:
+    """One physical name the stack gives AWS, and the rule (``name_rules.RULES``) it obeys."""
+
+    kind: str
+    name: str
+    resource: str
+    """What carries the name, for error messages."""
 
 
 @dataclass(frozen=True)
@@ -95,3 +115,112 @@ class Naming:
     def target_group(self, port: int) -> str:
         """Target group name; the port is part of it so a port change can replace it in place."""
         return f"{self.prefix}-{port}"
+
+    def lock_parameter(self, image: str) -> str:
+        """SSM parameter the release tool creates atomically while it releases an image."""
+        return f"{self.parameter_root}/images/{image}/release-lock"
+
+    def function_log_group(self, short_name: str) -> str:
+        return f"/aws/lambda/{self.function(short_name)}"
+
+    @property
+    def web_log_group(self) -> str:
+        return f"/ecs/{self.web_service}"
+
+    @property
+    def web_execution_role(self) -> str:
+        return f"{self.web_service}-exec"
+
+    @property
+    def web_task_role(self) -> str:
+        return f"{self.web_service}-task"
+
+    @property
+    def alb_security_group(self) -> str:
+        return f"{self.prefix}-alb"
+
+    @property
+    def tasks_security_group(self) -> str:
+        return f"{self.web_service}-tasks"
+
+    # --- Pipelines ----------------------------------------------------------------------
+
+    def build_project(self, short_name: str) -> str:
+        return f"{self.prefix}-{short_name}"
+
+    def build_role(self, short_name: str) -> str:
+        return f"{self.build_project(short_name)}-build"
+
+    def build_log_group(self, short_name: str) -> str:
+        return f"/aws/codebuild/{self.build_project(short_name)}"
+
+    def pipeline(self, short_name: str) -> str:
+        """Pipeline name, also the name of its role."""
+        return f"{self.prefix}-{short_name}"
+
+    @property
+    def artifact_bucket_prefix(self) -> str:
+        """``bucket_prefix`` of the artifact bucket: S3 appends a unique suffix."""
+        return f"{self.prefix}-artifacts-"
+
+    @property
+    def github_preview_role(self) -> str:
+        return f"{self.prefix}-github-preview"
+
+    @property
+    def kms_alias(self) -> str:
+        return f"alias/{self.prefix}"
+
+    def physical_names(
+        self,
+        functions: Iterable[str],
+        container_port: int,
+        *,
+        pipelines: bool = False,
+        github_preview: bool = False,
+        kms_key: bool = False,
+    ) -> list[PhysicalName]:
+        """Every physical name the stack creates with this config."""
+        names = [
+            PhysicalName("ssm-parameter", self.manifest_parameter, "deploy-manifest parameter"),
+            PhysicalName("ecs-name", self.cluster, "ECS cluster"),
+            PhysicalName("ecs-name", self.web_service, "ECS service and task family"),
+            PhysicalName("iam-role", self.web_execution_role, "web execution role"),
+            PhysicalName("iam-role", self.web_task_role, "web task role"),
+            PhysicalName("log-group", self.web_log_group, "web log group"),
+            PhysicalName("load-balancer", self.load_balancer, "load balancer"),
+            PhysicalName("target-group", self.target_group(container_port), "target group"),
+            PhysicalName("security-group", self.alb_security_group, "load balancer security group"),
+            PhysicalName("security-group", self.tasks_security_group, "web tasks security group"),
+        ]
+        for image in IMAGES:
+            names += [
+                PhysicalName("ecr-repository", self.repository(image), f"{image} repository"),
+                PhysicalName("ssm-parameter", self.tag_parameter(image), f"{image} tag parameter"),
+                PhysicalName("ssm-parameter", self.lock_parameter(image), f"{image} release lock"),
+            ]
+        for short in functions:
+            names += [
+                PhysicalName("lambda-function", self.function(short), f"function {short}"),
+                PhysicalName("iam-role", self.function_role(short), f"function {short}'s role"),
+                PhysicalName(
+                    "log-group", self.function_log_group(short), f"function {short}'s logs"
+                ),
+            ]
+        if pipelines:
+            for short in BUILD_PROJECTS:
+                names += [
+                    PhysicalName("codebuild-project", self.build_project(short), f"{short} build"),
+                    PhysicalName("iam-role", self.build_role(short), f"{short} build role"),
+                    PhysicalName("log-group", self.build_log_group(short), f"{short} build logs"),
+                ]
+            for short in PIPELINES:
+                names += [
+                    PhysicalName("codepipeline", self.pipeline(short), f"{short} pipeline"),
+                    PhysicalName("iam-role", self.pipeline(short), f"{short} pipeline role"),
+                ]
+        if github_preview:
+            names.append(PhysicalName("iam-role", self.github_preview_role, "GitHub preview role"))
+        if kms_key:
+            names.append(PhysicalName("kms-alias", self.kms_alias, "stack KMS key alias"))
+        return names

@@ -60,6 +60,7 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from infra_pulumi.exceptions import ConfigError
+from infra_pulumi.name_rules import BUCKET_PREFIX_MAX, BUCKET_UNIQUE_SUFFIX, RULES
 from infra_pulumi.naming import Naming, is_valid_physical_prefix
 
 #: Retention values CloudWatch Logs accepts (PutRetentionPolicy).
@@ -67,11 +68,6 @@ LOG_RETENTION_DAYS = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
      2922, 3288, 3653}
 )  # fmt: skip
-
-#: AWS limit on Lambda function names and IAM role names.
-_NAME_LIMIT = 64
-#: AWS limit on load balancer and target group names.
-_ELB_NAME_LIMIT = 32
 
 _SHORT_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"
 
@@ -219,6 +215,7 @@ class StackConfig(_Model):
         "docker/initial_lambda", alias="placeholderContext", min_length=1
     )
     kms_key_arn: str | None = Field(None, alias="kmsKeyArn", pattern=r"^arn:aws[a-z-]*:kms:")
+    create_kms_key: bool = Field(False, alias="createKmsKey")
     web: WebConfig = Field(default_factory=WebConfig)
     network: NetworkConfig | None = None
     pipelines: PipelinesConfig | None = None
@@ -232,6 +229,15 @@ class StackConfig(_Model):
         if self.pipelines.manual_approval is not None:
             return self.pipelines.manual_approval
         return self.require_release
+
+    @model_validator(mode="after")
+    def _one_key(self) -> StackConfig:
+        if self.create_kms_key and self.kms_key_arn is not None:
+            raise ValueError(
+                "set either createKmsKey (the stack creates and owns its key) or kmsKeyArn "
+                "(a key you bring), not both"
+            )
+        return self
 
     @property
     def naming(self) -> Naming:
@@ -254,29 +260,50 @@ class StackConfig(_Model):
         naming = self.naming
         if not is_valid_physical_prefix(naming.prefix):
             raise ValueError(
-                f"project and stack names must give a lowercase physical prefix "
-                f"(letters, digits, hyphens); {naming.prefix!r} does not"
+                f"project and stack names must give a lowercase physical prefix: words of "
+                f"letters and digits joined by single hyphens; {naming.prefix!r} does not"
             )
-        for elb_name in (naming.load_balancer, naming.target_group(self.web.container_port)):
-            if len(elb_name) > _ELB_NAME_LIMIT:
-                raise ValueError(
-                    f"the load balancer name {elb_name!r} is longer than AWS's "
-                    f"{_ELB_NAME_LIMIT} characters; use a shorter project or stack name"
-                )
         if not self.lambda_functions:
             raise ValueError("lambdaFunctions must name at least one function")
-        seen: set[str] = set()
-        for function in self.lambda_functions:
+        seen: dict[str, int] = {}
+        for index, function in enumerate(self.lambda_functions):
             if function.name in seen:
-                raise ValueError(f"lambdaFunctions names a function twice: {function.name!r}")
-            seen.add(function.name)
-            longest = naming.function_role(function.name)
-            if len(longest) > _NAME_LIMIT:
                 raise ValueError(
-                    f"lambdaFunctions entry {function.name!r} gives the name {longest!r}, "
-                    f"longer than AWS's {_NAME_LIMIT} characters; use a shorter name"
+                    f"lambdaFunctions names a function twice: {function.name!r} at "
+                    f"lambdaFunctions[{seen[function.name]}] and lambdaFunctions[{index}]"
+                )
+            seen[function.name] = index
+        physical = naming.physical_names(
+            [f.name for f in self.lambda_functions],
+            self.web.container_port,
+            pipelines=self.pipelines is not None,
+            github_preview=self.github_preview is not None,
+            kms_key=self.create_kms_key,
+        )
+        for item in physical:
+            rule = RULES[item.kind]
+            problems = rule.problems(item.name)
+            if problems:
+                raise ValueError(
+                    f"the {item.resource} would be named {item.name!r}, which AWS refuses: "
+                    f"{'; '.join(problems)}. {rule.service} names: {rule.description} "
+                    f"({rule.source}). Use a different project or stack name"
+                    + (" or a shorter function name" if item.kind in _PER_FUNCTION else "")
+                )
+        if self.pipelines is not None:
+            prefix = naming.artifact_bucket_prefix
+            bucket = NAME_RULES_BUCKET.problems(prefix + BUCKET_UNIQUE_SUFFIX)
+            if len(prefix) > BUCKET_PREFIX_MAX or bucket:
+                raise ValueError(
+                    f"the artifact bucket prefix {prefix!r} cannot make a valid S3 bucket "
+                    f"name: at most {BUCKET_PREFIX_MAX} characters leave room for S3's "
+                    f"unique suffix within 63 ({'; '.join(bucket) or 'too long'})"
                 )
         return self
+
+
+_PER_FUNCTION = frozenset({"lambda-function", "iam-role", "log-group"})
+NAME_RULES_BUCKET = RULES["s3-bucket"]
 
 
 #: Config keys read from the project namespace, and whether they hold JSON objects.
@@ -288,6 +315,7 @@ KEYS: Mapping[str, bool] = {
     "lambdaArchitecture": False,
     "placeholderContext": False,
     "kmsKeyArn": False,
+    "createKmsKey": False,
     "web": True,
     "network": True,
     "pipelines": True,
@@ -326,10 +354,15 @@ def _describe(exc: ValidationError, project: str, values: Mapping[str, Any]) -> 
     lines = [f"invalid stack config ({exc.error_count()} problem(s)):"]
     for error in exc.errors():
         location = [str(part) for part in error["loc"]]
-        key = f"{project}:{location[0]}" if location else f"{project} config"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if not location:
+            # A rule across keys: the message names what it is about; the input is the
+            # whole config, which would bury it.
+            lines.append(f"  {project} config: {message}")
+            continue
+        key = f"{project}:{location[0]}"
         where = "".join(f"[{part}]" for part in location[1:])
-        seen = error.get("input")
-        lines.append(f"  {key}{where}: {error['msg']} (got {seen!r})")
+        lines.append(f"  {key}{where}: {message} (got {error.get('input')!r})")
     return "\n".join(lines)
 
 

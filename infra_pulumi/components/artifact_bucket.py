@@ -1,4 +1,12 @@
-"""The pipelines' artifact bucket: encrypted, private, TLS-only, and self-cleaning."""
+"""The pipelines' artifact bucket: encrypted, private, TLS-only, and self-cleaning.
+
+Its name is generated (``bucket_prefix`` plus a unique suffix S3 names cannot collide
+on): a fixed ``<prefix>-artifacts-<account>`` would collide when the same stack runs in a
+second region, and a predictable name can be created first by someone else
+("bucket squatting"). Everything that reads or writes it also checks the owner: the
+sub-resources pass ``expected_bucket_owner`` where the API has it, and the pipeline and
+build roles may use the bucket only while ``s3:ResourceAccount`` is this account.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +22,10 @@ from infra_pulumi.components.iam import document
 class ArtifactBucketArgs:
     """Inputs of an ``ArtifactBucket``."""
 
-    bucket_name: str
+    bucket_prefix: str
+    """Start of the generated name; at most 37 characters (S3 appends 26)."""
+    account_id: str
+    """The account that must own the bucket."""
     expire_days: int = 30
     """Pipeline artifacts are only needed while a run is in flight, and for a while after."""
     kms_key_arn: pulumi.Input[str] | None = None
@@ -32,7 +43,7 @@ class ArtifactBucket(pulumi.ComponentResource):
     ) -> None:
         super().__init__("container-delivery:pipeline:ArtifactBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(f"{name}-bucket", bucket=args.bucket_name, opts=child)
+        bucket = aws.s3.Bucket(f"{name}-bucket", bucket_prefix=args.bucket_prefix, opts=child)
         aws.s3.BucketOwnershipControls(
             f"{name}-ownership",
             bucket=bucket.id,
@@ -59,6 +70,7 @@ class ArtifactBucket(pulumi.ComponentResource):
                     bucket_key_enabled=True,
                 )
             ],
+            expected_bucket_owner=args.account_id,
             opts=child,
         )
         aws.s3.BucketLifecycleConfiguration(
@@ -77,6 +89,7 @@ class ArtifactBucket(pulumi.ComponentResource):
                     ),
                 )
             ],
+            expected_bucket_owner=args.account_id,
             opts=child,
         )
         aws.s3.BucketPolicy(

@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra_pulumi.components.iam import assume_role, document, log_streams
+from infra_pulumi.components.iam import assume_role, bucket_owner, document, log_streams
 
 #: CodeBuild's Amazon Linux standard image: Python 3.11/3.12 and Docker preinstalled.
 BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
@@ -20,10 +20,14 @@ class BuildProjectArgs:
     """Inputs of a ``BuildProject``."""
 
     project_name: str
+    role_name: str
+    log_group_name: str
     description: str
     buildspec: str
     """Path of the buildspec file inside the source artifact."""
     artifact_bucket_arn: pulumi.Input[str]
+    account_id: str
+    """The account that must own the artifact bucket."""
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Plain environment variables: names of things, never secrets."""
     secret_environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -55,14 +59,14 @@ class BuildProject(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
-            name=f"/aws/codebuild/{args.project_name}",
+            name=args.log_group_name,
             retention_in_days=args.log_retention_days,
             kms_key_id=args.kms_key_arn,
             opts=child,
         )
         role = aws.iam.Role(
             f"{name}-role",
-            name=f"{args.project_name}-build",
+            name=args.role_name,
             assume_role_policy=assume_role("codebuild.amazonaws.com"),
             permissions_boundary=args.permissions_boundary_arn,
             opts=child,
@@ -78,6 +82,7 @@ class BuildProject(pulumi.ComponentResource):
                 "Effect": "Allow",
                 "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
                 "Resource": pulumi.Output.concat(args.artifact_bucket_arn, "/*"),
+                "Condition": bucket_owner(args.account_id),
             },
         ]
         if args.secret_environment:

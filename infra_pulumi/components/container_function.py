@@ -19,6 +19,8 @@ class ContainerFunctionArgs:
     """Physical function name (carries the project and stack prefix)."""
     role_name: str
     """Physical execution role name."""
+    log_group_name: str
+    """``/aws/lambda/<function name>``: where Lambda writes the function's logs."""
     image_uri: pulumi.Input[str]
     """``<repository>:<tag>`` with a resolved tag, never ``latest``."""
     command: Sequence[str]
@@ -51,7 +53,7 @@ class ContainerFunction(pulumi.ComponentResource):
 
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
-            name=f"/aws/lambda/{args.function_name}",
+            name=args.log_group_name,
             retention_in_days=args.log_retention_days,
             kms_key_id=args.kms_key_arn,
             opts=child,

@@ -85,7 +85,8 @@ class DeliveryPipelines(pulumi.ComponentResource):
         artifacts = ArtifactBucket(
             "artifacts",
             ArtifactBucketArgs(
-                bucket_name=f"{names.prefix}-artifacts-{args.account_id}",
+                bucket_prefix=names.artifact_bucket_prefix,
+                account_id=args.account_id,
                 kms_key_arn=args.kms_key_arn,
             ),
             opts=child,
@@ -96,10 +97,13 @@ class DeliveryPipelines(pulumi.ComponentResource):
 
         def project_args(short: str, description: str, buildspec: str) -> BuildProjectArgs:
             return BuildProjectArgs(
-                project_name=f"{names.prefix}-{short}",
+                project_name=names.build_project(short),
+                role_name=names.build_role(short),
+                log_group_name=names.build_log_group(short),
                 description=description,
                 buildspec=buildspec,
                 artifact_bucket_arn=artifacts.bucket_arn,
+                account_id=args.account_id,
                 log_retention_days=args.log_retention_days,
                 kms_key_arn=args.kms_key_arn,
             )
@@ -165,10 +169,11 @@ class DeliveryPipelines(pulumi.ComponentResource):
         infra_pipeline = InfraPipeline(
             "infra-pipeline",
             InfraPipelineArgs(
-                pipeline_name=f"{names.prefix}-infra",
+                pipeline_name=names.pipeline("infra"),
                 source=PipelineSource(
                     pipelines.connection_arn, pipelines.infra_repository, pipelines.branch
                 ),
+                account_id=args.account_id,
                 artifact_bucket_name=artifacts.bucket_name,
                 artifact_bucket_arn=artifacts.bucket_arn,
                 preview_project_name=preview_build.project_name,
@@ -183,7 +188,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
         app_pipeline = AppPipeline(
             "app-pipeline",
             AppPipelineArgs(
-                pipeline_name=f"{names.prefix}-app",
+                pipeline_name=names.pipeline("app"),
                 source=PipelineSource(
                     pipelines.connection_arn, pipelines.app_repository, pipelines.branch
                 ),

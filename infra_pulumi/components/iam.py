@@ -26,6 +26,11 @@ def assume_role(service: str) -> pulumi.Output[str]:
     )
 
 
+def bucket_owner(account_id: str) -> dict[str, Any]:
+    """Condition: the S3 bucket belongs to this account (the IAM form of expected owner)."""
+    return {"StringEquals": {"s3:ResourceAccount": account_id}}
+
+
 def log_streams(log_group_arn: pulumi.Input[str]) -> dict[str, Any]:
     """Write access to one log group's streams; ``:*`` is AWS's form for its streams."""
     return {

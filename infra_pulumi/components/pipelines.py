@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra_pulumi.components.iam import assume_role, document
+from infra_pulumi.components.iam import assume_role, bucket_owner, document
 
 SOURCE_ARTIFACT = "source"
 BUILD_ARTIFACT = "build"
@@ -110,6 +110,7 @@ def _trigger(source: PipelineSource) -> aws.codepipeline.PipelineTriggerArgs:
 
 def _pipeline_statements(
     source: PipelineSource,
+    account_id: str,
     artifact_bucket_arn: pulumi.Input[str],
     project_arns: list[pulumi.Input[str]],
     kms_key_arn: pulumi.Input[str] | None,
@@ -121,12 +122,14 @@ def _pipeline_statements(
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
             "Resource": pulumi.Output.concat(artifact_bucket_arn, "/*"),
+            "Condition": bucket_owner(account_id),
         },
         {
             "Sid": "ArtifactBucket",
             "Effect": "Allow",
             "Action": ["s3:GetBucketVersioning", "s3:GetBucketLocation"],
             "Resource": artifact_bucket_arn,
+            "Condition": bucket_owner(account_id),
         },
         {
             "Sid": "UseConnection",
@@ -159,6 +162,7 @@ class _PipelineBase:
 
     pipeline_name: str
     source: PipelineSource
+    account_id: str
     artifact_bucket_name: pulumi.Input[str]
     artifact_bucket_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str] | None
@@ -182,7 +186,7 @@ def _pipeline_with_role(
         opts=child,
     )
     statements = _pipeline_statements(
-        base.source, base.artifact_bucket_arn, project_arns, base.kms_key_arn
+        base.source, base.account_id, base.artifact_bucket_arn, project_arns, base.kms_key_arn
     )
     policy = aws.iam.RolePolicy(
         f"{name}-policy",
@@ -220,6 +224,7 @@ class InfraPipelineArgs:
 
     pipeline_name: str
     source: PipelineSource
+    account_id: str
     artifact_bucket_name: pulumi.Input[str]
     artifact_bucket_arn: pulumi.Input[str]
     preview_project_name: pulumi.Input[str]
@@ -276,6 +281,7 @@ class InfraPipeline(pulumi.ComponentResource):
             _PipelineBase(
                 args.pipeline_name,
                 args.source,
+                args.account_id,
                 args.artifact_bucket_name,
                 args.artifact_bucket_arn,
                 args.kms_key_arn,
@@ -391,6 +397,7 @@ class AppPipeline(pulumi.ComponentResource):
             _PipelineBase(
                 args.pipeline_name,
                 args.source,
+                args.account_id,
                 args.artifact_bucket_name,
                 args.artifact_bucket_arn,
                 args.kms_key_arn,

@@ -20,7 +20,12 @@ class WebServiceArgs:
 
     cluster_name: str
     service_name: str
-    """Also the task definition family and the stem of the role names."""
+    """Also the task definition family."""
+    execution_role_name: str
+    task_role_name: str
+    log_group_name: str
+    security_group_name: str
+    """The tasks' security group."""
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
     """Private subnets the tasks run in."""
@@ -75,7 +80,7 @@ class WebService(pulumi.ComponentResource):
         )
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
-            name=f"/ecs/{args.service_name}",
+            name=args.log_group_name,
             retention_in_days=args.log_retention_days,
             kms_key_id=args.kms_key_arn,
             opts=child,
@@ -83,7 +88,7 @@ class WebService(pulumi.ComponentResource):
 
         tasks_sg = aws.ec2.SecurityGroup(
             f"{name}-tasks-sg",
-            name=f"{args.service_name}-tasks",
+            name=args.security_group_name,
             description="Web tasks: the container port from the load balancer only",
             vpc_id=args.vpc_id,
             opts=child,
@@ -121,7 +126,7 @@ class WebService(pulumi.ComponentResource):
 
         execution_role = aws.iam.Role(
             f"{name}-execution-role",
-            name=f"{args.service_name}-exec",
+            name=args.execution_role_name,
             assume_role_policy=assume_role("ecs-tasks.amazonaws.com"),
             opts=child,
         )
@@ -133,7 +138,7 @@ class WebService(pulumi.ComponentResource):
         )
         task_role = aws.iam.Role(
             f"{name}-task-role",
-            name=f"{args.service_name}-task",
+            name=args.task_role_name,
             assume_role_policy=assume_role("ecs-tasks.amazonaws.com"),
             opts=child,
         )

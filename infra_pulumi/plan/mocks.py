@@ -281,7 +281,11 @@ def _outputs_for(
     if typ == "aws:codepipeline/pipeline:Pipeline":
         return {"arn": f"arn:aws:codepipeline:{region}:{account}:{name}", "id": name}
     if typ == "aws:s3/bucket:Bucket":
-        bucket = str(inputs.get("bucket") or logical)
+        # With bucket_prefix, S3 (through Terraform) appends a 26-character unique suffix.
+        prefix = inputs.get("bucketPrefix")
+        bucket = str(
+            inputs.get("bucket") or (f"{prefix}{short_id:0<26}"[:63] if prefix else logical)
+        )
         return {"arn": f"arn:aws:s3:::{bucket}", "id": bucket, "bucket": bucket}
     if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
         host = str(inputs.get("url", "")).removeprefix("https://")

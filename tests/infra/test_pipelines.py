@@ -195,7 +195,11 @@ def test_no_pipelines_without_config(first_deploy_plan: Plan) -> None:
 
 def test_artifact_bucket_is_encrypted_private_and_expiring(prod_plan: Plan) -> None:
     (bucket,) = prod_plan.of_type("aws:s3/bucket:Bucket")
-    assert bucket.inputs["bucket"] == "container-delivery-prod-artifacts-123456789012"
+    # A generated name: unique across regions and accounts, so it cannot collide or be
+    # created first by someone else.
+    assert "bucket" not in bucket.inputs
+    assert bucket.inputs["bucketPrefix"] == "container-delivery-prod-artifacts-"
+    assert len(bucket.inputs["bucketPrefix"]) <= 37  # Terraform appends 26 characters
     (block,) = prod_plan.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     for key in (
         "blockPublicAcls",
@@ -222,6 +226,28 @@ def test_artifact_bucket_is_encrypted_private_and_expiring(prod_plan: Plan) -> N
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     for store in pipeline(prod_plan, "container-delivery-prod-app").inputs["artifactStores"]:
         assert store["encryptionKey"]["type"] == "KMS"
+    # The expected owner wherever the API takes one.
+    assert encryption.inputs["expectedBucketOwner"] == "123456789012"
+    assert lifecycle.inputs["expectedBucketOwner"] == "123456789012"
+
+
+def test_every_artifact_bucket_grant_requires_this_account_as_owner(prod_plan: Plan) -> None:
+    """IAM's form of the expected bucket owner: s3:ResourceAccount on every S3 grant."""
+    seen = 0
+    for role_policy in prod_plan.of_type("aws:iam/rolePolicy:RolePolicy"):
+        for statement in policy(role_policy)["Statement"]:
+            actions = statement["Action"]
+            actions = [actions] if isinstance(actions, str) else actions
+            resources = statement["Resource"]
+            resources = [resources] if isinstance(resources, str) else resources
+            if any(a.startswith("s3:") for a in actions) and any(
+                "artifacts" in r for r in resources
+            ):
+                assert statement["Condition"] == {
+                    "StringEquals": {"s3:ResourceAccount": "123456789012"}
+                }, role_policy.urn
+                seen += 1
+    assert seen == 7, "two statements for each of 2 pipeline roles, one for each of 3 build roles"
 
 
 # --- Buildspecs ----------------------------------------------------------------------

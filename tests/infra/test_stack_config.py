@@ -67,7 +67,10 @@ def test_naming_follows_project_and_stack() -> None:
             {"lambdaFunctions": json.dumps([{"name": "Api", "command": ["a.b"]}])},
             r"lambdaFunctions\[0\]\[name\]",
         ),
-        ({"lambdaFunctions": json.dumps(FUNCTIONS * 2)}, "names a function twice: 'api'"),
+        (
+            {"lambdaFunctions": json.dumps(FUNCTIONS * 2)},
+            r"names a function twice: 'api' at lambdaFunctions\[0\] and lambdaFunctions\[1\]",
+        ),
         (
             {"lambdaFunctions": json.dumps([{"name": "api", "command": ["a"], "memoryMb": 64}])},
             r"memoryMb.*greater than or equal to 128",
@@ -76,7 +79,7 @@ def test_naming_follows_project_and_stack() -> None:
             {"lambdaFunctions": json.dumps([{"name": "api", "command": ["a"], "typo": 1}])},
             r"lambdaFunctions\[0\]\[typo\]: Extra inputs are not permitted",
         ),
-        ({"logRetentionDays": "31"}, "logRetentionDays: Value error, must be one of"),
+        ({"logRetentionDays": "31"}, "logRetentionDays: must be one of"),
         ({"ecrKeepImages": "2"}, "ecrKeepImages"),
         ({"requireRelease": "perhaps"}, "requireRelease"),
         ({"lambdaArchitecture": "sparc"}, "lambdaArchitecture"),
@@ -90,26 +93,113 @@ def test_bad_values_name_the_key(raw: dict[str, str], message: str) -> None:
     assert "container-delivery" in str(info.value)
 
 
-def test_names_longer_than_aws_allows_are_rejected() -> None:
-    functions = json.dumps([{"name": "a" * 32, "command": ["a.b"]}])
-    with pytest.raises(ConfigError, match="longer than AWS's 64 characters"):
-        parse_config({"lambdaFunctions": functions}, "container-delivery", "staging1")
+# (project, stack, extra config) that AWS accepts everywhere the stack uses the names.
+_GOOD_NAMES = [
+    ("container-delivery", "dev", {}),
+    ("container-delivery", "prod", {}),
+    ("cd", "x", {}),
+    ("shop2", "eu-west-1", {}),
+    ("a1", "b2", {"createKmsKey": "true"}),
+]
+
+# (project, stack, extra config, the resource and the rule the error must name).
+_BAD_NAMES = [
+    ("container-delivery", "dev-", {}, "lowercase physical prefix"),
+    ("my--proj", "dev", {}, "lowercase physical prefix"),
+    ("container-delivery", "Prod", {}, "lowercase physical prefix"),
+    ("container-delivery", "dev_1", {}, "lowercase physical prefix"),
+    ("container-delivery", "dev.eu", {}, "lowercase physical prefix"),
+    (
+        "internal-tools",
+        "dev",
+        {},
+        r"load balancer would be named 'internal-tools-dev-web'.*"
+        r"reserved prefix 'internal-'",
+    ),
+    (
+        "sg-app",
+        "dev",
+        {},
+        r"load balancer security group would be named 'sg-app-dev-alb'.*"
+        r"reserved prefix 'sg-'",
+    ),
+    (
+        "container-delivery",
+        "staging-eu",
+        {},
+        r"load balancer would be named "
+        r"'container-delivery-staging-eu-web'.*33 characters long",
+    ),
+    (
+        "aws-tools",
+        "dev",
+        {},
+        r"deploy-manifest parameter would be named "
+        r"'/aws-tools/dev/deploy-manifest'.*reserved prefix '/aws'",
+    ),
+    ("ssm", "dev", {}, r"parameter would be named '/ssm/dev/.*reserved prefix '/ssm'"),
+    (
+        "sthree",
+        "dev",
+        {
+            "pipelines": json.dumps(
+                {
+                    "connectionArn": "arn:aws:codeconnections:us-east-1:111122223333:connection/x",
+                    "infraRepository": "o/i",
+                    "appRepository": "o/a",
+                    "stateBackend": {
+                        "secretArn": "arn:aws:secretsmanager:us-east-1:111122223333:secret:s"
+                    },
+                }
+            )
+        },
+        r"artifact bucket prefix 'sthree-dev-artifacts-'.*reserved prefix 'sthree-'",
+    ),
+    (
+        "container-delivery",
+        "staging1",
+        {"lambdaFunctions": json.dumps([{"name": "a" * 32, "command": ["a.b"]}])},
+        r"function a{32}'s role would be named .*65 characters long; 1 to 64.*IAM role names",
+    ),
+    (
+        "container-delivery-x",
+        "stage1",
+        {
+            "pipelines": json.dumps(
+                {
+                    "connectionArn": "arn:aws:codeconnections:us-east-1:111122223333:connection/x",
+                    "infraRepository": "o/i",
+                    "appRepository": "o/a",
+                    "stateBackend": {
+                        "secretArn": "arn:aws:secretsmanager:us-east-1:111122223333:secret:s"
+                    },
+                }
+            )
+        },
+        r"artifact bucket prefix .* at most 37 characters",
+    ),
+]
 
 
-def test_load_balancer_names_longer_than_aws_allows_are_rejected() -> None:
-    with pytest.raises(ConfigError, match="'container-delivery-staging-eu-web' is longer"):
-        parse(stack="staging-eu")
+@pytest.mark.parametrize(("project", "stack", "extra"), _GOOD_NAMES)
+def test_names_aws_accepts_pass(project: str, stack: str, extra: dict[str, str]) -> None:
+    config = parse(project=project, stack=stack, **extra)
+    assert config.naming.prefix == f"{project}-{stack}"
+
+
+@pytest.mark.parametrize(("project", "stack", "extra", "message"), _BAD_NAMES)
+def test_names_aws_refuses_fail_naming_the_resource_and_rule(
+    project: str, stack: str, extra: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        parse(project=project, stack=stack, **extra)
+    # One line per problem, never the whole config dict.
+    assert "'lambdaFunctions':" not in str(info.value)
 
 
 def test_missing_function_list_says_what_to_write() -> None:
     with pytest.raises(ConfigError, match=r"lambdaFunctions is required.*Pulumi.dev.yaml"):
         parse_config({}, "container-delivery", "dev")
-
-
-@pytest.mark.parametrize("stack", ["Prod", "dev_1", "dev.eu"])
-def test_stack_names_that_make_invalid_physical_names_are_rejected(stack: str) -> None:
-    with pytest.raises(ConfigError, match="lowercase physical prefix"):
-        parse(stack=stack)
 
 
 def test_load_config_reads_through_a_getter() -> None:
