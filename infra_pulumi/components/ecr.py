@@ -11,46 +11,67 @@ import pulumi_aws as aws
 
 from infra_pulumi.naming import PLACEHOLDER_TAG
 
-#: Commit tags are lowercase hex, so they start with one of these. The placeholder tag
-#: starts with "i", matches none of them, and so is never selected by the lifecycle rule.
+#: Transitional: the CDK reference still imports this until it states its own rule.
 HEX_PREFIXES = tuple("0123456789abcdef")
 
+#: Days an untagged image (a layer left by a re-pushed placeholder) is kept.
+UNTAGGED_DAYS = 7
 
-def lifecycle_policy(keep_images: int) -> str:
-    """The repository's lifecycle policy document.
 
-    Rule 1 expires untagged images (layers left behind by re-pushed placeholders) after
-    a week. Rule 2 keeps the ``keep_images`` most recently pushed commit-tagged images.
-    It selects images by hex tag prefix only, so the placeholder tag can never expire.
+def lifecycle_policy(keep_images: int, untagged_days: int = UNTAGGED_DAYS) -> str:
+    """The repository's lifecycle policy document, on ECR's documented selection rules.
 
-    It also never expires the image that is released now: the app pipeline pushes an
-    image and releases it in the same run, so the released image is always among the
-    most recently pushed ones, and only images older than the ``keep_images`` newest
-    pushes expire. That also leaves ``keep_images - 1`` earlier releases to roll back to.
+    ECR applies rules from the lowest ``rulePriority`` up, and "an image that matches the
+    tagging requirements of a higher priority rule cannot be expired by a rule with a
+    lower priority" (Amazon ECR User Guide, lifecycle policy evaluation rules). A tag
+    list is an AND: with several entries "only images with all specified tags are
+    selected" (lifecycle policy properties, ``tagPatternList``), so one rule cannot say
+    "any hex prefix"; rule 3 selects every tagged image with the single pattern ``*``.
+
+    1. The placeholder ``initial``: keep 1. There is only ever one image with that tag,
+       so nothing expires here; the rule exists to claim the placeholder, which protects
+       it from rule 3.
+    2. Untagged images expire ``untagged_days`` after their push.
+    3. Every tagged image: keep the ``keep_images`` most recently pushed. Rule 3 still
+       counts the placeholder among them ("rules can identify images marked by higher
+       priority rules"), so when the placeholder was pushed recently one fewer commit
+       image is kept.
+
+    The released image never expires: the app pipeline pushes an image and releases it
+    in one run, so it is always among the newest pushes, and only images older than the
+    ``keep_images`` newest expire. That also leaves earlier releases to roll back to.
     """
     return json.dumps(
         {
             "rules": [
                 {
                     "rulePriority": 1,
-                    "description": "Expire untagged images after 7 days",
+                    "description": f"Keep the placeholder {PLACEHOLDER_TAG!r}",
                     "selection": {
-                        "tagStatus": "untagged",
-                        "countType": "sinceImagePushed",
-                        "countUnit": "days",
-                        "countNumber": 7,
+                        "tagStatus": "tagged",
+                        "tagPatternList": [PLACEHOLDER_TAG],
+                        "countType": "imageCountMoreThan",
+                        "countNumber": 1,
                     },
                     "action": {"type": "expire"},
                 },
                 {
                     "rulePriority": 2,
-                    "description": (
-                        f"Keep the {keep_images} newest commit-tagged images; "
-                        f"never matches {PLACEHOLDER_TAG!r}"
-                    ),
+                    "description": f"Expire untagged images after {untagged_days} days",
+                    "selection": {
+                        "tagStatus": "untagged",
+                        "countType": "sinceImagePushed",
+                        "countUnit": "days",
+                        "countNumber": untagged_days,
+                    },
+                    "action": {"type": "expire"},
+                },
+                {
+                    "rulePriority": 3,
+                    "description": f"Keep the {keep_images} most recently pushed tagged images",
                     "selection": {
                         "tagStatus": "tagged",
-                        "tagPrefixList": list(HEX_PREFIXES),
+                        "tagPatternList": ["*"],
                         "countType": "imageCountMoreThan",
                         "countNumber": keep_images,
                     },

@@ -71,8 +71,8 @@ def test_each_repository_has_a_lifecycle_policy(first_deploy_plan: Plan) -> None
     }
     for lifecycle in policies:
         rules = policy(lifecycle)["rules"]
-        kept = [r for r in rules if r["selection"]["tagStatus"] == "tagged"]
-        assert kept[0]["selection"]["countNumber"] == 30, lifecycle.urn
+        keep_all = [r for r in rules if r["selection"].get("tagPatternList") == ["*"]]
+        assert keep_all[0]["selection"]["countNumber"] == 30, lifecycle.urn
 
 
 def test_placeholder_is_pushed_once_as_initial_and_never_built_on_preview(

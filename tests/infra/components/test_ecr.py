@@ -3,49 +3,68 @@
 from __future__ import annotations
 
 import json
-import re
-
-import pytest
+from datetime import UTC, datetime, timedelta
 
 from infra_pulumi.components.ecr import lambda_pull_policy, lifecycle_policy
+from tests.infra.components.ecr_lifecycle import Image, expired
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+NOW = START + timedelta(days=60)
 
 
-def matches(selection: dict[str, object], tag: str) -> bool:
-    """ECR's tag matching for a tagged rule: any prefix, or any wildcard pattern."""
-    prefixes = selection.get("tagPrefixList", [])
-    patterns = selection.get("tagPatternList", [])
-    assert isinstance(prefixes, list)
-    assert isinstance(patterns, list)
-    by_prefix = any(tag.startswith(p) for p in prefixes)
-    by_pattern = any(re.fullmatch(".*".join(map(re.escape, p.split("*"))), tag) for p in patterns)
-    return by_prefix or by_pattern
+def _repository(placeholder_pushed: datetime) -> list[Image]:
+    """The placeholder, 40 daily commit pushes, and untagged layers of various ages."""
+    images = [Image("placeholder", ("initial",), placeholder_pushed)]
+    images += [
+        Image(f"commit-{n:02d}", (f"{n:07x}",), START + timedelta(days=n)) for n in range(40)
+    ]
+    images += [Image(f"untagged-{age}", (), NOW - timedelta(days=age)) for age in (1, 6, 8, 30)]
+    return images
 
 
-def test_expiring_rules_never_select_the_placeholder() -> None:
-    rules = json.loads(lifecycle_policy(30))["rules"]
-    tagged = [r for r in rules if r["selection"]["tagStatus"] != "untagged"]
-    assert tagged, "expected a rule for commit-tagged images"
-    for rule in tagged:
-        assert rule["selection"]["tagStatus"] == "tagged"
-        assert not matches(rule["selection"], "initial"), rule
+def test_old_placeholder_survives_and_exactly_the_oldest_commits_expire() -> None:
+    policy = json.loads(lifecycle_policy(30))
+    gone = expired(policy, _repository(placeholder_pushed=START - timedelta(days=90)), NOW)
+    assert gone == {f"commit-{n:02d}" for n in range(10)} | {"untagged-8", "untagged-30"}
 
 
-@pytest.mark.parametrize("tag", ["abc1234", "0123456", "f" * 40, "9e8d7c6"])
-def test_commit_tags_are_kept_by_count(tag: str) -> None:
-    (rule,) = [r for r in json.loads(lifecycle_policy(25))["rules"] if r["rulePriority"] == 2]
-    assert matches(rule["selection"], tag)
-    assert rule["selection"]["countType"] == "imageCountMoreThan"
-    assert rule["selection"]["countNumber"] == 25
+def test_recently_pushed_placeholder_survives_and_counts_among_the_kept() -> None:
+    policy = json.loads(lifecycle_policy(30))
+    gone = expired(policy, _repository(placeholder_pushed=NOW - timedelta(days=1)), NOW)
+    # Rule 3 counts the placeholder among its 30 newest, so 29 commits stay.
+    assert gone == {f"commit-{n:02d}" for n in range(11)} | {"untagged-8", "untagged-30"}
 
 
-def test_untagged_images_expire_after_a_week() -> None:
-    (rule,) = [r for r in json.loads(lifecycle_policy(30))["rules"] if r["rulePriority"] == 1]
-    assert rule["selection"] == {
-        "tagStatus": "untagged",
-        "countType": "sinceImagePushed",
-        "countUnit": "days",
-        "countNumber": 7,
+def test_keep_count_and_untagged_age_come_from_the_arguments() -> None:
+    policy = json.loads(lifecycle_policy(5, untagged_days=2))
+    gone = expired(policy, _repository(placeholder_pushed=START), NOW)
+    assert gone == {f"commit-{n:02d}" for n in range(35)} | {
+        "untagged-6",
+        "untagged-8",
+        "untagged-30",
     }
+
+
+def test_a_prefix_list_of_several_entries_selects_nothing() -> None:
+    """The defect this policy replaces: 16 hex prefixes ANDed together match no tag."""
+    rule = {
+        "rulePriority": 1,
+        "selection": {
+            "tagStatus": "tagged",
+            "tagPrefixList": list("0123456789abcdef"),
+            "countType": "imageCountMoreThan",
+            "countNumber": 1,
+        },
+        "action": {"type": "expire"},
+    }
+    assert expired({"rules": [rule]}, _repository(START), NOW) == set()
+
+
+def test_rules_are_ordered_and_any_is_absent() -> None:
+    rules = json.loads(lifecycle_policy(30))["rules"]
+    assert [r["rulePriority"] for r in rules] == [1, 2, 3]
+    assert all(r["selection"]["tagStatus"] != "any" for r in rules)
+    assert sum(r["selection"]["tagStatus"] == "untagged" for r in rules) == 1
 
 
 def test_pull_policy_names_exact_functions() -> None:
