@@ -36,7 +36,7 @@ from infra_pulumi.image_tags import (
     lambda_target,
     resolve_image_tag,
 )
-from infra_pulumi.naming import IMAGES
+from infra_pulumi.naming import IMAGES, ecs_cpu_architecture
 from infra_pulumi.stack_config import load_config
 
 config = load_config()
@@ -105,7 +105,9 @@ web_placeholder = PlaceholderImage(
         repository_url=web_repo.repository_url,
         registry_id=web_repo.registry_id,
         context=config.web.placeholder_context,
-        platform="linux/amd64",  # the task definition's runtime platform is X86_64
+        # One architecture per stack: the web tasks run on the functions' architecture, so
+        # every image builds natively on a CodeBuild host of that architecture.
+        platform=config.docker_platform,
     ),
 )
 tag_parameters = {
@@ -182,6 +184,7 @@ web_service = WebService(
         target_group_arn=load_balancer.target_group_arn,
         image_uri=web_image,
         repository_arn=web_repo.repository_arn,
+        cpu_architecture=ecs_cpu_architecture(config.lambda_architecture),
         desired_count=config.web.desired_count,
         cpu=config.web.cpu,
         memory_mb=config.web.memory_mb,
@@ -251,6 +254,7 @@ if config.pipelines is not None:
                 task_definition_family=web_service.task_definition_family,
                 role_arns=[web_service.execution_role_arn, web_service.task_role_arn],
             ),
+            architecture=config.lambda_architecture,
             log_retention_days=config.log_retention_days,
             kms_key_arn=config.kms_key_arn,
         ),

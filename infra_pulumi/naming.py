@@ -29,6 +29,16 @@ BUILD_PROJECTS: tuple[str, ...] = ("infra-preview", "infra-deploy", "app-build")
 PIPELINES: tuple[str, ...] = ("infra", "app")
 
 
+def platform(architecture: str) -> str:
+    """Docker's platform for a Lambda architecture: ``x86_64`` -> ``linux/amd64``."""
+    return {"x86_64": "linux/amd64", "arm64": "linux/arm64"}[architecture]
+
+
+def ecs_cpu_architecture(architecture: str) -> str:
+    """ECS's ``cpuArchitecture`` for a Lambda architecture: ``X86_64`` or ``ARM64``."""
+    return {"x86_64": "X86_64", "arm64": "ARM64"}[architecture]
+
+
 def is_valid_tag(value: str) -> bool:
     """A commit tag (7 to 40 lowercase hex characters) or the placeholder tag."""
     return value == PLACEHOLDER_TAG or _COMMIT_TAG.fullmatch(value) is not None

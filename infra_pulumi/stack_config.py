@@ -15,7 +15,9 @@ Every key lives in the project's namespace. A complete example (``Pulumi.dev.yam
       container-delivery:requireRelease: false   # production: true (missing tag = error)
       container-delivery:ecrKeepImages: 30       # commit-tagged images kept per repository
       container-delivery:logRetentionDays: 30    # one of CloudWatch's allowed values
-      container-delivery:lambdaArchitecture: x86_64   # or arm64; the placeholder is built to match
+      container-delivery:lambdaArchitecture: x86_64   # or arm64: the architecture of every image
+                                                 # (functions and web tasks); placeholders
+                                                 # and CodeBuild hosts match it
       container-delivery:placeholderContext: docker/initial_lambda
       container-delivery:kmsKeyArn: arn:aws:kms:...   # optional customer-managed key
       container-delivery:web:                    # optional; these are the defaults
@@ -61,7 +63,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.name_rules import BUCKET_PREFIX_MAX, BUCKET_UNIQUE_SUFFIX, RULES
-from infra_pulumi.naming import Naming, is_valid_physical_prefix
+from infra_pulumi.naming import Naming, is_valid_physical_prefix, platform
 
 #: Retention values CloudWatch Logs accepts (PutRetentionPolicy).
 LOG_RETENTION_DAYS = frozenset(
@@ -245,8 +247,8 @@ class StackConfig(_Model):
 
     @property
     def docker_platform(self) -> str:
-        """The placeholder's build platform, matching the functions' architecture."""
-        return "linux/arm64" if self.lambda_architecture == "arm64" else "linux/amd64"
+        """The images' build platform, matching the stack's architecture."""
+        return platform(self.lambda_architecture)
 
     @field_validator("log_retention_days")
     @classmethod

@@ -11,8 +11,15 @@ import pulumi_aws as aws
 
 from infra_pulumi.components.iam import assume_role, bucket_owner, document, log_streams
 
-#: CodeBuild's Amazon Linux standard image: Python 3.11/3.12 and Docker preinstalled.
-BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
+#: CodeBuild's Amazon Linux standard images, Python 3.11 and Docker preinstalled, per
+#: architecture: (environment type, image). A stack builds its images natively on a host
+#: of its own architecture, so no build needs CPU emulation (binfmt/QEMU), which
+#: CodeBuild hosts do not set up.
+BUILD_ENVIRONMENTS: dict[str, tuple[str, str]] = {
+    "x86_64": ("LINUX_CONTAINER", "aws/codebuild/amazonlinux-x86_64-standard:5.0"),
+    "arm64": ("ARM_CONTAINER", "aws/codebuild/amazonlinux-aarch64-standard:3.0"),
+}
+BUILD_IMAGE = BUILD_ENVIRONMENTS["x86_64"][1]
 
 
 @dataclass
@@ -38,6 +45,8 @@ class BuildProjectArgs:
     permissions_boundary_arn: str | None = None
     privileged: bool = False
     """Docker builds need privileged mode."""
+    architecture: str = "x86_64"
+    """``x86_64`` or ``arm64``: the build host's, and so the images', architecture."""
     log_retention_days: int = 30
     kms_key_arn: pulumi.Input[str] | None = None
     timeout_minutes: int = 30
@@ -71,10 +80,12 @@ class BuildProject(pulumi.ComponentResource):
             permissions_boundary=args.permissions_boundary_arn,
             opts=child,
         )
-        for index, policy_arn in enumerate(args.managed_policy_arns):
+        attachments = [
             aws.iam.RolePolicyAttachment(
                 f"{name}-managed-{index}", role=role.name, policy_arn=policy_arn, opts=child
             )
+            for index, policy_arn in enumerate(args.managed_policy_arns)
+        ]
         statements: list[dict[str, Any]] = [
             log_streams(log_group.arn),
             {
@@ -120,6 +131,7 @@ class BuildProject(pulumi.ComponentResource):
             )
             for key, value in sorted(args.secret_environment.items())
         ]
+        environment_type, build_image = BUILD_ENVIRONMENTS[args.architecture]
         project = aws.codebuild.Project(
             f"{name}-project",
             name=args.project_name,
@@ -129,9 +141,9 @@ class BuildProject(pulumi.ComponentResource):
             source=aws.codebuild.ProjectSourceArgs(type="CODEPIPELINE", buildspec=args.buildspec),
             artifacts=aws.codebuild.ProjectArtifactsArgs(type="CODEPIPELINE"),
             environment=aws.codebuild.ProjectEnvironmentArgs(
-                compute_type="BUILD_GENERAL1_SMALL",
-                image=BUILD_IMAGE,
-                type="LINUX_CONTAINER",
+                compute_type="BUILD_GENERAL1_SMALL",  # ARM hosts offer SMALL and LARGE
+                image=build_image,
+                type=environment_type,
                 privileged_mode=args.privileged,
                 environment_variables=variables,
             ),
@@ -141,7 +153,8 @@ class BuildProject(pulumi.ComponentResource):
                 )
             ),
             encryption_key=args.kms_key_arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy]),
+            # Builds run as the role: every policy of it exists before the project does.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy, *attachments]),
         )
         self.environment = {**args.environment, **args.secret_environment}
         self.project_name = project.name

@@ -26,7 +26,7 @@ from infra_pulumi.components.pipelines import (
     InfraPipelineArgs,
     PipelineSource,
 )
-from infra_pulumi.naming import Naming
+from infra_pulumi.naming import Naming, platform
 from infra_pulumi.stack_config import PipelinesConfig
 
 
@@ -65,8 +65,10 @@ class DeliveryPipelinesArgs:
     manifest_parameter_arn: pulumi.Input[str]
     function_arns: Sequence[str]
     web_service: WebServiceRef
+    architecture: str = "x86_64"
+    """The stack's image architecture: build hosts match it."""
     log_retention_days: int = 30
-    kms_key_arn: str | None = None
+    kms_key_arn: pulumi.Input[str] | None = None
 
 
 class DeliveryPipelines(pulumi.ComponentResource):
@@ -106,6 +108,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
                 account_id=args.account_id,
                 log_retention_days=args.log_retention_days,
                 kms_key_arn=args.kms_key_arn,
+                architecture=args.architecture,
             )
 
         backend = pipelines.state_backend
@@ -126,6 +129,12 @@ class DeliveryPipelines(pulumi.ComponentResource):
         )
         preview.environment, preview.secret_environment = infra_env, infra_secrets
         preview.managed_policy_arns = [READ_ONLY_ACCESS]
+        # pulumi-docker's provider may connect to the Docker daemon as soon as it is
+        # configured, even for a preview that builds nothing (older providers failed with
+        # "Error pinging Docker server"); whether 5.x still does could not be checked
+        # offline. Privileged mode starts a daemon in the build, so the Preview stage
+        # works either way. The role stays read-only.
+        preview.privileged = True
         preview_build = project("infra-preview", preview)
 
         deploy = project_args(
@@ -155,6 +164,9 @@ class DeliveryPipelines(pulumi.ComponentResource):
             "ECR_REGISTRY": pulumi.Output.from_input(args.lambda_repository.url).apply(
                 lambda url: url.split("/")[0]
             ),
+            # The platform both images are built for; the build host has the same
+            # architecture, so `docker build --platform` needs no emulation.
+            "IMAGE_PLATFORM": platform(args.architecture),
         }
         app.statements = app_build_statements(
             repository_arns=[args.lambda_repository.arn, args.web_repository.arn],

@@ -326,10 +326,11 @@ class AppPipeline(pulumi.ComponentResource):
         self, name: str, args: AppPipelineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("container-delivery:pipeline:AppPipeline", name, None, opts)
-        task_definitions = (
-            f"arn:{args.partition}:ecs:{args.region}:{args.account_id}:"
-            f"task-definition/{args.task_definition_family}:*"
-        )
+        ecs_arn = f"arn:{args.partition}:ecs:{args.region}:{args.account_id}"
+        task_definitions = f"{ecs_arn}:task-definition/{args.task_definition_family}:*"
+        # What AWS's service-role policy for the ECS standard deploy action grants
+        # (CodePipeline User Guide, "Amazon ECS deploy action reference", service role
+        # permissions), each scoped to this service, its cluster and its task family.
         ecs_deploy: list[dict[str, Any]] = [
             {
                 # DescribeTaskDefinition takes no resource-level permissions: AWS requires "*".
@@ -350,6 +351,28 @@ class AppPipeline(pulumi.ComponentResource):
                 "Effect": "Allow",
                 "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
                 "Resource": args.service_arn,
+            },
+            {
+                # The action watches the new tasks start. Task ids are not known in
+                # advance; the cluster in the ARN is exact.
+                "Sid": "WatchOwnClustersTasks",
+                "Effect": "Allow",
+                "Action": "ecs:DescribeTasks",
+                "Resource": pulumi.Output.concat(ecs_arn, ":task/", args.cluster_name, "/*"),
+            },
+            {
+                # ListTasks' only resource type is container-instance, which Fargate tasks
+                # do not have, so AWS needs "*" here; the ecs:cluster condition key
+                # limits it to this cluster.
+                "Sid": "ListOwnClustersTasks",
+                "Effect": "Allow",
+                "Action": "ecs:ListTasks",
+                "Resource": "*",
+                "Condition": {
+                    "ArnEquals": {
+                        "ecs:cluster": pulumi.Output.concat(ecs_arn, ":cluster/", args.cluster_name)
+                    }
+                },
             },
             {
                 "Sid": "PassTaskRoles",

@@ -35,6 +35,8 @@ class WebServiceArgs:
     """``<web repository>:<tag>``, resolved exactly as for Lambda; never ``latest``."""
     repository_arn: pulumi.Input[str]
     """The only repository the execution role may pull from."""
+    cpu_architecture: str = "X86_64"
+    """ECS's ``X86_64`` or ``ARM64``: the web image is built for the stack's architecture."""
     desired_count: int = 2
     cpu: int = 256
     memory_mb: int = 512
@@ -130,7 +132,7 @@ class WebService(pulumi.ComponentResource):
             assume_role_policy=assume_role("ecs-tasks.amazonaws.com"),
             opts=child,
         )
-        aws.iam.RolePolicy(
+        execution_policy_resource = aws.iam.RolePolicy(
             f"{name}-execution-policy",
             role=execution_role.id,
             policy=execution_policy(args.repository_arn, log_group.arn),
@@ -152,7 +154,7 @@ class WebService(pulumi.ComponentResource):
             cpu=str(args.cpu),
             memory=str(args.memory_mb),
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                operating_system_family="LINUX", cpu_architecture="X86_64"
+                operating_system_family="LINUX", cpu_architecture=args.cpu_architecture
             ),
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
@@ -189,7 +191,12 @@ class WebService(pulumi.ComponentResource):
                     }
                 ]
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.image_dependencies)),
+            # The first tasks pull with the execution role: its policy must exist before
+            # the task definition (and so the service) that uses the role.
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[execution_policy_resource, *args.image_dependencies],
+            ),
         )
         service = aws.ecs.Service(
             f"{name}-service",

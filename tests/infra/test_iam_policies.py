@@ -21,6 +21,10 @@ from infra_pulumi.plan import Plan, PlannedResource
 RESOURCE_STAR_EXCEPTIONS = {
     "ecr:GetAuthorizationToken": "registry login is not resource-scoped",
     "ecs:DescribeTaskDefinition": "not resource-scoped (read)",
+    "ecs:ListTasks": (
+        "its only resource type is container-instance, which Fargate tasks lack; "
+        "scoped by the ecs:cluster condition instead (checked in test_pipelines)"
+    ),
     "ec2:DescribeAvailabilityZones": "not resource-scoped (read)",
 }
 
@@ -229,3 +233,48 @@ def test_deploy_role_can_take_a_permissions_boundary(run_program: Any) -> None:
     assert (
         roles["container-delivery-dev-infra-deploy-build"].inputs["permissionsBoundary"] == boundary
     )
+
+
+#: AWS's documented service-role permissions for CodePipeline's ECS standard deploy
+#: action (CodePipeline User Guide, "Amazon Elastic Container Service deploy action
+#: reference", service role permissions), written out from the documentation.
+ECS_DEPLOY_ACTION_ACTIONS = {
+    "ecs:DescribeServices",
+    "ecs:DescribeTaskDefinition",
+    "ecs:DescribeTasks",
+    "ecs:ListTasks",
+    "ecs:RegisterTaskDefinition",
+    "ecs:TagResource",
+    "ecs:UpdateService",
+    "iam:PassRole",
+}
+
+
+def test_app_pipeline_role_has_exactly_the_ecs_deploy_action_permissions(prod_plan: Plan) -> None:
+    document = json.loads(prod_plan.named("app-pipeline-policy").inputs["policy"])
+    statements = [
+        s
+        for s in document["Statement"]
+        if any(a.startswith(("ecs:", "iam:")) for a in as_list(s["Action"]))
+    ]
+    granted = {a for s in statements for a in as_list(s["Action"])}
+    assert granted == ECS_DEPLOY_ACTION_ACTIONS
+    region_account = "ap-northeast-1:123456789012"
+    by_action = {a: s for s in statements for a in as_list(s["Action"])}
+    assert by_action["ecs:DescribeTasks"]["Resource"] == (
+        f"arn:aws:ecs:{region_account}:task/container-delivery-prod/*"
+    )
+    assert by_action["ecs:ListTasks"]["Resource"] == "*"
+    assert by_action["ecs:ListTasks"]["Condition"] == {
+        "ArnEquals": {
+            "ecs:cluster": f"arn:aws:ecs:{region_account}:cluster/container-delivery-prod"
+        }
+    }
+    passrole = by_action["iam:PassRole"]
+    assert passrole["Resource"] == [
+        "arn:aws:iam::123456789012:role/container-delivery-prod-web-exec",
+        "arn:aws:iam::123456789012:role/container-delivery-prod-web-task",
+    ]
+    assert passrole["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+    }

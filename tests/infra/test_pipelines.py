@@ -133,16 +133,66 @@ def test_pulumi_cloud_backend_uses_an_access_token(run_program: RunProgram) -> N
     assert "PULUMI_CONFIG_PASSPHRASE" not in env
 
 
-def test_only_docker_builds_run_privileged(prod_plan: Plan) -> None:
+def test_every_build_that_configures_the_docker_provider_runs_privileged(
+    prod_plan: Plan,
+) -> None:
+    """Preview too: pulumi-docker may connect to the daemon when it is configured."""
     privileged = {
         p.inputs["name"]: p.inputs["environment"]["privilegedMode"]
         for p in prod_plan.of_type("aws:codebuild/project:Project")
     }
     assert privileged == {
-        "container-delivery-prod-infra-preview": False,
+        "container-delivery-prod-infra-preview": True,
         "container-delivery-prod-infra-deploy": True,
         "container-delivery-prod-app-build": True,
     }
+    # Privileged is about the daemon, not permissions: the preview role stays read-only.
+    preview = prod_plan.named("infra-preview-managed-0")
+    assert preview.inputs["policyArn"] == "arn:aws:iam::aws:policy/ReadOnlyAccess"
+
+
+@pytest.mark.parametrize(
+    ("architecture", "environment_type", "image", "platform", "cpu"),
+    [
+        (
+            "x86_64",
+            "LINUX_CONTAINER",
+            "aws/codebuild/amazonlinux-x86_64-standard:5.0",
+            "linux/amd64",
+            "X86_64",
+        ),
+        (
+            "arm64",
+            "ARM_CONTAINER",
+            "aws/codebuild/amazonlinux-aarch64-standard:3.0",
+            "linux/arm64",
+            "ARM64",
+        ),
+    ],
+)
+def test_images_build_natively_on_a_host_of_the_stack_architecture(
+    run_program: RunProgram,
+    architecture: str,
+    environment_type: str,
+    image: str,
+    platform: str,
+    cpu: str,
+) -> None:
+    plan = run_program(
+        stack="prod",
+        config={"lambdaArchitecture": architecture},
+        invokes={SSM_GET_PARAMETER: parameter_value("abc1234")},
+    )
+    for build in plan.of_type("aws:codebuild/project:Project"):
+        assert build.inputs["environment"]["type"] == environment_type, build.urn
+        assert build.inputs["environment"]["image"] == image, build.urn
+    assert environment(project(plan, "app-build"))["IMAGE_PLATFORM"] == ("PLAINTEXT", platform)
+    for placeholder in plan.of_type("docker:index/image:Image"):
+        assert placeholder.inputs["build"]["platform"] == platform, placeholder.urn
+    (task,) = plan.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    assert task.inputs["runtimePlatform"]["cpuArchitecture"] == cpu
+    for function in plan.of_type("aws:lambda/function:Function"):
+        assert function.inputs["architectures"] == [architecture], function.urn
 
 
 # --- The app pipeline ----------------------------------------------------------------
@@ -182,6 +232,7 @@ def test_app_build_gets_every_name_through_the_environment(prod_plan: Plan) -> N
         "LAMBDA_REPOSITORY_URL": ("PLAINTEXT", f"{registry}/container-delivery-prod-lambda"),
         "WEB_REPOSITORY_URL": ("PLAINTEXT", f"{registry}/container-delivery-prod-web"),
         "ECR_REGISTRY": ("PLAINTEXT", registry),
+        "IMAGE_PLATFORM": ("PLAINTEXT", "linux/amd64"),
     }
 
 
