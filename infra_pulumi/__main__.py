@@ -18,6 +18,7 @@ from infra_pulumi.components.delivery import (
 )
 from infra_pulumi.components.ecr import ImageRepository, ImageRepositoryArgs
 from infra_pulumi.components.github_preview import GithubPreviewRole, GithubPreviewRoleArgs
+from infra_pulumi.components.kms_key import StackKey, StackKeyArgs
 from infra_pulumi.components.load_balancer import WebLoadBalancer, WebLoadBalancerArgs
 from infra_pulumi.components.manifest import (
     DeployManifest,
@@ -54,6 +55,21 @@ function_arns = [
 ]
 cluster_arn = f"arn:{partition}:ecs:{region}:{identity.account_id}:cluster/{names.cluster}"
 
+# --- Encryption: AWS-managed keys by default, or the stack's own (or a brought-in) key --
+kms_key_arn: pulumi.Input[str] | None = config.kms_key_arn
+if config.create_kms_key:
+    stack_key = StackKey(
+        "stack-key",
+        StackKeyArgs(
+            alias=names.kms_alias,
+            account_id=identity.account_id,
+            region=region,
+            partition=partition,
+            log_group_names=[n.name for n in config.physical_names if n.kind == "log-group"],
+        ),
+    )
+    kms_key_arn = stack_key.key_arn
+
 # --- Image tags: resolved at program time, in preview and up alike -----------------
 lambda_tag = resolve_image_tag(
     TagQuery(
@@ -78,7 +94,7 @@ lambda_repo = ImageRepository(
     ImageRepositoryArgs(
         repository_name=names.repository("lambda"),
         keep_images=config.ecr_keep_images,
-        kms_key_arn=config.kms_key_arn,
+        kms_key_arn=kms_key_arn,
         lambda_function_arns=function_arns,
     ),
 )
@@ -87,7 +103,7 @@ web_repo = ImageRepository(
     ImageRepositoryArgs(
         repository_name=names.repository("web"),
         keep_images=config.ecr_keep_images,
-        kms_key_arn=config.kms_key_arn,
+        kms_key_arn=kms_key_arn,
     ),
 )
 placeholder = PlaceholderImage(
@@ -134,7 +150,7 @@ functions = {
             architecture=config.lambda_architecture,
             log_retention_days=config.log_retention_days,
             environment=fn.environment,
-            kms_key_arn=config.kms_key_arn,
+            kms_key_arn=kms_key_arn,
             image_dependencies=[placeholder.image, lambda_repo],
         ),
     )
@@ -191,7 +207,7 @@ web_service = WebService(
         container_port=config.web.container_port,
         health_check_path=config.web.health_check_path,
         log_retention_days=config.log_retention_days,
-        kms_key_arn=config.kms_key_arn,
+        kms_key_arn=kms_key_arn,
         image_dependencies=[web_placeholder.image],
         service_dependencies=load_balancer.listeners,
     ),
@@ -256,7 +272,7 @@ if config.pipelines is not None:
             ),
             architecture=config.lambda_architecture,
             log_retention_days=config.log_retention_days,
-            kms_key_arn=config.kms_key_arn,
+            kms_key_arn=kms_key_arn,
         ),
     )
     pipeline_outputs = {

@@ -19,7 +19,10 @@ Every key lives in the project's namespace. A complete example (``Pulumi.dev.yam
                                                  # (functions and web tasks); placeholders
                                                  # and CodeBuild hosts match it
       container-delivery:placeholderContext: docker/initial_lambda
-      container-delivery:kmsKeyArn: arn:aws:kms:...   # optional customer-managed key
+      container-delivery:createKmsKey: false     # true: the stack creates and owns a key for
+                                                 # ECR, CloudWatch Logs and pipeline artifacts
+      container-delivery:kmsKeyArn: arn:aws:kms:...   # or bring a key (see the README for the
+                                                 # statements its key policy needs)
       container-delivery:web:                    # optional; these are the defaults
         desiredCount: 2
         cpu: 256                                 # Fargate CPU units
@@ -63,7 +66,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.name_rules import BUCKET_PREFIX_MAX, BUCKET_UNIQUE_SUFFIX, RULES
-from infra_pulumi.naming import Naming, is_valid_physical_prefix, platform
+from infra_pulumi.naming import Naming, PhysicalName, is_valid_physical_prefix, platform
 
 #: Retention values CloudWatch Logs accepts (PutRetentionPolicy).
 LOG_RETENTION_DAYS = frozenset(
@@ -246,6 +249,17 @@ class StackConfig(_Model):
         return Naming(self.project, self.stack)
 
     @property
+    def physical_names(self) -> list[PhysicalName]:
+        """Every physical name the stack creates with this config."""
+        return self.naming.physical_names(
+            [f.name for f in self.lambda_functions],
+            self.web.container_port,
+            pipelines=self.pipelines is not None,
+            github_preview=self.github_preview is not None,
+            kms_key=self.create_kms_key,
+        )
+
+    @property
     def docker_platform(self) -> str:
         """The images' build platform, matching the stack's architecture."""
         return platform(self.lambda_architecture)
@@ -275,14 +289,7 @@ class StackConfig(_Model):
                     f"lambdaFunctions[{seen[function.name]}] and lambdaFunctions[{index}]"
                 )
             seen[function.name] = index
-        physical = naming.physical_names(
-            [f.name for f in self.lambda_functions],
-            self.web.container_port,
-            pipelines=self.pipelines is not None,
-            github_preview=self.github_preview is not None,
-            kms_key=self.create_kms_key,
-        )
-        for item in physical:
+        for item in self.physical_names:
             rule = RULES[item.kind]
             problems = rule.problems(item.name)
             if problems:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -249,6 +250,9 @@ def _outputs_for(
             "version": "$LATEST",
             "id": name,
         }
+    if typ == "aws:kms/key:Key":
+        key_id = str(uuid.UUID(hashlib.md5(logical.encode()).hexdigest()))  # noqa: S324 - an id
+        return {"arn": f"arn:aws:kms:{region}:{account}:key/{key_id}", "keyId": key_id}
     if typ == "aws:ssm/parameter:Parameter":
         return {"arn": f"arn:aws:ssm:{region}:{account}:parameter{name}", "id": name}
     short_id = hashlib.sha256(f"{typ}/{logical}".encode()).hexdigest()[:17]

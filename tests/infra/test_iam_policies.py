@@ -33,6 +33,8 @@ RESOURCE_POLICY_TYPES = {
     "aws:ecr/repositoryPolicy:RepositoryPolicy": (
         "arn:aws:ecr:ap-northeast-1:123456789012:repository/x"
     ),
+    # A key policy's "Resource": "*" is the key itself.
+    "aws:kms/key:Key": "arn:aws:kms:ap-northeast-1:123456789012:key/x",
 }
 
 WRITE_LEVELS = {"Write", "Permissions management", "Tagging"}
@@ -70,6 +72,12 @@ def lint(resource: PlannedResource, key: str, document: dict[str, Any]) -> list[
     """Problems in one document, as readable strings naming the resource."""
     where = f"{resource.urn} ({key})"
     problems: list[str] = []
+    implied = RESOURCE_POLICY_TYPES.get(resource.type)
+    if implied is not None and key == "policy":
+        document = {
+            **document,
+            "Statement": [{**s, "Resource": implied} for s in statements(document)],
+        }
     for statement in statements(document):
         actions = as_list(statement.get("Action", []))
         if statement.get("Effect") == "Allow" and any(a in ("*", "*:*") for a in actions):
@@ -91,13 +99,12 @@ def lint(resource: PlannedResource, key: str, document: dict[str, Any]) -> list[
 
     if key == "assumeRolePolicy":
         return problems  # trust policies have no Resource; their actions were checked above
-    implied = RESOURCE_POLICY_TYPES.get(resource.type)
-    if implied is not None:
-        document = {
-            **document,
-            "Statement": [{**s, "Resource": implied} for s in statements(document)],
-        }
     for finding in analyze_policy_string(json.dumps(document)).findings:
+        if resource.type == "aws:kms/key:Key" and finding.issue == "RESOURCE_MISMATCH":
+            # parliament checks identity-policy resource formats; in a key policy every
+            # statement's resource is the key itself, and the root delegation statement
+            # is AWS's default "kms:*" (KMS Developer Guide, "Default key policy").
+            continue
         detail = finding.detail
         if finding.issue == "RESOURCE_STAR":
             detail = [a for a in detail if a not in RESOURCE_STAR_EXCEPTIONS]
