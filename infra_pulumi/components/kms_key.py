@@ -93,7 +93,7 @@ class StackKey(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         key = aws.kms.Key(
             f"{name}-key",
-            description=f"Encrypts {args.alias.removeprefix('alias/')}'s images, logs and artifacts",
+            description=f"{args.alias}: this stack's images, logs and pipeline artifacts",
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=key_policy(

@@ -53,7 +53,7 @@ def test_every_encrypted_resource_uses_the_stack_key(prod_plan: Plan) -> None:
 def test_the_key_and_a_brought_in_key_are_exclusive(run_program: RunProgram) -> None:
     from infra_pulumi.exceptions import ConfigError
 
-    with pytest.raises(ConfigError, match="either createKmsKey .* or kmsKeyArn"):
+    with pytest.raises(ConfigError, match=r"either createKmsKey .* or kmsKeyArn"):
         run_program(
             config={"createKmsKey": True, "kmsKeyArn": "arn:aws:kms:ap-northeast-1:1:key/x"}
         )
