@@ -135,7 +135,7 @@ tag_parameters = {
 }
 
 # --- Lambda functions, all from the one Lambda image --------------------------------
-lambda_image = image_uri(lambda_repo.repository_url, lambda_tag)
+lambda_image = image_uri(lambda_repo.repository_url, lambda_tag, placeholder.repo_digest)
 functions = {
     fn.name: ContainerFunction(
         fn.name,
@@ -184,7 +184,7 @@ load_balancer = WebLoadBalancer(
         certificate_arn=config.web.certificate_arn,
     ),
 )
-web_image = image_uri(web_repo.repository_url, web_tag)
+web_image = image_uri(web_repo.repository_url, web_tag, web_placeholder.repo_digest)
 web_service = WebService(
     "web",
     WebServiceArgs(

@@ -12,6 +12,12 @@ program runs Python in both ``pulumi preview`` and ``pulumi up``, so the synchro
 - any other failure: fail with ``TagLookupError``; never fall back;
 - a malformed value: fail with ``InvalidTagError``.
 
+While a target runs the placeholder, it is pinned by digest (``repo@sha256:...``), so a
+re-pushed placeholder reaches it (the text ``repo:initial`` would not change, and the old
+digest would be left untagged and expire). The regression guard therefore asks ECR what a
+digest-pinned target runs: a digest that carries a commit tag is a release; one that
+carries only ``initial``, no tag, or no longer exists is the placeholder.
+
 ``get_parameter_output`` would carry its error inside an ``Output`` instead, where a
 ``try/except`` cannot see it, which is why the synchronous form is used.
 """
@@ -34,7 +40,7 @@ from infra_pulumi.exceptions import (
     ReleaseRequiredError,
     TagLookupError,
 )
-from infra_pulumi.naming import PLACEHOLDER_TAG, is_valid_tag
+from infra_pulumi.naming import PLACEHOLDER_TAG, is_commit_tag, is_valid_tag
 
 TagSource = Literal["parameter", "placeholder"]
 
@@ -78,38 +84,61 @@ def read_parameter(name: str) -> str:
     return aws.ssm.get_parameter(name=name).value
 
 
+DigestTags = Callable[[str], "list[str] | None"]
+"""Given ``repo@sha256:...``, the tags ECR has on that digest, or None if it is gone."""
+
+
 def resolve_image_tag(
     query: TagQuery,
     read: Callable[[str], str] = read_parameter,
+    digest_tags: DigestTags | None = None,
 ) -> ResolvedTag:
     """Resolve one image's tag; see the module docstring for the rules."""
+    tags_of = digest_tags if digest_tags is not None else ecr_digest_tags
     try:
         value = read(query.parameter)
     except Exception as exc:  # the engine raises a plain Exception; classified below
         if not engine_errors.is_not_found(exc):
             raise TagLookupError(query.parameter, engine_errors.describe(exc)) from exc
-        return _fallback(query)
+        return _fallback(query, tags_of)
 
     if not is_valid_tag(value):
         raise InvalidTagError(query.parameter, value, PLACEHOLDER_TAG)
     if value == PLACEHOLDER_TAG:
         # The parameter still holds the value infra created it with: no release was
         # recorded. A target that already runs a release must not go back to it.
-        _guard_against_rollback(query)
+        _guard_against_rollback(query, tags_of)
     return ResolvedTag(query.image, query.parameter, value, "parameter")
 
 
-def _guard_against_rollback(query: TagQuery) -> None:
+def runs_a_release(image: str, digest_tags: DigestTags) -> bool:
+    """Whether a target running ``image`` runs a released image (not the placeholder).
+
+    ``repo:<tag>`` is a release unless the tag is the placeholder's. ``repo@sha256:...``
+    is how this program pins the placeholder; ECR says whether that digest carries a
+    commit tag. Anything else (no tag at all) counts as a release: when in doubt, the
+    guard stops the deploy rather than risk a rollback.
+    """
+    tag = image_tag(image)
+    if tag is not None:
+        return tag != PLACEHOLDER_TAG
+    if "@" in image:
+        tags = digest_tags(image)
+        return tags is not None and any(is_commit_tag(t) for t in tags)
+    return True
+
+
+def _guard_against_rollback(query: TagQuery, digest_tags: DigestTags) -> None:
     for target in query.live_targets:
         running = target.read_image()
-        if running is not None and image_tag(running) != PLACEHOLDER_TAG:
+        if running is not None and runs_a_release(running, digest_tags):
             raise RegressionError(query.parameter, target.description, running)
 
 
-def _fallback(query: TagQuery) -> ResolvedTag:
+def _fallback(query: TagQuery, digest_tags: DigestTags) -> ResolvedTag:
     if query.require_release:
         raise ReleaseRequiredError(query.parameter)
-    _guard_against_rollback(query)
+    _guard_against_rollback(query, digest_tags)
     pulumi.log.warn(
         f"image-tag parameter {query.parameter} does not exist yet: deploying the "
         f"{query.image} image with the placeholder tag {PLACEHOLDER_TAG!r}. "
@@ -124,6 +153,23 @@ def image_tag(image_uri: str) -> str | None:
         return None
     last = image_uri.rsplit("/", 1)[-1]
     return last.rsplit(":", 1)[1] if ":" in last else None
+
+
+def ecr_digest_tags(image: str) -> list[str] | None:
+    """The tags ECR has on a ``<registry>/<repository>@sha256:...`` image; None if gone."""
+    location, digest = image.split("@", 1)
+    registry, _, repository = location.partition("/")
+    try:
+        found = aws.ecr.get_image(
+            registry_id=registry.split(".", 1)[0],
+            repository_name=repository,
+            image_digest=digest,
+        )
+    except Exception as exc:  # the engine raises a plain Exception; classified below
+        if engine_errors.is_not_found(exc):
+            return None
+        raise LiveTargetLookupError(f"ECR image {image}", engine_errors.describe(exc)) from exc
+    return list(found.image_tags or [])
 
 
 def live_lambda_image(function_name: str) -> str | None:
@@ -182,6 +228,13 @@ def ecs_target(cluster_arn: str, service_name: str, container: str) -> LiveTarge
     )
 
 
-def image_uri(repository_url: pulumi.Input[str], resolved: ResolvedTag) -> pulumi.Output[str]:
-    """``<repository>:<tag>``; the tag is always a resolved, validated one, never ``latest``."""
+def image_uri(
+    repository_url: pulumi.Input[str],
+    resolved: ResolvedTag,
+    placeholder_digest: pulumi.Input[str],
+) -> pulumi.Output[str]:
+    """What targets run: ``<repository>:<tag>`` for a release (a resolved, validated tag,
+    never ``latest``), or the placeholder pinned by digest (``<repository>@sha256:...``)."""
+    if resolved.tag == PLACEHOLDER_TAG:
+        return pulumi.Output.from_input(placeholder_digest)
     return pulumi.Output.concat(repository_url, ":", resolved.tag)

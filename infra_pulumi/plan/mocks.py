@@ -29,6 +29,7 @@ SSM_GET_PARAMETER = "aws:ssm/getParameter:getParameter"
 LAMBDA_GET_FUNCTION = "aws:lambda/getFunction:getFunction"
 ECS_GET_SERVICE = "aws:ecs/getService:getService"
 ECS_GET_TASK_DEFINITION = "aws:ecs/getTaskDefinition:getTaskDefinition"
+ECR_GET_IMAGE = "aws:ecr/getImage:getImage"
 
 
 class EngineError(grpc.RpcError):
@@ -130,6 +131,32 @@ def parameter_value(value: str) -> InvokeHandler:
     return handler
 
 
+def image_not_found(args: Mapping[str, Any]) -> InvokeResult:
+    """Today's provider text for an ECR image that does not exist (or no longer does)."""
+    raise provider_error(
+        ECR_GET_IMAGE,
+        f"reading ECR Image ({args.get('repositoryName')}): couldn't find resource",
+    )
+
+
+def image_tags(*tags: str) -> InvokeHandler:
+    """A getImage handler for a digest that exists and carries ``tags``."""
+
+    def handler(args: Mapping[str, Any]) -> InvokeResult:
+        return {
+            "id": args["imageDigest"],
+            "imageDigest": args["imageDigest"],
+            "imageTags": list(tags),
+            "registryId": args.get("registryId", EXAMPLE_ACCOUNT),
+            "repositoryName": args["repositoryName"],
+            "imagePushedAt": 1767225600,
+            "imageSizeInBytes": 52428800,
+            "imageUri": f"{args['repositoryName']}@{args['imageDigest']}",
+        }
+
+    return handler
+
+
 def function_image(image_uri: str) -> InvokeHandler:
     """A getFunction handler for a function that exists and runs ``image_uri``."""
 
@@ -153,6 +180,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
             SSM_GET_PARAMETER: parameter_not_found,
             LAMBDA_GET_FUNCTION: function_not_found,
             ECS_GET_SERVICE: service_not_found,
+            ECR_GET_IMAGE: image_not_found,
             "aws:index/getCallerIdentity:getCallerIdentity": lambda _: {
                 "accountId": self.account,
                 "arn": f"arn:aws:sts::{self.account}:assumed-role/offline-plan/session",

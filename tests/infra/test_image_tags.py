@@ -15,10 +15,14 @@ from infra_pulumi.exceptions import (
 )
 from infra_pulumi.image_tags import LiveTarget, TagQuery, image_tag, resolve_image_tag
 from infra_pulumi.plan.mocks import (
+    ECR_GET_IMAGE,
     LAMBDA_GET_FUNCTION,
     SSM_GET_PARAMETER,
     function_image,
+    image_not_found,
+    image_tags,
     parameter_value,
+    provider_error,
 )
 from tests.infra.conftest import (
     LAMBDA_TAG_PARAMETER,
@@ -130,7 +134,10 @@ def test_required_release_makes_not_found_an_error() -> None:
 def test_missing_parameter_with_a_released_target_is_a_regression(running: str) -> None:
     query = TagQuery("lambda", PARAM, live_targets=[target(None), target(running)])
     with pytest.raises(RegressionError, match="roll it back") as info:
-        resolve_image_tag(query, read=reader(error=CURRENT_NOT_FOUND))
+        # A digest that ECR says carries a commit tag is a release.
+        resolve_image_tag(
+            query, read=reader(error=CURRENT_NOT_FOUND), digest_tags=lambda _: ["abc1234"]
+        )
     assert info.value.running_image == running
     assert "p-s-api" in str(info.value)
 
@@ -141,6 +148,38 @@ def test_placeholder_value_with_a_released_target_is_a_regression() -> None:
     query = TagQuery("lambda", PARAM, live_targets=[target(f"{REPO}:abc1234")])
     with pytest.raises(RegressionError, match="holds the placeholder tag"):
         resolve_image_tag(query, read=reader("initial"))
+
+
+DIGEST = f"{REPO}@sha256:{'b' * 64}"
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [["initial"], [], None],
+    ids=["placeholder", "untagged-old-placeholder", "expired"],
+)
+@pytest.mark.parametrize("parameter", ["missing", "initial"])
+def test_digest_pinned_placeholder_is_not_a_release(tags: list[str] | None, parameter: str) -> None:
+    seen: list[str] = []
+
+    def digest_tags(image: str) -> list[str] | None:
+        seen.append(image)
+        return tags
+
+    query = TagQuery("lambda", PARAM, live_targets=[target(DIGEST)])
+    read = reader(error=CURRENT_NOT_FOUND) if parameter == "missing" else reader("initial")
+    resolved = resolve_image_tag(query, read=read, digest_tags=digest_tags)
+    assert resolved.tag == "initial"
+    assert seen == [DIGEST]
+
+
+def test_digest_lookup_failure_stops_the_program_not_the_guard() -> None:
+    def denied(image: str) -> list[str] | None:
+        raise LiveTargetLookupError(f"ECR image {image}", "AccessDeniedException")
+
+    query = TagQuery("lambda", PARAM, live_targets=[target(DIGEST)])
+    with pytest.raises(LiveTargetLookupError, match="AccessDeniedException"):
+        resolve_image_tag(query, read=reader(error=CURRENT_NOT_FOUND), digest_tags=denied)
 
 
 def test_placeholder_value_with_targets_on_the_placeholder_is_fine() -> None:
@@ -176,8 +215,10 @@ def test_first_deploy_uses_placeholder_and_warns(run_program: RunProgram) -> Non
     plan = run_program()
     assert plan.resolved_tags["lambda"] == {"tag": "initial", "source": "placeholder"}
     assert any(LAMBDA_TAG_PARAMETER in w and "placeholder" in w for w in plan.warnings)
+    digest = plan.named("lambda-placeholder-image").outputs["repoDigest"]
     for function in plan.of_type("aws:lambda/function:Function"):
-        assert function.inputs["imageUri"].endswith("-lambda:initial"), function.urn
+        # The pushed placeholder by digest: a changed placeholder changes this input.
+        assert function.inputs["imageUri"] == digest, function.urn
 
 
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
@@ -227,6 +268,49 @@ def test_program_refuses_to_roll_back_a_released_function(run_program: RunProgra
     )
     with pytest.raises(RegressionError, match="container-delivery-dev-nightly-report"):
         run_program(invokes={LAMBDA_GET_FUNCTION: function_image(running)})
+
+
+PLACEHOLDER_DIGEST = (
+    "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/container-delivery-dev-lambda"
+    f"@sha256:{'c' * 64}"
+)
+
+
+@pytest.mark.parametrize(
+    ("ecr", "regression"),
+    [
+        (image_tags("initial"), False),
+        (image_tags(), False),
+        (image_not_found, False),
+        (image_tags("abc1234"), True),
+    ],
+    ids=["placeholder", "untagged", "expired", "released"],
+)
+def test_program_reads_a_digest_pinned_function_through_ecr(
+    run_program: RunProgram, ecr: object, regression: bool
+) -> None:
+    invokes = {LAMBDA_GET_FUNCTION: function_image(PLACEHOLDER_DIGEST), ECR_GET_IMAGE: ecr}
+    if regression:
+        with pytest.raises(RegressionError, match="container-delivery-dev-nightly-report"):
+            run_program(invokes=invokes)
+        return
+    plan = run_program(invokes=invokes)
+    assert plan.resolved_tags["lambda"] == {"tag": "initial", "source": "placeholder"}
+    (_token, args) = next(c for c in plan.invokes if c[0] == ECR_GET_IMAGE)
+    assert args == {
+        "registryId": "123456789012",
+        "repositoryName": "container-delivery-dev-lambda",
+        "imageDigest": f"sha256:{'c' * 64}",
+    }
+
+
+def test_program_fails_if_a_digest_cannot_be_looked_up(run_program: RunProgram) -> None:
+    def denied(args: object) -> object:
+        raise provider_error(ECR_GET_IMAGE, "api error AccessDeniedException: no")
+
+    invokes = {LAMBDA_GET_FUNCTION: function_image(PLACEHOLDER_DIGEST), ECR_GET_IMAGE: denied}
+    with pytest.raises(LiveTargetLookupError, match="AccessDeniedException"):
+        run_program(invokes=invokes)
 
 
 def test_program_fails_if_the_live_function_cannot_be_read(run_program: RunProgram) -> None:

@@ -266,7 +266,10 @@ def test_outputs_cover_what_people_and_pipelines_need(first_deploy_plan: Plan) -
         "web": WEB_TAG_PARAMETER,
     }
     assert outputs["lambdaFunctions"] == {"nightly-report": FUNCTIONS[0], "api": FUNCTIONS[1]}
-    assert outputs["lambdaImageUri"].endswith("container-delivery-dev-lambda:initial")
+    # On the placeholder, functions are pinned to the pushed placeholder's digest.
+    placeholder = first_deploy_plan.named("lambda-placeholder-image")
+    assert outputs["lambdaImageUri"] == placeholder.outputs["repoDigest"]
+    assert "container-delivery-dev-lambda@sha256:" in outputs["lambdaImageUri"]
     assert outputs["resolvedImageTags"]["web"] == {"tag": "initial", "source": "placeholder"}
     for key in ("lambdaRepositoryUrl", "webRepositoryUrl", "placeholderImage"):
         assert outputs[key].startswith(f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/"), key

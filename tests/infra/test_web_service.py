@@ -10,10 +10,12 @@ import pytest
 from infra_pulumi.exceptions import LiveTargetLookupError, RegressionError
 from infra_pulumi.plan import Plan, PlannedResource
 from infra_pulumi.plan.mocks import (
+    ECR_GET_IMAGE,
     ECS_GET_SERVICE,
     ECS_GET_TASK_DEFINITION,
     SSM_GET_PARAMETER,
     ecs_service_running,
+    image_tags,
     parameter_not_found,
     parameter_value,
     provider_error,
@@ -64,8 +66,10 @@ def group_id(resource: PlannedResource) -> str:
 def test_first_deploy_runs_the_web_placeholder(first_deploy_plan: Plan) -> None:
     web = container(first_deploy_plan)
     assert web["name"] == "web"
-    assert web["image"] == f"{WEB_REPO}:initial"
     image = first_deploy_plan.named("web-placeholder-image")
+    # Pinned by digest, so a re-pushed placeholder reaches the service.
+    assert web["image"] == image.outputs["repoDigest"]
+    assert web["image"].startswith(f"{WEB_REPO}@sha256:")
     assert image.inputs["imageName"] == f"{WEB_REPO}:initial"
     # Absolute, from the project root: the host's working directory is infra_pulumi/.
     assert image.inputs["build"]["context"] == str(PROJECT_ROOT / "docker/initial_web")
@@ -127,7 +131,22 @@ def test_missing_parameter_with_the_service_on_the_placeholder_falls_back(
     run_program: RunProgram,
 ) -> None:
     plan = run_program(invokes=ecs_service_running(f"{WEB_REPO}:initial"))
-    assert container(plan)["image"] == f"{WEB_REPO}:initial"
+    assert container(plan)["image"] == plan.named("web-placeholder-image").outputs["repoDigest"]
+
+
+@pytest.mark.parametrize(("tags", "regression"), [(["initial"], False), (["abc1234"], True)])
+def test_digest_pinned_service_is_judged_by_its_ecr_tags(
+    run_program: RunProgram, tags: list[str], regression: bool
+) -> None:
+    invokes = {
+        **ecs_service_running(f"{WEB_REPO}@sha256:{'d' * 64}"),
+        ECR_GET_IMAGE: image_tags(*tags),
+    }
+    if regression:
+        with pytest.raises(RegressionError, match="container-delivery-dev-web"):
+            run_program(invokes=invokes)
+    else:
+        assert run_program(invokes=invokes).resolved_tags["web"]["tag"] == "initial"
 
 
 def test_unreadable_service_stops_the_program(run_program: RunProgram) -> None:
