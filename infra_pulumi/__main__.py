@@ -293,6 +293,7 @@ if config.github_preview is not None:
             tag_parameter_arns=tag_parameter_arns,
             function_arns=function_arns,
             service_arn=web_service.service_arn,
+            repository_arns=[lambda_repo.repository_arn, web_repo.repository_arn],
             state_bucket=config.github_preview.state_bucket,
         ),
     )

@@ -27,6 +27,8 @@ class GithubPreviewRoleArgs:
     tag_parameter_arns: Sequence[pulumi.Input[str]]
     function_arns: Sequence[str]
     service_arn: pulumi.Input[str]
+    repository_arns: Sequence[pulumi.Input[str]]
+    """The image repositories: the regression guard reads a digest-pinned target's tags."""
     state_bucket: str | None = None
     """The s3 backend's bucket, if any: preview reads the stack's state from it."""
 
@@ -98,6 +100,12 @@ def preview_statements(args: GithubPreviewRoleArgs) -> list[dict[str, Any]]:
             "Effect": "Allow",
             "Action": "lambda:GetFunction",
             "Resource": list(args.function_arns),
+        },
+        {
+            "Sid": "ReadImageDigestTags",
+            "Effect": "Allow",
+            "Action": "ecr:DescribeImages",
+            "Resource": list(args.repository_arns),
         },
         {
             "Sid": "ReadLiveService",
