@@ -1,7 +1,8 @@
 """The Pulumi program: read the stack config, resolve image tags, wire the components.
 
 Pulumi's Python host runs this file with runpy; the ``infra_pulumi`` package is
-importable because requirements.txt installs the project (``-e .``).
+importable because ``pulumi install`` installs the project (``-e ..`` in
+``infra_pulumi/requirements.txt``).
 """
 
 from __future__ import annotations

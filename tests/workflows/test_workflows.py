@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from infra_pulumi.stack_config import PipelinesConfig
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 CI = WORKFLOWS / "ci.yml"
@@ -22,8 +24,8 @@ CI_ALLOWED = {"contents": "read"}
 PREVIEW_ALLOWED = {"contents": "read", "pull-requests": "write", "id-token": "write"}
 
 LEVELS = {"none": 0, "read": 1, "write": 2}
-# An exact release tag (v1.2.3) or a full commit SHA; never a branch or a bare major.
-PINNED_REF = re.compile(r"^(v\d+\.\d+\.\d+|[0-9a-f]{40})$")
+# A full commit SHA. A tag, even an exact one (v1.2.3), can be moved to other code.
+PINNED_REF = re.compile(r"^[0-9a-f]{40}$")
 
 Workflow = dict[str, Any]
 
@@ -193,6 +195,7 @@ def test_checker_flags_unpinned_actions() -> None:
         "actions/checkout@main",
         "actions/setup-python@v5",
         "actions/setup-node@v4.4",
+        "actions/cache@v4.2.3",
         "org/repo/.github/workflows/x.yml@feature-branch",
     ]
 
@@ -286,6 +289,8 @@ def test_preview_runs_pulumi_preview_with_a_pr_comment(preview: Workflow) -> Non
     assert inputs["stack-name"] == "${{ vars.PULUMI_STACK || 'dev' }}"
     assert inputs["cloud-url"] == "${{ vars.PULUMI_BACKEND_URL }}"
     assert inputs["github-token"] == "${{ secrets.GITHUB_TOKEN }}"
+    # The CLI version the stack pins for its own pipelines.
+    assert inputs["pulumi-version"] == PipelinesConfig.model_fields["pulumi_version"].default
     assert pulumi["env"] == {
         "PULUMI_CONFIG_PASSPHRASE": "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
         "PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}",
@@ -304,6 +309,12 @@ def test_preview_assumes_a_role_through_oidc(preview: Workflow) -> None:
 
 def test_preview_installs_the_program_before_pulumi_runs(preview: Workflow) -> None:
     names = [str(s.get("uses", s.get("run", ""))).split("@")[0] for s in steps(preview)]
-    install = "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
-    assert names.index(install) < names.index("pulumi/actions")
+    # What Pulumi's host does on `pulumi install`: the virtualenv at the root, pip run in
+    # the program directory (see tests/infra/test_pulumi_install.py).
+    (install,) = [s for s in steps(preview) if s.get("name") == "Set up the virtualenv"]
+    assert install["run"] == (
+        "python3 -m venv ../.venv && ../.venv/bin/pip install -r requirements.txt"
+    )
+    assert install["working-directory"] == "infra_pulumi"
+    assert names.index(install["run"]) < names.index("pulumi/actions")
     assert names.index("aws-actions/configure-aws-credentials") < names.index("pulumi/actions")

@@ -1,8 +1,9 @@
 """``python -m infra_pulumi.plan`` end to end, run the way Pulumi's host would see it.
 
 The subprocess runs with ``python -I`` from the project root: nothing but the
-virtualenv is on ``sys.path``, so the program only works because requirements.txt
-installs the project, exactly as under ``pulumi up``.
+virtualenv is on ``sys.path``, so the program only works because the project is installed
+(``-e ..`` in infra_pulumi/requirements.txt, which ``pulumi install`` uses), as under
+``pulumi up``.
 """
 
 from __future__ import annotations
