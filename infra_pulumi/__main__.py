@@ -226,21 +226,24 @@ manifest = DeployManifest(
                 repository_name=lambda_repo.repository_name,
                 repository_url=lambda_repo.repository_url,
                 tag_parameter=names.tag_parameter("lambda"),
-                lambda_functions=[f.function_name for f in functions.values()],
+                lock_parameter=names.lock_parameter("lambda"),
+                # Names from config, known at program time, so the manifest builder can
+                # check them; `targets` orders the manifest after the functions.
+                lambda_functions=list(function_names.values()),
             ),
             "web": ManifestImage(
                 repository_name=web_repo.repository_name,
                 repository_url=web_repo.repository_url,
                 tag_parameter=names.tag_parameter("web"),
+                lock_parameter=names.lock_parameter("web"),
                 ecs_services=[
                     EcsTarget(
-                        cluster=web_service.cluster_name,
-                        service=web_service.service_name,
-                        container=WEB_CONTAINER,
+                        cluster=names.cluster, service=names.web_service, container=WEB_CONTAINER
                     )
                 ],
             ),
         },
+        targets=[*(f.function for f in functions.values()), web_service],
     ),
 )
 
@@ -262,6 +265,11 @@ if config.pipelines is not None:
             ),
             web_repository=ImageRepositoryRef(web_repo.repository_url, web_repo.repository_arn),
             tag_parameter_arns=tag_parameter_arns,
+            lock_parameter_arns=[
+                f"arn:{partition}:ssm:{region}:{identity.account_id}:parameter"
+                f"{names.lock_parameter(image)}"
+                for image in IMAGES
+            ],
             manifest_parameter_arn=manifest.parameter_arn,
             function_arns=function_arns,
             web_service=WebServiceRef(

@@ -62,6 +62,7 @@ class DeliveryPipelinesArgs:
     lambda_repository: ImageRepositoryRef
     web_repository: ImageRepositoryRef
     tag_parameter_arns: Sequence[pulumi.Input[str]]
+    lock_parameter_arns: Sequence[str]
     manifest_parameter_arn: pulumi.Input[str]
     function_arns: Sequence[str]
     web_service: WebServiceRef
@@ -171,6 +172,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
         app.statements = app_build_statements(
             repository_arns=[args.lambda_repository.arn, args.web_repository.arn],
             tag_parameter_arns=args.tag_parameter_arns,
+            lock_parameter_arns=args.lock_parameter_arns,
             manifest_parameter_arn=args.manifest_parameter_arn,
             function_arns=args.function_arns,
             service_arn=args.web_service.service_arn,

@@ -3,8 +3,13 @@
 This is the speaker's wish from the talk's point 9 (an ``imagedefinitions.json`` for
 Lambda). The infra stack knows every function and service it created, so it publishes
 them; the app release tool reads this parameter and never repeats a function name.
-The contract is in DESIGN.md: readers reject an unknown ``schema``; adding a field is
-fine, renaming or removing one needs schema 2.
+Readers reject an unknown ``schema``; adding a field is fine, renaming or removing one
+needs schema 2 (docs/app-release.md has the contract).
+
+Every target runs exactly one image: a function or service listed under two images would
+let a release of one image move the other's target, so the builder refuses it.
+``lockParameter`` (added to schema 1) names the SSM parameter the release tool creates
+atomically while it releases the image; IAM grants the app build exactly that name.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.naming import PLACEHOLDER_TAG
 
 MANIFEST_SCHEMA = 1
@@ -37,14 +43,38 @@ class ManifestImage:
     repository_name: pulumi.Input[str]
     repository_url: pulumi.Input[str]
     tag_parameter: str
+    lock_parameter: str
     lambda_functions: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
     ecs_services: Sequence[EcsTarget] = field(default_factory=tuple)
+
+
+def _refuse_shared_targets(images: Mapping[str, ManifestImage]) -> None:
+    """A target (by its known name) listed twice, under one image or two, is refused."""
+    owners: dict[str, str] = {}
+    for key, image in images.items():
+        # Names known at program time (this stack's come from config); an Output's value
+        # is not, and is left to the release tool, which refuses the same on reading.
+        targets = [f"Lambda function {n}" for n in image.lambda_functions if isinstance(n, str)]
+        targets += [
+            f"ECS service {t.cluster}/{t.service}"
+            for t in image.ecs_services
+            if isinstance(t.cluster, str) and isinstance(t.service, str)
+        ]
+        for target in targets:
+            if target in owners:
+                raise ConfigError(
+                    f"deploy manifest: {target} is listed under image {owners[target]!r} "
+                    f"and image {key!r}. A target runs exactly one image; releasing one "
+                    "would move the other's target."
+                )
+            owners[target] = key
 
 
 def manifest_document(
     project: str, stack: str, images: Mapping[str, ManifestImage]
 ) -> dict[str, Any]:
     """The manifest as a JSON-ready dict (values may still be Outputs)."""
+    _refuse_shared_targets(images)
     return {
         "schema": MANIFEST_SCHEMA,
         "project": project,
@@ -54,6 +84,7 @@ def manifest_document(
                 "repositoryName": image.repository_name,
                 "repositoryUrl": image.repository_url,
                 "tagParameter": image.tag_parameter,
+                "lockParameter": image.lock_parameter,
                 "placeholderTag": PLACEHOLDER_TAG,
                 "lambdaFunctions": list(image.lambda_functions),
                 "ecsServices": [
@@ -75,6 +106,8 @@ class DeployManifestArgs:
     project: str
     stack: str
     images: Mapping[str, ManifestImage]
+    targets: Sequence[pulumi.Resource] = field(default_factory=tuple)
+    """The functions and services it lists: they exist before it names them."""
 
 
 class DeployManifest(pulumi.ComponentResource):
@@ -99,7 +132,7 @@ class DeployManifest(pulumi.ComponentResource):
             # insecure_value: the manifest holds no secrets, and previews should show it.
             insecure_value=self.value,
             description="Deploy-target manifest (schema 1): read by the app release tool.",
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.targets)),
         )
         self.parameter_name = parameter.name
         self.parameter_arn = parameter.arn

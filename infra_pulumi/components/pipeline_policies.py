@@ -21,6 +21,7 @@ def app_build_statements(
     *,
     repository_arns: Sequence[pulumi.Input[str]],
     tag_parameter_arns: Sequence[pulumi.Input[str]],
+    lock_parameter_arns: Sequence[str],
     manifest_parameter_arn: pulumi.Input[str],
     function_arns: Sequence[str],
     service_arn: pulumi.Input[str],
@@ -62,6 +63,15 @@ def app_build_statements(
                 "ssm:PutParameter",
             ],
             "Resource": list(tag_parameter_arns),
+        },
+        {
+            # One release per image at a time: the release tool creates the image's lock
+            # parameter with Overwrite=False (an atomic create) and deletes it at the end.
+            # The release tool creates these, not infra, so the ARNs are built from names.
+            "Sid": "HoldReleaseLocks",
+            "Effect": "Allow",
+            "Action": ["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
+            "Resource": list(lock_parameter_arns),
         },
         {
             "Sid": "ReadDeployManifest",

@@ -191,6 +191,10 @@ def test_app_build_role_names_exact_arns(prod_plan: Plan) -> None:
         f"arn:aws:ssm:{region_account}:parameter/container-delivery/prod/images/lambda/tag",
         f"arn:aws:ssm:{region_account}:parameter/container-delivery/prod/images/web/tag",
     ]
+    assert by_sid["HoldReleaseLocks"]["Resource"] == [
+        f"arn:aws:ssm:{region_account}:parameter/container-delivery/prod/images/lambda/release-lock",
+        f"arn:aws:ssm:{region_account}:parameter/container-delivery/prod/images/web/release-lock",
+    ]
     assert by_sid["ReadDeployManifest"]["Resource"] == (
         f"arn:aws:ssm:{region_account}:parameter/container-delivery/prod/deploy-manifest"
     )

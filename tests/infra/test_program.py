@@ -236,6 +236,7 @@ def test_manifest_follows_the_schema(first_deploy_plan: Plan) -> None:
                 "repositoryName": "container-delivery-dev-lambda",
                 "repositoryUrl": f"{repo}-lambda",
                 "tagParameter": LAMBDA_TAG_PARAMETER,
+                "lockParameter": "/container-delivery/dev/images/lambda/release-lock",
                 "placeholderTag": "initial",
                 "lambdaFunctions": list(FUNCTIONS),
                 "ecsServices": [],
@@ -244,6 +245,7 @@ def test_manifest_follows_the_schema(first_deploy_plan: Plan) -> None:
                 "repositoryName": "container-delivery-dev-web",
                 "repositoryUrl": f"{repo}-web",
                 "tagParameter": WEB_TAG_PARAMETER,
+                "lockParameter": "/container-delivery/dev/images/web/release-lock",
                 "placeholderTag": "initial",
                 "lambdaFunctions": [],
                 "ecsServices": [

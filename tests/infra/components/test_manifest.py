@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from infra_pulumi.components.manifest import (
     MANIFEST_SCHEMA,
     EcsTarget,
@@ -19,6 +21,7 @@ def test_document_shape_with_ecs_targets() -> None:
                 repository_name="p-s-web",
                 repository_url="1.dkr.ecr.us-east-1.amazonaws.com/p-s-web",
                 tag_parameter="/p/s/images/web/tag",
+                lock_parameter="/p/s/images/web/release-lock",
                 ecs_services=[EcsTarget(cluster="c", service="svc", container="web")],
             )
         },
@@ -28,7 +31,48 @@ def test_document_shape_with_ecs_targets() -> None:
         "repositoryName": "p-s-web",
         "repositoryUrl": "1.dkr.ecr.us-east-1.amazonaws.com/p-s-web",
         "tagParameter": "/p/s/images/web/tag",
+        "lockParameter": "/p/s/images/web/release-lock",
         "placeholderTag": "initial",
         "lambdaFunctions": [],
         "ecsServices": [{"cluster": "c", "service": "svc", "container": "web"}],
     }
+
+
+def _image(key: str, functions: list[str], services: list[EcsTarget]) -> ManifestImage:
+    return ManifestImage(
+        repository_name=f"p-s-{key}",
+        repository_url=f"1.dkr.ecr.us-east-1.amazonaws.com/p-s-{key}",
+        tag_parameter=f"/p/s/images/{key}/tag",
+        lock_parameter=f"/p/s/images/{key}/release-lock",
+        lambda_functions=functions,
+        ecs_services=services,
+    )
+
+
+@pytest.mark.parametrize(
+    ("images", "message"),
+    [
+        (
+            {"a": _image("a", ["p-s-api"], []), "b": _image("b", ["p-s-api"], [])},
+            "Lambda function p-s-api is listed under image 'a' and image 'b'",
+        ),
+        (
+            {"a": _image("a", ["p-s-api", "p-s-api"], [])},
+            "Lambda function p-s-api is listed under image 'a' and image 'a'",
+        ),
+        (
+            {
+                "a": _image("a", [], [EcsTarget("c", "svc", "web")]),
+                "b": _image("b", [], [EcsTarget("c", "svc", "api")]),
+            },
+            "ECS service c/svc is listed under image 'a' and image 'b'",
+        ),
+    ],
+)
+def test_a_target_under_two_images_is_refused(
+    images: dict[str, ManifestImage], message: str
+) -> None:
+    from infra_pulumi.exceptions import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        manifest_document("p", "s", images)
