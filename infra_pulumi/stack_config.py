@@ -51,14 +51,18 @@ Every key lives in the project's namespace. A complete example (``Pulumi.dev.yam
         createOidcProvider: true                 # false if the account already has one
         stateBucket: my-state-bucket             # optional: read access to an s3 backend
 
-Bad config fails here with ``ConfigError``, naming the key, the value and what was expected.
+Bad config fails here with ``ConfigError``: one line per problem, naming the key (with
+its path inside structured values, e.g. ``container-delivery:web[desiredCount]``), the
+value seen and what was expected. A key this model does not know, at any level, is refused
+with the closest known key as a suggestion, so a misspelt key never passes silently.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import pulumi
@@ -332,8 +336,28 @@ KEYS: Mapping[str, bool] = {
 }
 
 
+def _did_you_mean(key: str, known: Sequence[str]) -> str:
+    by_lower = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {by_lower[close[0]]}?"
+    return f"; known keys: {', '.join(known)}"
+
+
 def parse_config(raw: Mapping[str, str | None], project: str, stack: str) -> StackConfig:
-    """Validate raw config strings (as Pulumi hands them over) into a ``StackConfig``."""
+    """Validate raw config strings (as Pulumi hands them over) into a ``StackConfig``.
+
+    ``raw`` holds the project's keys without the namespace; any key not in ``KEYS`` is
+    refused.
+    """
+    unknown = sorted(key for key in raw if key not in KEYS)
+    if unknown:
+        lines = [f"invalid stack config ({len(unknown)} problem(s)):"]
+        lines += [
+            f"  {project}:{key}: not a config key of this project{_did_you_mean(key, list(KEYS))}"
+            for key in unknown
+        ]
+        raise ConfigError("\n".join(lines))
     values: dict[str, Any] = {"project": project, "stack": stack}
     for key, is_object in KEYS.items():
         text = raw.get(key)
@@ -371,12 +395,74 @@ def _describe(exc: ValidationError, project: str, values: Mapping[str, Any]) -> 
             continue
         key = f"{project}:{location[0]}"
         where = "".join(f"[{part}]" for part in location[1:])
-        lines.append(f"  {key}{where}: {message} (got {error.get('input')!r})")
+        if error["type"] == "extra_forbidden":
+            known = _known_keys(error["loc"][:-1])
+            hint = _did_you_mean(location[-1], known)
+            lines.append(f"  {key}{where}: not a key here{hint}")
+            continue
+        if error["type"] == "missing":
+            lines.append(f"  {key}{where}: required, and missing")
+            continue
+        lines.append(f"  {key}{where}: {message} (got {_short(error.get('input'))})")
     return "\n".join(lines)
 
 
-def load_config(get: Callable[[str], str | None] | None = None) -> StackConfig:
-    """Read the current stack's config through Pulumi and validate it."""
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _known_keys(location: Sequence[int | str]) -> list[str]:
+    """The keys (aliases) the model accepts at a location like ("web",) or ("lambdaFunctions", 0)."""
+    model: Any = StackConfig
+    for part in location:
+        if isinstance(part, int):
+            continue
+        field = next(
+            (f for name, f in model.model_fields.items() if (f.alias or name) == part), None
+        )
+        if field is None:
+            return []
+        model = _model_of(field.annotation)
+        if model is None:
+            return []
+    return [f.alias or name for name, f in model.model_fields.items() if name not in _INTERNAL]
+
+
+_INTERNAL = frozenset({"project", "stack"})
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation like ``WebConfig | None`` or ``tuple[X, ...]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def load_config(
+    get: Callable[[str], str | None] | None = None, present: Sequence[str] | None = None
+) -> StackConfig:
+    """Read the current stack's config through Pulumi and validate it.
+
+    ``present`` lists the project's config keys that are set (default: every key Pulumi
+    handed the program), so a key this project does not know is refused, not ignored.
+    """
     getter = get if get is not None else pulumi.Config().get
-    raw = {key: getter(key) for key in KEYS}
-    return parse_config(raw, pulumi.get_project(), pulumi.get_stack())
+    project = pulumi.get_project()
+    keys = present if present is not None else _keys_set(project)
+    raw = {key: getter(key) for key in {*KEYS, *keys}}
+    return parse_config(raw, project, pulumi.get_stack())
+
+
+def _keys_set(project: str) -> list[str]:
+    """The project's keys among the config Pulumi gave the program (explicit or from the
+    host's ``PULUMI_CONFIG``), without the namespace."""
+    from pulumi.runtime import config as runtime_config
+
+    every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{project}:"
+    return [key.removeprefix(prefix) for key in every if key.startswith(prefix)]

@@ -1,8 +1,13 @@
 """``python -m infra_pulumi.plan``: print what the program would create, offline.
 
-No AWS account and no Pulumi CLI: the program runs under Pulumi's mock runtime,
-and every tag parameter and function is answered as "not found", so the plan tells
-the first-deploy story.
+No AWS account and no Pulumi CLI: the program runs under Pulumi's mock runtime. By
+default every tag parameter and function is answered as "not found", so the plan tells
+the first-deploy story. ``--released``, ``--tag`` and ``--state`` plan the stack as it
+would be after a release, or as it is live, which a stack with ``requireRelease: true``
+needs.
+
+Exit codes: 0 planned; 1 the program stopped (a rule of the program, e.g. a regression or
+a missing release); 2 bad input (config, stack name, options, state file).
 """
 
 from __future__ import annotations
@@ -10,16 +15,117 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
-from infra_pulumi.exceptions import InfraError
+from infra_pulumi.exceptions import ConfigError, InfraError, ReleaseRequiredError
+from infra_pulumi.naming import IMAGES, Naming
+from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, InvokeResult, parameter_not_found
 from infra_pulumi.plan.render import render
-from infra_pulumi.plan.runner import evaluate
+from infra_pulumi.plan.runner import evaluate, project_name
+
+EXIT_STOPPED = 1
+EXIT_BAD_INPUT = 2
 
 
-def main(argv: list[str] | None = None) -> int:
+class PlanInputError(ConfigError):
+    """An option or the state file is not usable."""
+
+
+def _tag_option(text: str) -> tuple[str, str]:
+    image, sep, tag = text.partition("=")
+    if not sep or image not in IMAGES or not tag:
+        raise argparse.ArgumentTypeError(
+            f"expected IMAGE=TAG with IMAGE one of {', '.join(IMAGES)}, e.g. lambda=abc1234; "
+            f"got {text!r}"
+        )
+    return image, tag
+
+
+def read_state(path: Path) -> dict[str, str]:
+    """Parameter values from a JSON file: ``{"<name>": "<value>"}``, or the output of
+    ``aws ssm get-parameters --names ...`` (``{"Parameters": [{"Name", "Value"}, ...]}``)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PlanInputError(f"--state {path}: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise PlanInputError(
+            f"--state {path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+        ) from exc
+    if isinstance(document, dict) and isinstance(document.get("Parameters"), list):
+        pairs = [(p.get("Name"), p.get("Value")) for p in document["Parameters"]]
+    elif isinstance(document, dict):
+        pairs = list(document.items())
+    else:
+        pairs = [(None, None)]
+    values: dict[str, str] = {}
+    for name, value in pairs:
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise PlanInputError(
+                f"--state {path}: expected parameter names mapped to string values, or the "
+                "output of `aws ssm get-parameters`; found an entry that is neither"
+            )
+        values[name] = value
+    return values
+
+
+def answers(
+    naming: Naming,
+    *,
+    released: str | None,
+    tags: Sequence[tuple[str, str]],
+    state: Mapping[str, str] | None,
+    state_name: str = "",
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Parameter values to answer with, and where each image's tag comes from."""
+    values: dict[str, str] = {}
+    origins = {image: "not found: first deploy" for image in IMAGES}
+    if state is not None:
+        values.update(state)
+        for image in IMAGES:
+            if naming.tag_parameter(image) in state:
+                origins[image] = f"state file {state_name}"
+            else:
+                origins[image] = f"not in state file {state_name}: not found"
+    if released is not None:
+        for image in IMAGES:
+            values[naming.tag_parameter(image)] = released
+            origins[image] = "--released"
+    for image, tag in tags:
+        values[naming.tag_parameter(image)] = tag
+        origins[image] = "--tag"
+    return values, origins
+
+
+def _parameter_handler(values: Mapping[str, str]) -> Any:
+    from infra_pulumi.plan.mocks import parameter_value
+
+    def handler(args: Mapping[str, Any]) -> InvokeResult:
+        name = str(args["name"])
+        if name in values:
+            return parameter_value(values[name])(args)
+        return parameter_not_found(args)
+
+    return handler
+
+
+def _release_hint(stack: str) -> str:
+    return (
+        f"Stack {stack} requires a release. Plan it either as it would be after one:\n"
+        f"  python -m infra_pulumi.plan --stack {stack} --released <tag>\n"
+        f"  python -m infra_pulumi.plan --stack {stack} --tag lambda=<tag> --tag web=<tag>\n"
+        "or as it is live, from the tag parameters' values:\n"
+        "  aws ssm get-parameters --names <lambda tag parameter> <web tag parameter> "
+        "> params.json\n"
+        f"  python -m infra_pulumi.plan --stack {stack} --state params.json"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m infra_pulumi.plan",
         description="Evaluate the Pulumi program offline and print the planned resources.",
@@ -32,20 +138,56 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PATH",
         help="where to write the plan as JSON (default: out/plan.json; '-' for stdout only)",
     )
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--released", metavar="TAG", help="plan as after releasing TAG of every image"
+    )
+    parser.add_argument(
+        "--tag",
+        type=_tag_option,
+        action="append",
+        default=[],
+        metavar="IMAGE=TAG",
+        help="plan as after releasing TAG of IMAGE (repeatable; overrides --released)",
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="tag parameter values as JSON ({name: value}, or `aws ssm get-parameters` output)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     # Wide enough for the inputs column when piped into a log; a terminal sets its own.
     console = Console(stderr=str(args.json) == "-", width=None if sys.stdout.isatty() else 140)
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # an error is one line, however long
 
-    err.print(f"Evaluating the program for stack [bold]{args.stack}[/bold] under mocks…")
     try:
-        plan = evaluate(args.stack)
-    except (InfraError, FileNotFoundError) as exc:
+        state = read_state(args.state) if args.state is not None else None
+        project = project_name()
+        values, origins = answers(
+            Naming(project, args.stack),
+            released=args.released,
+            tags=args.tag,
+            state=state,
+            state_name=str(args.state),
+        )
+        err.print(f"Evaluating the program for stack [bold]{args.stack}[/bold] under mocks…")
+        plan = evaluate(args.stack, invokes={SSM_GET_PARAMETER: _parameter_handler(values)})
+    except ConfigError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
-        return 1
+        return EXIT_BAD_INPUT
+    except ReleaseRequiredError as exc:
+        err.print(f"[red]error:[/red] {exc}\n{_release_hint(args.stack)}", highlight=False)
+        return EXIT_STOPPED
+    except InfraError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        return EXIT_STOPPED
 
-    render(plan, console)
-    document = json.dumps(plan.to_json(), indent=2, sort_keys=True)
+    render(plan, console, origins)
+    document = json.dumps({**plan.to_json(), "tagOrigins": origins}, indent=2, sort_keys=True)
     if str(args.json) == "-":
         sys.stdout.write(document + "\n")
     else:

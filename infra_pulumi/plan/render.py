@@ -48,8 +48,8 @@ def key_inputs(typ: str, inputs: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def render(plan: Plan, console: Console) -> None:
-    """Print the resource table, the resolved tags and any warnings."""
+def render(plan: Plan, console: Console, origins: Mapping[str, str] | None = None) -> None:
+    """Print the resource table, the resolved tags (and where each came from) and warnings."""
     custom = [r for r in plan.resources if r.custom]
     components = len(plan.resources) - len(custom)
     resources = Table(
@@ -72,8 +72,10 @@ def render(plan: Plan, console: Console) -> None:
     tags.add_column("source")
     parameters: Mapping[str, str] = plan.outputs.get("imageTagParameters", {})
     tags.add_column("parameter")
+    tags.add_column("parameter value from")
     for image, resolved in sorted(plan.resolved_tags.items()):
-        tags.add_row(image, resolved["tag"], resolved["source"], parameters.get(image, ""))
+        origin = (origins or {}).get(image, "")
+        tags.add_row(image, resolved["tag"], resolved["source"], parameters.get(image, ""), origin)
     console.print(tags)
 
     for warning in plan.warnings:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import runpy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ import pulumi.runtime.settings
 import yaml
 from pulumi.runtime.mocks import MockMonitor
 
+from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.plan.mocks import InvokeHandler, OfflineMocks
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -147,16 +149,35 @@ def project_name(project_dir: Path = PROJECT_ROOT) -> str:
     return str(_read_yaml(project_dir / "Pulumi.yaml")["name"])
 
 
+#: Pulumi's stack names: letters, digits, '-', '_' and '.', nothing path-like.
+_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def stacks(project_dir: Path = PROJECT_ROOT) -> list[str]:
+    """The stacks that have a ``Pulumi.<stack>.yaml`` in the project."""
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+
+
 def stack_config(stack: str, project_dir: Path = PROJECT_ROOT) -> dict[str, str]:
     """A stack file's config as Pulumi hands it to a program: ``ns:key`` -> string.
 
     Structured values become JSON, as Pulumi passes them. Secure values cannot be
     decrypted offline, so they are left out (the program must not need them here).
     """
+    if not _STACK_NAME.fullmatch(stack) or stack in {".", ".."}:
+        raise ConfigError(
+            f"{stack!r} is not a stack name: give the name only (e.g. dev), as in "
+            "`pulumi stack select`, not a path or a file name"
+        )
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.exists():
-        raise FileNotFoundError(f"no stack file {path.name} in {project_dir}")
+        existing = ", ".join(stacks(project_dir)) or "none"
+        raise ConfigError(
+            f"no stack file {path.name} in {project_dir}; the stacks here are: {existing}"
+        )
     raw = _read_yaml(path).get("config") or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path.name}: `config` must be a mapping of keys to values")
     config: dict[str, str] = {}
     for key, value in raw.items():
         if isinstance(value, dict) and set(value) == {"secure"}:
@@ -227,8 +248,17 @@ def evaluate(
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+    """A YAML file as a mapping; a syntax error is one line: file, line, column, problem."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
+        problem = exc.problem or exc.context or "not valid YAML"
+        raise ConfigError(f"{where}: {problem}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path.name}: not valid YAML: {exc}") from exc
     return data if isinstance(data, dict) else {}
 
 

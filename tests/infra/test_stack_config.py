@@ -77,7 +77,7 @@ def test_naming_follows_project_and_stack() -> None:
         ),
         (
             {"lambdaFunctions": json.dumps([{"name": "api", "command": ["a"], "typo": 1}])},
-            r"lambdaFunctions\[0\]\[typo\]: Extra inputs are not permitted",
+            r"lambdaFunctions\[0\]\[typo\]: not a key here; known keys: name, command",
         ),
         ({"logRetentionDays": "31"}, "logRetentionDays: must be one of"),
         ({"ecrKeepImages": "2"}, "ecrKeepImages"),
@@ -240,3 +240,47 @@ def test_fargate_sizes_are_exactly_aws_table(cpu: int, accepted: list[int]) -> N
 def test_quarter_vcpu_refuses_1536_mib() -> None:
     with pytest.raises(ConfigError, match="Fargate accepts 512, 1024, 2048"):
         _web(256, 1536)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            {"ecrKeepImage": "30"},
+            r"container-delivery:ecrKeepImage: not a config key of this project; "
+            r"did you mean ecrKeepImages\?",
+        ),
+        (
+            {"web": json.dumps({"desiredCont": 1})},
+            r"container-delivery:web\[desiredCont\]: not a key here; did you mean desiredCount\?",
+        ),
+        (
+            {"lambdaFunctions": json.dumps([{"name": "api", "command": ["a"], "memoryMB": 1}])},
+            r"lambdaFunctions\[0\]\[memoryMB\]: not a key here; did you mean memoryMb\?",
+        ),
+        (
+            {"pipelines": json.dumps({"stateBackend": {"secretArn": "x", "URL": "s3://b"}})},
+            r"pipelines\[stateBackend\]\[URL\]: not a key here; did you mean url\?",
+        ),
+        (
+            {"web": json.dumps({"desiredCount": -1})},
+            r"container-delivery:web\[desiredCount\]: Input should be greater than or equal "
+            r"to 0 \(got -1\)",
+        ),
+        (
+            {"pipelines": json.dumps({})},
+            r"container-delivery:pipelines\[connectionArn\]: required, and missing",
+        ),
+    ],
+)
+def test_unknown_and_nested_keys_are_named_with_a_suggestion(
+    raw: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_config({"lambdaFunctions": json.dumps(FUNCTIONS), **raw}, "container-delivery", "dev")
+
+
+def test_load_config_refuses_a_key_it_does_not_know() -> None:
+    raw = {"lambdaFunctions": json.dumps(FUNCTIONS), "logRetentionDay": "14"}
+    with pytest.raises(ConfigError, match="did you mean logRetentionDays"):
+        load_config(raw.get, present=list(raw))

@@ -9,9 +9,12 @@ virtualenv is on ``sys.path``, so the program only works because the project is 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from infra_pulumi.plan.runner import PROJECT_ROOT
 
@@ -51,14 +54,71 @@ def test_plan_json_to_stdout() -> None:
     assert document["stack"] == "dev"
 
 
-def test_plan_reports_program_errors_without_a_traceback() -> None:
+def test_plan_of_a_stack_that_requires_a_release_explains_the_ways_forward() -> None:
     result = run_plan("--stack", "prod", "--json", "-")
     assert result.returncode == 1
     assert "requireRelease: true" in result.stderr
+    assert "--stack prod --released <tag>" in result.stderr
+    assert "--stack prod --state params.json" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_plan_reports_a_missing_stack_file() -> None:
-    result = run_plan("--stack", "nope", "--json", "-")
+def test_plan_as_after_a_release_shows_where_each_tag_came_from(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    result = run_plan(
+        "--stack", "prod", "--released", "def5678", "--tag", "lambda=abc1234", "--json", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(out.read_text())
+    assert plan["resolvedImageTags"] == {
+        "lambda": {"tag": "abc1234", "source": "parameter"},
+        "web": {"tag": "def5678", "source": "parameter"},
+    }
+    assert plan["tagOrigins"] == {"lambda": "--tag", "web": "--released"}
+    assert "parameter value from" in result.stdout
+
+
+@pytest.mark.parametrize("shape", ["mapping", "aws-cli"])
+def test_plan_of_the_live_state_from_a_parameters_file(tmp_path: Path, shape: str) -> None:
+    values = {"/container-delivery/prod/images/lambda/tag": "abc1234"}
+    document: object = values
+    if shape == "aws-cli":
+        document = {
+            "Parameters": [{"Name": k, "Value": v, "Type": "String"} for k, v in values.items()],
+            "InvalidParameters": ["/container-delivery/prod/images/web/tag"],
+        }
+    state = tmp_path / "params.json"
+    state.write_text(json.dumps(document))
+    # The web tag is not in the file: prod requires a release, so the plan stops on it.
+    result = run_plan("--stack", "prod", "--state", str(state), "--json", "-")
     assert result.returncode == 1
-    assert "Pulumi.nope.yaml" in result.stderr
+    assert "/container-delivery/prod/images/web/tag does not exist" in result.stderr
+    result = run_plan("--stack", "dev", "--state", str(state), "--json", "-")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["tagOrigins"]["web"] == f"not in state file {state}: not found"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--stack", "staging"],
+            "no stack file Pulumi.staging.yaml .*the stacks here are: dev, prod",
+        ),
+        (["--stack", "../Pulumi.dev"], "'../Pulumi.dev' is not a stack name"),
+        (["--state", "/nonexistent/params.json"], "--state /nonexistent/params.json: No such file"),
+    ],
+)
+def test_plan_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = run_plan(*args, "--json", "-")
+    assert result.returncode == 2, result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert re.search(message, line), line
+    assert "Traceback" not in result.stderr
+
+
+def test_plan_refuses_a_malformed_tag_option() -> None:
+    result = run_plan("--tag", "api=abc1234", "--json", "-")
+    assert result.returncode == 2
+    assert "expected IMAGE=TAG with IMAGE one of lambda, web" in result.stderr

@@ -63,3 +63,23 @@ def test_every_file_path_handed_to_a_provider_exists_from_the_working_directory(
             )
             checked += 1
     assert checked == 4, "expected two placeholder builds with a context and a Dockerfile"
+
+
+def test_a_yaml_syntax_error_is_one_line_with_file_line_and_column(tmp_path: Path) -> None:
+    from infra_pulumi.exceptions import ConfigError
+    from infra_pulumi.plan.runner import stack_config
+
+    (tmp_path / "Pulumi.yaml").write_text("name: probe\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  probe:web:\n    cpu: [256\n")
+    with pytest.raises(ConfigError) as info:
+        stack_config("dev", tmp_path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("Pulumi.dev.yaml:4:1: "), message
+
+
+def test_a_misspelt_key_in_the_stack_file_stops_the_program() -> None:
+    from infra_pulumi.exceptions import ConfigError
+
+    with pytest.raises(ConfigError, match="ecrKeepImage: .*did you mean ecrKeepImages"):
+        evaluate("dev", config={"ecrKeepImage": 30})
