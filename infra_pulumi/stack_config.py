@@ -413,7 +413,7 @@ def _short(value: Any, limit: int = 80) -> str:
 
 
 def _known_keys(location: Sequence[int | str]) -> list[str]:
-    """The keys (aliases) the model accepts at a location like ("web",) or ("lambdaFunctions", 0)."""
+    """The keys (aliases) the model accepts at a location, e.g. ("lambdaFunctions", 0)."""
     model: Any = StackConfig
     for part in location:
         if isinstance(part, int):

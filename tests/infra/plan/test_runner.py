@@ -81,5 +81,5 @@ def test_a_yaml_syntax_error_is_one_line_with_file_line_and_column(tmp_path: Pat
 def test_a_misspelt_key_in_the_stack_file_stops_the_program() -> None:
     from infra_pulumi.exceptions import ConfigError
 
-    with pytest.raises(ConfigError, match="ecrKeepImage: .*did you mean ecrKeepImages"):
+    with pytest.raises(ConfigError, match=r"ecrKeepImage: .*did you mean ecrKeepImages"):
         evaluate("dev", config={"ecrKeepImage": 30})
