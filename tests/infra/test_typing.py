@@ -1,0 +1,41 @@
+"""mypy analyses every pulumi_aws module the program uses (pyproject.toml skips the rest)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from infra_pulumi.plan.runner import PROJECT_ROOT
+
+
+def _followed() -> set[str]:
+    config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    followed: set[str] = set()
+    for override in config["tool"]["mypy"]["overrides"]:
+        if override.get("follow_imports") == "normal":
+            followed |= set(override["module"])
+    return followed
+
+
+def _used() -> set[str]:
+    """pulumi_aws modules the program and its tests reach as ``aws.<module>``."""
+    used: set[str] = set()
+    for path in [*PROJECT_ROOT.glob("infra_pulumi/**/*.py"), *PROJECT_ROOT.glob("tests/**/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        if "pulumi_aws" not in text:
+            continue
+        for name in re.findall(r"\baws\.([a-z_][a-z0-9_]*)\b", text):
+            used.add(
+                f"pulumi_aws.{name}.*" if not name.startswith("get_") else f"pulumi_aws.{name}"
+            )
+    return used
+
+
+def test_every_pulumi_aws_module_the_program_uses_is_type_checked() -> None:
+    used = _used()
+    assert "pulumi_aws.ecr.*" in used and "pulumi_aws.get_caller_identity" in used
+    missing = sorted(used - _followed())
+    assert missing == [], (
+        f"add {missing} to the follow_imports='normal' override in pyproject.toml; "
+        "otherwise mypy types them as Any and checks nothing about them"
+    )
