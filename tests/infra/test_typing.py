@@ -25,9 +25,11 @@ def _used() -> set[str]:
         if "pulumi_aws" not in text:
             continue
         for name in re.findall(r"\baws\.([a-z_][a-z0-9_]*)\b", text):
-            used.add(
-                f"pulumi_aws.{name}.*" if not name.startswith("get_") else f"pulumi_aws.{name}"
-            )
+            if name.startswith("get_"):
+                # get_x and get_x_output both live in the module pulumi_aws.get_x
+                used.add(f"pulumi_aws.{name.removesuffix('_output')}")
+            else:
+                used.add(f"pulumi_aws.{name}.*")
     return used
 
 
