@@ -35,7 +35,8 @@ def _used() -> set[str]:
 
 def test_every_pulumi_aws_module_the_program_uses_is_type_checked() -> None:
     used = _used()
-    assert "pulumi_aws.ecr.*" in used and "pulumi_aws.get_caller_identity" in used
+    assert "pulumi_aws.ecr.*" in used
+    assert "pulumi_aws.get_caller_identity" in used
     missing = sorted(used - _followed())
     assert missing == [], (
         f"add {missing} to the follow_imports='normal' override in pyproject.toml; "
