@@ -12,7 +12,7 @@ BRIDGE = (
     f"invocation of {TOKEN} returned an error: invoking {TOKEN}: 1 error occurred:\n\t* {{}}\n\n"
 )
 
-# Today's text, verbatim from DESIGN.md (terraform-provider-aws retry.NotFoundError).
+# Today's text, verbatim as the engine delivers it (terraform-provider-aws retry.NotFoundError).
 CURRENT_NOT_FOUND = PREFIX + BRIDGE.format("reading SSM Parameter (/x/y): couldn't find resource")
 # Older provider versions surfaced the AWS error code.
 LEGACY_NOT_FOUND = PREFIX + BRIDGE.format(
