@@ -194,7 +194,10 @@ def test_the_script_serves_and_stops_on_sigterm() -> None:
 def test_dockerfile_is_minimal_non_root_and_pinned() -> None:
     text = DOCKERFILE.read_text()
     assert text.count("FROM ") == 1
-    assert "FROM python:3.12-slim-bookworm\n" in text
+    # The same base as the web app's image, digest and all (tests/docker/test_pins.py).
+    (base,) = [line for line in text.splitlines() if line.startswith("FROM ")]
+    assert base.startswith("FROM python:3.12-slim-bookworm@sha256:")
+    assert base + "\n" in (CONTEXT.parents[1] / "app" / "web" / "Dockerfile").read_text()
     assert "pip install" not in text  # standard library only
     assert "USER 10001:10001" in text
     assert "EXPOSE 8000" in text
