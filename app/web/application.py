@@ -73,7 +73,8 @@ def _page_argument(name: str, *, low: int, high: int | None) -> int | None:
     if raw is None:
         return None
     upper = "" if high is None else f" to {high}"
-    # isdecimal() also accepts digits of other scripts, such as a fullwidth 5; ASCII only.
+    # ASCII digits only (isdigit alone takes other scripts' digits, such as a fullwidth 5),
+    # and few of them: int() refuses more than 4300 digits with a ValueError.
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise BadRequest(f"{name} must be a whole number from {low}{upper}")
     value = int(raw)
