@@ -7,9 +7,10 @@ Contract with the infra stack (the task definition and the target group rely on 
 
 from __future__ import annotations
 
+import json
 import os
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask, Response, jsonify, render_template, request, url_for
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
@@ -20,6 +21,15 @@ from .notes import NoteStore, parse_new_note
 DEFAULT_IMAGE_TAG = "dev"
 # A note is at most a few KiB of JSON; anything much larger is a mistake or abuse.
 MAX_REQUEST_BYTES = 16 * 1024
+# GET /api/notes answers a page at a time: 200 notes at their longest were 5 MB at once.
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 50
+# The page loads only its own script and stylesheet, with no inline code at all. The other
+# directives do not fall back to default-src: no framing (clickjacking), forms post only
+# here, and no <base> element can redirect the page's relative URLs.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def image_tag_from_env() -> str:
@@ -33,6 +43,44 @@ def image_tag_from_env() -> str:
 
 def _error(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
     return jsonify({"error": {"code": code, "message": message, **extra}}), status
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_body() -> object:
+    """The request body as strict JSON (RFC 8259: no NaN or Infinity).
+
+    Raises:
+        UnsupportedMediaType: the body is not declared as JSON.
+        RequestEntityTooLarge: the body is over MAX_REQUEST_BYTES.
+        BadRequest: the body is not JSON, or nests deeper than Python's parser can go.
+    """
+    if not request.is_json:
+        raise UnsupportedMediaType("send the note as JSON with 'Content-Type: application/json'")
+    data = request.get_data(cache=False)
+    try:
+        return json.loads(data, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise BadRequest("the body nests too deeply to be a note") from None
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError, the int digit limit, NaN
+        raise BadRequest("the body is not valid JSON") from None
+
+
+def _page_argument(name: str, *, low: int, high: int | None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    upper = "" if high is None else f" to {high}"
+    # ASCII digits only (isdigit alone takes other scripts' digits, such as a fullwidth 5),
+    # and few of them: int() refuses more than 4300 digits with a ValueError.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        raise BadRequest(f"{name} must be a whole number from {low}{upper}")
+    value = int(raw)
+    if value < low or (high is not None and value > high):
+        raise BadRequest(f"{name} must be a whole number from {low}{upper}")
+    return value
 
 
 def create_app(*, image_tag: str | None = None, store: NoteStore | None = None) -> Flask:
@@ -58,18 +106,16 @@ def create_app(*, image_tag: str | None = None, store: NoteStore | None = None) 
 
     @app.get("/api/notes")
     def list_notes() -> Response:
-        return jsonify({"notes": [note.to_json() for note in notes.newest_first()]})
+        """A page of notes, newest first; ``next`` is the URL of the following page."""
+        limit = _page_argument("limit", low=1, high=MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE
+        before = _page_argument("before", low=1, high=None)
+        page, more = notes.page(before=before, limit=limit)
+        following = url_for("list_notes", before=page[-1].id, limit=limit) if more else None
+        return jsonify({"notes": [note.to_json() for note in page], "next": following})
 
     @app.post("/api/notes")
     def create_note() -> tuple[Response, int, dict[str, str]]:
-        if not request.is_json:
-            raise UnsupportedMediaType(
-                "send the note as JSON with 'Content-Type: application/json'"
-            )
-        payload = request.get_json(silent=True)
-        if payload is None:
-            raise BadRequest("the body is not valid JSON")
-        note = notes.add(parse_new_note(payload), version=version)
+        note = notes.add(parse_new_note(json_body()), version=version)
         location = url_for("get_note", note_id=note.id)
         return jsonify(note.to_json()), HTTPStatus.CREATED, {"Location": location}
 
@@ -108,8 +154,7 @@ def create_app(*, image_tag: str | None = None, store: NoteStore | None = None) 
     def security_headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-        # The page loads only its own script and stylesheet: no inline code at all.
-        response.headers.setdefault("Content-Security-Policy", "default-src 'self'")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if response.mimetype == "application/json":
             response.headers.setdefault("Cache-Control", "no-store")
         return response

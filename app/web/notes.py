@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,16 @@ TITLE_MAX_CHARS = 120
 BODY_MAX_CHARS = 2000
 DEFAULT_CAPACITY = 200
 _FIELDS = frozenset({"title", "body"})
+# Unicode general categories a note may not contain: control (NUL, ESC, ...), format
+# (zero-width spaces, bidi overrides such as U+202E) and surrogates (half of a pair, which
+# no UTF-8 can carry). Invisible or reordering text is how a note fakes being blank or
+# shows one thing and means another. The price: zero-width joiners in emoji sequences and
+# in some scripts are refused too.
+_REFUSED_CATEGORIES = {"Cc": "control", "Cf": "format", "Cs": "surrogate"}
+# What a multi-line body still needs from the control characters.
+_BODY_WHITESPACE = frozenset("\t\n\r")
+# How much of an unknown field's name an error repeats back.
+_ECHO_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -51,8 +62,25 @@ class Note:
         }
 
 
+def _clip(text: str) -> str:
+    if len(text) <= _ECHO_CHARS:
+        return text
+    return f"{text[:_ECHO_CHARS]}... ({len(text)} characters)"
+
+
+def _refuse_invisible(field: str, text: str, allowed: frozenset[str] = frozenset()) -> None:
+    for char in text:
+        kind = _REFUSED_CATEGORIES.get(unicodedata.category(char))
+        if kind is not None and char not in allowed:
+            raise InvalidNoteError(
+                field, f"must not contain {kind} characters (found U+{ord(char):04X})"
+            )
+
+
 def parse_new_note(payload: object) -> NewNote:
     """Validate a decoded JSON body: ``{"title": str, "body"?: str}``, nothing else.
+
+    The title is one line of visible text; the body may also hold tabs and line breaks.
 
     Raises:
         InvalidNoteError: naming the offending field and what was expected.
@@ -62,12 +90,13 @@ def parse_new_note(payload: object) -> NewNote:
     unknown = sorted(set(payload) - _FIELDS)
     if unknown:
         raise InvalidNoteError(
-            unknown[0], f"unexpected field; allowed: {', '.join(sorted(_FIELDS))}"
+            _clip(unknown[0]), f"unexpected field; allowed: {', '.join(sorted(_FIELDS))}"
         )
 
     title = payload.get("title")
     if not isinstance(title, str):
         raise InvalidNoteError("title", "is required and must be a string")
+    _refuse_invisible("title", title)
     title = title.strip()
     if not title:
         raise InvalidNoteError("title", "must not be blank")
@@ -77,6 +106,7 @@ def parse_new_note(payload: object) -> NewNote:
     body = payload.get("body", "")
     if not isinstance(body, str):
         raise InvalidNoteError("body", "must be a string")
+    _refuse_invisible("body", body, allowed=_BODY_WHITESPACE)
     body = body.strip()
     if len(body) > BODY_MAX_CHARS:
         raise InvalidNoteError("body", f"must be at most {BODY_MAX_CHARS} characters")
@@ -134,7 +164,20 @@ class NoteStore:
             if self._notes.pop(note_id, None) is None:
                 raise NoteNotFoundError(note_id)
 
-    def newest_first(self) -> list[Note]:
-        """Every stored note, most recent first."""
+    def page(self, *, before: int | None, limit: int) -> tuple[list[Note], bool]:
+        """Up to ``limit`` notes older than id ``before`` (all when None), newest first.
+
+        Returns the notes and whether older ones remain. Ids only grow, so a page
+        boundary stays put while notes are added or deleted.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        found: list[Note] = []
         with self._lock:
-            return list(reversed(self._notes.values()))
+            for note in reversed(self._notes.values()):
+                if before is not None and note.id >= before:
+                    continue
+                if len(found) == limit:
+                    return found, True
+                found.append(note)
+        return found, False

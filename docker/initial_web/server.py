@@ -20,6 +20,9 @@ from urllib.parse import urlsplit
 PLACEHOLDER_TAG = "initial"
 DEFAULT_HOST = "0.0.0.0"  # noqa: S104 - the ALB reaches the task over the VPC
 DEFAULT_PORT = 8000
+# Each connection has a thread; one that sends nothing for this long is closed, so
+# stalled clients cannot pile up (a real request arrives in milliseconds).
+REQUEST_TIMEOUT_SECONDS = 10.0
 
 NO_RELEASE_PAGE = """<!doctype html>
 <html lang="en">
@@ -44,6 +47,13 @@ class PlaceholderHandler(BaseHTTPRequestHandler):
     """
 
     server_version = "initial-web"
+    # StreamRequestHandler sets it on the socket: every read and write waits this long
+    # at most, then the request is dropped ("Request timed out" in the log).
+    timeout = REQUEST_TIMEOUT_SECONDS
+
+    def version_string(self) -> str:
+        # The default appends "Python/3.x.y": nothing a client needs, a hint for an attacker.
+        return self.server_version
 
     def do_GET(self) -> None:
         self._respond(send_body=True)
@@ -82,9 +92,12 @@ def address_from_env(env: Mapping[str, str]) -> tuple[str, int]:
     return env.get("HOST") or DEFAULT_HOST, int(raw_port)
 
 
-def make_server(host: str, port: int) -> ThreadingHTTPServer:
+def make_server(
+    host: str, port: int, *, timeout: float = REQUEST_TIMEOUT_SECONDS
+) -> ThreadingHTTPServer:
     """Bind the placeholder; port 0 picks a free one (tests read ``server_address``)."""
-    return ThreadingHTTPServer((host, port), PlaceholderHandler)
+    handler = type("PlaceholderHandler", (PlaceholderHandler,), {"timeout": timeout})
+    return ThreadingHTTPServer((host, port), handler)
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:

@@ -91,6 +91,45 @@ def test_every_other_path_says_no_release_yet(base_url: str, path: str) -> None:
     assert int(headers["Content-Length"]) == len(body)
 
 
+def test_the_server_header_is_neutral(base_url: str) -> None:
+    # BaseHTTPRequestHandler's default adds "Python/3.x.y": a free hint for an attacker.
+    for path in ["/healthz", "/"]:
+        _, headers, _ = fetch(base_url + path)
+        assert headers["Server"] == "initial-web", path
+
+
+def test_a_stalled_request_is_dropped_after_the_timeout(placeholder: ModuleType) -> None:
+    server = placeholder.make_server("127.0.0.1", 0, timeout=0.5)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        stalled = []
+        for _ in range(10):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\n")  # and nothing more
+            stalled.append(sock)
+        status, _, _ = fetch(f"http://127.0.0.1:{port}/healthz")
+        assert status == 200
+        for sock in stalled:
+            with sock:
+                sock.settimeout(10)
+                assert sock.recv(1024) == b""  # closed without an answer
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_the_image_uses_the_default_timeout(placeholder: ModuleType) -> None:
+    server = placeholder.make_server("127.0.0.1", 0)
+    try:
+        assert server.RequestHandlerClass.timeout == placeholder.REQUEST_TIMEOUT_SECONDS
+        assert 0 < placeholder.REQUEST_TIMEOUT_SECONDS <= 30
+    finally:
+        server.server_close()
+
+
 def test_head_sends_headers_without_a_body(base_url: str) -> None:
     status, headers, body = fetch(f"{base_url}/healthz", method="HEAD")
     assert status == 200
@@ -155,7 +194,10 @@ def test_the_script_serves_and_stops_on_sigterm() -> None:
 def test_dockerfile_is_minimal_non_root_and_pinned() -> None:
     text = DOCKERFILE.read_text()
     assert text.count("FROM ") == 1
-    assert "FROM python:3.12-slim-bookworm\n" in text
+    # The same base as the web app's image, digest and all (tests/docker/test_pins.py).
+    (base,) = [line for line in text.splitlines() if line.startswith("FROM ")]
+    assert base.startswith("FROM python:3.12-slim-bookworm@sha256:")
+    assert base + "\n" in (CONTEXT.parents[1] / "app" / "web" / "Dockerfile").read_text()
     assert "pip install" not in text  # standard library only
     assert "USER 10001:10001" in text
     assert "EXPOSE 8000" in text

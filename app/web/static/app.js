@@ -34,14 +34,45 @@ function renderNote(note) {
   return item;
 }
 
-async function loadNotes() {
-  const response = await fetch(API, { headers: { Accept: "application/json" } });
+// The API answers a page at a time, newest first; `next` is the URL of the older page.
+let nextPage = null;
+
+async function fetchPage(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
   if (!response.ok) {
+    return null;
+  }
+  return response.json();
+}
+
+function showPage(page, append) {
+  const list = document.getElementById("notes");
+  const items = page.notes.map(renderNote);
+  if (append) {
+    list.append(...items);
+  } else {
+    list.replaceChildren(...items);
+  }
+  nextPage = page.next;
+  document.getElementById("more").hidden = nextPage === null;
+  document.getElementById("empty").hidden = list.children.length > 0;
+}
+
+async function loadNotes() {
+  const page = await fetchPage(API);
+  if (page !== null) {
+    showPage(page, false);
+  }
+}
+
+async function loadOlderNotes() {
+  if (nextPage === null) {
     return;
   }
-  const { notes } = await response.json();
-  document.getElementById("notes").replaceChildren(...notes.map(renderNote));
-  document.getElementById("empty").hidden = notes.length > 0;
+  const page = await fetchPage(nextPage);
+  if (page !== null) {
+    showPage(page, true);
+  }
 }
 
 async function postNote(event) {
@@ -69,5 +100,6 @@ async function postNote(event) {
 
 document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("note-form").addEventListener("submit", postNote);
+  document.getElementById("more").addEventListener("click", loadOlderNotes);
   loadNotes();
 });

@@ -68,3 +68,86 @@ def test_method_not_allowed_names_the_allowed_methods():
 
     assert response["statusCode"] == 405
     assert response["headers"]["allow"] == "POST"
+
+
+# Issue 15, finding 3: hostile input gets a 4xx with a clear message, never a Python error.
+def strict_json(text: str) -> object:
+    """json.loads that, like every other JSON parser, refuses NaN and Infinity."""
+
+    def refuse(constant: str) -> object:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ("[" * 5000 + "]" * 5000, "body nests deeper than 64 levels"),
+        ("1" * 5000, "body must be JSON"),
+        ("NaN", "body must be JSON"),
+        ('{"x": -Infinity}', "body must be JSON"),
+        (b"\xff\xfe".decode("latin-1"), "body must be JSON"),
+        ("\ud800", "body must be JSON"),
+    ],
+)
+def test_hostile_echo_bodies_are_a_json_400(body, error):
+    response = api.handler(http_v2("POST", "/echo", body), None)
+
+    assert response["statusCode"] == 400
+    assert strict_json(response["body"]) == {"error": error}
+
+
+def test_echo_accepts_nesting_up_to_the_limit(image_tag):
+    nested: object = "leaf"
+    for _ in range(api.MAX_JSON_DEPTH):
+        nested = [nested]
+
+    response = api.handler(http_v2("POST", "/echo", json.dumps(nested)), None)
+
+    assert response["statusCode"] == 200
+    assert strict_json(response["body"]) == {"echo": nested, "version": image_tag}
+
+
+def test_an_oversized_echo_body_is_a_json_413():
+    body = json.dumps({"text": "x" * api.MAX_BODY_BYTES})
+
+    response = api.handler(http_v2("POST", "/echo", body), None)
+
+    assert response["statusCode"] == 413
+    assert strict_json(response["body"]) == {
+        "error": f"body is larger than {api.MAX_BODY_BYTES} bytes"
+    }
+
+
+@pytest.mark.parametrize("event", [[], None, "GET /health", 3])
+def test_an_event_that_is_not_an_object_is_a_json_400(event):
+    response = api.handler(event, None)
+
+    assert response["statusCode"] == 400
+    assert strict_json(response["body"]) == {"error": "the event must be a JSON object"}
+
+
+@pytest.mark.parametrize("make_event", [http_v2, rest_v1])
+def test_a_malformed_event_is_a_json_400(make_event):
+    event = make_event("POST", "/echo", None)
+    event["body"] = {"not": "a string"}
+    if make_event is http_v2:
+        event["requestContext"] = "not an object"
+
+    response = api.handler(event, None)
+
+    assert response["statusCode"] == 400
+    assert strict_json(response["body"]) == {"error": "the event's body must be a string"}
+
+
+def test_error_messages_echo_a_bounded_part_of_the_request():
+    long_path = "/" + "a" * 100_000
+
+    not_found = api.handler(http_v2("GET", long_path), None)
+    not_allowed = api.handler(http_v2("X" * 100_000, "/version"), None)
+
+    for response in (not_found, not_allowed):
+        assert len(response["body"]) < 400
+        assert "aaaaaaaaaaaaaaaaaaaa" in response["body"] or "XXXXXXXXXXXX" in response["body"]
+        assert "characters)" in response["body"]

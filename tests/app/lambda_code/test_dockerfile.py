@@ -32,10 +32,17 @@ def test_hadolint_passes():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_base_is_the_lambda_python_image_pinned_to_a_dated_tag():
+def test_base_is_the_lambda_python_image_pinned_by_digest():
     (base,) = instructions("FROM")
 
-    assert re.fullmatch(r"public\.ecr\.aws/lambda/python:3\.1[12]\.\d{4}\.\d\d\.\d\d\.\d\d", base)
+    assert re.fullmatch(r"public\.ecr\.aws/lambda/python:3\.12@sha256:[0-9a-f]{64}", base)
+
+
+def test_base_is_the_placeholders_so_a_release_shares_its_layers():
+    placeholder = LAMBDA_ROOT.parents[1] / "docker" / "initial_lambda" / "Dockerfile"
+    (base,) = instructions("FROM")
+
+    assert f"FROM {base}\n" in placeholder.read_text()
 
 
 def test_every_module_is_copied_into_the_image():

@@ -54,7 +54,7 @@ def test_invalid_payload_is_rejected(request_, match):
         jobs.handler(request_, None)
 
 
-def _sqs_record(message_id: str, body: str) -> dict:
+def _sqs_record(message_id: str, body: object) -> dict:
     return {"messageId": message_id, "eventSource": "aws:sqs", "body": body}
 
 
@@ -82,3 +82,59 @@ def test_sqs_batch_with_no_failures():
     event = {"Records": [_sqs_record("m1", json.dumps({"job": "ping"}))]}
 
     assert jobs.handler(event, None) == {"batchItemFailures": []}
+
+
+# Issue 15, finding 2: one bad record must not fail the whole batch, whatever it raises.
+HOSTILE_BODIES = {
+    "lone-surrogate": json.dumps({"job": "checksum", "payload": {"text": "\ud800"}}),
+    "deeply-nested": "[" * 5000 + "]" * 5000,
+    "huge-integer": "1" * 5000,
+    "not-a-string": 12345,
+    "missing": None,
+    "nan-payload": '{"job": "wordcount", "payload": {"text": NaN}}',
+    "event-like-list": "[]",
+}
+
+
+def test_sqs_batch_reports_each_failing_record_on_its_own_whatever_it_raises(caplog):
+    last = {"job": "checksum", "payload": {"text": "a"}}
+    records = [_sqs_record("ok-first", json.dumps({"job": "ping"}))]
+    records += [_sqs_record(name, body) for name, body in HOSTILE_BODIES.items()]
+    records.append(_sqs_record("ok-last", json.dumps(last)))
+
+    with caplog.at_level("WARNING", logger="jobs"):
+        result = jobs.handler({"Records": records}, None)
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": n} for n in HOSTILE_BODIES]}
+    logged = [json.loads(r.getMessage()) for r in caplog.records if r.levelname == "WARNING"]
+    assert [entry["messageId"] for entry in logged] == list(HOSTILE_BODIES)
+    assert all(entry["error"] and entry["errorType"] for entry in logged)
+
+
+def test_a_failed_record_logs_a_bounded_message():
+    name = "x" * 100_000
+    with pytest.raises(jobs.JobError) as raised:
+        jobs.handler({"job": name}, None)
+
+    message = str(raised.value)
+    assert len(message) < 300
+    assert "x" * 40 in message
+    assert "100000 characters" in message
+
+
+@pytest.mark.parametrize("event", [[], None, "ping", 7])
+def test_an_event_that_is_not_an_object_is_a_clear_job_error(event):
+    with pytest.raises(jobs.JobError, match="the event must be a JSON object"):
+        jobs.handler(event, None)
+
+
+def test_checksum_of_text_utf8_cannot_encode_is_a_job_error():
+    with pytest.raises(jobs.JobError, match="checksum needs text that UTF-8 can encode"):
+        jobs.handler({"job": "checksum", "payload": {"text": "ok\ud800"}}, None)
+
+
+def test_eventbridge_detail_that_is_not_an_object_is_a_job_error():
+    event = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": ["ping"]}
+
+    with pytest.raises(jobs.JobError, match="the event's detail must be a JSON object"):
+        jobs.handler(event, None)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from gunicorn.config import Config  # type: ignore[import-untyped]  # gunicorn ships no types
+from gunicorn.workers.ggevent import GeventWorker  # type: ignore[import-untyped]
 
 EVERY_INTERFACE = "0.0.0.0"  # noqa: S104 - what the container must bind
 CONF = Path(__file__).resolve().parents[3] / "app" / "web" / "gunicorn_conf.py"
@@ -48,8 +49,19 @@ def test_a_bad_port_stops_the_server(monkeypatch: pytest.MonkeyPatch, port: str)
 def test_one_process_because_the_store_is_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_settings(monkeypatch, None)
     assert settings["workers"] == 1
-    assert settings["worker_class"] == "gthread"
-    assert settings["threads"] > 1
+    assert "threads" not in settings  # gthread's setting; gevent ignores it
+
+
+def test_gevent_workers_serve_many_slow_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The stalled-client behaviour itself is tested against a running server in
+    # test_server.py; here, that the setting resolves to gunicorn's gevent worker (so
+    # gevent is installed at a version gunicorn accepts) and the bounds it relies on.
+    config = Config()
+    for name, value in load_settings(monkeypatch, None).items():
+        config.set(name, value)
+    assert config.worker_class is GeventWorker
+    assert config.worker_connections >= 100
+    assert config.keepalive <= 120  # the longest a stalled request head is kept
 
 
 def test_every_name_is_a_gunicorn_setting_it_accepts(monkeypatch: pytest.MonkeyPatch) -> None:

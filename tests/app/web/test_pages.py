@@ -34,3 +34,14 @@ def test_the_stylesheet_is_served(client: FlaskClient) -> None:
     assert response.status_code == 200
     assert response.mimetype == "text/css"
     response.close()
+
+
+def test_the_page_shows_a_page_of_notes_and_can_load_older_ones(client: FlaskClient) -> None:
+    # GET /api/notes answers a page at a time (issue 15): the page follows its `next` link.
+    html = client.get("/").get_data(as_text=True)
+    assert '<button id="more" type="button" hidden>Show older notes</button>' in html
+    response = client.get("/static/app.js")
+    script = response.get_data(as_text=True)
+    response.close()
+    assert "nextPage = page.next;" in script
+    assert 'getElementById("more").addEventListener("click", loadOlderNotes)' in script
