@@ -22,15 +22,9 @@ from cdk_parity.compare.engine import (
 from cdk_parity.compare.intrinsics import Renderer
 from cdk_parity.compare.model import Resource
 from cdk_parity.compare.normalize import pulumi_resources
-from cdk_parity.compare.run import Run, evaluate_as, run
+from cdk_parity.compare.run import Run, evaluate_as
 from cdk_parity.exceptions import CdkParityError
 from infra_pulumi.plan.runner import PROJECT_ROOT
-
-
-@pytest.fixture(scope="session")
-def parity_run() -> Run:
-    """One full comparison of both example stacks: the same as the command's default."""
-    return run(["dev", "prod"])
 
 
 def test_both_example_stacks_have_no_unexpected_difference(parity_run: Run) -> None:
