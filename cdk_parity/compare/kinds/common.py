@@ -1,0 +1,85 @@
+"""Vocabulary several kinds share: policy statements, image references, JSON values."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+
+def statements(document: Any) -> list[dict[str, Any]]:
+    """The statements of a policy document (JSON text or a dict); none for None."""
+    if document is None:
+        return []
+    parsed = json.loads(document) if isinstance(document, str) else document
+    found = parsed.get("Statement", [])
+    return found if isinstance(found, list) else [found]
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def allowed_actions(documents: Iterable[Any]) -> list[str]:
+    actions: set[str] = set()
+    for document in documents:
+        for statement in statements(document):
+            if statement.get("Effect") == "Allow":
+                actions.update(str(a) for a in as_list(statement.get("Action")))
+    return sorted(actions)
+
+
+def principals(document: Any) -> list[str]:
+    found: set[str] = set()
+    for statement in statements(document):
+        principal = statement.get("Principal", {})
+        if isinstance(principal, Mapping):
+            for kind, value in principal.items():
+                for item in as_list(value):
+                    text = str(item)
+                    if kind == "Federated":
+                        text = text.rsplit("/", 1)[-1]  # the provider's host
+                    elif kind == "AWS":
+                        text = "aws-principal"  # CDK action roles: trusted by the pipeline role
+                    found.add(f"{kind}:{text}")
+    return sorted(found)
+
+
+_IMAGE = re.compile(r"^(?P<registry>[^/]+)/(?P<repository>[^:@]+)(?:[:@](?P<tag>.+))?$")
+
+
+def _image_part(image: str | None, part: str) -> str | None:
+    """``repository`` or ``tag`` of ``<registry>/<repository>:<tag>``.
+
+    The tag may be a ``{{ssm:/path}}`` placeholder (deploy-time mode), which holds
+    slashes and colons of its own; a digest reference has no tag.
+    """
+    if not image:
+        return None
+    match = _IMAGE.match(image)
+    if match is None:
+        return None
+    if part == "tag" and "@" in image.split("/", 1)[1].split("{{", 1)[0]:
+        return None
+    return match.group(part)
+
+
+def image_tag(image: str | None) -> str | None:
+    return _image_part(image, "tag")
+
+
+def image_repository(image: str | None) -> str | None:
+    return _image_part(image, "repository")
+
+
+def json_or_value(value: Any) -> Any:
+    """A JSON object given as text (the manifest) parsed; anything else as it is."""
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
