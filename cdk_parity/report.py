@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,40 @@ def show(value: Any) -> str:
     return str(value)
 
 
+def _side(side: str) -> str:
+    return "Pulumi" if side == "pulumi" else "CDK"
+
+
+def unreviewed(pair: Pair) -> list[str]:
+    """What makes a failing pair fail, one phrase per property: only what is not reviewed."""
+    if pair.cdk is None:
+        return ["only in Pulumi"]
+    if pair.pulumi is None:
+        return ["only in CDK"]
+    phrases = []
+    for d in pair.differences:
+        if d.expected:
+            continue
+        if d.is_set_difference:
+            items = d.unreviewed or tuple(
+                [("pulumi", i) for i in d.only_pulumi] + [("cdk", i) for i in d.only_cdk]
+            )
+            shown = "; ".join(f"only in {_side(side)}: {item}" for side, item in items)
+            phrases.append(f"{d.name}: {shown or 'same items, another order'}")
+        else:
+            phrases.append(f"{d.name}: Pulumi {show(d.pulumi)} / CDK {show(d.cdk)}")
+    return phrases
+
+
+def failing_lines(run: Run) -> list[str]:
+    """``UNEXPECTED: <stack> <kind> <key>: <what differs>``, one line per failing row."""
+    return [
+        f"{pair.verdict.upper()}: {r.stack} {pair.kind} {pair.key}: " + " | ".join(unreviewed(pair))
+        for r in run.runs
+        for pair in r.comparison.failing
+    ]
+
+
 def summary(run: Run) -> Summary:
     lines = []
     for stack_run in run.runs:
@@ -47,13 +82,28 @@ def summary(run: Run) -> Summary:
         )
         pulumi_count = len([r for r in stack_run.plan.resources if r.custom])
         cdk_count = len(stack_run.synthesis.template.get("Resources", {}))
-        ratio = stack_run.synthesis.seconds / stack_run.pulumi_seconds
-        warmth = "cold, first in this process" if stack_run.cold else "warm"
         lines.append(
-            f"{stack_run.stack}: resources Pulumi {pulumi_count} / CloudFormation {cdk_count}; "
-            f"Pulumi offline evaluation {stack_run.pulumi_seconds:.2f}s, "
-            f"CDK synth {stack_run.synthesis.seconds:.2f}s "
-            f"(CDK/Pulumi {ratio:.1f}x, {warmth})"
+            f"{stack_run.stack}: resources Pulumi {pulumi_count} / CloudFormation {cdk_count}"
+        )
+        timing = stack_run.timing
+        if timing is not None:
+            ratios = timing.ratios
+            lines.append(
+                f"{stack_run.stack}: CDK synth / Pulumi offline evaluation "
+                f"{timing.median_ratio:.2f}x median of {len(ratios)} warm runs in turn "
+                f"(range {min(ratios):.2f}x to {max(ratios):.2f}x; medians "
+                f"Pulumi {statistics.median(timing.pulumi_seconds):.2f}s, "
+                f"CDK {statistics.median(timing.cdk_seconds):.2f}s)"
+            )
+    if run.memory:
+        shown = {
+            side: f"{value / 2**20:.0f} MiB" if value is not None else "unknown"
+            for side, value in run.memory.items()
+        }
+        lines.append(
+            f"peak memory, {run.runs[0].stack}, each side in a fresh process: "
+            f"Pulumi {shown.get('pulumi')}, CDK {shown.get('cdk')} "
+            "(CDK: Python and the jsii Node.js kernel)"
         )
     lines.append(f"lines of code: Pulumi program {run.loc_pulumi}, CDK app {run.loc_cdk}")
     for probe in run.probes:
@@ -118,7 +168,7 @@ def _pair(pair: Pair) -> dict[str, Any]:
                 "property": d.name,
                 "pulumi": d.pulumi,
                 "cdk": d.cdk,
-                "expected": d.expected.id if d.expected else None,
+                "expected": [e.id for e in d.expected],
             }
             for d in pair.differences
         ],
@@ -140,10 +190,22 @@ def as_json(run: Run) -> dict[str, Any]:
                 "mode": r.comparison.mode,
                 "pulumiSeconds": r.pulumi_seconds,
                 "cdkSynthSeconds": r.synthesis.seconds,
+                "timing": (
+                    {
+                        "pulumiSeconds": list(r.timing.pulumi_seconds),
+                        "cdkSeconds": list(r.timing.cdk_seconds),
+                        "ratios": list(r.timing.ratios),
+                        "medianRatio": r.timing.median_ratio,
+                    }
+                    if r.timing
+                    else None
+                ),
                 "pairs": [_pair(p) for p in r.comparison.pairs],
             }
             for r in run.runs
         ],
         "firstDeploy": [p.__dict__ for p in run.probes],
         "staleDifferences": [e.id for e in run.stale],
+        "staleBounds": [list(bound) for bound in run.stale_bounds],
+        "peakMemoryBytes": run.memory,
     }

@@ -18,12 +18,16 @@ from infra_pulumi.plan import Plan
 def pulumi_resources(plan: Plan) -> list[Resource]:
     """The plan's custom resources in the common form."""
     side = PulumiSide(plan)
-    out = [resource for kind in KINDS for resource in kind.from_pulumi(side)]
+    out = [r for kind in KINDS if not kind.reads_others for r in kind.from_pulumi(side)]
+    side.index(out)
+    out += [r for kind in KINDS if kind.reads_others for r in kind.from_pulumi(side)]
     return out + side.unmapped()
 
 
 def cdk_resources(template: Mapping[str, Any], *, account: str, region: str) -> list[Resource]:
     """The template's resources in the common form."""
     side = CfnSide(template, account=account, region=region)
-    out = [resource for kind in KINDS for resource in kind.from_cfn(side)]
+    out = [r for kind in KINDS if not kind.reads_others for r in kind.from_cfn(side)]
+    side.index(out)
+    out += [r for kind in KINDS if kind.reads_others for r in kind.from_cfn(side)]
     return out + side.unmapped()

@@ -19,7 +19,9 @@ from cdk_parity.compare.run import Run
 GOLDEN = Path(__file__).with_name("golden") / "report.json"
 
 #: Fields that measure this machine, not the comparison.
-_TIMING_KEYS = frozenset({"pulumiSeconds", "cdkSynthSeconds", "seconds"})
+_TIMING_KEYS = frozenset(
+    {"pulumiSeconds", "cdkSynthSeconds", "seconds", "timing", "peakMemoryBytes"}
+)
 _NUMBERS = (
     (re.compile(r"\d+\.\d+s\b"), "<seconds>"),
     (re.compile(r"\d+\.\dx\b"), "<ratio>"),

@@ -2,7 +2,9 @@
 
 Each view hands out its native resources by type and remembers which ones a kind has
 taken; whatever no kind takes becomes an ``unmapped`` entry, so a resource added on
-either side always shows up in the comparison.
+either side always shows up in the comparison. Once the first kinds have run, each
+view also knows every entry's ARNs, so a policy can name a resource the same way on
+both sides (``[ssm-parameter /p/s/images/lambda/tag]``) however its ARN was built.
 """
 
 from __future__ import annotations
@@ -17,6 +19,33 @@ from cdk_parity.compare.model import Resource
 from infra_pulumi.plan import Plan, PlannedResource
 
 
+class _Symbols:
+    """ARN -> ``[kind key]`` of the entry it belongs to, and the entry of each source."""
+
+    def __init__(self) -> None:
+        self.by_arn: dict[str, str] = {}
+        self.entry_of: dict[str, Resource] = {}
+
+    def add(self, entry: Resource, arns: set[str]) -> None:
+        for source in entry.sources:
+            self.entry_of[source] = entry
+        for arn in arns:
+            self.by_arn.setdefault(arn, f"[{entry.kind} {entry.key}]")
+
+    def name(self, text: str) -> str:
+        """``text`` with a leading ARN of a known entry replaced by that entry's name."""
+        best = max(
+            (
+                arn
+                for arn in self.by_arn
+                if text == arn or (text.startswith(arn) and text[len(arn)] in "/:")
+            ),
+            key=len,
+            default=None,
+        )
+        return text if best is None else self.by_arn[best] + text[len(best) :]
+
+
 class PulumiSide:
     """The plan's custom resources, by type, in registration order."""
 
@@ -27,6 +56,17 @@ class PulumiSide:
         for resource in self.custom:
             self._by_type[resource.type].append(resource)
         self._used: set[str] = set()
+        self.symbols = _Symbols()
+
+    def index(self, entries: list[Resource]) -> None:
+        """Learn the ARN of each entry's main resource (the provider's ``arn`` output)."""
+        by_urn = {r.urn: r for r in self.custom}
+        for entry in entries:
+            main = by_urn[entry.sources[0]]
+            arn = main.outputs.get("arn")
+            if main.type == "aws:ecs/service:Service":
+                arn = main.outputs.get("id")  # the provider's id of a service is its ARN
+            self.symbols.add(entry, {str(arn)} if arn else set())
 
     def of(self, typ: str) -> list[PlannedResource]:
         return self._by_type.get(typ, [])
@@ -69,6 +109,12 @@ class CfnSide:
             rendered = self.render.render(resource.get("Properties", {}))
             self._by_type[resource["Type"]].append((logical, rendered))
         self._used: set[str] = set()
+        self.symbols = _Symbols()
+
+    def index(self, entries: list[Resource]) -> None:
+        """Learn every ARN form of each entry's main resource."""
+        for entry in entries:
+            self.symbols.add(entry, self.render.arns(entry.sources[0]))
 
     def of(self, typ: str) -> list[tuple[str, dict[str, Any]]]:
         return self._by_type.get(typ, [])
@@ -118,6 +164,9 @@ class Kind(ABC):
     """
 
     name: ClassVar[str]
+    reads_others: ClassVar[bool] = False
+    """True for a kind whose rules name other entries (``side.symbols``): it runs after
+    every other kind, once their ARNs are known."""
 
     @abstractmethod
     def from_pulumi(self, plan: PulumiSide) -> Iterator[Resource]:

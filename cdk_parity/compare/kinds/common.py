@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 
@@ -23,13 +23,44 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def allowed_actions(documents: Iterable[Any]) -> list[str]:
-    actions: set[str] = set()
+def _condition(condition: Any, name: Callable[[str], str]) -> str:
+    """``StringEquals iam:PassedToService=a|b; ...``, keys and values sorted."""
+    if not isinstance(condition, Mapping):
+        return ""
+    parts = []
+    for operator, tests in sorted(condition.items()):
+        for key, values in sorted(tests.items()):
+            shown = "|".join(sorted(name(str(v)) for v in as_list(values)))
+            parts.append(f"{operator} {key}={shown}")
+    return "; ".join(parts)
+
+
+def grants(documents: Iterable[Any], name: Callable[[str], str] = str) -> list[str]:
+    """Every (action, resource) pair the documents allow or deny, one line each.
+
+    ``ssm:GetParameter on [ssm-parameter /p/s/images/web/tag]``, with `` if <condition>``
+    when the statement has one and a ``deny`` prefix for a Deny. ``name`` turns a
+    resource ARN into the name of the entry it belongs to, so both sides read alike.
+    Statements are flattened: how the actions were grouped into statements does not
+    matter, only what is granted.
+    """
+    found: set[str] = set()
     for document in documents:
         for statement in statements(document):
-            if statement.get("Effect") == "Allow":
-                actions.update(str(a) for a in as_list(statement.get("Action")))
-    return sorted(actions)
+            effect = "deny " if statement.get("Effect") == "Deny" else ""
+            negate_action = "NotAction" in statement
+            negate_resource = "NotResource" in statement
+            actions = as_list(statement.get("NotAction" if negate_action else "Action"))
+            resources = as_list(statement.get("NotResource" if negate_resource else "Resource"))
+            condition = _condition(statement.get("Condition"), name)
+            for action in actions:
+                for resource in resources or ["*"]:
+                    line = (
+                        f"{effect}{'not ' if negate_action else ''}{action} on "
+                        f"{'not ' if negate_resource else ''}{name(str(resource))}"
+                    )
+                    found.add(f"{line} if {condition}" if condition else line)
+    return sorted(found)
 
 
 def principals(document: Any) -> list[str]:

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from cdk_parity.compare import ecr_lifecycle
 from cdk_parity.compare.kinds.base import CfnSide, Kind, PulumiSide
 from cdk_parity.compare.kinds.common import as_list, image_repository, image_tag, statements
 from cdk_parity.compare.model import Resource
-
-
-def lifecycle(document: str | Mapping[str, Any] | None) -> list[str] | None:
-    """Each rule as one line, in priority order."""
-    if document is None:
-        return None
-    rules = (json.loads(document) if isinstance(document, str) else document)["rules"]
-    summary = []
-    for rule in sorted(rules, key=lambda r: r["rulePriority"]):
-        selection = rule["selection"]
-        prefixes = ",".join(selection.get("tagPrefixList", []))
-        summary.append(
-            f"{selection['tagStatus']}{'[' + prefixes + ']' if prefixes else ''}: "
-            f"{selection['countType']} {selection['countNumber']} "
-            f"{selection.get('countUnit', '')}".strip()
-        )
-    return summary
 
 
 def pull_grants(documents: Iterable[Any]) -> list[str] | None:
@@ -47,8 +30,19 @@ def pull_grants(documents: Iterable[Any]) -> list[str] | None:
     return sorted(grants) or None
 
 
+def _lifecycle(document: Any) -> dict[str, Any]:
+    return {
+        "lifecycleRules": ecr_lifecycle.rules(document),
+        "lifecycleEffect": ecr_lifecycle.effect(document),
+    }
+
+
 class EcrRepository(Kind):
-    """Tag mutability and its exclusions, scanning, encryption, lifecycle, who may pull."""
+    """Tag mutability and its exclusions, scanning, encryption, lifecycle, who may pull.
+
+    The lifecycle policy is compared by meaning: its rules without priority numbers and
+    descriptions, and what it does to a sample repository (``ecr_lifecycle``).
+    """
 
     name = "ecr-repository"
 
@@ -74,14 +68,16 @@ class EcrRepository(Kind):
                 "scanOnPush": repo.inputs.get("imageScanningConfiguration", {}).get("scanOnPush"),
                 "encryption": encryption.get("encryptionType"),
                 "kmsKey": encryption.get("kmsKey"),
-                "lifecycle": lifecycle(policies[0].inputs["policy"]) if policies else None,
+                **_lifecycle(policies[0].inputs["policy"] if policies else None),
                 "lambdaPull": pull_grants(p.inputs["policy"] for p in pull),
             }
-            yield plan.resource(self.name, name, props, repo, *policies, *pull)
+            entry = plan.resource(self.name, name, props, repo, *policies, *pull)
+            yield entry.noted(lifecyclePolicy=policies[0].inputs["policy"] if policies else None)
 
     def from_cfn(self, template: CfnSide) -> Iterator[Resource]:
         for logical, props in template.of("AWS::ECR::Repository"):
             encryption = props.get("EncryptionConfiguration", {})
+            policy = props.get("LifecyclePolicy", {}).get("LifecyclePolicyText")
             normalised = {
                 "tagMutability": props.get("ImageTagMutability"),
                 "mutableTags": sorted(
@@ -91,11 +87,12 @@ class EcrRepository(Kind):
                 "scanOnPush": props.get("ImageScanningConfiguration", {}).get("ScanOnPush"),
                 "encryption": encryption.get("EncryptionType"),
                 "kmsKey": encryption.get("KmsKey"),
-                "lifecycle": lifecycle(props.get("LifecyclePolicy", {}).get("LifecyclePolicyText")),
+                **_lifecycle(policy),
                 "lambdaPull": pull_grants([props.get("RepositoryPolicyText")]),
             }
-            yield template.resource(
-                self.name, props.get("RepositoryName", logical), normalised, logical
+            key = props.get("RepositoryName", logical)
+            yield template.resource(self.name, key, normalised, logical).noted(
+                lifecyclePolicy=policy
             )
 
 

@@ -17,7 +17,6 @@ def _project_props(
     variables: list[tuple[str, str, Any]],
     buildspec: Any,
     timeout: Any,
-    role: str,
 ) -> dict[str, Any]:
     return {
         "image": image,
@@ -29,12 +28,14 @@ def _project_props(
         ),
         "buildspec": buildspec,
         "timeoutMinutes": timeout,
-        "role": role,
     }
 
 
 class CodeBuildProject(Kind):
-    """Image, size, privileged mode, environment (secrets marked), buildspec, timeout, role."""
+    """Image, size, privileged mode, environment (secrets marked), buildspec, timeout.
+
+    Its role is an ``iam-role`` entry of its own, keyed ``codebuild-project:<name>``.
+    """
 
     name = "codebuild-project"
 
@@ -52,7 +53,6 @@ class CodeBuildProject(Kind):
                 ],
                 buildspec=inputs["source"].get("buildspec"),
                 timeout=inputs.get("buildTimeout"),
-                role=str(inputs.get("serviceRole", "")).rsplit("/", 1)[-1],
             )
             yield plan.resource(self.name, inputs["name"], props, project)
 
@@ -69,7 +69,6 @@ class CodeBuildProject(Kind):
                 ],
                 buildspec=props.get("Source", {}).get("BuildSpec"),
                 timeout=props.get("TimeoutInMinutes"),
-                role=str(props.get("ServiceRole", "")).rsplit("/", 1)[-1],
             )
             yield template.resource(self.name, props.get("Name", logical), normalised, logical)
 
