@@ -24,7 +24,8 @@ _TIMING_KEYS = frozenset(
 )
 _NUMBERS = (
     (re.compile(r"\d+\.\d+s\b"), "<seconds>"),
-    (re.compile(r"\d+\.\dx\b"), "<ratio>"),
+    (re.compile(r"\d+\.\d+x\b"), "<ratio>"),
+    (re.compile(r"\d+ MiB\b"), "<MiB>"),
     (re.compile(r"(lines of code: Pulumi program )\d+(, CDK app )\d+"), r"\1<n>\2<n>"),
 )
 
