@@ -13,6 +13,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from cdk_parity.compare.engine import Pair
 from cdk_parity.compare.points import Point, points
 from cdk_parity.compare.run import Run
+from cdk_parity.report_view import breakable, chart, inline_code, rows, show
+
+__all__ = ["Summary", "as_json", "failing_lines", "show", "summary", "unreviewed", "write"]
 
 TEMPLATES = Path(__file__).with_name("report_templates")
 
@@ -25,23 +28,16 @@ class Summary:
     failing: bool
 
 
-def show(value: Any) -> str:
-    """A property value as short, readable text."""
-    if value is None:
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(show(v) for v in value) if value else "none"
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True)
-    return str(value)
-
-
 def _side(side: str) -> str:
     return "Pulumi" if side == "pulumi" else "CDK"
 
 
-def unreviewed(pair: Pair) -> list[str]:
-    """What makes a failing pair fail, one phrase per property: only what is not reviewed."""
+def unreviewed(pair: Pair, *, brief: bool = False) -> list[str]:
+    """What makes a failing pair fail, one phrase per property: only what is not reviewed.
+
+    ``brief`` counts a list's unreviewed items instead of naming them (the page's banner;
+    the row itself names them).
+    """
     if pair.cdk is None:
         return ["only in Pulumi"]
     if pair.pulumi is None:
@@ -54,6 +50,10 @@ def unreviewed(pair: Pair) -> list[str]:
             items = d.unreviewed or tuple(
                 [("pulumi", i) for i in d.only_pulumi] + [("cdk", i) for i in d.only_cdk]
             )
+            if brief and items:
+                sides = " and ".join(sorted({_side(side) for side, _ in items}))
+                phrases.append(f"{d.name}: {len(items)} not reviewed, only in {sides}")
+                continue
             shown = "; ".join(f"only in {_side(side)}: {item}" for side, item in items)
             phrases.append(f"{d.name}: {shown or 'same items, another order'}")
         else:
@@ -61,12 +61,20 @@ def unreviewed(pair: Pair) -> list[str]:
     return phrases
 
 
+def failing(run: Run, *, brief: bool = False) -> list[tuple[str, Pair, list[str]]]:
+    """``(stack, pair, what is not reviewed)`` for every failing row."""
+    return [
+        (r.stack, pair, unreviewed(pair, brief=brief))
+        for r in run.runs
+        for pair in r.comparison.failing
+    ]
+
+
 def failing_lines(run: Run) -> list[str]:
     """``UNEXPECTED: <stack> <kind> <key>: <what differs>``, one line per failing row."""
     return [
-        f"{pair.verdict.upper()}: {r.stack} {pair.kind} {pair.key}: " + " | ".join(unreviewed(pair))
-        for r in run.runs
-        for pair in r.comparison.failing
+        f"{pair.verdict.upper()}: {stack} {pair.kind} {pair.key}: " + " | ".join(phrases)
+        for stack, pair, phrases in failing(run)
     ]
 
 
@@ -120,13 +128,38 @@ def summary(run: Run) -> Summary:
     return Summary(lines=lines, failing=run.failing)
 
 
+def _counts(run: Run) -> dict[str, list[tuple[str, dict[str, int]]]]:
+    """Per stack and kind, how many rows have each verdict."""
+    counts: dict[str, list[tuple[str, dict[str, int]]]] = {}
+    for r in run.runs:
+        kinds = sorted({p.kind for p in r.comparison.pairs})
+        counts[r.stack] = [
+            (
+                kind,
+                {
+                    verdict: sum(
+                        1 for p in r.comparison.pairs if p.kind == kind and p.verdict == verdict
+                    )
+                    for verdict in ("same", "intentional", "unexpected", "missing")
+                },
+            )
+            for kind in kinds
+        ]
+    return counts
+
+
 def _context(run: Run) -> dict[str, Any]:
     return {
         "run": run,
         "points": points(run),
         "summary": summary(run),
+        "failing": failing(run, brief=True),
+        "charts": {r.stack: chart(r.comparison, title=r.stack) for r in run.runs},
+        "tables": {r.stack: rows(r.comparison) for r in run.runs},
+        "counts": _counts(run),
         "show": show,
-        "verdict_order": ["unexpected", "missing", "intentional", "same"],
+        "breakable": breakable,
+        "inline_code": inline_code,
     }
 
 
@@ -169,6 +202,9 @@ def _pair(pair: Pair) -> dict[str, Any]:
                 "pulumi": d.pulumi,
                 "cdk": d.cdk,
                 "expected": [e.id for e in d.expected],
+                "onlyPulumi": list(d.only_pulumi),
+                "onlyCdk": list(d.only_cdk),
+                "unreviewed": [list(item) for item in d.unreviewed],
             }
             for d in pair.differences
         ],

@@ -221,7 +221,7 @@ def _review(
 
     An entry without bounds covers any difference of its property. Otherwise each item
     only one side has must match a bound of one of the entries; the difference is
-    reviewed only when no item is left over.
+    reviewed only when no item is left over. With no entry at all, every item is left.
     """
     unbounded = next((e for e in entries if not e.is_bounded()), None)
     if unbounded is not None:
