@@ -19,7 +19,7 @@ import json
 from typing import Any
 
 import pytest
-from cfnlint.api import ManualArgs, lint
+from cfnlint.api import ManualArgs, lint  # type: ignore[import-untyped]  # no py.typed
 
 from cdk_parity.compare.run import Run, release_for, synthesize_as
 from cdk_parity.tag_lookup import TagMode
