@@ -9,9 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cdk_parity.config import ConfigError
 from cdk_parity.exceptions import CdkParityError
 from cdk_parity.tag_lookup import DEFAULT_MODE, TagMode
-from infra_pulumi.exceptions import ConfigError
 
 
 def _synth(args: argparse.Namespace) -> int:

@@ -1,7 +1,9 @@
-"""The stack config for the CDK side: the same ``Pulumi.<stack>.yaml``, the same model.
+"""Adapter: the stack config the CDK reference shares with the Pulumi program, and nothing else.
 
-Both sides are built from one config: this module reads the stack file the way the
-Pulumi offline plan does and validates it with ``infra_pulumi.stack_config.parse_config``.
+Both sides are built from one input: ``Pulumi.<stack>.yaml``, read the way Pulumi hands
+it to a program and validated by the Pulumi side's config model. This module and
+``cdk_parity.naming`` are the only places the reference imports ``infra_pulumi``
+(``tests/cdk_parity/test_independence.py`` enforces it).
 """
 
 from __future__ import annotations
@@ -9,8 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.plan.runner import PROJECT_ROOT, project_name, stack_config
-from infra_pulumi.stack_config import StackConfig, parse_config
+from infra_pulumi.stack_config import NetworkConfig, StackConfig, WebConfig, parse_config
+
+__all__ = [
+    "EXAMPLE_ACCOUNT",
+    "PROJECT_ROOT",
+    "CdkStackConfig",
+    "ConfigError",
+    "NetworkConfig",
+    "StackConfig",
+    "WebConfig",
+    "load_stack_config",
+]
 
 #: The account of offline synths: no lookup ever reaches it. Override with ``-c account=``.
 EXAMPLE_ACCOUNT = "123456789012"

@@ -20,13 +20,19 @@ from aws_cdk import aws_ssm as ssm
 from cdk_ecr_deployment import DockerImageName, ECRDeployment
 from constructs import Construct
 
-from infra_pulumi.components.ecr import HEX_PREFIXES
-from infra_pulumi.components.tag_parameter import ALLOWED_TAG_PATTERN
-from infra_pulumi.naming import PLACEHOLDER_TAG
+from cdk_parity.tags import PLACEHOLDER_TAG, TAG_PATTERN
 
 
 class ImageRepository(Construct):
-    """IMMUTABLE_WITH_EXCLUSION (only ``initial`` stays mutable), scan on push, KMS, lifecycle."""
+    """IMMUTABLE_WITH_EXCLUSION (only ``initial`` stays mutable), scan on push, KMS, lifecycle.
+
+    The lifecycle rules follow ECR's documented evaluation: rules apply in priority
+    order, and an image that matches a rule's tag selection can never be expired by a
+    lower-priority rule. So rule 1 selects the placeholder (keeping it), rule 2 expires
+    untagged images, and rule 3 keeps the newest ``keep_images`` tagged images. One
+    ``tagPatternList`` entry per rule: with several, ECR selects only images that carry
+    all of them.
+    """
 
     def __init__(
         self,
@@ -35,6 +41,7 @@ class ImageRepository(Construct):
         *,
         repository_name: str,
         keep_images: int,
+        untagged_days: int = 7,
         kms_key_arn: str | None = None,
         lambda_function_arns: Sequence[str] = (),
     ) -> None:
@@ -51,24 +58,24 @@ class ImageRepository(Construct):
             image_scan_on_push=True,
             encryption=ecr.RepositoryEncryption.KMS,
             encryption_key=key,
-            lifecycle_rules=[
-                ecr.LifecycleRule(
-                    rule_priority=1,
-                    description="Expire untagged images after 7 days",
-                    tag_status=ecr.TagStatus.UNTAGGED,
-                    max_image_age=Duration.days(7),
-                ),
-                ecr.LifecycleRule(
-                    rule_priority=2,
-                    description=(
-                        f"Keep the {keep_images} newest commit-tagged images; "
-                        f"never matches {PLACEHOLDER_TAG!r}"
-                    ),
-                    tag_status=ecr.TagStatus.TAGGED,
-                    tag_prefix_list=list(HEX_PREFIXES),
-                    max_image_count=keep_images,
-                ),
-            ],
+        )
+        # add_lifecycle_rule numbers the rules 1, 2, 3 in the order they are added.
+        self.repository.add_lifecycle_rule(
+            description=f"Keep the {PLACEHOLDER_TAG!r} placeholder out of the rules below",
+            tag_status=ecr.TagStatus.TAGGED,
+            tag_pattern_list=[PLACEHOLDER_TAG],
+            max_image_count=1,
+        )
+        self.repository.add_lifecycle_rule(
+            description=f"Expire untagged images after {untagged_days} days",
+            tag_status=ecr.TagStatus.UNTAGGED,
+            max_image_age=Duration.days(untagged_days),
+        )
+        self.repository.add_lifecycle_rule(
+            description=f"Keep the {keep_images} newest commit-tagged images",
+            tag_status=ecr.TagStatus.TAGGED,
+            tag_pattern_list=["*"],
+            max_image_count=keep_images,
         )
         if lambda_function_arns:
             self.repository.add_to_resource_policy(
@@ -126,7 +133,7 @@ class ImageTagParameter(Construct):
             "Parameter",
             parameter_name=name,
             string_value=PLACEHOLDER_TAG,
-            allowed_pattern=ALLOWED_TAG_PATTERN,
+            allowed_pattern=TAG_PATTERN,
             tier=ssm.ParameterTier.STANDARD,
             description=(
                 f"Released tag of the {image} image. Written by the app pipeline; "

@@ -2,12 +2,14 @@
 
 The app build project carries every name the app side needs (the tag parameters'
 key names, the manifest parameter, the repositories) as environment variables.
+The pipeline and project constructs create their own roles, as a CDK user gets them;
+each stage's permissions are granted with the constructs' ``grant*`` methods.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_codebuild as codebuild
@@ -21,18 +23,30 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_parity.common import retention
-from infra_pulumi.components.build_project import BUILD_IMAGE
-from infra_pulumi.components.pipelines import BUILD_ARTIFACT, SOURCE_ARTIFACT, PipelineSource
+
+#: CodeBuild's Amazon Linux 2023 standard image (x86_64, Docker included).
+BUILD_IMAGE = codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5
 
 
-def artifact_bucket(
-    scope: Construct, construct_id: str, *, bucket_name: str, kms_key: kms.IKey | None
-) -> s3.Bucket:
-    """Private, TLS-only, KMS-encrypted, artifacts expire after 30 days."""
+@dataclass(frozen=True)
+class PipelineSource:
+    """A repository reached through a CodeConnections connection."""
+
+    connection_arn: str
+    repository: str
+    """``owner/name``."""
+    branch: str
+
+
+def artifact_bucket(scope: Construct, construct_id: str, *, kms_key: kms.IKey | None) -> s3.Bucket:
+    """Private, TLS-only, KMS-encrypted, artifacts expire after 30 days.
+
+    No bucket name: CloudFormation generates a unique one, so the same stack can live
+    in several regions of one account and nobody can claim the name first.
+    """
     return s3.Bucket(
         scope,
         construct_id,
-        bucket_name=bucket_name,
         encryption=s3.BucketEncryption.KMS if kms_key else s3.BucketEncryption.KMS_MANAGED,
         encryption_key=kms_key,
         bucket_key_enabled=True,
@@ -51,7 +65,11 @@ def artifact_bucket(
 
 
 class BuildProject(Construct):
-    """A CodeBuild project for one pipeline stage, with its own role and log group."""
+    """A CodeBuild project for one pipeline stage, with the role it creates and its log group.
+
+    The caller grants the project what its stage needs (``repository.grant_pull_push(
+    project)``, ...); managed policies and a permissions boundary go on the project's role.
+    """
 
     def __init__(
         self,
@@ -63,8 +81,7 @@ class BuildProject(Construct):
         buildspec: str,
         environment: Mapping[str, str],
         secret_environment: Mapping[str, str] | None = None,
-        statements: Sequence[Mapping[str, Any]] = (),
-        managed_policy_arns: Sequence[str] = (),
+        managed_policies: Sequence[str] = (),
         permissions_boundary_arn: str | None = None,
         privileged: bool = False,
         timeout_minutes: int = 30,
@@ -79,25 +96,6 @@ class BuildProject(Construct):
             retention=retention(log_retention_days),
             encryption_key=kms_key,
         )
-        self.role = iam.Role(
-            self,
-            "Role",
-            role_name=f"{project_name}-build",
-            assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
-            managed_policies=[
-                iam.ManagedPolicy.from_managed_policy_arn(self, f"Managed{i}", arn)
-                for i, arn in enumerate(managed_policy_arns)
-            ],
-            permissions_boundary=(
-                iam.ManagedPolicy.from_managed_policy_arn(
-                    self, "Boundary", permissions_boundary_arn
-                )
-                if permissions_boundary_arn
-                else None
-            ),
-        )
-        for statement in statements:
-            self.role.add_to_policy(iam.PolicyStatement.from_json(dict(statement)))
         variables = {
             key: codebuild.BuildEnvironmentVariable(value=value)
             for key, value in sorted(environment.items())
@@ -115,10 +113,9 @@ class BuildProject(Construct):
             "Project",
             project_name=project_name,
             description=description,
-            role=self.role,
             build_spec=codebuild.BuildSpec.from_source_filename(buildspec),
             environment=codebuild.BuildEnvironment(
-                build_image=codebuild.LinuxBuildImage.from_code_build_image_id(BUILD_IMAGE),
+                build_image=BUILD_IMAGE,
                 compute_type=codebuild.ComputeType.SMALL,
                 privileged=privileged,
             ),
@@ -129,13 +126,40 @@ class BuildProject(Construct):
                 cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=self.log_group)
             ),
         )
+        role = self.project.role
+        assert role is not None  # a PipelineProject without a given role creates one
+        self.role = role
+        for name in managed_policies:
+            role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(name))
+        if permissions_boundary_arn:
+            iam.PermissionsBoundary.of(self.project).apply(
+                iam.ManagedPolicy.from_managed_policy_arn(
+                    self, "Boundary", permissions_boundary_arn
+                )
+            )
+
+
+def _source_role(scope: Construct, construct_id: str, connection_arn: str) -> iam.Role:
+    """The source action's role, allowed to use the connection under its ARN's own prefix.
+
+    CDK's source action grants ``codestar-connections:UseConnection`` whatever the ARN,
+    but AWS's rename notes say the action's service prefix must match the resource's:
+    a connection made since July 2024 has a ``codeconnections`` ARN. The role trusts
+    the account, as the action roles CDK makes itself do; the pipeline assumes it.
+    """
+    role = iam.Role(scope, construct_id, assumed_by=iam.AccountRootPrincipal())
+    service = connection_arn.split(":")[2]  # codeconnections, or codestar-connections
+    role.add_to_policy(
+        iam.PolicyStatement(actions=[f"{service}:UseConnection"], resources=[connection_arn])
+    )
+    return role
 
 
 def _source_action(
-    source: PipelineSource,
+    scope: Construct, source: PipelineSource
 ) -> tuple[actions.CodeStarConnectionsSourceAction, codepipeline.Artifact]:
     owner, repo = source.repository.split("/", 1)
-    artifact = codepipeline.Artifact(SOURCE_ARTIFACT)
+    artifact = codepipeline.Artifact("source")
     action = actions.CodeStarConnectionsSourceAction(
         action_name="Source",
         connection_arn=source.connection_arn,
@@ -145,6 +169,7 @@ def _source_action(
         output=artifact,
         trigger_on_push=False,  # the V2 trigger below starts runs
         variables_namespace="SourceVariables",
+        role=_source_role(scope, "SourceRole", source.connection_arn),
     )
     return action, artifact
 
@@ -201,12 +226,6 @@ def _pipeline(
         execution_mode=codepipeline.ExecutionMode.QUEUED,
         artifact_bucket=bucket,
         cross_account_keys=False,
-        role=iam.Role(
-            scope,
-            f"{construct_id}Role",
-            role_name=pipeline_name,
-            assumed_by=iam.ServicePrincipal("codepipeline.amazonaws.com"),
-        ),
         stages=[
             codepipeline.StageProps(stage_name="Source", actions=[source_action]),
             *stages,
@@ -231,7 +250,7 @@ class InfraPipeline(Construct):
         manual_approval: bool,
     ) -> None:
         super().__init__(scope, construct_id)
-        source_action, source_artifact = _source_action(source)
+        source_action, source_artifact = _source_action(self, source)
         stages = [
             codepipeline.StageProps(
                 stage_name="Preview",
@@ -285,8 +304,8 @@ class AppPipeline(Construct):
         service: ecs.IBaseService,
     ) -> None:
         super().__init__(scope, construct_id)
-        source_action, source_artifact = _source_action(source)
-        build_output = codepipeline.Artifact(BUILD_ARTIFACT)
+        source_action, source_artifact = _source_action(self, source)
+        build_output = codepipeline.Artifact("build")
         self.pipeline = _pipeline(
             self,
             "Pipeline",

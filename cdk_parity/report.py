@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from cdk_parity.compare.engine import Pair
 from cdk_parity.compare.points import Point, points
 from cdk_parity.compare.run import Run
+from cdk_parity.report_view import breakable, chart, inline_code, rows, show
+
+__all__ = ["Summary", "as_json", "failing_lines", "show", "summary", "unreviewed", "write"]
 
 TEMPLATES = Path(__file__).with_name("report_templates")
 
@@ -24,15 +28,54 @@ class Summary:
     failing: bool
 
 
-def show(value: Any) -> str:
-    """A property value as short, readable text."""
-    if value is None:
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(show(v) for v in value) if value else "none"
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True)
-    return str(value)
+def _side(side: str) -> str:
+    return "Pulumi" if side == "pulumi" else "CDK"
+
+
+def unreviewed(pair: Pair, *, brief: bool = False) -> list[str]:
+    """What makes a failing pair fail, one phrase per property: only what is not reviewed.
+
+    ``brief`` counts a list's unreviewed items instead of naming them (the page's banner;
+    the row itself names them).
+    """
+    if pair.cdk is None:
+        return ["only in Pulumi"]
+    if pair.pulumi is None:
+        return ["only in CDK"]
+    phrases = []
+    for d in pair.differences:
+        if d.expected:
+            continue
+        if d.is_set_difference:
+            items = d.unreviewed or tuple(
+                [("pulumi", i) for i in d.only_pulumi] + [("cdk", i) for i in d.only_cdk]
+            )
+            if brief and items:
+                sides = " and ".join(sorted({_side(side) for side, _ in items}))
+                phrases.append(f"{d.name}: {len(items)} not reviewed, only in {sides}")
+                continue
+            shown = "; ".join(f"only in {_side(side)}: {item}" for side, item in items)
+            phrases.append(f"{d.name}: {shown or 'same items, another order'}")
+        else:
+            phrases.append(f"{d.name}: Pulumi {show(d.pulumi)} / CDK {show(d.cdk)}")
+    return phrases
+
+
+def failing(run: Run, *, brief: bool = False) -> list[tuple[str, Pair, list[str]]]:
+    """``(stack, pair, what is not reviewed)`` for every failing row."""
+    return [
+        (r.stack, pair, unreviewed(pair, brief=brief))
+        for r in run.runs
+        for pair in r.comparison.failing
+    ]
+
+
+def failing_lines(run: Run) -> list[str]:
+    """``UNEXPECTED: <stack> <kind> <key>: <what differs>``, one line per failing row."""
+    return [
+        f"{pair.verdict.upper()}: {stack} {pair.kind} {pair.key}: " + " | ".join(phrases)
+        for stack, pair, phrases in failing(run)
+    ]
 
 
 def summary(run: Run) -> Summary:
@@ -47,13 +90,28 @@ def summary(run: Run) -> Summary:
         )
         pulumi_count = len([r for r in stack_run.plan.resources if r.custom])
         cdk_count = len(stack_run.synthesis.template.get("Resources", {}))
-        ratio = stack_run.synthesis.seconds / stack_run.pulumi_seconds
-        warmth = "cold, first in this process" if stack_run.cold else "warm"
         lines.append(
-            f"{stack_run.stack}: resources Pulumi {pulumi_count} / CloudFormation {cdk_count}; "
-            f"Pulumi offline evaluation {stack_run.pulumi_seconds:.2f}s, "
-            f"CDK synth {stack_run.synthesis.seconds:.2f}s "
-            f"(CDK/Pulumi {ratio:.1f}x, {warmth})"
+            f"{stack_run.stack}: resources Pulumi {pulumi_count} / CloudFormation {cdk_count}"
+        )
+        timing = stack_run.timing
+        if timing is not None:
+            ratios = timing.ratios
+            lines.append(
+                f"{stack_run.stack}: CDK synth / Pulumi offline evaluation "
+                f"{timing.median_ratio:.2f}x median of {len(ratios)} warm runs in turn "
+                f"(range {min(ratios):.2f}x to {max(ratios):.2f}x; medians "
+                f"Pulumi {statistics.median(timing.pulumi_seconds):.2f}s, "
+                f"CDK {statistics.median(timing.cdk_seconds):.2f}s)"
+            )
+    if run.memory:
+        shown = {
+            side: f"{value / 2**20:.0f} MiB" if value is not None else "unknown"
+            for side, value in run.memory.items()
+        }
+        lines.append(
+            f"peak memory, {run.runs[0].stack}, each side in a fresh process: "
+            f"Pulumi {shown.get('pulumi')}, CDK {shown.get('cdk')} "
+            "(CDK: Python and the jsii Node.js kernel)"
         )
     lines.append(f"lines of code: Pulumi program {run.loc_pulumi}, CDK app {run.loc_cdk}")
     for probe in run.probes:
@@ -70,13 +128,38 @@ def summary(run: Run) -> Summary:
     return Summary(lines=lines, failing=run.failing)
 
 
+def _counts(run: Run) -> dict[str, list[tuple[str, dict[str, int]]]]:
+    """Per stack and kind, how many rows have each verdict."""
+    counts: dict[str, list[tuple[str, dict[str, int]]]] = {}
+    for r in run.runs:
+        kinds = sorted({p.kind for p in r.comparison.pairs})
+        counts[r.stack] = [
+            (
+                kind,
+                {
+                    verdict: sum(
+                        1 for p in r.comparison.pairs if p.kind == kind and p.verdict == verdict
+                    )
+                    for verdict in ("same", "intentional", "unexpected", "missing")
+                },
+            )
+            for kind in kinds
+        ]
+    return counts
+
+
 def _context(run: Run) -> dict[str, Any]:
     return {
         "run": run,
         "points": points(run),
         "summary": summary(run),
+        "failing": failing(run, brief=True),
+        "charts": {r.stack: chart(r.comparison, title=r.stack) for r in run.runs},
+        "tables": {r.stack: rows(r.comparison) for r in run.runs},
+        "counts": _counts(run),
         "show": show,
-        "verdict_order": ["unexpected", "missing", "intentional", "same"],
+        "breakable": breakable,
+        "inline_code": inline_code,
     }
 
 
@@ -118,7 +201,10 @@ def _pair(pair: Pair) -> dict[str, Any]:
                 "property": d.name,
                 "pulumi": d.pulumi,
                 "cdk": d.cdk,
-                "expected": d.expected.id if d.expected else None,
+                "expected": [e.id for e in d.expected],
+                "onlyPulumi": list(d.only_pulumi),
+                "onlyCdk": list(d.only_cdk),
+                "unreviewed": [list(item) for item in d.unreviewed],
             }
             for d in pair.differences
         ],
@@ -140,10 +226,22 @@ def as_json(run: Run) -> dict[str, Any]:
                 "mode": r.comparison.mode,
                 "pulumiSeconds": r.pulumi_seconds,
                 "cdkSynthSeconds": r.synthesis.seconds,
+                "timing": (
+                    {
+                        "pulumiSeconds": list(r.timing.pulumi_seconds),
+                        "cdkSeconds": list(r.timing.cdk_seconds),
+                        "ratios": list(r.timing.ratios),
+                        "medianRatio": r.timing.median_ratio,
+                    }
+                    if r.timing
+                    else None
+                ),
                 "pairs": [_pair(p) for p in r.comparison.pairs],
             }
             for r in run.runs
         ],
         "firstDeploy": [p.__dict__ for p in run.probes],
         "staleDifferences": [e.id for e in run.stale],
+        "staleBounds": [list(bound) for bound in run.stale_bounds],
+        "peakMemoryBytes": run.memory,
     }

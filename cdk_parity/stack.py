@@ -1,40 +1,51 @@
 """The talk's CDK stack, built from the same stack config as the Pulumi program.
 
-This module wires the constructs together the way ``infra_pulumi/__main__.py`` wires
-the components, with the same physical names, so the comparison can pair resources.
+It shares with the Pulumi program only its inputs: the validated stack config and the
+physical-name convention (``cdk_parity.config``, ``cdk_parity.naming``). Policies,
+patterns, lifecycle rules and the manifest are written here from the talk and from
+AWS's and CDK's documentation, the way a CDK user writes them, so the comparison can
+see a mistake on either side.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from aws_cdk import ArnFormat, Aws, CfnOutput, Environment, Stack
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from cdk_parity.config import CdkStackConfig
+from cdk_parity.config import PROJECT_ROOT, CdkStackConfig, StackConfig
 from cdk_parity.functions import ContainerFunction
 from cdk_parity.images import ImageRepository, ImageTagParameter, PlaceholderImage
-from cdk_parity.pipelines import AppPipeline, BuildProject, InfraPipeline, artifact_bucket
+from cdk_parity.manifest import EcsServiceTarget, ImageTargets, document
+from cdk_parity.pipelines import (
+    AppPipeline,
+    BuildProject,
+    InfraPipeline,
+    PipelineSource,
+    artifact_bucket,
+)
 from cdk_parity.tag_lookup import ResolvedTag, TagLookupOptions, resolve_tag
-from cdk_parity.web import Network, WebLoadBalancer, WebService
-from infra_pulumi.components.github_preview import (
-    GITHUB_OIDC_HOST,
-    GithubPreviewRoleArgs,
-    preview_statements,
+from cdk_parity.tags import IMAGES
+from cdk_parity.web import WEB_CONTAINER, Network, WebLoadBalancer, WebService
+
+#: GitHub Actions' OIDC issuer (GitHub's "Configuring OpenID Connect in AWS").
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+
+#: Services the infra deploy role may hand this stack's roles to (iam:PassedToService).
+_ROLE_SERVICES = (
+    "codebuild.amazonaws.com",
+    "codepipeline.amazonaws.com",
+    "ecs-tasks.amazonaws.com",
+    "lambda.amazonaws.com",
 )
-from infra_pulumi.components.manifest import EcsTarget, ManifestImage, manifest_document
-from infra_pulumi.components.pipeline_policies import (
-    POWER_USER_ACCESS,
-    READ_ONLY_ACCESS,
-    app_build_statements,
-    infra_deploy_statements,
-)
-from infra_pulumi.components.pipelines import PipelineSource
-from infra_pulumi.components.web_service import WEB_CONTAINER
-from infra_pulumi.plan.runner import PROJECT_ROOT
 
 
 class ContainerDeliveryStack(Stack):
@@ -59,10 +70,8 @@ class ContainerDeliveryStack(Stack):
         )
         config = settings.config
         names = config.naming
-        kms_key = (
-            kms.Key.from_key_arn(self, "Key", config.kms_key_arn) if config.kms_key_arn else None
-        )
         function_names = {fn.name: names.function(fn.name) for fn in config.lambda_functions}
+        # Known before the functions exist, so the repository policy can name them.
         function_arns = [
             self.format_arn(
                 service="lambda",
@@ -83,36 +92,32 @@ class ContainerDeliveryStack(Stack):
                 account=settings.account,
                 options=tag_lookup,
             )
-            for image in ("lambda", "web")
+            for image in IMAGES
         }
 
         # --- ECR, the placeholders, the tag parameters ----------------------------------
-        lambda_repo = ImageRepository(
-            self,
-            "LambdaRepository",
-            repository_name=names.repository("lambda"),
-            keep_images=config.ecr_keep_images,
-            kms_key_arn=config.kms_key_arn,
-            lambda_function_arns=function_arns,
-        ).repository
-        web_repo = ImageRepository(
-            self,
-            "WebRepository",
-            repository_name=names.repository("web"),
-            keep_images=config.ecr_keep_images,
-            kms_key_arn=config.kms_key_arn,
-        ).repository
+        repositories = {
+            image: ImageRepository(
+                self,
+                f"{image.capitalize()}Repository",
+                repository_name=names.repository(image),
+                keep_images=config.ecr_keep_images,
+                kms_key_arn=config.kms_key_arn,
+                lambda_function_arns=function_arns if image == "lambda" else (),
+            ).repository
+            for image in IMAGES
+        }
         lambda_placeholder = PlaceholderImage(
             self,
             "LambdaPlaceholder",
-            repository=lambda_repo,
+            repository=repositories["lambda"],
             context=PROJECT_ROOT / config.placeholder_context,
             platform=config.docker_platform,
         )
         web_placeholder = PlaceholderImage(
             self,
             "WebPlaceholder",
-            repository=web_repo,
+            repository=repositories["web"],
             context=PROJECT_ROOT / config.web.placeholder_context,
             platform="linux/amd64",  # the task definition's runtime platform is X86_64
         )
@@ -123,7 +128,7 @@ class ContainerDeliveryStack(Stack):
                 name=names.tag_parameter(image),
                 image=image,
             ).parameter
-            for image in ("lambda", "web")
+            for image in IMAGES
         }
 
         # --- Lambda functions, all from the one Lambda image ----------------------------
@@ -134,7 +139,7 @@ class ContainerDeliveryStack(Stack):
                 f"Function-{fn.name}",
                 function_name=function_names[fn.name],
                 role_name=names.function_role(fn.name),
-                repository=lambda_repo,
+                repository=repositories["lambda"],
                 tag=self.resolved_tags["lambda"].tag,
                 command=fn.command,
                 memory_mb=fn.memory_mb,
@@ -157,7 +162,7 @@ class ContainerDeliveryStack(Stack):
             naming=names,
             vpc=vpc,
             web=config.web,
-            repository=web_repo,
+            repository=repositories["web"],
             tag=self.resolved_tags["web"].tag,
             load_balancer=load_balancer,
             log_retention_days=config.log_retention_days,
@@ -165,105 +170,88 @@ class ContainerDeliveryStack(Stack):
         )
         web.task_definition.node.add_dependency(web_placeholder.deployment)
 
-        # --- The deploy-target manifest (beyond the talk; same document as Pulumi's) ----
-        document = manifest_document(
-            config.project,
-            config.stack,
-            {
-                "lambda": ManifestImage(
-                    repository_name=lambda_repo.repository_name,
-                    repository_url=lambda_repo.repository_uri,
-                    tag_parameter=names.tag_parameter("lambda"),
-                    lambda_functions=[f.function_name for f in functions.values()],
-                ),
-                "web": ManifestImage(
-                    repository_name=web_repo.repository_name,
-                    repository_url=web_repo.repository_uri,
-                    tag_parameter=names.tag_parameter("web"),
-                    ecs_services=[
-                        EcsTarget(
-                            cluster=web.cluster.cluster_name,
-                            service=web.service.service_name,
-                            container=WEB_CONTAINER,
-                        )
-                    ],
-                ),
-            },
-        )
+        # --- The deploy-target manifest (beyond the talk; DESIGN.md's contract) ---------
+        targets = {
+            "lambda": ImageTargets(
+                repository_name=repositories["lambda"].repository_name,
+                repository_url=repositories["lambda"].repository_uri,
+                tag_parameter=names.tag_parameter("lambda"),
+                lambda_functions=[f.function_name for f in functions.values()],
+            ),
+            "web": ImageTargets(
+                repository_name=repositories["web"].repository_name,
+                repository_url=repositories["web"].repository_uri,
+                tag_parameter=names.tag_parameter("web"),
+                ecs_services=[
+                    EcsServiceTarget(
+                        cluster=web.cluster.cluster_name,
+                        service=web.service.service_name,
+                        container=WEB_CONTAINER,
+                    )
+                ],
+            ),
+        }
         manifest = ssm.StringParameter(
             self,
             "DeployManifest",
             parameter_name=names.manifest_parameter,
-            string_value=self.to_json_string(document),
+            string_value=self.to_json_string(document(config.project, config.stack, targets)),
             tier=ssm.ParameterTier.STANDARD,
             description="Deploy-target manifest (schema 1): read by the app release tool.",
         )
 
         # --- Pipelines: both defined here, as in the talk -------------------------------
-        tag_parameter_arns = [p.parameter_arn for p in tag_parameters.values()]
         if config.pipelines is not None:
-            self._pipelines(
-                settings,
-                kms_key=kms_key,
-                repositories=(lambda_repo.repository_uri, web_repo.repository_uri),
-                statements=app_build_statements(
-                    repository_arns=[lambda_repo.repository_arn, web_repo.repository_arn],
-                    tag_parameter_arns=tag_parameter_arns,
-                    manifest_parameter_arn=manifest.parameter_arn,
-                    function_arns=function_arns,
-                    service_arn=web.service.service_arn,
-                ),
-                web=web,
+            kms_key = (
+                kms.Key.from_key_arn(self, "Key", config.kms_key_arn)
+                if config.kms_key_arn
+                else None
+            )
+            app_build = self._pipelines(
+                settings, kms_key=kms_key, repositories=repositories, service=web.service
+            )
+            # What the app build may do: push both images, record each release, read the
+            # manifest, update the named functions, read the web service.
+            for repository in repositories.values():
+                repository.grant_pull_push(app_build)
+                repository.grant(app_build, "ecr:DescribeImages")
+            for parameter in tag_parameters.values():
+                parameter.grant_read(app_build)
+                parameter.grant_write(app_build)
+            app_build.add_to_role_policy(
+                iam.PolicyStatement(
+                    # The release tool labels a version it had to undo.
+                    actions=["ssm:LabelParameterVersion"],
+                    resources=[p.parameter_arn for p in tag_parameters.values()],
+                )
+            )
+            manifest.grant_read(app_build)
+            app_build.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=[
+                        "lambda:GetFunction",
+                        "lambda:GetFunctionConfiguration",
+                        "lambda:UpdateFunctionCode",
+                    ],
+                    resources=function_arns,
+                )
+            )
+            app_build.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["ecs:DescribeServices"], resources=[web.service.service_arn]
+                )
             )
 
         if config.github_preview is not None:
-            preview = config.github_preview
-            if preview.create_oidc_provider:
-                provider_arn = iam.OidcProviderNative(
-                    self,
-                    "GithubOidc",
-                    url=f"https://{GITHUB_OIDC_HOST}",
-                    client_ids=["sts.amazonaws.com"],
-                ).oidc_provider_arn
-            else:
-                provider_arn = self.format_arn(
-                    service="iam",
-                    region="",
-                    resource="oidc-provider",
-                    resource_name=GITHUB_OIDC_HOST,
-                )
-            role = iam.Role(
-                self,
-                "GithubPreviewRole",
-                role_name=f"{names.prefix}-github-preview",
-                description=f"pulumi preview for pull requests of {preview.repository}",
-                assumed_by=iam.WebIdentityPrincipal(
-                    provider_arn,
-                    {
-                        "StringEquals": {
-                            f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
-                            f"{GITHUB_OIDC_HOST}:sub": f"repo:{preview.repository}:pull_request",
-                        }
-                    },
-                ),
+            self._github_preview_role(
+                config,
+                tag_parameters=list(tag_parameters.values()),
+                function_arns=function_arns,
+                service=web.service,
             )
-            for statement in preview_statements(
-                GithubPreviewRoleArgs(
-                    role_name=f"{names.prefix}-github-preview",
-                    repository=preview.repository,
-                    account_id=settings.account,
-                    partition=Aws.PARTITION,
-                    create_oidc_provider=preview.create_oidc_provider,
-                    tag_parameter_arns=tag_parameter_arns,
-                    function_arns=function_arns,
-                    service_arn=web.service.service_arn,
-                    state_bucket=preview.state_bucket,
-                )
-            ):
-                role.add_to_policy(iam.PolicyStatement.from_json(statement))
 
-        CfnOutput(self, "LambdaRepositoryUrl", value=lambda_repo.repository_uri)
-        CfnOutput(self, "WebRepositoryUrl", value=web_repo.repository_uri)
+        CfnOutput(self, "LambdaRepositoryUrl", value=repositories["lambda"].repository_uri)
+        CfnOutput(self, "WebRepositoryUrl", value=repositories["web"].repository_uri)
         CfnOutput(self, "DeployManifestParameter", value=manifest.parameter_name)
         CfnOutput(
             self, "SiteUrl", value=f"http://{load_balancer.load_balancer.load_balancer_dns_name}"
@@ -274,20 +262,19 @@ class ContainerDeliveryStack(Stack):
         settings: CdkStackConfig,
         *,
         kms_key: kms.IKey | None,
-        repositories: tuple[str, str],
-        statements: list[dict[str, Any]],
-        web: WebService,
-    ) -> None:
+        repositories: Mapping[str, ecr.IRepository],
+        service: ecs.IBaseService,
+    ) -> codebuild.PipelineProject:
+        """Both pipelines; returns the app build project, for the caller to grant to.
+
+        The pipelines and their actions get their roles and grants from CDK: the
+        artifact bucket, the builds they start, the connection, and the ECS deploy.
+        """
         config = settings.config
         pipelines = config.pipelines
         assert pipelines is not None
         names = config.naming
-        bucket = artifact_bucket(
-            self,
-            "Artifacts",
-            bucket_name=f"{names.prefix}-artifacts-{settings.account}",
-            kms_key=kms_key,
-        )
+        bucket = artifact_bucket(self, "Artifacts", kms_key=kms_key)
         backend = pipelines.state_backend
         infra_env = {
             "PULUMI_STACK": config.stack,
@@ -301,10 +288,6 @@ class ContainerDeliveryStack(Stack):
                 "PULUMI_CONFIG_PASSPHRASE" if backend.url else "PULUMI_ACCESS_TOKEN"
             ): backend.secret_arn
         }
-        common: dict[str, Any] = {
-            "log_retention_days": config.log_retention_days,
-            "kms_key": kms_key,
-        }
         preview = BuildProject(
             self,
             "InfraPreview",
@@ -313,8 +296,9 @@ class ContainerDeliveryStack(Stack):
             buildspec="infra_pulumi/buildspec-preview.yml",
             environment=infra_env,
             secret_environment=infra_secrets,
-            managed_policy_arns=[READ_ONLY_ACCESS],
-            **common,
+            managed_policies=["ReadOnlyAccess"],
+            log_retention_days=config.log_retention_days,
+            kms_key=kms_key,
         )
         deploy = BuildProject(
             self,
@@ -324,15 +308,16 @@ class ContainerDeliveryStack(Stack):
             buildspec="infra_pulumi/buildspec-deploy.yml",
             environment=infra_env,
             secret_environment=infra_secrets,
-            managed_policy_arns=[POWER_USER_ACCESS],
-            statements=infra_deploy_statements(
-                account_id=settings.account, partition=Aws.PARTITION, name_prefix=names.prefix
-            ),
+            # PowerUserAccess covers every service the stack uses except IAM.
+            managed_policies=["PowerUserAccess"],
             permissions_boundary_arn=pipelines.permissions_boundary_arn,
             privileged=True,
             timeout_minutes=60,
-            **common,
+            log_retention_days=config.log_retention_days,
+            kms_key=kms_key,
         )
+        for statement in self._deploy_iam_statements(names.prefix):
+            deploy.project.add_to_role_policy(statement)
         InfraPipeline(
             self,
             "InfraPipeline",
@@ -345,7 +330,6 @@ class ContainerDeliveryStack(Stack):
             deploy=deploy.project,
             manual_approval=config.manual_approval,
         )
-        lambda_url, web_url = repositories
         # The talk's key-name sharing (point 6): the app side learns every name here.
         app_build = BuildProject(
             self,
@@ -357,14 +341,14 @@ class ContainerDeliveryStack(Stack):
                 "DEPLOY_MANIFEST_PARAMETER": names.manifest_parameter,
                 "LAMBDA_TAG_PARAMETER": names.tag_parameter("lambda"),
                 "WEB_TAG_PARAMETER": names.tag_parameter("web"),
-                "LAMBDA_REPOSITORY_URL": lambda_url,
-                "WEB_REPOSITORY_URL": web_url,
+                "LAMBDA_REPOSITORY_URL": repositories["lambda"].repository_uri,
+                "WEB_REPOSITORY_URL": repositories["web"].repository_uri,
                 "ECR_REGISTRY": f"{settings.account}.dkr.ecr.{settings.region}.{Aws.URL_SUFFIX}",
             },
-            statements=statements,
             privileged=True,
-            **common,
-        )
+            log_retention_days=config.log_retention_days,
+            kms_key=kms_key,
+        ).project
         AppPipeline(
             self,
             "AppPipeline",
@@ -373,6 +357,146 @@ class ContainerDeliveryStack(Stack):
                 pipelines.connection_arn, pipelines.app_repository, pipelines.branch
             ),
             bucket=bucket,
-            build=app_build.project,
-            service=web.service,
+            build=app_build,
+            service=service,
         )
+        return app_build
+
+    def _deploy_iam_statements(self, prefix: str) -> list[iam.PolicyStatement]:
+        """IAM for a deploy of this stack; PowerUserAccess grants no IAM.
+
+        From IAM's service authorization reference: managing roles with inline and
+        attached policies and a boundary, passing them only to the services that assume
+        them, GitHub's OIDC provider, and the service-linked roles ECS and ELB create.
+        """
+        roles = self.format_arn(
+            service="iam", region="", resource="role", resource_name=f"{prefix}-*"
+        )
+        return [
+            iam.PolicyStatement(
+                actions=[
+                    "iam:AttachRolePolicy",
+                    "iam:CreateRole",
+                    "iam:DeleteRole",
+                    "iam:DeleteRolePermissionsBoundary",
+                    "iam:DeleteRolePolicy",
+                    "iam:DetachRolePolicy",
+                    "iam:GetRole",
+                    "iam:GetRolePolicy",
+                    "iam:ListAttachedRolePolicies",
+                    "iam:ListInstanceProfilesForRole",
+                    "iam:ListRolePolicies",
+                    "iam:PutRolePermissionsBoundary",
+                    "iam:PutRolePolicy",
+                    "iam:TagRole",
+                    "iam:UntagRole",
+                    "iam:UpdateAssumeRolePolicy",
+                    "iam:UpdateRole",
+                ],
+                resources=[roles],
+            ),
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[roles],
+                conditions={"StringEquals": {"iam:PassedToService": list(_ROLE_SERVICES)}},
+            ),
+            iam.PolicyStatement(
+                actions=[
+                    "iam:AddClientIDToOpenIDConnectProvider",
+                    "iam:CreateOpenIDConnectProvider",
+                    "iam:DeleteOpenIDConnectProvider",
+                    "iam:GetOpenIDConnectProvider",
+                    "iam:RemoveClientIDFromOpenIDConnectProvider",
+                    "iam:TagOpenIDConnectProvider",
+                    "iam:UntagOpenIDConnectProvider",
+                    "iam:UpdateOpenIDConnectProviderThumbprint",
+                ],
+                resources=[
+                    self.format_arn(
+                        service="iam",
+                        region="",
+                        resource="oidc-provider",
+                        resource_name=GITHUB_OIDC_HOST,
+                    )
+                ],
+            ),
+            iam.PolicyStatement(
+                actions=["iam:CreateServiceLinkedRole"],
+                resources=[
+                    self.format_arn(
+                        service="iam",
+                        region="",
+                        resource="role",
+                        resource_name="aws-service-role/*",
+                    )
+                ],
+                conditions={
+                    "StringEquals": {
+                        "iam:AWSServiceName": [
+                            "ecs.amazonaws.com",
+                            "elasticloadbalancing.amazonaws.com",
+                        ]
+                    }
+                },
+            ),
+        ]
+
+    def _github_preview_role(
+        self,
+        config: StackConfig,
+        *,
+        tag_parameters: list[ssm.StringParameter],
+        function_arns: list[str],
+        service: ecs.FargateService,
+    ) -> None:
+        """What ``pulumi preview`` reads on a pull request, and nothing it could change."""
+        preview = config.github_preview
+        assert preview is not None
+        if preview.create_oidc_provider:
+            provider_arn = iam.OidcProviderNative(
+                self,
+                "GithubOidc",
+                url=f"https://{GITHUB_OIDC_HOST}",
+                client_ids=["sts.amazonaws.com"],
+            ).oidc_provider_arn
+        else:
+            provider_arn = self.format_arn(
+                service="iam", region="", resource="oidc-provider", resource_name=GITHUB_OIDC_HOST
+            )
+        role_name = f"{config.naming.prefix}-github-preview"
+        role = iam.Role(
+            self,
+            "GithubPreviewRole",
+            role_name=role_name,
+            description=f"pulumi preview for pull requests of {preview.repository}",
+            assumed_by=iam.WebIdentityPrincipal(
+                provider_arn,
+                {
+                    "StringEquals": {
+                        f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
+                        f"{GITHUB_OIDC_HOST}:sub": f"repo:{preview.repository}:pull_request",
+                    }
+                },
+            ),
+        )
+        for parameter in tag_parameters:
+            parameter.grant_read(role)
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["lambda:GetFunction"], resources=function_arns)
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["ecs:DescribeServices"], resources=[service.service_arn])
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                # None of these take resource-level permissions: IAM requires "*".
+                actions=[
+                    "ec2:DescribeAvailabilityZones",
+                    "ecr:GetAuthorizationToken",
+                    "ecs:DescribeTaskDefinition",
+                ],
+                resources=["*"],
+            )
+        )
+        if preview.state_bucket:
+            s3.Bucket.from_bucket_name(self, "StateBucket", preview.state_bucket).grant_read(role)

@@ -18,9 +18,11 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_parity.common import retention
-from infra_pulumi.components.web_service import WEB_CONTAINER
-from infra_pulumi.naming import Naming
-from infra_pulumi.stack_config import NetworkConfig, WebConfig
+from cdk_parity.config import NetworkConfig, WebConfig
+from cdk_parity.naming import Naming
+
+#: The container that runs the web image; the manifest names it for the app side.
+WEB_CONTAINER = "web"
 
 
 class Network(Construct):

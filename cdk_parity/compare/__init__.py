@@ -34,26 +34,15 @@ def _compare(args: argparse.Namespace) -> int:
         probe_stack=args.probe_stack,
         expected_path=Path(args.expected) if args.expected else None,
         progress=progress,
+        timing_runs=args.timing_runs,
+        measure_memory=not args.no_memory,
     )
     markdown, html = report.write(result, Path(args.out))
     summary = report.summary(result)
     for line in summary.lines:
         print(line)
-    for stack_run in result.runs:
-        for pair in stack_run.comparison.failing:
-            details = "; ".join(
-                f"{d.name}: Pulumi {report.show(d.pulumi)} / CDK {report.show(d.cdk)}"
-                for d in pair.differences
-                if d.expected is None
-            )
-            side = (
-                "only in Pulumi"
-                if pair.cdk is None
-                else "only in CDK"
-                if pair.pulumi is None
-                else details
-            )
-            print(f"{pair.verdict.upper()}: {stack_run.stack} {pair.kind} {pair.key}: {side}")
+    for line in report.failing_lines(result):
+        print(line)
     print(f"report: {markdown} and {html}")
     if summary.failing:
         print(
@@ -86,6 +75,17 @@ def register(commands: Any) -> None:
         help="stack for the first-deploy probe of all three modes (default: the first)",
     )
     parser.add_argument("--out", default="out/parity", help="report directory (default out/parity)")
+    parser.add_argument(
+        "--timing-runs",
+        type=int,
+        default=5,
+        help="warm runs of each side, in turn, per stack, for the timing ratio (default 5)",
+    )
+    parser.add_argument(
+        "--no-memory",
+        action="store_true",
+        help="skip the peak-memory runs (each side once more in a fresh process)",
+    )
     parser.add_argument(
         "--expected",
         help="reviewed differences file (default cdk_parity/expected_differences.yaml)",

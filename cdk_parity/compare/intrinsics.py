@@ -1,7 +1,8 @@
 """Render CloudFormation values to comparable strings, resolving what is known offline.
 
-``Ref`` to a resource becomes its physical name when the template sets one (ECR
-repositories, roles, log groups, ...), or ``${LogicalId}`` otherwise. A template
+``Ref`` to a resource becomes what CloudFormation returns for it: the physical name
+when the template sets one (ECR repositories, roles, log groups, ...), the ARN for an
+ECS service, or ``${LogicalId}`` when it cannot be known offline. A template
 parameter of an SSM type renders as ``{{ssm:<name>}}``: its value only exists at
 deploy time. ``Fn::Join``, ``Fn::Select``/``Fn::Split`` and ``Fn::Sub`` are evaluated
 over what is known, which turns CDK's ECR image URIs into ``<account>.dkr.ecr...``.
@@ -38,6 +39,8 @@ _ARN_FORMATS: Mapping[str, str] = {
     "AWS::Lambda::Function": "arn:aws:lambda:{region}:{account}:function:{name}",
     "AWS::S3::Bucket": "arn:aws:s3:::{name}",
     "AWS::CodeBuild::Project": "arn:aws:codebuild:{region}:{account}:project/{name}",
+    "AWS::ECS::Cluster": "arn:aws:ecs:{region}:{account}:cluster/{name}",
+    "AWS::CodePipeline::Pipeline": "arn:aws:codepipeline:{region}:{account}:{name}",
 }
 
 
@@ -49,6 +52,29 @@ class Renderer:
         self.parameters: Mapping[str, Any] = template.get("Parameters", {})
         self.account = account
         self.region = region
+
+    def arns(self, logical_id: str) -> set[str]:
+        """Every form an ARN of this resource takes in the rendered template.
+
+        A log group's ``Arn`` attribute ends in ``:*`` in CloudFormation; only its plain
+        form (the one Terraform and Pulumi export) is listed, so ``<arn>:*`` reads the
+        same on both sides. An SSM parameter has no
+        ``Arn`` attribute: CDK joins its ARN from the name, as this does.
+        """
+        resource = self.resources.get(logical_id)
+        if resource is None:
+            return set()
+        typ = resource["Type"]
+        found = {self._get_att(logical_id, "Arn")}
+        if typ == "AWS::Logs::LogGroup":
+            found = {arn.removesuffix(":*") for arn in found}
+        name = self.physical_name(logical_id)
+        if typ == "AWS::SSM::Parameter" and name is not None:
+            path = name if name.startswith("/") else f"/{name}"
+            found.add(f"arn:aws:ssm:{self.region}:{self.account}:parameter{path}")
+        if typ in ("AWS::ECS::Service", "AWS::IAM::OIDCProvider"):
+            found.add(self._ref(logical_id))  # CloudFormation's Ref of these is the ARN
+        return {arn for arn in found if arn.startswith(("arn:", "${"))}
 
     def physical_name(self, logical_id: str) -> str | None:
         resource = self.resources.get(logical_id)
@@ -113,6 +139,12 @@ class Renderer:
         if resource is not None and resource["Type"] == "AWS::IAM::OIDCProvider":
             host = str(resource["Properties"]["Url"]).removeprefix("https://")
             return f"arn:aws:iam::{self.account}:oidc-provider/{host}"
+        if resource is not None and resource["Type"] == "AWS::ECS::Service":
+            service = self.physical_name(name)
+            cluster = self.render(resource.get("Properties", {}).get("Cluster"))
+            if service is None or not isinstance(cluster, str):
+                return f"${{{name}}}"
+            return f"arn:aws:ecs:{self.region}:{self.account}:service/{cluster}/{service}"
         return self.physical_name(name) or f"${{{name}}}"
 
     def _get_att(self, logical: str, attribute: str) -> str:

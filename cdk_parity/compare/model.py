@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 Side = Literal["pulumi", "cdk"]
@@ -25,3 +25,11 @@ class Resource:
     """URNs (Pulumi) or logical ids (CloudFormation) folded into this entry."""
     types: tuple[str, ...] = field(default_factory=tuple)
     """Their native types, e.g. ``aws:ecr/repository:Repository`` or ``AWS::ECR::Repository``."""
+    notes: dict[str, Any] = field(default_factory=dict)
+    """Shown beside the properties but never compared: the raw text a property was
+    derived from (a lifecycle policy's rules, a pattern), for the reviewer."""
+
+    def noted(self, **notes: Any) -> Resource:
+        """This entry with more notes (``None`` values left out)."""
+        kept = {k: v for k, v in notes.items() if v is not None}
+        return replace(self, notes={**self.notes, **kept}) if kept else self

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from cdk_parity.compare.engine import Comparison, ExpectedDifference, compare, load_expected
+from cdk_parity.compare.measure import Timing, peak_memory, side_command, time_in_turn
 from cdk_parity.compare.metrics import (
     CDK_EXCLUDE,
     CDK_SOURCES,
@@ -16,12 +18,12 @@ from cdk_parity.compare.metrics import (
     PULUMI_SOURCES,
     lines_of_code,
 )
-from cdk_parity.compare.model import Resource
+from cdk_parity.compare.model import Resource, Side
 from cdk_parity.compare.normalize import cdk_resources, pulumi_resources
 from cdk_parity.config import EXAMPLE_ACCOUNT, load_stack_config
 from cdk_parity.synth import Synthesis, synthesize
 from cdk_parity.tag_lookup import TagMode, lookup_context_key
-from infra_pulumi.naming import IMAGES
+from cdk_parity.tags import IMAGES
 from infra_pulumi.plan import Plan, evaluate
 from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
 
@@ -60,6 +62,8 @@ class StackRun:
     comparison: Comparison
     cold: bool = False
     """First in this process: the timings include loading pulumi_aws and the jsii kernel."""
+    timing: Timing | None = None
+    """Warm repetitions of both sides, in turn, after the comparison."""
 
 
 @dataclass
@@ -89,6 +93,9 @@ class Run:
     loc_pulumi: int
     loc_cdk: int
     expected: list[ExpectedDifference] = field(default_factory=list)
+    memory: dict[str, int | None] = field(default_factory=dict)
+    """Peak resident bytes of each side (``pulumi``, ``cdk``) in a fresh process, on the
+    first stack; empty when not measured, None where it cannot be."""
 
     @property
     def failing(self) -> bool:
@@ -96,13 +103,33 @@ class Run:
 
     @property
     def stale(self) -> list[ExpectedDifference]:
-        """Reviewed differences that applied to this run's mode but matched nothing."""
+        """Reviewed differences that apply to a stack and mode this run compared, and
+        matched nothing there. One for another stack or mode is not judged."""
         used: set[str] = set().union(*(run.comparison.used for run in self.runs))
         return [
             e
             for e in self.expected
-            if e.id not in used and (e.modes is None or self.mode in e.modes)
+            if e.id not in used and any(e.applies(r.stack, self.mode) for r in self.runs)
         ]
+
+    @property
+    def stale_bounds(self) -> list[tuple[str, Side, str]]:
+        """``pulumiOnly``/``cdkOnly`` globs of used entries that matched no item."""
+        used = set().union(*(run.comparison.used_bounds for run in self.runs))
+        judged = set().union(*(run.comparison.used for run in self.runs))
+        return [
+            (e.id, side, glob)
+            for e in self.expected
+            if e.id in judged
+            for side, glob in e.bound_globs()
+            if (e.id, side, glob) not in used
+        ]
+
+
+def release_for(stack: str) -> str | None:
+    """The tag both sides are told is released: none (first deploy) unless the stack
+    requires a release (prod), whose first deploy stops by design."""
+    return EXAMPLE_RELEASE if load_stack_config(stack).config.require_release else None
 
 
 def _context_for(stack: str, mode: TagMode, release: str | None) -> dict[str, Any]:
@@ -156,6 +183,14 @@ def probe(stack: str, mode: TagMode) -> ModeProbe:
     )
 
 
+def _pulumi_seconds(stack: str, release: str | None) -> float:
+    return evaluate_as(stack, release)[1]
+
+
+def _cdk_seconds(stack: str, mode: TagMode, release: str | None) -> float:
+    return synthesize_as(stack, mode, release).seconds
+
+
 def run(
     stacks: Sequence[str],
     *,
@@ -164,8 +199,15 @@ def run(
     expected: list[ExpectedDifference] | None = None,
     expected_path: Path | None = None,
     progress: Progress = lambda _: None,
+    timing_runs: int = 0,
+    measure_memory: bool = False,
 ) -> Run:
-    """Compare every stack in ``mode``, and probe all three modes on ``probe_stack``."""
+    """Compare every stack in ``mode``, and probe all three modes on ``probe_stack``.
+
+    ``timing_runs`` warm repetitions of each side per stack, in turn, give the timing
+    ratios; ``measure_memory`` runs each side once more in a fresh process on the first
+    stack for its peak memory. Both are off by default: they cost time, not correctness.
+    """
     if expected is not None:
         reviewed = expected
     else:
@@ -173,17 +215,41 @@ def run(
     runs = []
     for index, stack in enumerate(stacks):
         settings = load_stack_config(stack)
-        release = EXAMPLE_RELEASE if settings.config.require_release else None
+        release = release_for(stack)
         progress(f"{stack}: evaluating the Pulumi program offline")
         plan, seconds = evaluate_as(stack, release)
         progress(f"{stack}: synthesizing the CDK reference ({mode})")
         synthesis = synthesize_as(stack, mode, release)
         left = pulumi_resources(plan)
         right = cdk_resources(synthesis.template, account=EXAMPLE_ACCOUNT, region=settings.region)
-        comparison = compare(left, right, reviewed, mode=str(mode))
+        comparison = compare(left, right, reviewed, mode=str(mode), stack=stack)
+        timing = None
+        if timing_runs > 0:
+            progress(f"{stack}: timing {timing_runs} warm runs of each side, in turn")
+            timing = time_in_turn(
+                partial(_pulumi_seconds, stack, release),
+                partial(_cdk_seconds, stack, mode, release),
+                timing_runs,
+            )
         runs.append(
-            StackRun(stack, release, plan, seconds, synthesis, left, right, comparison, index == 0)
+            StackRun(
+                stack,
+                release,
+                plan,
+                seconds,
+                synthesis,
+                left,
+                right,
+                comparison,
+                index == 0,
+                timing,
+            )
         )
+    memory: dict[str, int | None] = {}
+    if measure_memory:
+        for side in ("pulumi", "cdk"):
+            progress(f"{stacks[0]}: peak memory of the {side} side in a fresh process")
+            memory[side] = peak_memory(side_command(side, stacks[0], str(mode)))
     probes = []
     target = probe_stack or stacks[0]
     for other in TagMode:
@@ -197,4 +263,5 @@ def run(
         loc_pulumi=lines_of_code(PULUMI_SOURCES, PULUMI_EXCLUDE),
         loc_cdk=lines_of_code(CDK_SOURCES, CDK_EXCLUDE),
         expected=reviewed,
+        memory=memory,
     )

@@ -9,6 +9,7 @@ import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Template
 
+from cdk_parity.compare.run import Run, run
 from cdk_parity.config import load_stack_config
 from cdk_parity.stack import ContainerDeliveryStack
 from cdk_parity.synth import Synthesis, build_stack, offline_context, synthesize
@@ -72,3 +73,10 @@ def lookup_outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def lookup_synthesis(lookup_outdir: Path) -> Synthesis:
     """The public API, lookup mode, without the CDK CLI: nothing answers the SSM lookup."""
     return synthesize("dev", "lookup", lookup_outdir)
+
+
+@pytest.fixture(scope="session")
+def parity_run() -> Run:
+    """One full comparison of both example stacks, as the command's default, with two warm
+    timing runs per stack (the command makes five) and no memory runs (see test_measure)."""
+    return run(["dev", "prod"], timing_runs=2)

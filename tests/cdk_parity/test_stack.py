@@ -1,21 +1,28 @@
-"""The talk's stack rules on the synthesized templates (aws_cdk.assertions)."""
+"""The talk's stack rules on the synthesized templates (aws_cdk.assertions).
+
+Expected values come from the talk and AWS's documentation, never from the Pulumi
+program: this reference is what the Pulumi side is checked against.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aws_cdk.assertions import Match, Template
 
+from cdk_parity.compare.ecr_lifecycle import Image, expired
 from cdk_parity.stack import ContainerDeliveryStack
 from cdk_parity.synth import Synthesis
-from infra_pulumi.components.load_balancer import TLS_POLICY
-from infra_pulumi.components.tag_parameter import ALLOWED_TAG_PATTERN
-from infra_pulumi.plan.runner import PROJECT_ROOT
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEV = "container-delivery-dev"
 PROD = "container-delivery-prod"
+#: Elastic Load Balancing's recommended TLS 1.3 policy (ELB docs, "Security policies").
+TLS13_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
 def _logical_id(template: Template, typ: str, props: dict[str, Any]) -> str:
@@ -55,30 +62,65 @@ def test_both_repositories_are_immutable_except_the_placeholder_tag(
                 ],
                 "ImageScanningConfiguration": {"ScanOnPush": True},
                 "EncryptionConfiguration": {"EncryptionType": "KMS"},
-                "LifecyclePolicy": {
-                    "LifecyclePolicyText": Match.serialized_json(
-                        {
-                            "rules": Match.array_with(
-                                [
-                                    Match.object_like(
-                                        {
-                                            "rulePriority": 2,
-                                            "selection": Match.object_like(
-                                                {
-                                                    "tagStatus": "tagged",
-                                                    "tagPrefixList": list("0123456789abcdef"),
-                                                    "countNumber": 30,
-                                                }
-                                            ),
-                                        }
-                                    )
-                                ]
-                            )
-                        }
-                    )
-                },
             },
         )
+
+
+def _lifecycle_policy(template: Template, repository: str) -> dict[str, Any]:
+    found = template.find_resources(
+        "AWS::ECR::Repository", {"Properties": {"RepositoryName": repository}}
+    )
+    (resource,) = found.values()
+    text = resource["Properties"]["LifecyclePolicy"]["LifecyclePolicyText"]
+    policy: dict[str, Any] = json.loads(text)
+    return policy
+
+
+def test_lifecycle_rules_select_one_thing_each(dev_template: Template) -> None:
+    """ECR ANDs the entries of a tag list, so each rule names one pattern (issue 10, #4)."""
+    for image in ("lambda", "web"):
+        rules = _lifecycle_policy(dev_template, f"{DEV}-{image}")["rules"]
+        assert [(r["rulePriority"], r["selection"]) for r in rules] == [
+            (
+                1,
+                {
+                    "tagStatus": "tagged",
+                    "tagPatternList": ["initial"],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": 1,
+                },
+            ),
+            (
+                2,
+                {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countNumber": 7,
+                    "countUnit": "days",
+                },
+            ),
+            (
+                3,
+                {
+                    "tagStatus": "tagged",
+                    "tagPatternList": ["*"],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": 30,  # ecrKeepImages in Pulumi.dev.yaml
+                },
+            ),
+        ]
+
+
+def test_lifecycle_expires_exactly_the_old_commits_and_old_untagged(
+    dev_template: Template,
+) -> None:
+    """The placeholder, 40 commit images (one a day) and untagged layers, per ECR's rules."""
+    images = [Image("initial", ("initial",), 60)]
+    images += [Image(f"c{n}", (f"{n:07x}",), 41 - n) for n in range(1, 41)]  # c40 is newest
+    images += [Image("u8", (), 8), Image("u7", (), 7), Image("u1", (), 1)]
+    policy = _lifecycle_policy(dev_template, f"{DEV}-lambda")
+    # Keep the 30 newest commits (c11..c40); untagged older than 7 days; never `initial`.
+    assert expired(policy, images) == {f"c{n}" for n in range(1, 11)} | {"u8"}
 
 
 def test_lambda_repository_lets_exactly_the_named_functions_pull(dev_template: Template) -> None:
@@ -194,7 +236,32 @@ def test_functions_wait_for_the_placeholder_push(dev_template: Template) -> None
         assert deployment in function.get("DependsOn", []), logical_id
 
 
-def test_tag_parameters_start_at_initial_with_the_allowed_pattern(dev_template: Template) -> None:
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [
+        ("initial", True),
+        ("0a1b2c3", True),  # the talk: the first 7 characters of the commit hash
+        ("0a1b2c3d4e5f60718293a4b5c6d7e8f901234567", True),  # a full SHA-1
+        ("latest", False),
+        ("0a1b2c", False),
+        ("0A1B2C3", False),
+        ("0a1b2c3-dirty", False),
+        ("x0a1b2c3", False),
+        ("0a1b2c3d4e5f60718293a4b5c6d7e8f9012345678", False),
+    ],
+)
+def test_tag_parameters_store_only_tags(dev_template: Template, value: str, stored: bool) -> None:
+    """SSM applies AllowedPattern to every PutParameter: only the placeholder or a commit."""
+    parameters = dev_template.find_resources(
+        "AWS::SSM::Parameter", {"Properties": {"Name": Match.string_like_regexp("/images/")}}
+    )
+    assert len(parameters) == 2
+    for parameter in parameters.values():
+        pattern = parameter["Properties"]["AllowedPattern"]
+        assert (re.search(pattern, value) is not None) is stored, (pattern, value)
+
+
+def test_tag_parameters_start_at_initial(dev_template: Template) -> None:
     for image in ("lambda", "web"):
         dev_template.has_resource_properties(
             "AWS::SSM::Parameter",
@@ -202,7 +269,6 @@ def test_tag_parameters_start_at_initial_with_the_allowed_pattern(dev_template: 
                 "Name": f"/container-delivery/dev/images/{image}/tag",
                 "Type": "String",
                 "Value": "initial",
-                "AllowedPattern": ALLOWED_TAG_PATTERN,
             },
         )
     dev_template.has_resource_properties(
@@ -380,7 +446,7 @@ def test_pipelines_stages(prod_template: Template) -> None:
 def test_prod_https_listener_and_github_role(prod_template: Template) -> None:
     prod_template.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::Listener",
-        {"Port": 443, "Protocol": "HTTPS", "SslPolicy": TLS_POLICY},
+        {"Port": 443, "Protocol": "HTTPS", "SslPolicy": TLS13_POLICY},
     )
     prod_template.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::Listener",

@@ -1,0 +1,46 @@
+"""The kinds the comparison knows, each one unit holding both sides' rules.
+
+To compare a new kind of resource, write a ``Kind`` with ``from_pulumi`` and
+``from_cfn`` next to each other and add it to ``KINDS``. Order matters only where
+one kind folds another's resources in: a kind takes what it folds before the
+catch-all ``unmapped`` entries are made.
+"""
+
+from __future__ import annotations
+
+from cdk_parity.compare.kinds.base import CfnSide, Kind, PulumiSide
+from cdk_parity.compare.kinds.ecr import EcrRepository, PlaceholderImage
+from cdk_parity.compare.kinds.ecs import EcsCluster, EcsService, EcsTaskDefinition
+from cdk_parity.compare.kinds.functions import LambdaFunction
+from cdk_parity.compare.kinds.iam import IamRole, OidcProvider
+from cdk_parity.compare.kinds.load_balancing import Listener, LoadBalancer, TargetGroup
+from cdk_parity.compare.kinds.logs import LogGroup
+from cdk_parity.compare.kinds.network import NetworkPlumbing, SecurityGroup, Subnet, Vpc
+from cdk_parity.compare.kinds.pipelines import CodeBuildProject, CodePipeline
+from cdk_parity.compare.kinds.s3 import S3Bucket
+from cdk_parity.compare.kinds.ssm import SsmParameter
+
+KINDS: tuple[Kind, ...] = (
+    EcrRepository(),
+    PlaceholderImage(),
+    SsmParameter(),
+    LogGroup(),
+    LambdaFunction(),
+    IamRole(),
+    OidcProvider(),
+    Vpc(),
+    Subnet(),
+    NetworkPlumbing(),
+    SecurityGroup(),
+    LoadBalancer(),
+    TargetGroup(),
+    Listener(),
+    EcsCluster(),
+    EcsTaskDefinition(),
+    EcsService(),
+    S3Bucket(),
+    CodeBuildProject(),
+    CodePipeline(),
+)
+
+__all__ = ["KINDS", "CfnSide", "Kind", "PulumiSide"]

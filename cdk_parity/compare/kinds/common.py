@@ -1,0 +1,116 @@
+"""Vocabulary several kinds share: policy statements, image references, JSON values."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+
+def statements(document: Any) -> list[dict[str, Any]]:
+    """The statements of a policy document (JSON text or a dict); none for None."""
+    if document is None:
+        return []
+    parsed = json.loads(document) if isinstance(document, str) else document
+    found = parsed.get("Statement", [])
+    return found if isinstance(found, list) else [found]
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _condition(condition: Any, name: Callable[[str], str]) -> str:
+    """``StringEquals iam:PassedToService=a|b; ...``, keys and values sorted."""
+    if not isinstance(condition, Mapping):
+        return ""
+    parts = []
+    for operator, tests in sorted(condition.items()):
+        for key, values in sorted(tests.items()):
+            shown = "|".join(sorted(name(str(v)) for v in as_list(values)))
+            parts.append(f"{operator} {key}={shown}")
+    return "; ".join(parts)
+
+
+def grants(documents: Iterable[Any], name: Callable[[str], str] = str) -> list[str]:
+    """Every (action, resource) pair the documents allow or deny, one line each.
+
+    ``ssm:GetParameter on [ssm-parameter /p/s/images/web/tag]``, with `` if <condition>``
+    when the statement has one and a ``deny`` prefix for a Deny. ``name`` turns a
+    resource ARN into the name of the entry it belongs to, so both sides read alike.
+    Statements are flattened: how the actions were grouped into statements does not
+    matter, only what is granted.
+    """
+    found: set[str] = set()
+    for document in documents:
+        for statement in statements(document):
+            effect = "deny " if statement.get("Effect") == "Deny" else ""
+            negate_action = "NotAction" in statement
+            negate_resource = "NotResource" in statement
+            actions = as_list(statement.get("NotAction" if negate_action else "Action"))
+            resources = as_list(statement.get("NotResource" if negate_resource else "Resource"))
+            condition = _condition(statement.get("Condition"), name)
+            for action in actions:
+                for resource in resources or ["*"]:
+                    line = (
+                        f"{effect}{'not ' if negate_action else ''}{action} on "
+                        f"{'not ' if negate_resource else ''}{name(str(resource))}"
+                    )
+                    found.add(f"{line} if {condition}" if condition else line)
+    return sorted(found)
+
+
+def principals(document: Any) -> list[str]:
+    found: set[str] = set()
+    for statement in statements(document):
+        principal = statement.get("Principal", {})
+        if isinstance(principal, Mapping):
+            for kind, value in principal.items():
+                for item in as_list(value):
+                    text = str(item)
+                    if kind == "Federated":
+                        text = text.rsplit("/", 1)[-1]  # the provider's host
+                    elif kind == "AWS":
+                        text = "aws-principal"  # CDK action roles: trusted by the pipeline role
+                    found.add(f"{kind}:{text}")
+    return sorted(found)
+
+
+_IMAGE = re.compile(r"^(?P<registry>[^/]+)/(?P<repository>[^:@]+)(?:[:@](?P<tag>.+))?$")
+
+
+def _image_part(image: str | None, part: str) -> str | None:
+    """``repository`` or ``tag`` of ``<registry>/<repository>:<tag>``.
+
+    The tag may be a ``{{ssm:/path}}`` placeholder (deploy-time mode), which holds
+    slashes and colons of its own; a digest reference has no tag.
+    """
+    if not image:
+        return None
+    match = _IMAGE.match(image)
+    if match is None:
+        return None
+    if part == "tag" and "@" in image.split("/", 1)[1].split("{{", 1)[0]:
+        return None
+    return match.group(part)
+
+
+def image_tag(image: str | None) -> str | None:
+    return _image_part(image, "tag")
+
+
+def image_repository(image: str | None) -> str | None:
+    return _image_part(image, "repository")
+
+
+def json_or_value(value: Any) -> Any:
+    """A JSON object given as text (the manifest) parsed; anything else as it is."""
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value

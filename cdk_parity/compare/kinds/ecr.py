@@ -1,0 +1,119 @@
+"""ECR repositories (with lifecycle and repository policies folded in) and the placeholder push."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from cdk_parity.compare import ecr_lifecycle
+from cdk_parity.compare.kinds.base import CfnSide, Kind, PulumiSide
+from cdk_parity.compare.kinds.common import as_list, image_repository, image_tag, statements
+from cdk_parity.compare.model import Resource
+
+
+def pull_grants(documents: Iterable[Any]) -> list[str] | None:
+    """Who may pull through a repository policy: actions, and for which functions."""
+    grants = []
+    for document in documents:
+        for statement in statements(document):
+            if statement.get("Effect") != "Allow":
+                continue
+            principal = statement.get("Principal", {})
+            services = as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
+            condition = statement.get("Condition", {})
+            arns: list[str] = []
+            for operator in ("StringEquals", "ArnEquals", "StringLike", "ArnLike"):
+                arns += [str(a) for a in as_list(condition.get(operator, {}).get("aws:sourceArn"))]
+            scope = ", ".join(sorted(arns)) if arns else "any function in the account"
+            actions = ",".join(sorted(str(a) for a in as_list(statement.get("Action"))))
+            grants.append(f"{'/'.join(services) or 'principal'}: {actions} for {scope}")
+    return sorted(grants) or None
+
+
+def _lifecycle(document: Any) -> dict[str, Any]:
+    return {
+        "lifecycleRules": ecr_lifecycle.rules(document),
+        "lifecycleEffect": ecr_lifecycle.effect(document),
+    }
+
+
+class EcrRepository(Kind):
+    """Tag mutability and its exclusions, scanning, encryption, lifecycle, who may pull.
+
+    The lifecycle policy is compared by meaning: its rules without priority numbers and
+    descriptions, and what it does to a sample repository (``ecr_lifecycle``).
+    """
+
+    name = "ecr-repository"
+
+    def from_pulumi(self, plan: PulumiSide) -> Iterator[Resource]:
+        for repo in plan.of("aws:ecr/repository:Repository"):
+            name = repo.inputs["name"]
+            policies = [
+                p
+                for p in plan.of("aws:ecr/lifecyclePolicy:LifecyclePolicy")
+                if p.inputs["repository"] == name
+            ]
+            pull = [
+                p
+                for p in plan.of("aws:ecr/repositoryPolicy:RepositoryPolicy")
+                if p.inputs["repository"] == name
+            ]
+            encryption = repo.inputs.get("encryptionConfigurations", [{}])[0]
+            props = {
+                "tagMutability": repo.inputs.get("imageTagMutability"),
+                "mutableTags": sorted(
+                    f["filter"] for f in repo.inputs.get("imageTagMutabilityExclusionFilters", [])
+                ),
+                "scanOnPush": repo.inputs.get("imageScanningConfiguration", {}).get("scanOnPush"),
+                "encryption": encryption.get("encryptionType"),
+                "kmsKey": encryption.get("kmsKey"),
+                **_lifecycle(policies[0].inputs["policy"] if policies else None),
+                "lambdaPull": pull_grants(p.inputs["policy"] for p in pull),
+            }
+            entry = plan.resource(self.name, name, props, repo, *policies, *pull)
+            yield entry.noted(lifecyclePolicy=policies[0].inputs["policy"] if policies else None)
+
+    def from_cfn(self, template: CfnSide) -> Iterator[Resource]:
+        for logical, props in template.of("AWS::ECR::Repository"):
+            encryption = props.get("EncryptionConfiguration", {})
+            policy = props.get("LifecyclePolicy", {}).get("LifecyclePolicyText")
+            normalised = {
+                "tagMutability": props.get("ImageTagMutability"),
+                "mutableTags": sorted(
+                    f["ImageTagMutabilityExclusionFilterValue"]
+                    for f in props.get("ImageTagMutabilityExclusionFilters", [])
+                ),
+                "scanOnPush": props.get("ImageScanningConfiguration", {}).get("ScanOnPush"),
+                "encryption": encryption.get("EncryptionType"),
+                "kmsKey": encryption.get("KmsKey"),
+                **_lifecycle(policy),
+                "lambdaPull": pull_grants([props.get("RepositoryPolicyText")]),
+            }
+            key = props.get("RepositoryName", logical)
+            yield template.resource(self.name, key, normalised, logical).noted(
+                lifecyclePolicy=policy
+            )
+
+
+class PlaceholderImage(Kind):
+    """The ``initial`` image pushed once for the first deploy (talk, point 4)."""
+
+    name = "placeholder-image"
+
+    def from_pulumi(self, plan: PulumiSide) -> Iterator[Resource]:
+        for pushed in plan.of("docker:index/image:Image"):
+            ref = pushed.inputs["imageName"]
+            yield plan.resource(
+                self.name, str(image_repository(ref)), {"tag": image_tag(ref)}, pushed
+            )
+
+    def from_cfn(self, template: CfnSide) -> Iterator[Resource]:
+        for logical, props in template.of("Custom::CDKECRDeployment"):
+            destination = str(props.get("DestImage", "")).removeprefix("docker://")
+            yield template.resource(
+                self.name,
+                str(image_repository(destination)),
+                {"tag": image_tag(destination)},
+                logical,
+            )

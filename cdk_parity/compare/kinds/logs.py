@@ -1,0 +1,32 @@
+"""CloudWatch log groups: each function's, each build project's, the web service's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cdk_parity.compare.kinds.base import CfnSide, Kind, PulumiSide
+from cdk_parity.compare.model import Resource
+
+
+class LogGroup(Kind):
+    """Retention and the encryption key."""
+
+    name = "log-group"
+
+    def from_pulumi(self, plan: PulumiSide) -> Iterator[Resource]:
+        for group in plan.of("aws:cloudwatch/logGroup:LogGroup"):
+            props = {
+                "retentionDays": group.inputs.get("retentionInDays"),
+                "kmsKey": group.inputs.get("kmsKeyId"),
+            }
+            yield plan.resource(self.name, group.inputs["name"], props, group)
+
+    def from_cfn(self, template: CfnSide) -> Iterator[Resource]:
+        for logical, props in template.of("AWS::Logs::LogGroup"):
+            normalised = {
+                "retentionDays": props.get("RetentionInDays"),
+                "kmsKey": props.get("KmsKeyId"),
+            }
+            yield template.resource(
+                self.name, props.get("LogGroupName", logical), normalised, logical
+            )

@@ -1,0 +1,74 @@
+"""SSM parameters: the image-tag parameters and the deploy-target manifest."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from cdk_parity.compare.kinds.base import CfnSide, Kind, PulumiSide
+from cdk_parity.compare.kinds.common import json_or_value
+from cdk_parity.compare.model import Resource
+
+#: Values an image-tag pattern is tried on: what it must take (the placeholder, short
+#: and full commit hashes) and what it must refuse (too short or long, upper case,
+#: ``latest``, other words, suffixes and prefixes an unanchored pattern would let in).
+TAG_PROBES = (
+    "initial",
+    "0a1b2c3",
+    "0a1b2c3d4e5f",
+    "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567",
+    "0a1b2c",
+    "0a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
+    "0A1B2C3",
+    "latest",
+    "release",
+    "initial-2",
+    "x0a1b2c3",
+    "0a1b2c3-dirty",
+    "v1.2.3",
+    "",
+)
+
+
+def accepted(pattern: str | None) -> list[str] | None:
+    """The probes SSM would store under ``pattern`` (a search, as SSM applies it)."""
+    if pattern is None:
+        return None
+    compiled = re.compile(pattern)
+    return [p if p else "(empty)" for p in TAG_PROBES if compiled.search(p)]
+
+
+def _props(kind: Any, tier: Any, value: Any, pattern: str | None) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "tier": tier,
+        "value": json_or_value(value),
+        "acceptedValues": accepted(pattern),
+    }
+
+
+class SsmParameter(Kind):
+    """Type, tier, value (the manifest parsed as JSON), and what its pattern lets in.
+
+    The pattern is compared by what it accepts of ``TAG_PROBES``, so two spellings of
+    one rule are the same; its text is kept as a note.
+    """
+
+    name = "ssm-parameter"
+
+    def from_pulumi(self, plan: PulumiSide) -> Iterator[Resource]:
+        for param in plan.of("aws:ssm/parameter:Parameter"):
+            inputs = param.inputs
+            value = inputs.get("insecureValue", inputs.get("value"))
+            pattern = inputs.get("allowedPattern")
+            props = _props(inputs.get("type"), inputs.get("tier"), value, pattern)
+            entry = plan.resource(self.name, inputs["name"], props, param)
+            yield entry.noted(allowedPattern=pattern)
+
+    def from_cfn(self, template: CfnSide) -> Iterator[Resource]:
+        for logical, props in template.of("AWS::SSM::Parameter"):
+            pattern = props.get("AllowedPattern")
+            normalised = _props(props.get("Type"), props.get("Tier"), props.get("Value"), pattern)
+            entry = template.resource(self.name, props.get("Name", logical), normalised, logical)
+            yield entry.noted(allowedPattern=pattern)

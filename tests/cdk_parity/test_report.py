@@ -1,0 +1,145 @@
+"""The report as a reviewer reads it: a picture first, what differs and why, nothing borrowed."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from cdk_parity import report
+from cdk_parity.compare.engine import compare
+from cdk_parity.compare.run import Run
+from cdk_parity.report_view import breakable, inline_code
+
+
+class Page(HTMLParser):
+    """Text, tags and classes of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if not self._in_style:
+            self.text.append(data)
+
+    def count(self, tag: str, cls: str | None = None) -> int:
+        return sum(
+            1
+            for t, attrs in self.tags
+            if t == tag and (cls is None or cls in (attrs.get("class") or "").split())
+        )
+
+
+def _page(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+@pytest.fixture(scope="module")
+def written(parity_run: Run, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("report")
+    report.write(parity_run, directory)
+    return directory
+
+
+def test_the_page_opens_with_a_picture_per_stack_drawn_inline(
+    written: Path, parity_run: Run
+) -> None:
+    html = (written / "report.html").read_text(encoding="utf-8")
+    page = _page(written / "report.html")
+    assert "<script" not in html
+    assert not re.search(r"""(src|href)=["']https?://""", html), "nothing loaded from elsewhere"
+    assert page.count("svg", "chart") == len(parity_run.runs)
+    for stack_run in parity_run.runs:
+        kinds = {p.kind for p in stack_run.comparison.pairs}
+        # One label per kind in that stack's chart, each with a bar per verdict it has.
+        chart = html.split(f'<title id="chart-{stack_run.stack}">')[1].split("</svg>")[0]
+        assert sorted(re.findall(r'class="kind">([^<]+)<', chart)) == sorted(kinds)
+
+
+def test_legend_and_no_literal_backticks(written: Path) -> None:
+    page = _page(written / "report.html")
+    text = "".join(page.text)
+    assert "How to read the rows" in text
+    for verdict in ("same", "intentional", "unexpected", "missing"):
+        assert verdict in text
+    assert "`" not in text, "Markdown code spans must become <code> in the HTML"
+    assert "PASS: every difference is reviewed" in text
+
+
+def test_same_rows_collapse_into_a_count_per_kind(written: Path, parity_run: Run) -> None:
+    html = (written / "report.html").read_text(encoding="utf-8")
+    for stack_run in parity_run.runs:
+        same = [p for p in stack_run.comparison.pairs if p.verdict == "same"]
+        kinds = {p.kind for p in same}
+        section = html.split(f'id="stack-{stack_run.stack}"')[1].split('<h2 id="stack-')[0]
+        groups = re.findall(r"<summary><strong>([^<]+)</strong>: (\d+) the same</summary>", section)
+        assert {kind for kind, _ in groups} == kinds
+        assert sum(int(n) for _, n in groups) == len(same)
+        assert section.count('class="rows diffs"') <= 1
+
+
+def test_names_break_between_words_not_inside_them() -> None:
+    assert str(breakable("container-delivery-dev/deploy-time")) == (
+        "container-<wbr>delivery-<wbr>dev/<wbr>deploy-<wbr>time"
+    )
+    assert (
+        str(breakable("CustomVpcRestrictDefaultSG"))
+        == "Custom<wbr>Vpc<wbr>Restrict<wbr>Default<wbr>SG"
+    )
+    assert str(breakable("<b>")) == "&lt;b&gt;"
+    assert str(inline_code("tagged `initial` <x>")) == "tagged <code>initial</code> &lt;x&gt;"
+
+
+def test_a_failing_report_names_its_rows_and_what_only_one_side_has(
+    parity_run: Run, tmp_path: Path
+) -> None:
+    """Drop one reviewed IAM entry: the banner names the row, the row lists those grants."""
+    trimmed = [e for e in parity_run.expected if e.id != "cdk-app-build-ssm-reads"]
+    prod = parity_run.runs[1]
+    failed = dataclasses.replace(
+        prod, comparison=compare(prod.pulumi, prod.cdk, trimmed, mode="synth-time", stack="prod")
+    )
+    run = dataclasses.replace(parity_run, runs=[parity_run.runs[0], failed], expected=trimmed)
+    report.write(run, tmp_path)
+    page = _page(tmp_path / "report.html")
+    text = " ".join("".join(page.text).split())
+    assert "FAIL: 1 row differs without a reviewed reason" in text
+    assert "prod · iam-role · codebuild-project:container-delivery-prod-app-build" in text
+    assert "grants: 7 not reviewed, only in CDK" in text
+    # The row shows the unreviewed grants, outlined, apart from the reviewed ones.
+    assert page.count("li", "unreviewed") == 7
+    assert "ssm:GetParameters on [ssm-parameter /container-delivery/prod/deploy-manifest]" in text
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "**FAIL: 1 row without a reviewed reason**" in markdown
+    assert "(not reviewed)" in markdown
+    document = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert document["failing"] is True
+    (row,) = [p for p in document["stacks"][1]["pairs"] if p["verdict"] == "unexpected"]
+    (grants,) = [d for d in row["differences"] if d["property"] == "grants"]
+    assert len(grants["unreviewed"]) == 7
+    assert all(side == "cdk" for side, _ in grants["unreviewed"])
+
+
+def test_markdown_has_the_ten_points_and_the_first_deploy_story(written: Path) -> None:
+    text = (written / "report.md").read_text(encoding="utf-8")
+    for number in range(1, 11):
+        assert f"\n| {number} | " in text, number
+    assert "**PASS: every difference is reviewed**" in text
+    assert "AWS::SSM::Parameter::Value<String>" in text
+    assert json.loads((written / "report.json").read_text())["failing"] is False
