@@ -1,8 +1,8 @@
-"""The deploy-target manifest (schema 1), written from its contract in DESIGN.md.
+"""The deploy-target manifest (schema 1), written from its contract in docs/app-release.md.
 
-Per image: its repository, its tag parameter, the placeholder tag, and every Lambda
-function and ECS service that runs it. The app release tool reads it and never
-repeats a function name (the speaker's wish, talk point 9).
+Per image: its repository, its tag parameter, the release tool's lock parameter, the
+placeholder tag, and every Lambda function and ECS service that runs it. The app release
+tool reads it and never repeats a function name (the speaker's wish, talk point 9).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class ImageTargets:
     repository_name: str
     repository_url: str
     tag_parameter: str
+    lock_parameter: str
     lambda_functions: Sequence[str] = ()
     ecs_services: Sequence[EcsServiceTarget] = field(default_factory=tuple)
 
@@ -45,6 +46,7 @@ def document(project: str, stack: str, images: Mapping[str, ImageTargets]) -> di
                 "repositoryName": image.repository_name,
                 "repositoryUrl": image.repository_url,
                 "tagParameter": image.tag_parameter,
+                "lockParameter": image.lock_parameter,
                 "placeholderTag": PLACEHOLDER_TAG,
                 "lambdaFunctions": list(image.lambda_functions),
                 "ecsServices": [

@@ -24,8 +24,13 @@ from constructs import Construct
 
 from cdk_parity.common import retention
 
-#: CodeBuild's Amazon Linux 2023 standard image (x86_64, Docker included).
-BUILD_IMAGE = codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5
+#: CodeBuild's Amazon Linux 2023 standard images (Docker included), per architecture: a
+#: stack's images build natively on a host of the stack's architecture.
+BUILD_IMAGES: Mapping[str, codebuild.IBuildImage] = {
+    "x86_64": codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5,
+    "arm64": codebuild.LinuxArmBuildImage.AMAZON_LINUX_2023_STANDARD_3_0,
+}
+BUILD_IMAGE = BUILD_IMAGES["x86_64"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class BuildProject(Construct):
         managed_policies: Sequence[str] = (),
         permissions_boundary_arn: str | None = None,
         privileged: bool = False,
+        architecture: str = "x86_64",
         timeout_minutes: int = 30,
         log_retention_days: int = 30,
         kms_key: kms.IKey | None = None,
@@ -115,7 +121,7 @@ class BuildProject(Construct):
             description=description,
             build_spec=codebuild.BuildSpec.from_source_filename(buildspec),
             environment=codebuild.BuildEnvironment(
-                build_image=BUILD_IMAGE,
+                build_image=BUILD_IMAGES[architecture],
                 compute_type=codebuild.ComputeType.SMALL,
                 privileged=privileged,
             ),

@@ -22,6 +22,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from cdk_parity.config import PROJECT_ROOT, CdkStackConfig, StackConfig
+from cdk_parity.encryption import stack_key
 from cdk_parity.functions import ContainerFunction
 from cdk_parity.images import ImageRepository, ImageTagParameter, PlaceholderImage
 from cdk_parity.manifest import EcsServiceTarget, ImageTargets, document
@@ -95,6 +96,21 @@ class ContainerDeliveryStack(Stack):
             for image in IMAGES
         }
 
+        # --- Encryption: AWS-managed keys, or the stack's own key, or a brought-in one --
+        key: kms.IKey | None = None
+        if config.create_kms_key:
+            log_groups = [f"/aws/lambda/{physical}" for physical in function_names.values()]
+            log_groups.append(f"/ecs/{names.web_service}")
+            if config.pipelines is not None:
+                log_groups += [
+                    f"/aws/codebuild/{names.prefix}-{short}"
+                    for short in ("infra-preview", "infra-deploy", "app-build")
+                ]
+            key = stack_key(self, "StackKey", alias=names.kms_alias, log_groups=log_groups)
+        elif config.kms_key_arn:
+            key = kms.Key.from_key_arn(self, "Key", config.kms_key_arn)
+        kms_key_arn = key.key_arn if key is not None else None
+
         # --- ECR, the placeholders, the tag parameters ----------------------------------
         repositories = {
             image: ImageRepository(
@@ -102,7 +118,7 @@ class ContainerDeliveryStack(Stack):
                 f"{image.capitalize()}Repository",
                 repository_name=names.repository(image),
                 keep_images=config.ecr_keep_images,
-                kms_key_arn=config.kms_key_arn,
+                kms_key_arn=kms_key_arn,
                 lambda_function_arns=function_arns if image == "lambda" else (),
             ).repository
             for image in IMAGES
@@ -119,7 +135,8 @@ class ContainerDeliveryStack(Stack):
             "WebPlaceholder",
             repository=repositories["web"],
             context=PROJECT_ROOT / config.web.placeholder_context,
-            platform="linux/amd64",  # the task definition's runtime platform is X86_64
+            # One architecture per stack: the web tasks run on the functions'.
+            platform=config.docker_platform,
         )
         tag_parameters = {
             image: ImageTagParameter(
@@ -147,7 +164,7 @@ class ContainerDeliveryStack(Stack):
                 architecture=config.lambda_architecture,
                 log_retention_days=config.log_retention_days,
                 environment=fn.environment,
-                kms_key_arn=config.kms_key_arn,
+                kms_key_arn=kms_key_arn,
             )
             # The talk's point 4: the function can only be created once `initial` exists.
             function.function.node.add_dependency(lambda_placeholder.deployment)
@@ -166,22 +183,25 @@ class ContainerDeliveryStack(Stack):
             tag=self.resolved_tags["web"].tag,
             load_balancer=load_balancer,
             log_retention_days=config.log_retention_days,
-            kms_key_arn=config.kms_key_arn,
+            kms_key_arn=kms_key_arn,
+            arm64=config.lambda_architecture == "arm64",
         )
         web.task_definition.node.add_dependency(web_placeholder.deployment)
 
-        # --- The deploy-target manifest (beyond the talk; DESIGN.md's contract) ---------
+        # --- The deploy-target manifest (beyond the talk; docs/app-release.md) ---------
         targets = {
             "lambda": ImageTargets(
                 repository_name=repositories["lambda"].repository_name,
                 repository_url=repositories["lambda"].repository_uri,
                 tag_parameter=names.tag_parameter("lambda"),
+                lock_parameter=names.lock_parameter("lambda"),
                 lambda_functions=[f.function_name for f in functions.values()],
             ),
             "web": ImageTargets(
                 repository_name=repositories["web"].repository_name,
                 repository_url=repositories["web"].repository_uri,
                 tag_parameter=names.tag_parameter("web"),
+                lock_parameter=names.lock_parameter("web"),
                 ecs_services=[
                     EcsServiceTarget(
                         cluster=web.cluster.cluster_name,
@@ -202,13 +222,8 @@ class ContainerDeliveryStack(Stack):
 
         # --- Pipelines: both defined here, as in the talk -------------------------------
         if config.pipelines is not None:
-            kms_key = (
-                kms.Key.from_key_arn(self, "Key", config.kms_key_arn)
-                if config.kms_key_arn
-                else None
-            )
             app_build = self._pipelines(
-                settings, kms_key=kms_key, repositories=repositories, service=web.service
+                settings, kms_key=key, repositories=repositories, service=web.service
             )
             # What the app build may do: push both images, record each release, read the
             # manifest, update the named functions, read the web service.
@@ -226,6 +241,22 @@ class ContainerDeliveryStack(Stack):
                 )
             )
             manifest.grant_read(app_build)
+            # The release tool's lock (one release per image at a time): it creates the
+            # parameter atomically, reads it, and deletes it at the end. The tool creates
+            # it, not the stack, so it is named by ARN.
+            app_build.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
+                    resources=[
+                        self.format_arn(
+                            service="ssm",
+                            resource="parameter",
+                            resource_name=names.lock_parameter(image).lstrip("/"),
+                        )
+                        for image in IMAGES
+                    ],
+                )
+            )
             app_build.add_to_role_policy(
                 iam.PolicyStatement(
                     actions=[
@@ -248,6 +279,7 @@ class ContainerDeliveryStack(Stack):
                 tag_parameters=list(tag_parameters.values()),
                 function_arns=function_arns,
                 service=web.service,
+                repositories=list(repositories.values()),
             )
 
         CfnOutput(self, "LambdaRepositoryUrl", value=repositories["lambda"].repository_uri)
@@ -297,6 +329,9 @@ class ContainerDeliveryStack(Stack):
             environment=infra_env,
             secret_environment=infra_secrets,
             managed_policies=["ReadOnlyAccess"],
+            # The Docker provider may connect to the daemon even when it builds nothing.
+            privileged=True,
+            architecture=config.lambda_architecture,
             log_retention_days=config.log_retention_days,
             kms_key=kms_key,
         )
@@ -312,6 +347,7 @@ class ContainerDeliveryStack(Stack):
             managed_policies=["PowerUserAccess"],
             permissions_boundary_arn=pipelines.permissions_boundary_arn,
             privileged=True,
+            architecture=config.lambda_architecture,
             timeout_minutes=60,
             log_retention_days=config.log_retention_days,
             kms_key=kms_key,
@@ -344,8 +380,10 @@ class ContainerDeliveryStack(Stack):
                 "LAMBDA_REPOSITORY_URL": repositories["lambda"].repository_uri,
                 "WEB_REPOSITORY_URL": repositories["web"].repository_uri,
                 "ECR_REGISTRY": f"{settings.account}.dkr.ecr.{settings.region}.{Aws.URL_SUFFIX}",
+                "IMAGE_PLATFORM": config.docker_platform,
             },
             privileged=True,
+            architecture=config.lambda_architecture,
             log_retention_days=config.log_retention_days,
             kms_key=kms_key,
         ).project
@@ -448,6 +486,7 @@ class ContainerDeliveryStack(Stack):
         tag_parameters: list[ssm.StringParameter],
         function_arns: list[str],
         service: ecs.FargateService,
+        repositories: list[ecr.IRepository],
     ) -> None:
         """What ``pulumi preview`` reads on a pull request, and nothing it could change."""
         preview = config.github_preview
@@ -481,6 +520,9 @@ class ContainerDeliveryStack(Stack):
         )
         for parameter in tag_parameters:
             parameter.grant_read(role)
+        # The regression guard asks ECR which tags a digest-pinned target's image carries.
+        for repository in repositories:
+            repository.grant(role, "ecr:DescribeImages")
         role.add_to_policy(
             iam.PolicyStatement(actions=["lambda:GetFunction"], resources=function_arns)
         )

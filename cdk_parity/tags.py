@@ -2,7 +2,7 @@
 
 The talk (points 4 and 5) tags app images with the first characters of the commit hash
 and pushes one placeholder, tagged ``initial``, for the first deploy. The tag contract
-between the two repositories (DESIGN.md) allows 7 to 40 lowercase hex characters.
+between the two repositories (docs/app-release.md) allows 7 to 40 lowercase hex characters.
 """
 
 from __future__ import annotations

@@ -178,6 +178,7 @@ class WebService(Construct):
         load_balancer: WebLoadBalancer,
         log_retention_days: int,
         kms_key_arn: str | None = None,
+        arm64: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         service_name = naming.web_service
@@ -234,7 +235,9 @@ class WebService(Construct):
             memory_limit_mib=web.memory_mb,
             runtime_platform=ecs.RuntimePlatform(
                 operating_system_family=ecs.OperatingSystemFamily.LINUX,
-                cpu_architecture=ecs.CpuArchitecture.X86_64,
+                cpu_architecture=(
+                    ecs.CpuArchitecture.ARM64 if arm64 else ecs.CpuArchitecture.X86_64
+                ),
             ),
             execution_role=self.execution_role,
             task_role=self.task_role,

@@ -11,9 +11,6 @@ import pulumi_aws as aws
 
 from infra_pulumi.naming import PLACEHOLDER_TAG
 
-#: Transitional: the CDK reference still imports this until it states its own rule.
-HEX_PREFIXES = tuple("0123456789abcdef")
-
 #: Days an untagged image (a layer left by a re-pushed placeholder) is kept.
 UNTAGGED_DAYS = 7
 

@@ -12,6 +12,14 @@ from typing import Any
 
 import pulumi
 
+#: Services that assume this stack's roles: the only ones the deploy role may pass them to.
+ROLE_SERVICES = (
+    "codebuild.amazonaws.com",
+    "codepipeline.amazonaws.com",
+    "ecs-tasks.amazonaws.com",
+    "lambda.amazonaws.com",
+)
+
 #: Managed policies of the infra roles (documented exceptions to exact ARNs).
 READ_ONLY_ACCESS = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 POWER_USER_ACCESS = "arn:aws:iam::aws:policy/PowerUserAccess"
@@ -123,7 +131,6 @@ def infra_deploy_statements(
                 "iam:ListAttachedRolePolicies",
                 "iam:ListInstanceProfilesForRole",
                 "iam:ListRolePolicies",
-                "iam:PassRole",
                 "iam:PutRolePermissionsBoundary",
                 "iam:PutRolePolicy",
                 "iam:TagRole",
@@ -134,6 +141,14 @@ def infra_deploy_statements(
             "Resource": f"{iam}:role/{name_prefix}-*",
         },
         {
+            # Only to the services that assume this stack's roles.
+            "Sid": "PassThisStacksRoles",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": f"{iam}:role/{name_prefix}-*",
+            "Condition": {"StringEquals": {"iam:PassedToService": list(ROLE_SERVICES)}},
+        },
+        {
             "Sid": "GithubOidcProvider",
             "Effect": "Allow",
             "Action": [
@@ -141,7 +156,9 @@ def infra_deploy_statements(
                 "iam:CreateOpenIDConnectProvider",
                 "iam:DeleteOpenIDConnectProvider",
                 "iam:GetOpenIDConnectProvider",
+                "iam:RemoveClientIDFromOpenIDConnectProvider",
                 "iam:TagOpenIDConnectProvider",
+                "iam:UntagOpenIDConnectProvider",
                 "iam:UpdateOpenIDConnectProviderThumbprint",
             ],
             "Resource": f"{iam}:oidc-provider/token.actions.githubusercontent.com",

@@ -13,6 +13,7 @@ from cdk_parity.compare.kinds.ecr import EcrRepository, PlaceholderImage
 from cdk_parity.compare.kinds.ecs import EcsCluster, EcsService, EcsTaskDefinition
 from cdk_parity.compare.kinds.functions import LambdaFunction
 from cdk_parity.compare.kinds.iam import IamRole, OidcProvider
+from cdk_parity.compare.kinds.kms import KmsKey
 from cdk_parity.compare.kinds.load_balancing import Listener, LoadBalancer, TargetGroup
 from cdk_parity.compare.kinds.logs import LogGroup
 from cdk_parity.compare.kinds.network import NetworkPlumbing, SecurityGroup, Subnet, Vpc
@@ -21,6 +22,7 @@ from cdk_parity.compare.kinds.s3 import S3Bucket
 from cdk_parity.compare.kinds.ssm import SsmParameter
 
 KINDS: tuple[Kind, ...] = (
+    KmsKey(),
     EcrRepository(),
     PlaceholderImage(),
     SsmParameter(),

@@ -1,0 +1,46 @@
+"""mypy analyses every aws_cdk module the CDK reference uses (pyproject.toml skips the rest)."""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+
+from cdk_parity.config import PROJECT_ROOT
+
+
+def _followed() -> set[str]:
+    config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    followed: set[str] = set()
+    for override in config["tool"]["mypy"]["overrides"]:
+        if override.get("follow_imports") == "normal":
+            followed |= set(override["module"])
+    return followed
+
+
+def _used() -> set[str]:
+    """aws_cdk submodules imported by the reference and its tests (read with ``ast``)."""
+    used: set[str] = set()
+    for path in [*PROJECT_ROOT.glob("cdk_parity/**/*.py"), *PROJECT_ROOT.glob("tests/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "aws_cdk":
+                used |= {
+                    f"aws_cdk.{a.name}"
+                    for a in node.names
+                    if a.name.startswith("aws_") or a.name.islower()
+                }
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("aws_cdk."):
+                used.add(str(node.module))
+            elif isinstance(node, ast.Import):
+                used |= {a.name for a in node.names if a.name.startswith("aws_cdk.")}
+    return used
+
+
+def test_every_aws_cdk_module_the_reference_uses_is_type_checked() -> None:
+    used = _used()
+    assert "aws_cdk.aws_ecr" in used
+    assert "aws_cdk.assertions" in used
+    missing = sorted(used - _followed())
+    assert missing == [], (
+        f"add {missing} to the follow_imports='normal' override in pyproject.toml; "
+        "otherwise mypy types them as Any and checks nothing about them"
+    )
