@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cdk_parity.config import ConfigError
 from cdk_parity.exceptions import CdkParityError
+from cdk_parity.node import require_node
 from cdk_parity.tag_lookup import DEFAULT_MODE, TagMode
 
 
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        require_node()
         return int(args.handler(args))
     except (CdkParityError, ConfigError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -18,3 +18,7 @@ class TagLookupError(CdkParityError):
 
 class InvalidTagError(CdkParityError):
     """An image-tag parameter holds something that is neither a commit tag nor ``initial``."""
+
+
+class NodeMissingError(CdkParityError):
+    """Node.js, which jsii runs the CDK library on, is not on PATH or is too old."""
