@@ -19,7 +19,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -195,6 +195,11 @@ class ReleaseLock:
     def try_acquire(self) -> bool:
         """One atomic attempt: True if this process now holds the lock."""
         ssm = self._ssm
+        # The lock runs from when it is taken, not from when this release began waiting.
+        now = self._clock()
+        self.holder = replace(
+            self.holder, started_at=now, expires_at=now + timedelta(seconds=self._policy.ttl)
+        )
         try:
             self._retry.call(
                 lambda: ssm.put_parameter(

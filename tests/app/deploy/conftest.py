@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -21,7 +21,6 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from app.deploy.clients import AwsClients
-from app.deploy.lock import LockPolicy
 from app.deploy.manifest import DeployManifest, parse_manifest
 from app.deploy.release import Releaser, WaitPolicy
 from app.deploy.retry import RetryPolicy
@@ -30,6 +29,9 @@ from .fakes import NEW, OLD, REGION, FakeStack
 from .faultproxy import FaultProxy
 from .moto_aws import install
 from .processes import CliProcess
+
+if TYPE_CHECKING:
+    from app.deploy.lock import LockPolicy
 
 
 @pytest.fixture
@@ -75,6 +77,9 @@ def make_releaser(stack: FakeStack, sleeps: list[float], events: list[tuple[str,
         lock: LockPolicy | None = None,
         **clients: Any,
     ) -> Releaser:
+        # Only what a test sets is passed on, so these fixtures also drive older code
+        # (each regression test was run against the code before its fix).
+        options: dict[str, Any] = {} if lock is None else {"lock": lock}
         aws = AwsClients(
             ssm=clients.get("ssm", stack.ssm),
             ecr=clients.get("ecr", stack.ecr),
@@ -88,7 +93,7 @@ def make_releaser(stack: FakeStack, sleeps: list[float], events: list[tuple[str,
             retry=RetryPolicy(sleep=sleeps.append),
             wait=WaitPolicy(sleep=sleeps.append),
             max_concurrency=max_concurrency,
-            lock=lock,
+            **options,
         )
 
     return make

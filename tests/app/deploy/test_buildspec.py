@@ -1,7 +1,8 @@
-"""app/buildspec.yml's push step, run in bash with stand-ins for docker and the tool.
+"""app/buildspec.yml's build phase, run in bash with stand-ins for docker and the tool.
 
 Only exit code 1 of ``exists`` ("not there") may build and push; any code that means
-"cannot tell" (2 bad input, 5 AWS could not be asked) must stop the build first.
+"cannot tell" (2 bad input, 5 AWS could not be asked) must stop the build before
+anything is built or pushed, and before any release.
 """
 
 from __future__ import annotations
@@ -18,30 +19,39 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 TOOL = "/tmp/release-tool/bin/python"
 
 
-def push_step() -> str:
-    spec = yaml.safe_load((REPO_ROOT / "app" / "buildspec.yml").read_text())
-    (step,) = [c for c in spec["phases"]["build"]["commands"] if "app.deploy exists" in c]
-    return str(step)
-
-
 def executable(path: Path, text: str) -> Path:
     path.write_text(text)
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
     return path
 
 
+def run_build_phase(tool: Path, env: dict[str, str]) -> int:
+    """Each command in turn, stopping at the first that fails (``on-failure: ABORT``)."""
+    spec = yaml.safe_load((REPO_ROOT / "app" / "buildspec.yml").read_text())
+    assert spec["phases"]["build"]["on-failure"] == "ABORT"
+    for command in spec["phases"]["build"]["commands"]:
+        run = subprocess.run(["bash", "-c", command.replace(TOOL, str(tool))], env=env, check=False)
+        if run.returncode != 0:
+            return run.returncode
+    return 0
+
+
 @pytest.mark.parametrize(
-    ("exists_exit", "step_exit", "docker_calls"),
+    ("exists_exit", "phase_exit", "calls"),
     [
-        (0, 0, []),
-        (1, 0, ["build", "push", "build", "push"]),
-        (2, 2, []),
-        (5, 5, []),
+        (0, 0, ["exists", "exists", "release", "release"]),
+        (1, 0, ["exists", "build", "push", "exists", "build", "push", "release", "release"]),
+        (2, 2, ["exists"]),
+        (5, 5, ["exists"]),
     ],
 )
-def test_only_not_there_builds_and_pushes(tmp_path, exists_exit, step_exit, docker_calls):
-    log = tmp_path / "docker.log"
-    tool = executable(tmp_path / "python", f"#!/bin/sh\nexit {exists_exit}\n")
+def test_only_not_there_builds_and_pushes(tmp_path, exists_exit, phase_exit, calls):
+    log = tmp_path / "calls.log"
+    tool = executable(
+        tmp_path / "python",
+        # "python -m app.deploy <command> ...": log the command; exists answers as set.
+        f'#!/bin/sh\necho "$3" >> {log}\n[ "$3" = exists ] && exit {exists_exit}\nexit 0\n',
+    )
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     executable(bin_dir / "docker", f'#!/bin/sh\necho "$1" >> {log}\n')
@@ -53,14 +63,5 @@ def test_only_not_there_builds_and_pushes(tmp_path, exists_exit, step_exit, dock
         "WEB_REPOSITORY_URL": "123456789012.dkr.ecr.us-east-1.amazonaws.com/cd-dev-web",
     }
 
-    run = subprocess.run(
-        ["bash", "-c", push_step().replace(TOOL, str(tool))],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-    assert run.returncode == step_exit, run.stderr
-    calls = log.read_text().split() if log.exists() else []
-    assert calls == docker_calls
+    assert run_build_phase(tool, env) == phase_exit
+    assert log.read_text().split() == calls

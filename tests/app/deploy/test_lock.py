@@ -43,13 +43,14 @@ class SleepingInterrupts(Interrupts):
         return self.requested
 
 
-def holder(pid: int = 111, ttl: float = 3600, started: datetime = START) -> LockHolder:
+def holder(pid: int = 111) -> LockHolder:
+    """Who asks; the lock sets start and expiry itself when it is taken (policy ``ttl``)."""
     return LockHolder(
         owner=LockOwner("build-host", pid, "demo-build:1234"),
         command="release",
         image="lambda",
-        started_at=started,
-        expires_at=started + timedelta(seconds=ttl),
+        started_at=START,
+        expires_at=START,
     )
 
 
@@ -147,7 +148,7 @@ def test_waiting_is_bounded(stack, make_lock, clock):
 
 
 def test_an_expired_lock_is_only_broken_when_asked(stack, make_lock, clock, events):
-    make_lock(owner=holder(ttl=60)).acquire()
+    make_lock(ttl=60).acquire()
     clock.advance(61)
 
     with pytest.raises(LockHeldError, match=r"has expired.*--break-expired-lock"):
@@ -202,7 +203,7 @@ def test_access_denied_is_exit_5_naming_what_to_grant(stack, make_lock):
 
 
 def test_release_after_expiry_leaves_someone_elses_lock(stack, make_lock, clock):
-    mine = make_lock(owner=holder(ttl=60))
+    mine = make_lock(ttl=60)
     mine.acquire()
     clock.advance(61)
     make_lock(owner=holder(pid=222), break_expired=True).acquire()
