@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -64,6 +62,8 @@ class LockOwner:
 
     @classmethod
     def of_this_process(cls, env: Mapping[str, str]) -> LockOwner:
+        import socket  # imported late: start-up time is most of a release (see manifest.py)
+
         return cls(socket.gethostname(), os.getpid(), env.get("CODEBUILD_BUILD_ID") or None)
 
 
@@ -76,7 +76,7 @@ class LockHolder:
     image: str
     started_at: datetime
     expires_at: datetime
-    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    token: str = field(default_factory=lambda: os.urandom(16).hex())
 
     def to_json(self) -> str:
         return json.dumps(
