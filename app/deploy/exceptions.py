@@ -10,12 +10,19 @@ the full table, with what a person does after each):
 * 4, ``LockHeldError``: another release of the image holds its lock; nothing was touched.
 * 5, ``AwsAccessError``: AWS could not be asked (region, credentials, access, network).
 * 130, ``InterruptedBySignalError``: SIGINT or SIGTERM arrived before anything was changed.
+
+``status`` is not a failure: it returns ``EXIT_DRIFT`` (6) or ``EXIT_UNREADABLE`` (7).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import ClassVar
+
+EXIT_DRIFT = 6
+"""``status``: at least one target does not run its recorded tag."""
+EXIT_UNREADABLE = 7
+"""``status``: a target or a recorded tag could not be read."""
 
 
 class DeployError(Exception):

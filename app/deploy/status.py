@@ -12,12 +12,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
+from app.deploy.exceptions import EXIT_DRIFT, EXIT_UNREADABLE
 from app.deploy.lock import LockHolder, read_lock
 from app.deploy.retry import RetryPolicy, describe_error
-
-EXIT_IN_STEP = 0
-EXIT_DRIFT = 6
-EXIT_UNREADABLE = 7
 
 if TYPE_CHECKING:
     from app.deploy.clients import AwsClients
@@ -96,7 +93,7 @@ def status_exit_code(images: list[ImageStatus]) -> int:
         return EXIT_UNREADABLE
     if any(image.drift for image in images):
         return EXIT_DRIFT
-    return EXIT_IN_STEP
+    return 0
 
 
 def collect_status(
