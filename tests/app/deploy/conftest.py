@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore.session
 import pytest
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
@@ -47,11 +48,22 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOTO_LAMBDA_STUB_ECR", "false")
 
 
+@pytest.fixture(scope="session")
+def botocore_session() -> botocore.session.Session:
+    """One botocore session for every fake stack, so service models are parsed once.
+
+    Creating the four clients of a fresh session took most of each test's setup. Only
+    the tests' own clients share it; the code under test gets its clients injected or
+    makes its own.
+    """
+    return botocore.session.get_session()
+
+
 @pytest.fixture
-def stack(aws_env: None) -> Iterator[FakeStack]:
+def stack(aws_env: None, botocore_session: botocore.session.Session) -> Iterator[FakeStack]:
     """An empty fake stack in moto; tests add images to it."""
     with mock_aws():
-        yield FakeStack(boto3.Session(region_name=REGION))
+        yield FakeStack(boto3.Session(botocore_session=botocore_session, region_name=REGION))
 
 
 @pytest.fixture
@@ -157,11 +169,16 @@ def proxy(moto_url: str) -> Iterator[FaultProxy]:
 
 
 @pytest.fixture
-def e2e_stack(aws_env: None, moto_url: str, monkeypatch: pytest.MonkeyPatch) -> FakeStack:
+def e2e_stack(
+    aws_env: None,
+    moto_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    botocore_session: botocore.session.Session,
+) -> FakeStack:
     """Image "lambda" with 4 functions on OLD, and NEW pushed, on a freshly reset server."""
     reset_moto(moto_url)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
-    stack = FakeStack(boto3.Session(region_name=REGION))
+    stack = FakeStack(boto3.Session(botocore_session=botocore_session, region_name=REGION))
     stack.add_image("lambda", functions=4)
     stack.push("lambda", OLD)
     stack.push("lambda", NEW)
