@@ -13,7 +13,18 @@ Functions are created before timing. Each repetition releases a fresh tag, so th
 tool never takes its no-op path. Prints medians over the repetitions, and the median
 and range of each repetition's own talk / tool ratio (the two run back to back).
 
+The server gets the two AWS behaviours moto 5 lacks and the tool relies on (Lambda
+``RevisionId`` guards, atomic SSM creates: tests/app/deploy/moto_aws.py), so the
+tool's requests are the ones it makes against AWS. The script also prints one round
+trip's time (a ``GetParameter``, median of 50) and how many requests each tool release
+made, counted at the server: the lock and the revision guards are judged by those.
+
     .venv/bin/python benchmarks/release_vs_cli.py [--sizes 1 5 20 50] [--repetitions 5]
+        [--baseline PATH-TO-ANOTHER-CHECKOUT]
+
+With ``--baseline`` the release tool of another checkout runs too, alternately with
+this one against the same server, and a second table gives the difference in
+milliseconds, in round trips and in requests: that is how a change's cost is measured.
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -112,8 +124,35 @@ class Fixture:
             raise SystemExit(f"{self.name}: not released to {tag}: parameter {value}, {wrong}")
 
 
-def run(argv: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(argv, env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+class RequestCounter:
+    """Counts every request the moto server answers (wraps its WSGI application)."""
+
+    def __init__(self) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+        self.count = 0
+        original = DomainDispatcherApplication.__call__
+        counter = self
+
+        def counted(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
+            counter.count += 1
+            return original(app, environ, start_response)
+
+        DomainDispatcherApplication.__call__ = counted  # type: ignore[method-assign,assignment]
+
+
+def round_trip_seconds(ssm: Any, name: str, samples: int = 50) -> float:
+    """The median time of one small request to the server, from this process."""
+    timings = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        ssm.get_parameter(Name=name)
+        timings.append(time.perf_counter() - start)
+    return statistics.median(timings)
+
+
+def run(argv: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> None:
+    result = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stderr}")
 
@@ -136,12 +175,18 @@ def talk_release(fixture: Fixture, tag: str, env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def tool_release(fixture: Fixture, tag: str, env: dict[str, str]) -> float:
+def tool_release(
+    fixture: Fixture, tag: str, env: dict[str, str], checkout: Path = REPO_ROOT
+) -> float:
+    """One ``release`` by the tool of ``checkout`` (this repository, or ``--baseline``)."""
+    if checkout != REPO_ROOT:
+        env = {**env, "PYTHONPATH": str(checkout)}  # its app.deploy, not the installed one
     start = time.perf_counter()
     run(
         [sys.executable, "-m", "app.deploy", "release", "--image", fixture.name, "--tag", tag,
          "--manifest-parameter", fixture.manifest_parameter, "--json"],
         env,
+        cwd=checkout,
     )  # fmt: skip
     return time.perf_counter() - start
 
@@ -151,6 +196,12 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 5, 20, 50])
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the raw timings here")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout of this repository (e.g. a git worktree of an older commit) "
+        "whose release tool is timed alternately with this one, to measure a change",
+    )
     args = parser.parse_args()
 
     # Both the moto server (this process) and the clients read these.
@@ -161,6 +212,11 @@ def main() -> int:
         MOTO_LAMBDA_STUB_ECR="false",
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests.app.deploy.moto_aws import install
+
+    install()
+    requests = RequestCounter()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -183,25 +239,43 @@ def main() -> int:
 
     reps = range(args.repetitions)
     fixtures = {}
+    approaches = ("talk", "tool", "baseline") if args.baseline else ("talk", "tool")
     for n in sorted({1, *args.sizes}):
-        tags = [tag_for(n, a, r) for a in ("talk", "tool") for r in [-1, *reps]]
+        tags = [tag_for(n, a, r) for a in approaches for r in [-1, *reps]]
         started = time.perf_counter()
         fixtures[n] = Fixture(session, role_arn, n, tags)
         print(f"setup N={n}: {time.perf_counter() - started:.1f}s", file=sys.stderr)
         # Warm-up (untimed): first requests per service initialise moto's backends.
         talk_release(fixtures[n], tag_for(n, "talk", -1), env)
         tool_release(fixtures[n], tag_for(n, "tool", -1), env)
+        if args.baseline:
+            tool_release(fixtures[n], tag_for(n, "baseline", -1), env, args.baseline)
 
+    round_trip = round_trip_seconds(
+        session.client("ssm", endpoint_url=endpoint), fixtures[min(fixtures)].tag_parameter
+    )
     timings: dict[int, dict[str, list[float]]] = {}
+    requests_per_release: dict[int, int] = {}
+    baseline_requests: dict[int, int] = {}
     for n in args.sizes:
-        timings[n] = {"talk": [], "tool": []}
+        timings[n] = {approach: [] for approach in approaches}
         for r in reps:
             # Alternate the two, so drift in the machine's load hits both alike.
             talk_tag, tool_tag = tag_for(n, "talk", r), tag_for(n, "tool", r)
             timings[n]["talk"].append(talk_release(fixtures[n], talk_tag, env))
             fixtures[n].check(talk_tag)
+            before = requests.count
             timings[n]["tool"].append(tool_release(fixtures[n], tool_tag, env))
+            requests_per_release[n] = requests.count - before
             fixtures[n].check(tool_tag)
+            if args.baseline:
+                baseline_tag = tag_for(n, "baseline", r)
+                before = requests.count
+                timings[n]["baseline"].append(
+                    tool_release(fixtures[n], baseline_tag, env, args.baseline)
+                )
+                baseline_requests[n] = requests.count - before
+                fixtures[n].check(baseline_tag)
         print(
             f"N={n}: talk {timings[n]['talk']}, tool {timings[n]['tool']}",
             file=sys.stderr,
@@ -209,7 +283,13 @@ def main() -> int:
     server.stop()
 
     tool_at_1 = statistics.median(timings[1]["tool"]) if 1 in timings else None
-    print(f"\nmedians of {args.repetitions} repetitions, seconds (moto server at {endpoint})\n")
+    print(f"\nmedians of {args.repetitions} repetitions, seconds (moto server at {endpoint})")
+    print(f"one round trip (GetParameter, median of 50): {round_trip * 1000:.1f} ms")
+    print(
+        "requests per tool release: "
+        + ", ".join(f"N={n}: {count}" for n, count in requests_per_release.items())
+        + "\n"
+    )
     print(
         "| N | talk (aws cli loop) | tool (app.deploy release) | talk / tool "
         "| paired talk / tool, median (min to max) | tool(N) / tool(1) |"
@@ -224,8 +304,33 @@ def main() -> int:
         spread = f"{statistics.median(paired):.1f}x ({min(paired):.1f} to {max(paired):.1f})"
         growth = f"{tool / tool_at_1:.2f}" if tool_at_1 else "n/a"
         print(f"| {n} | {talk:.2f} | {tool:.2f} | {talk / tool:.1f}x | {spread} | {growth} |")
+    if args.baseline:
+        print(f"\nthis tool against the baseline's ({args.baseline}), run alternately:\n")
+        print(
+            "| N | baseline tool | tool | tool - baseline | in round trips "
+            "| requests: baseline | requests: tool |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for n in args.sizes:
+            base = statistics.median(timings[n]["baseline"])
+            tool = statistics.median(timings[n]["tool"])
+            print(
+                f"| {n} | {base:.3f} | {tool:.3f} | {(tool - base) * 1000:+.0f} ms "
+                f"| {(tool - base) / round_trip:+.1f} | {baseline_requests[n]} "
+                f"| {requests_per_release[n]} |"
+            )
     if args.json:
         args.json.write_text(json.dumps({str(n): t for n, t in timings.items()}, indent=2))
+        args.json.with_suffix(".requests.json").write_text(
+            json.dumps(
+                {
+                    "roundTripSeconds": round_trip,
+                    "requestsPerRelease": requests_per_release,
+                    "baselineRequestsPerRelease": baseline_requests,
+                },
+                indent=2,
+            )
+        )
     return 0
 
 

@@ -1,8 +1,11 @@
 """Command line of the release tool: ``python -m app.deploy {tag,exists,release,status,rollback}``.
 
-Exit codes: 0 success; 1 the release failed and everything was restored (or
-``exists`` found no such tag); 2 bad input, nothing touched; 3 restoring failed too,
-and the message names what needs manual attention.
+Exit codes (docs/app-release.md has what a person does after each): 0 done; 1 the
+release failed and everything was restored (``exists``: the tag is not there); 2 bad
+input, nothing touched; 3 restoring failed too, the message names what needs manual
+attention; 4 another release holds the image's lock; 5 AWS could not be asked (region,
+credentials, access, network); 6 ``status`` found drift; 7 ``status`` could not read
+something; 130 interrupted before anything was changed.
 """
 
 from __future__ import annotations
@@ -10,32 +13,44 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any, TextIO
 
 from app.deploy.clients import AwsClients
 from app.deploy.exceptions import (
+    AwsAccessError,
     BadInputError,
     DeployError,
+    InterruptedBySignalError,
     ManifestNotFoundError,
     ReleaseFailedError,
     RestoreFailedError,
 )
-from app.deploy.manifest import MANIFEST_PARAMETER_ENV, DeployManifest, load_manifest
+from app.deploy.lock import LockOwner, LockPolicy
+from app.deploy.manifest import (
+    MANIFEST_PARAMETER_ENV,
+    DeployManifest,
+    load_manifest,
+    ssm_name_problem,
+)
 from app.deploy.release import Releaser, ReleaseResult, WaitPolicy, result_summary
-from app.deploy.retry import RetryPolicy
-from app.deploy.tags import current_tag
+from app.deploy.retry import RetryPolicy, access_problem
+from app.deploy.signals import Interrupts
+from app.deploy.tags import current_tag, validate_tag
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_RESTORE_FAILED = 3
+EXIT_LOCK_HELD = 4
+EXIT_NO_AWS = 5
+EXIT_INTERRUPTED = 130
+# status: EXIT_DRIFT (6) and EXIT_UNREADABLE (7), in app.deploy.exceptions.
+
+MAX_LOCK_SECONDS = 24 * 3600
 
 
 class StderrProgress:
@@ -56,8 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Release an image tag to every Lambda function and ECS service that the "
         "infra stack's deploy manifest names for it.",
         epilog="AWS settings come from the environment: AWS_PROFILE, AWS_REGION or "
-        "AWS_DEFAULT_REGION, AWS_ENDPOINT_URL. Exit codes: 0 ok, 1 failed and restored, "
-        "2 bad input (nothing touched), 3 restore failed (manual attention needed).",
+        "AWS_DEFAULT_REGION, AWS_ENDPOINT_URL. Exit codes: 0 ok, 1 failed and restored "
+        "(exists: not found), 2 bad input (nothing touched), 3 restore failed (manual "
+        "attention needed), 4 another release holds the lock, 5 AWS could not be asked "
+        "(region, credentials, access, network), 6 status: drift, 7 status: unreadable, "
+        "130 interrupted before any change.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -79,14 +97,34 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="targets updated or read at once (default: 16)",
     )
-    image_definitions = argparse.ArgumentParser(add_help=False)
-    image_definitions.add_argument(
+    changes = argparse.ArgumentParser(add_help=False)
+    changes.add_argument(
         "--imagedefinitions",
         type=Path,
         default=Path("imagedefinitions.json"),
         metavar="PATH",
         help="where to write imagedefinitions.json for the image's ECS services "
         "(default: ./imagedefinitions.json; written only if the image has ECS targets)",
+    )
+    changes.add_argument(
+        "--lock-wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait up to this long for another release of the image to finish "
+        "(default: 0, fail at once with exit 4)",
+    )
+    changes.add_argument(
+        "--lock-ttl",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="how long this release's lock is valid if the process dies (default: 3600)",
+    )
+    changes.add_argument(
+        "--break-expired-lock",
+        action="store_true",
+        help="delete a lock whose expiry has passed (its holder died) and go ahead; logged",
     )
 
     commands.add_parser(
@@ -98,11 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     exists = commands.add_parser(
         "exists",
         parents=[manifest_options],
-        help="exit 0 if the tag is in the image's ECR repository, 1 if not",
+        help="exit 0 if the tag is in the image's ECR repository, 1 if not, 5 if AWS "
+        "could not be asked",
     )
     release = commands.add_parser(
         "release",
-        parents=[manifest_options, concurrency, image_definitions],
+        parents=[manifest_options, concurrency, changes],
         help="release a tag to every target of an image",
     )
     for sub in (exists, release):
@@ -111,37 +150,25 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "status",
         parents=[manifest_options, concurrency],
-        help="recorded tag against the image each target runs; drift is marked",
+        help="recorded tag against the image each target runs; exit 6 on drift, "
+        "7 if something cannot be read",
     )
     rollback = commands.add_parser(
         "rollback",
-        parents=[manifest_options, concurrency, image_definitions],
+        parents=[manifest_options, concurrency, changes],
         help="release the previous tag from the tag parameter's history",
     )
     rollback.add_argument("--image", required=True, help="image name, a key of the manifest")
     return parser
 
 
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Turn SIGTERM (a cancelled pipeline) into KeyboardInterrupt, so a release restores."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    received: list[int] = []
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        # Only the first signal interrupts; later ones must not cut the restore short.
-        if not received:
-            received.append(signum)
-            raise KeyboardInterrupt(f"signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
+def _stderr_writer(stream: TextIO) -> Any:
+    """How a signal handler writes a line: straight to the descriptor, taking no lock."""
     try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return lambda message: None
+    return lambda message: os.write(descriptor, message.encode())
 
 
 def main(
@@ -153,6 +180,7 @@ def main(
     stderr: TextIO | None = None,
     retry: RetryPolicy | None = None,
     wait: WaitPolicy | None = None,
+    interrupts: Interrupts | None = None,
 ) -> int:
     """Run the CLI; returns the exit code. Tests inject clients, environment and streams."""
     args = build_parser().parse_args(argv)
@@ -160,27 +188,75 @@ def main(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     as_json = getattr(args, "json", False)
+    interrupts = interrupts or Interrupts(_stderr_writer(err))
     try:
-        with _sigterm_as_interrupt():
-            return _run(args, env, clients, out, err, retry, wait)
+        with interrupts.installed():
+            return _run(args, env, clients, out, err, retry, wait, interrupts)
     except DeployError as exc:
-        print(f"error: {exc}", file=err)
-        if as_json:
-            _print_json(out, _error_document(exc))
-        return exc.exit_code
-    except KeyboardInterrupt:
-        # A release turns an interrupt after its first change into ReleaseFailedError,
-        # so this one came before any change.
-        print("error: interrupted; nothing was changed", file=err)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - botocore/network errors: report, exit 1
-        # Reached only before a release changes anything: release() restores and
-        # raises DeployError for every failure after that point.
-        message = f"{type(exc).__name__}: {exc}"
+        message = str(exc)
+        if isinstance(exc, InterruptedBySignalError):
+            message += "; nothing was changed"
         print(f"error: {message}", file=err)
         if as_json:
-            _print_json(out, {"ok": False, "exitCode": EXIT_FAILED, "error": message})
-        return EXIT_FAILED
+            _print_json(out, _error_document(exc, message))
+        return exc.exit_code
+    except KeyboardInterrupt as exc:
+        # Raised by a signal only before the first AWS write (app.deploy.signals).
+        message = f"interrupted by {exc.args[0] if exc.args else 'SIGINT'}; nothing was changed"
+        print(f"error: {message}", file=err)
+        if as_json:
+            _print_json(
+                out,
+                {"ok": False, "exitCode": EXIT_INTERRUPTED,
+                 "errorType": InterruptedBySignalError.__name__, "error": message},
+            )  # fmt: skip
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - botocore/network errors before any change
+        # Reached only before a release changes anything: release() restores and
+        # raises DeployError for every failure after that point.
+        problem = access_problem(exc)
+        code = EXIT_NO_AWS if problem else EXIT_FAILED
+        message = f"cannot ask AWS: {problem}" if problem else f"{type(exc).__name__}: {exc}"
+        message += "; nothing was changed"
+        print(f"error: {message}", file=err)
+        if as_json:
+            _print_json(
+                out,
+                {"ok": False, "exitCode": code, "errorType": type(exc).__name__,
+                 "error": message},
+            )  # fmt: skip
+        return code
+
+
+def _validate(args: argparse.Namespace, env: Mapping[str, str]) -> str:
+    """Everything that can be checked without AWS; returns the manifest parameter name."""
+    if getattr(args, "tag", None) is not None:
+        validate_tag(args.tag)
+    image = getattr(args, "image", None)
+    if image is not None and (not image or any(c.isspace() for c in image)):
+        raise BadInputError(f"--image {image!r} is not an image name (no spaces, not empty)")
+    if getattr(args, "max_concurrency", 1) < 1:
+        raise BadInputError("--max-concurrency must be at least 1")
+    if not 0 <= getattr(args, "lock_wait", 0) <= MAX_LOCK_SECONDS:
+        raise BadInputError(f"--lock-wait must be 0 to {MAX_LOCK_SECONDS} seconds")
+    if not 1 <= getattr(args, "lock_ttl", 1) <= MAX_LOCK_SECONDS:
+        raise BadInputError(f"--lock-ttl must be 1 to {MAX_LOCK_SECONDS} seconds")
+    definitions = getattr(args, "imagedefinitions", None)
+    if definitions is not None and not definitions.resolve().parent.is_dir():
+        raise BadInputError(
+            f"--imagedefinitions {definitions}: directory {definitions.resolve().parent} "
+            "does not exist"
+        )
+    name = args.manifest_parameter or env.get(MANIFEST_PARAMETER_ENV, "").strip()
+    if not name:
+        raise ManifestNotFoundError(
+            f"no deploy manifest named: pass --manifest-parameter or set {MANIFEST_PARAMETER_ENV} "
+            "(the infra stack publishes /<project>/<stack>/deploy-manifest)"
+        )
+    problem = ssm_name_problem(name)
+    if problem:
+        raise ManifestNotFoundError(f"deploy manifest parameter name {name!r} {problem}")
+    return str(name)
 
 
 def _run(
@@ -191,16 +267,22 @@ def _run(
     err: TextIO,
     retry: RetryPolicy | None,
     wait: WaitPolicy | None,
+    interrupts: Interrupts,
 ) -> int:
     if args.command == "tag":
         print(current_tag(env), file=out)
         return EXIT_OK
 
-    if getattr(args, "max_concurrency", 1) < 1:
-        raise BadInputError("--max-concurrency must be at least 1")
+    manifest_name = _validate(args, env)
     max_concurrency = getattr(args, "max_concurrency", 16)
-    clients = clients or AwsClients(max_pool_connections=max_concurrency, env=env)
-    manifest = _manifest(args, env, clients)
+    if clients is None:
+        clients = AwsClients(max_pool_connections=max_concurrency, env=env)
+        if not clients.session().region_name:
+            raise AwsAccessError(
+                "no AWS region: set AWS_REGION or AWS_DEFAULT_REGION, or use a profile "
+                "with a region; nothing was asked or changed"
+            )
+    manifest = _manifest(manifest_name, clients)
     releaser = Releaser(
         clients,
         manifest,
@@ -208,6 +290,13 @@ def _run(
         retry=retry,
         wait=wait,
         max_concurrency=max_concurrency,
+        lock=LockPolicy(
+            ttl=getattr(args, "lock_ttl", 3600.0),
+            wait=getattr(args, "lock_wait", 0.0),
+            break_expired=getattr(args, "break_expired_lock", False),
+        ),
+        owner=LockOwner.of_this_process(env),
+        interrupts=interrupts,
     )
 
     if args.command == "exists":
@@ -222,14 +311,24 @@ def _run(
         return EXIT_OK if found else EXIT_FAILED
 
     if args.command == "status":
-        from app.deploy.status import collect_status, status_table
+        from app.deploy.status import collect_status, status_exit_code, status_table
 
         images = collect_status(clients, manifest, retry=retry, max_concurrency=max_concurrency)
+        code = status_exit_code(images)
         if args.json:
-            _print_json(out, {"images": [i.to_dict() for i in images]})
+            _print_json(
+                out,
+                {
+                    "ok": code == EXIT_OK,
+                    "exitCode": code,
+                    "drift": any(i.drift for i in images),
+                    "unreadable": any(i.unreadable for i in images),
+                    "images": [i.to_dict() for i in images],
+                },
+            )
         else:
             print(status_table(images), file=out)
-        return EXIT_OK
+        return code
 
     result: ReleaseResult
     if args.command == "release":
@@ -243,24 +342,26 @@ def _run(
     return EXIT_OK
 
 
-def _manifest(
-    args: argparse.Namespace, env: Mapping[str, str], clients: AwsClients
-) -> DeployManifest:
-    name = args.manifest_parameter or env.get(MANIFEST_PARAMETER_ENV, "").strip()
-    if not name:
-        raise ManifestNotFoundError(
-            f"no deploy manifest named: pass --manifest-parameter or set {MANIFEST_PARAMETER_ENV} "
-            "(the infra stack publishes /<project>/<stack>/deploy-manifest)"
-        )
-    return load_manifest(clients.ssm, name)
+def _manifest(name: str, clients: AwsClients) -> DeployManifest:
+    try:
+        return load_manifest(clients.ssm, name)
+    except DeployError:
+        raise
+    except Exception as exc:
+        problem = access_problem(exc)
+        if problem is None:
+            raise
+        raise AwsAccessError(
+            f"cannot read deploy manifest {name}: {problem}; nothing was changed"
+        ) from exc
 
 
-def _error_document(exc: DeployError) -> dict[str, Any]:
+def _error_document(exc: DeployError, message: str) -> dict[str, Any]:
     document: dict[str, Any] = {
         "ok": False,
         "exitCode": exc.exit_code,
         "errorType": type(exc).__name__,
-        "error": str(exc),
+        "error": message,
     }
     if isinstance(exc, ReleaseFailedError | RestoreFailedError):
         document["restored"] = exc.restored

@@ -1,17 +1,28 @@
 """Failures of the release tool, one class per thing a caller can act on.
 
-Each class carries the process exit code the CLI maps it to:
+Each class carries the process exit code the CLI maps it to (docs/app-release.md has
+the full table, with what a person does after each):
 
-* 2, ``BadInputError``: the request cannot be carried out as given; nothing was touched.
 * 1, ``ReleaseFailedError``: the release failed and everything it changed was restored.
+* 2, ``BadInputError``: the request cannot be carried out as given; nothing was touched.
 * 3, ``RestoreFailedError``: the release failed and so did restoring; ``needs_attention``
   names each resource a person must fix.
+* 4, ``LockHeldError``: another release of the image holds its lock; nothing was touched.
+* 5, ``AwsAccessError``: AWS could not be asked (region, credentials, access, network).
+* 130, ``InterruptedBySignalError``: SIGINT or SIGTERM arrived before anything was changed.
+
+``status`` is not a failure: it returns ``EXIT_DRIFT`` (6) or ``EXIT_UNREADABLE`` (7).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import ClassVar
+
+EXIT_DRIFT = 6
+"""``status``: at least one target does not run its recorded tag."""
+EXIT_UNREADABLE = 7
+"""``status``: a target or a recorded tag could not be read."""
 
 
 class DeployError(Exception):
@@ -42,6 +53,15 @@ class UnsupportedSchemaError(ManifestError):
     """The manifest declares a ``schema`` this tool does not read."""
 
 
+class UntrustedRegistryError(ManifestError):
+    """The manifest's ``repositoryUrl`` is not this account's and region's ECR repository.
+
+    The tool reads the repository's own URI from ECR (``DescribeRepositories``) and
+    refuses to roll anything else out: a manifest naming another registry could point
+    every target at images nobody in this account pushed.
+    """
+
+
 class UnknownImageError(BadInputError):
     """The image name is not a key of the manifest's ``images``."""
 
@@ -70,6 +90,40 @@ class NoPreviousTagError(BadInputError):
     """``rollback`` found no earlier tag in the parameter's history to return to."""
 
 
+class LockHeldError(DeployError):
+    """Another release of this image holds its release lock. Nothing was changed.
+
+    The message names the holder (host, process, CodeBuild build) and when it started.
+    """
+
+    exit_code = 4
+
+
+class AwsAccessError(DeployError):
+    """AWS could not be asked, so nothing was changed and no answer is known.
+
+    No region, no credentials, access denied, or the endpoint cannot be reached;
+    for ``exists``, also any error that left the question unanswered, so that exit
+    code 1 only ever means "the tag is not there".
+    """
+
+    exit_code = 5
+
+
+class InterruptedBySignalError(DeployError):
+    """SIGINT or SIGTERM stopped the tool before it changed anything.
+
+    Inside a release this is a cause like any other: the release restores and the
+    caller sees ``ReleaseFailedError`` or ``RestoreFailedError`` instead.
+    """
+
+    exit_code = 130
+
+    def __init__(self, signal_name: str) -> None:
+        self.signal_name = signal_name
+        super().__init__(f"interrupted by {signal_name}")
+
+
 class TargetUpdateError(DeployError):
     """One or more targets could not be moved to the new image.
 
@@ -80,6 +134,14 @@ class TargetUpdateError(DeployError):
     def __init__(self, failures: Sequence[str]) -> None:
         self.failures = list(failures)
         super().__init__("; ".join(self.failures))
+
+
+class RevisionConflictError(DeployError):
+    """A function changed since this release read it (its ``RevisionId`` moved on).
+
+    The update or restore is refused by Lambda and the tool does not retry it: the
+    change belongs to someone else and is reported, never overwritten.
+    """
 
 
 class ReleaseFailedError(DeployError):

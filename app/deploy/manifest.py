@@ -3,8 +3,8 @@
 The infra stack publishes it as an SSM String parameter,
 ``/<project>/<stack>/deploy-manifest``; this module is its reader and its model, so
 the infra side can check what it produces with ``parse_manifest``.
-Contract (DESIGN.md): readers reject an unknown ``schema``; an added field is
-ignored; renaming or removing a field needs schema 2. Example::
+Contract: readers reject an unknown ``schema``; an added field is ignored; renaming
+or removing a field needs schema 2. Example::
 
     {
       "schema": 1, "project": "cd", "stack": "dev",
@@ -28,6 +28,14 @@ ignored; renaming or removing a field needs schema 2. Example::
       }
     }
 
+Two optional fields per image name the release tool's own parameters; an infra stack
+that predates them leaves them out, and the tool derives the same names from the tag
+parameter's folder: ``lockParameter`` (``/cd/dev/images/lambda/release-lock``, the
+release lock) and ``failedReleasesParameter`` (``/cd/dev/images/lambda/failed-releases``,
+the versions ``rollback`` skips). A target (a Lambda function, or an ECS service's
+container) and each of these parameters belongs to exactly one image: releasing one
+image must never move another image's target.
+
 The model is a ``msgspec.Struct``, not pydantic like the infra program's config. The
 release tool starts once per pipeline run and its start-up is most of a release's
 time. ``python -X importtime -c "import app.deploy.manifest"`` gave about 0.16 s with
@@ -38,6 +46,7 @@ see docs/app-release.md, "Benchmark".
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
@@ -61,6 +70,41 @@ MANIFEST_PARAMETER_ENV = "DEPLOY_MANIFEST_PARAMETER"
 Name = Annotated[str, msgspec.Meta(pattern=r"^\S+$")]
 """A non-empty name without whitespace: AWS names, tags and URLs have none."""
 
+ParameterName = Annotated[str, msgspec.Meta(pattern=r"^/\S+$")]
+"""An SSM parameter name in a hierarchy; ``ssm_name_problem`` checks the rest."""
+
+LOCK_PARAMETER_LEAF = "release-lock"
+FAILED_RELEASES_PARAMETER_LEAF = "failed-releases"
+
+_SSM_NAME_CHARACTERS = re.compile(r"[A-Za-z0-9_.\-/]+")
+_SSM_NAME_MAX_LENGTH = 1011
+_SSM_MAX_DEPTH = 15
+
+
+def ssm_name_problem(name: str) -> str | None:
+    """Why ``name`` is not a valid SSM parameter name, or None if it is.
+
+    The rules of PutParameter's ``Name`` (AWS API reference): only ``a-zA-Z0-9_.-``
+    and ``/``, a leading ``/`` in a hierarchy, at most 15 levels, not prefixed with
+    ``aws`` or ``ssm`` (any case), and at most 1011 characters.
+    """
+    if not name or len(name) > _SSM_NAME_MAX_LENGTH:
+        return f"must be 1 to {_SSM_NAME_MAX_LENGTH} characters"
+    if not _SSM_NAME_CHARACTERS.fullmatch(name):
+        return "may only contain a-z, A-Z, 0-9, _ . - and /"
+    if "/" in name and (not name.startswith("/") or "//" in name or name.endswith("/")):
+        return "must be a path like /a/b: a leading /, no empty or trailing level"
+    if name.count("/") > _SSM_MAX_DEPTH:
+        return f"is deeper than {_SSM_MAX_DEPTH} levels"
+    if name.lstrip("/").lower().startswith(("aws", "ssm")):
+        return 'must not start with "aws" or "ssm"'
+    return None
+
+
+def _sibling(parameter: str, leaf: str) -> str:
+    """``leaf`` in the folder of ``parameter``: ``/a/b/tag`` -> ``/a/b/<leaf>``."""
+    return f"{parameter.rsplit('/', 1)[0]}/{leaf}"
+
 
 # Each model: camelCase in JSON, snake_case in Python, immutable. Unknown fields are
 # ignored (msgspec's default), so adding one to the contract needs no new schema.
@@ -82,10 +126,13 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
 
     repository_name: Name
     repository_url: Name
-    tag_parameter: Annotated[str, msgspec.Meta(pattern=r"^/\S+$")]
+    tag_parameter: ParameterName
     placeholder_tag: Name
     lambda_functions: tuple[Name, ...] = ()
     ecs_services: tuple[EcsServiceTarget, ...] = ()
+    # Optional (added within schema 1): absent in manifests of older infra stacks.
+    lock_parameter: ParameterName | msgspec.UnsetType = msgspec.UNSET
+    failed_releases_parameter: ParameterName | msgspec.UnsetType = msgspec.UNSET
 
     def __post_init__(self) -> None:
         # Runs on construction and on validation; a ValueError here becomes a
@@ -99,6 +146,46 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"lambdaFunctions lists {', '.join(duplicates)} more than once")
+        containers = [(s.cluster, s.service, s.container) for s in self.ecs_services]
+        repeated = sorted({c for c in containers if containers.count(c) > 1})
+        if repeated:
+            listed = ", ".join(f"{c}/{s} (container {k})" for c, s, k in repeated)
+            raise ValueError(f"ecsServices lists {listed} more than once")
+        parameters = {
+            "tagParameter": self.tag_parameter,
+            "lockParameter": self.lock_parameter_name,
+            "failedReleasesParameter": self.failed_releases_parameter_name,
+        }
+        for field_name, parameter in parameters.items():
+            problem = ssm_name_problem(parameter)
+            if problem:
+                raise ValueError(f"{field_name} {parameter!r} {problem}")
+        if len(set(parameters.values())) != len(parameters):
+            raise ValueError(
+                "tagParameter, lockParameter and failedReleasesParameter must be three "
+                f"different parameters, got {sorted(parameters.values())}"
+            )
+
+    @property
+    def lock_parameter_name(self) -> str:
+        """The release lock: ``lockParameter``, else ``<tag parameter's folder>/release-lock``."""
+        if isinstance(self.lock_parameter, str):
+            return self.lock_parameter
+        return _sibling(self.tag_parameter, LOCK_PARAMETER_LEAF)
+
+    @property
+    def failed_releases_parameter_name(self) -> str:
+        """The failed-release record: ``failedReleasesParameter``, else its default.
+
+        The default is ``failed-releases`` in the tag parameter's folder.
+        """
+        if isinstance(self.failed_releases_parameter, str):
+            return self.failed_releases_parameter
+        return _sibling(self.tag_parameter, FAILED_RELEASES_PARAMETER_LEAF)
+
+    def parameters(self) -> tuple[str, str, str]:
+        """The tag parameter, the lock and the failed-release record, in that order."""
+        return (self.tag_parameter, self.lock_parameter_name, self.failed_releases_parameter_name)
 
     def image_uri(self, tag: str) -> str:
         """The URI a target runs for ``tag``: ``<repositoryUrl>:<tag>``."""
@@ -117,6 +204,26 @@ class DeployManifest(msgspec.Struct, rename="camel", frozen=True):
     project: Name
     stack: Name
     images: dict[Name, ImageTargets]
+
+    def __post_init__(self) -> None:
+        # A target listed under two images would be moved by releases of both: a
+        # release of one image would put another image's function on its repository
+        # while that image's tag parameter still names its own tag.
+        owners: dict[tuple[str, ...], str] = {}
+        for image_name, image in sorted(self.images.items()):
+            keys = [("Lambda function", name) for name in image.lambda_functions]
+            keys += [
+                ("ECS service", f"{s.cluster}/{s.service} (container {s.container})")
+                for s in image.ecs_services
+            ]
+            keys += [("SSM parameter", name) for name in image.parameters()]
+            for key in keys:
+                other = owners.setdefault(key, image_name)
+                if other != image_name:
+                    raise ValueError(
+                        f"{key[0]} {key[1]} is listed under images {other!r} and "
+                        f"{image_name!r}; each target and parameter belongs to one image"
+                    )
 
     def image(self, name: str) -> ImageTargets:
         """The entry for image ``name``; ``UnknownImageError`` lists the known ones."""

@@ -3,16 +3,18 @@
 The order of ``Releaser.release`` is the contract in docs/app-release.md:
 
 1. the manifest is already read and validated (``app.deploy.manifest``);
-2. the tag must exist in ECR before anything changes (real Lambda checks, moto does not);
-3. the previous tag and every function's current image are recorded (2 and 3 are
-   reads, run side by side);
+2. the image's release lock is taken (``app.deploy.lock``) while, side by side, ECR
+   confirms the manifest's repository URL and that the tag exists;
+3. the previous tag and every function's image and ``RevisionId`` are read;
 4. the tag parameter is written;
-5. every Lambda target is updated concurrently, and
-6. each is waited for and verified to report the new image;
+5. every Lambda target is updated concurrently, each guarded by its ``RevisionId``,
+6. and waited for and verified to report the new image;
 7. ``imagedefinitions.json`` is written for the image's ECS targets;
-8. a ``ReleaseResult`` is returned for the summary.
+8. the lock is released and a ``ReleaseResult`` returned for the summary.
 
-From step 4 on, any failure restores every touched function and the parameter.
+From step 4 on, any failure (or SIGINT/SIGTERM, see ``app.deploy.signals``) restores
+every touched function, records the tag's versions as failed (``app.deploy.records``)
+and puts the parameter back.
 """
 
 from __future__ import annotations
@@ -21,24 +23,34 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from botocore.exceptions import ClientError
 
 from app.deploy.exceptions import (
+    AwsAccessError,
     DeployError,
     ImageTagNotFoundError,
+    InterruptedBySignalError,
     InvalidTargetError,
     NoPreviousTagError,
     ReleaseFailedError,
     RestoreFailedError,
+    RevisionConflictError,
     TargetUpdateError,
+    UntrustedRegistryError,
 )
-from app.deploy.retry import RetryPolicy, describe_error, error_code
+from app.deploy.lock import LockHolder, LockOwner, LockPolicy, ReleaseLock
+from app.deploy.records import FailureRecords, Version
+from app.deploy.retry import RetryPolicy, access_problem, describe_error, error_code
+from app.deploy.shell import shell_command
+from app.deploy.signals import Interrupts
 from app.deploy.tags import validate_tag
 
 if TYPE_CHECKING:
@@ -49,9 +61,6 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, str], None]
 """Called as ``progress(target, message)`` from worker threads; must be thread-safe."""
-
-FAILED_RELEASE_LABEL_PREFIX = "release-failed-v"
-"""Label put on a tag parameter version whose release was undone, so ``rollback`` skips it."""
 
 
 def _no_progress(target: str, message: str) -> None:
@@ -98,6 +107,7 @@ class ReleaseResult:
     parameter_changed: bool
     targets: list[TargetResult]
     imagedefinitions: str | None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def noop(self) -> bool:
@@ -127,23 +137,49 @@ class ReleaseResult:
                 }
                 for t in self.targets
             ],
+            "warnings": self.warnings,
         }
+
+
+@dataclass(frozen=True)
+class FunctionState:
+    """A function as read before the release: its image and its ``RevisionId``."""
+
+    image: str
+    revision: str
 
 
 @dataclass
 class _Journal:
-    """Every change made so far, so a failure can undo exactly those."""
+    """Every change made so far, so a failure can undo exactly those.
 
+    ``version_before`` is the tag parameter's version read before the put: the
+    versions this release wrote are found later in the history as the ones after it
+    holding the new tag, so no record depends on a response that may be lost.
+    """
+
+    tag: str
     tag_parameter: str
     previous_tag: str
+    version_before: int
     parameter_touched: bool = False
-    new_parameter_version: int | None = None
-    touched_functions: dict[str, str] = field(default_factory=dict)
+    # name -> previous state; ``revisions`` holds the RevisionId this release last saw
+    # after its own update, the guard of the restore.
+    touched_functions: dict[str, FunctionState] = field(default_factory=dict)
+    revisions: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def touch_function(self, name: str, previous_image: str) -> None:
+    def touch_function(self, name: str, previous: FunctionState) -> None:
         with self.lock:
-            self.touched_functions[name] = previous_image
+            self.touched_functions[name] = previous
+
+    def untouch_function(self, name: str) -> None:
+        with self.lock:
+            self.touched_functions.pop(name, None)
+
+    def saw_revision(self, name: str, revision: str) -> None:
+        with self.lock:
+            self.revisions[name] = revision
 
 
 class Releaser:
@@ -158,6 +194,9 @@ class Releaser:
         retry: RetryPolicy | None = None,
         wait: WaitPolicy | None = None,
         max_concurrency: int = 16,
+        lock: LockPolicy | None = None,
+        owner: LockOwner | None = None,
+        interrupts: Interrupts | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -167,13 +206,35 @@ class Releaser:
         self._retry = retry or RetryPolicy()
         self._wait = wait or WaitPolicy()
         self._max_concurrency = max_concurrency
+        self._lock_policy = lock or LockPolicy()
+        self._owner = owner or LockOwner.of_this_process(os.environ)
+        self._interrupts = interrupts or Interrupts()
 
     # -- queries ---------------------------------------------------------------------
 
     def exists(self, image_name: str, tag: str) -> bool:
-        """True if ``tag`` is in the ECR repository of ``image_name``."""
+        """True if ``tag`` is in the ECR repository of ``image_name``.
+
+        The repository URL is checked too, so ``exists`` and ``release`` agree on
+        what is trusted. Any error that leaves the question open is an
+        ``AwsAccessError`` (exit 5), never False.
+        """
         validate_tag(tag)
-        return self._tag_in_ecr(image_name, self.manifest.image(image_name), tag)
+        image = self.manifest.image(image_name)
+        _ = self.clients.ecr
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            registry = pool.submit(self._check_registry, image_name, image)
+            found = pool.submit(self._tag_in_ecr, image_name, image, tag)
+        try:
+            registry.result()
+            return found.result()
+        except DeployError:
+            raise
+        except Exception as exc:  # any question left unanswered is exit 5, never False
+            raise AwsAccessError(
+                f"could not ask ECR whether {image.image_uri(tag)} exists: "
+                f"{access_problem(exc) or describe_error(exc)}"
+            ) from exc
 
     def _tag_in_ecr(self, image_name: str, image: ImageTargets, tag: str) -> bool:
         ecr = self.clients.ecr
@@ -186,98 +247,264 @@ class Releaser:
         except ecr.exceptions.ImageNotFoundException:
             return False
         except ecr.exceptions.RepositoryNotFoundException as exc:
-            raise InvalidTargetError(
-                f"ECR repository {image.repository_name} (image {image_name!r} in the manifest) "
-                "does not exist; deploy the infra stack first"
-            ) from exc
+            raise self._missing_repository(image_name, image) from exc
         return True
+
+    def _check_registry(self, image_name: str, image: ImageTargets) -> None:
+        """The manifest's URL must be the repository's own URI in this account and region.
+
+        ``DescribeRepositories`` without a registry id answers for the caller's own
+        registry, in the client's region, so its ``repositoryUri`` is read from AWS,
+        not taken from the manifest (issue: a manifest naming another registry).
+        """
+        ecr = self.clients.ecr
+        try:
+            response = self._retry.call(
+                lambda: ecr.describe_repositories(repositoryNames=[image.repository_name])
+            )
+        except ecr.exceptions.RepositoryNotFoundException as exc:
+            raise self._missing_repository(image_name, image) from exc
+        (repository,) = response["repositories"]
+        actual = repository["repositoryUri"]
+        if actual != image.repository_url:
+            raise UntrustedRegistryError(
+                f"the deploy manifest gives image {image_name!r} the repository URL "
+                f"{image.repository_url!r}, but ECR repository {image.repository_name} in this "
+                f"account and region is {actual!r}; refusing to release from another registry. "
+                "Publish the manifest again from the infra stack (pulumi up); nothing was changed"
+            )
+
+    def _missing_repository(self, image_name: str, image: ImageTargets) -> InvalidTargetError:
+        return InvalidTargetError(
+            f"ECR repository {image.repository_name} (image {image_name!r} in the manifest) "
+            "does not exist; deploy the infra stack first"
+        )
 
     def previous_tag(self, image_name: str) -> str:
         """The tag ``rollback`` would release: the latest recorded value unlike the current one.
 
-        Versions labelled ``release-failed-v<N>`` were undone by a failed release and
-        are skipped. The placeholder tag is refused: rolling a live function back to
-        the placeholder image would take it out of service.
+        Versions of failed releases (the failed-release record, and the labels of
+        earlier versions of this tool) are skipped. The placeholder tag is refused:
+        rolling a live function back to the placeholder image would take it out of
+        service.
         """
         image = self.manifest.image(image_name)
-        history = self._parameter_history(image)
-        current = history[-1]["Value"]
+        history, failed = self._history_and_failures(image, migrate=False)
+        return self._choose_previous(image_name, image, history, failed)
+
+    def _history_and_failures(
+        self, image: ImageTargets, *, migrate: bool
+    ) -> tuple[list[Version], set[int]]:
+        records = self._records(image)
+        _ = self.clients.ssm
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            history_future = pool.submit(records.history)
+            recorded_future = pool.submit(records.read)
+        history, recorded = history_future.result(), recorded_future.result()
+        failed = records.failed(history, recorded)
+        if migrate:
+            # Under the lock: move labels of earlier tool versions into the record.
+            records.migrate_labels(history, recorded)
+        return history, failed
+
+    def _choose_previous(
+        self, image_name: str, image: ImageTargets, history: list[Version], failed: set[int]
+    ) -> str:
+        current = history[-1].value
         for entry in reversed(history):
-            labels = entry.get("Labels") or []
-            if any(label.startswith(FAILED_RELEASE_LABEL_PREFIX) for label in labels):
+            if entry.version in failed or entry.value == current:
                 continue
-            value = entry["Value"]
-            if value == current:
-                continue
-            if value == image.placeholder_tag:
+            if entry.value == image.placeholder_tag:
                 raise NoPreviousTagError(
                     f"the tag before {current!r} in {image.tag_parameter} is the placeholder "
-                    f"{value!r}; refusing to roll functions back to the placeholder image. "
-                    "Release a real tag instead: python -m app.deploy release --image "
-                    f"{image_name} --tag <tag>"
+                    f"{entry.value!r}; refusing to roll functions back to the placeholder image. "
+                    "Release a real tag instead: "
+                    + shell_command(
+                        "python", "-m", "app.deploy", "release", "--image", image_name, "--tag"
+                    )
+                    + " <tag>"
                 )
-            return value
+            return entry.value
         raise NoPreviousTagError(
             f"{image.tag_parameter} has no earlier value than {current!r} in its history "
-            f"({len(history)} version(s) kept by SSM); nothing to roll back to"
+            f"({len(history)} version(s) kept by SSM, failed releases skipped); "
+            "nothing to roll back to"
         )
 
-    def _parameter_history(self, image: ImageTargets) -> list[dict[str, Any]]:
-        ssm = self.clients.ssm
-        entries: list[dict[str, Any]] = []
-        try:
-            for page in ssm.get_paginator("get_parameter_history").paginate(
-                Name=image.tag_parameter, PaginationConfig={"PageSize": 50}
-            ):
-                entries.extend(dict(p) for p in page["Parameters"])
-        except ssm.exceptions.ParameterNotFound as exc:
-            raise self._missing_parameter(image) from exc
-        if not entries:
-            raise self._missing_parameter(image)
-        return sorted(entries, key=lambda e: int(e["Version"]))
+    def _records(self, image: ImageTargets) -> FailureRecords:
+        return FailureRecords(
+            self.clients.ssm,
+            tag_parameter=image.tag_parameter,
+            record_parameter=image.failed_releases_parameter_name,
+            retry=self._retry,
+            missing_tag_parameter=lambda: self._missing_parameter(image),
+            progress=self._progress,
+        )
 
     # -- release ---------------------------------------------------------------------
 
     def rollback(self, image_name: str, *, imagedefinitions: Path | None) -> ReleaseResult:
-        """Release ``previous_tag(image_name)``, with all the guarantees of ``release``."""
-        tag = self.previous_tag(image_name)
-        self._progress(image_name, f"rolling back to {tag}")
-        return self.release(image_name, tag, imagedefinitions=imagedefinitions)
+        """Release ``previous_tag(image_name)``, with all the guarantees of ``release``.
+
+        The history is read under the lock, so no other release can change it between
+        choosing the tag and releasing it.
+        """
+        image = self.manifest.image(image_name)
+        checks = [self._registry_check(image_name, image)]
+        with self._locked(image_name, image, "rollback", checks) as warnings:
+            try:
+                history, failed = self._history_and_failures(image, migrate=True)
+            except ClientError as exc:
+                raise self._before_changes(image_name, "rollback", exc) from exc
+            tag = self._choose_previous(image_name, image, history, failed)
+            validate_tag(tag, f"previous tag in {image.tag_parameter}")
+            self._progress(image_name, f"rolling back to {tag}")
+            result = self._release_locked(
+                image_name, image, tag, imagedefinitions=imagedefinitions, tag_checked=False
+            )
+        return replace(result, warnings=warnings)
 
     def release(self, image_name: str, tag: str, *, imagedefinitions: Path | None) -> ReleaseResult:
         """Release ``tag`` of ``image_name`` to all its targets (see the module docstring)."""
         validate_tag(tag)
         image = self.manifest.image(image_name)
+        checks = [
+            self._registry_check(image_name, image),
+            lambda: self._require_tag(image_name, image, tag),
+        ]
+        with self._locked(image_name, image, "release", checks) as warnings:
+            result = self._release_locked(
+                image_name, image, tag, imagedefinitions=imagedefinitions, tag_checked=True
+            )
+        return replace(result, warnings=warnings)
+
+    def _registry_check(self, image_name: str, image: ImageTargets) -> Callable[[], None]:
+        return lambda: self._check_registry(image_name, image)
+
+    def _require_tag(self, image_name: str, image: ImageTargets, tag: str) -> None:
+        if not self._tag_in_ecr(image_name, image, tag):
+            raise ImageTagNotFoundError(
+                f"tag {tag} is not in ECR repository {image.repository_name}; push "
+                f"{image.image_uri(tag)} first (nothing was changed)"
+            )
+
+    @contextmanager
+    def _locked(
+        self,
+        image_name: str,
+        image: ImageTargets,
+        command: str,
+        checks: Sequence[Callable[[], None]],
+    ) -> Iterator[list[str]]:
+        """Hold the image's release lock; ``checks`` (reads of ECR) run beside the first try.
+
+        Their failures (bad input, exit 2) come before the lock's; a lock taken for a
+        release that then cannot go ahead is released again. Yields a list that holds,
+        on exit, a warning if the lock could not be released.
+        """
+        now = datetime.now(UTC)
+        holder = LockHolder(
+            owner=self._owner,
+            command=command,
+            image=image_name,
+            started_at=now,
+            expires_at=now + timedelta(seconds=self._lock_policy.ttl),
+        )
+        lock = ReleaseLock(
+            self.clients.ssm,
+            image.lock_parameter_name,
+            holder=holder,
+            policy=self._lock_policy,
+            retry=self._retry,
+            progress=self._progress,
+            interrupts=self._interrupts,
+        )
+        _ = self.clients.ecr
+        warnings: list[str] = []
+        # From the first write on, a signal must not cut a step short (app.deploy.signals).
+        self._interrupts.defer()
+        try:
+            with ThreadPoolExecutor(max_workers=len(checks) + 1) as pool:
+                attempt = pool.submit(lock.try_acquire)
+                futures = [pool.submit(check) for check in checks]
+            for future in futures:
+                self._result(image_name, command, future)
+            self._result(image_name, command, attempt)
+            if not lock.held:
+                lock.acquire()
+            self._progress(lock.name, "lock taken")
+            self._interrupts.check()
+            yield warnings
+        finally:
+            warning = lock.release()
+            if warning:
+                self._progress(lock.name, f"WARNING: {warning}")
+                warnings.append(warning)
+
+    def _result(self, image_name: str, command: str, future: Future[Any]) -> Any:
+        try:
+            return future.result()
+        except ClientError as exc:
+            raise self._before_changes(image_name, command, exc) from exc
+
+    def _before_changes(self, image_name: str, command: str, exc: BaseException) -> DeployError:
+        problem = access_problem(exc)
+        if problem is not None:
+            return AwsAccessError(
+                f"{command} of {image_name} could not ask AWS: {problem}; nothing was changed"
+            )
+        return ReleaseFailedError(
+            f"{command} of {image_name} failed before changing anything: {describe_error(exc)}",
+            restored=[],
+        )
+
+    def _release_locked(
+        self,
+        image_name: str,
+        image: ImageTargets,
+        tag: str,
+        *,
+        imagedefinitions: Path | None,
+        tag_checked: bool,
+    ) -> ReleaseResult:
         uri = image.image_uri(tag)
         functions = list(image.lambda_functions)
         try:
-            previous_tag, previous_images = self._read_state(image_name, image, tag, functions)
+            (previous_tag, version_before), previous = self._read_state(
+                image_name, image, tag, functions, tag_checked=tag_checked
+            )
         except ClientError as exc:
-            raise ReleaseFailedError(
-                f"release of {image_name} {tag} failed before changing anything: "
-                f"{describe_error(exc)}",
-                restored=[],
-            ) from exc
+            raise self._before_changes(image_name, "release", exc) from exc
+        self._interrupts.check()
 
-        to_update = [name for name in functions if previous_images[name] != uri]
+        to_update = [name for name in functions if previous[name].image != uri]
         parameter_changed = previous_tag != tag
         if not parameter_changed and not to_update:
             self._progress(image_name, f"{tag} is already released; nothing to change")
 
-        journal = _Journal(tag_parameter=image.tag_parameter, previous_tag=previous_tag)
+        journal = _Journal(
+            tag=tag,
+            tag_parameter=image.tag_parameter,
+            previous_tag=previous_tag,
+            version_before=version_before,
+        )
         try:
             if parameter_changed:
                 self._put_parameter(image, tag, journal)
-            self._update_functions(to_update, uri, previous_images, journal)
+            self._interrupts.check()
+            self._update_functions(to_update, uri, previous, journal)
+            # The last point at which a signal undoes the release: after it, every
+            # target runs the new tag and only the local file remains.
+            self._interrupts.check()
             definitions = self._write_imagedefinitions(image, uri, imagedefinitions)
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - any failure is undone
-            self._restore(image_name, tag, journal, exc)
+            self._restore(image_name, image, journal, exc)
 
         targets = [
             TargetResult(
                 kind="lambda",
                 name=name,
-                previous_image=previous_images[name],
+                previous_image=previous[name].image,
                 image=uri,
                 action="updated" if name in to_update else "unchanged",
             )
@@ -311,22 +538,29 @@ class Releaser:
             "(pulumi up) before the first release"
         )
 
-    def _read_parameter(self, image: ImageTargets) -> str:
+    def _read_parameter(self, image: ImageTargets) -> tuple[str, int]:
         ssm = self.clients.ssm
         try:
             response = self._retry.call(lambda: ssm.get_parameter(Name=image.tag_parameter))
         except ssm.exceptions.ParameterNotFound as exc:
             raise self._missing_parameter(image) from exc
-        return response["Parameter"]["Value"]
+        return response["Parameter"]["Value"], int(response["Parameter"]["Version"])
 
     def _read_state(
-        self, image_name: str, image: ImageTargets, tag: str, functions: Sequence[str]
-    ) -> tuple[str, dict[str, str]]:
-        """Steps 2 and 3: the tag is in ECR; the recorded tag and each function's image.
+        self,
+        image_name: str,
+        image: ImageTargets,
+        tag: str,
+        functions: Sequence[str],
+        *,
+        tag_checked: bool,
+    ) -> tuple[tuple[str, int], dict[str, FunctionState]]:
+        """Step 3, under the lock: the recorded tag and each function's image and revision.
 
         These are reads, so they run side by side (a release's time is mostly round
-        trips). All finish before anything changes, and errors are raised in step
-        order: a missing tag first, then the parameter, then the functions.
+        trips); a rollback's tag is checked in ECR here too. All finish before
+        anything changes, and errors are raised in step order: a missing tag first,
+        then the parameter, then the functions.
         """
         # Created here, before the worker threads share them.
         _ = self.clients.ecr, self.clients.ssm
@@ -334,19 +568,16 @@ class Releaser:
             _ = self.clients.lambda_
         workers = min(self._max_concurrency, len(functions) + 2)
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            found = pool.submit(self._tag_in_ecr, image_name, image, tag)
+            found = None if tag_checked else pool.submit(self._require_tag, image_name, image, tag)
             recorded = pool.submit(self._read_parameter, image)
-            images = [pool.submit(self._read_function, name) for name in functions]
-        if not found.result():
-            raise ImageTagNotFoundError(
-                f"tag {tag} is not in ECR repository {image.repository_name}; push "
-                f"{image.image_uri(tag)} first (nothing was changed)"
-            )
+            states = [pool.submit(self._read_function, name) for name in functions]
+        if found is not None:
+            found.result()
         return recorded.result(), {
-            name: future.result() for name, future in zip(functions, images, strict=True)
+            name: future.result() for name, future in zip(functions, states, strict=True)
         }
 
-    def _read_function(self, name: str) -> str:
+    def _read_function(self, name: str) -> FunctionState:
         lambda_ = self.clients.lambda_
         try:
             response = self._retry.call(lambda: lambda_.get_function(FunctionName=name))
@@ -354,59 +585,147 @@ class Releaser:
             raise InvalidTargetError(
                 f"Lambda function {name}, named in the deploy manifest, does not exist"
             ) from exc
-        if response["Configuration"].get("PackageType") != "Image":
+        config = response["Configuration"]
+        if config.get("PackageType") != "Image":
             raise InvalidTargetError(
                 f"Lambda function {name} is not a container-image function "
-                f"(PackageType {response['Configuration'].get('PackageType')!r})"
+                f"(PackageType {config.get('PackageType')!r})"
             )
-        return response["Code"].get("ImageUri", "")
+        return FunctionState(response["Code"].get("ImageUri", ""), self._revision(name, response))
+
+    @staticmethod
+    def _revision(name: str, response: GetFunctionResponseTypeDef) -> str:
+        revision = response["Configuration"].get("RevisionId")
+        if not revision:
+            # AWS always returns one; an endpoint that does not cannot guard an update.
+            raise DeployError(
+                f"Lambda function {name}: GetFunction returned no RevisionId, so an update "
+                "could not be guarded against concurrent changes; refusing to go on "
+                "(is AWS_ENDPOINT_URL a Lambda emulator without revision support?)"
+            )
+        return revision
 
     def _put_parameter(self, image: ImageTargets, tag: str, journal: _Journal) -> None:
-        ssm = self.clients.ssm
         self._progress(image.tag_parameter, f"{journal.previous_tag} -> {tag}")
         journal.parameter_touched = True
-        response = self._retry.call(
-            lambda: ssm.put_parameter(
-                Name=image.tag_parameter, Value=tag, Type="String", Overwrite=True
+        self._put_tag_value(image, tag)
+
+    def _put_tag_value(self, image: ImageTargets, value: str) -> None:
+        """``PutParameter`` with ``Overwrite``; migrates old failure labels if SSM refuses.
+
+        SSM refuses a 101st version while the oldest carries a label
+        (``ParameterMaxVersionLimitExceeded``). Labels of earlier versions of this tool
+        are moved into the failed-release record and the write is tried once more.
+        """
+        ssm = self.clients.ssm
+
+        def put() -> None:
+            self._retry.call(
+                lambda: ssm.put_parameter(
+                    Name=image.tag_parameter, Value=value, Type="String", Overwrite=True
+                )
             )
-        )
-        journal.new_parameter_version = response["Version"]
+
+        try:
+            put()
+        except ssm.exceptions.ParameterMaxVersionLimitExceeded:
+            records = self._records(image)
+            history = records.history()
+            if not records.migrate_labels(history, records.read()):
+                labels = ", ".join(history[0].labels) or "?"
+                raise DeployError(
+                    f"SSM parameter {image.tag_parameter} holds 100 versions and its oldest, "
+                    f"version {history[0].version}, carries labels this tool did not set "
+                    f"({labels}); move them to a newer version: "
+                    + shell_command(
+                        "aws",
+                        "ssm",
+                        "unlabel-parameter-version",
+                        "--name",
+                        image.tag_parameter,
+                        "--parameter-version",
+                        str(history[0].version),
+                        "--labels",
+                        *history[0].labels,
+                    )
+                ) from None
+            put()
 
     def _update_functions(
         self,
         names: Sequence[str],
         uri: str,
-        previous_images: dict[str, str],
+        previous: dict[str, FunctionState],
         journal: _Journal,
     ) -> None:
         def move(name: str, cancelled: threading.Event) -> None:
-            if cancelled.is_set():
-                self._progress(name, "skipped: another target failed")
+            if cancelled.is_set() or self._interrupts.requested:
+                self._progress(name, "skipped: the release is stopping")
                 return
-            journal.touch_function(name, previous_images[name])
-            self._move_function(name, uri)
+            journal.touch_function(name, previous[name])
+            try:
+                self._move_function(
+                    name,
+                    uri,
+                    previous[name].revision,
+                    interruptible=True,
+                    saw_revision=lambda revision: journal.saw_revision(name, revision),
+                )
+            except RevisionConflictError:
+                # Lambda refused the update: the function was not changed by us.
+                journal.untouch_function(name)
+                raise
 
         failures = self._run_concurrently(names, move)
         if failures:
             raise TargetUpdateError(failures)
 
-    def _move_function(self, name: str, uri: str) -> None:
-        """Update one function to ``uri``, wait for it, and check it reports ``uri``."""
+    def _move_function(
+        self,
+        name: str,
+        uri: str,
+        revision: str,
+        *,
+        interruptible: bool,
+        saw_revision: Callable[[str], None] | None = None,
+    ) -> None:
+        """Update one function to ``uri`` if still at ``revision``, wait, and verify it.
+
+        ``saw_revision`` is told each ``RevisionId`` the function reports after this
+        update: the guard of a later restore.
+        """
         lambda_ = self.clients.lambda_
+        seen = saw_revision or (lambda revision: None)
         self._progress(name, f"updating to {uri}")
         try:
-            self._retry.call(
-                lambda: lambda_.update_function_code(FunctionName=name, ImageUri=uri),
+            updated = self._retry.call(
+                lambda: lambda_.update_function_code(
+                    FunctionName=name, ImageUri=uri, RevisionId=revision
+                ),
                 on_retry=lambda attempt, code: self._progress(
                     name, f"{code}, retrying (attempt {attempt + 1})"
                 ),
             )
+            if updated.get("RevisionId"):
+                seen(updated["RevisionId"])
+        except lambda_.exceptions.PreconditionFailedException as exc:
+            # botocore may have retried a request that had landed (its response lost):
+            # then the function already reports ``uri``. Anything else is someone
+            # else's change, reported and left alone.
+            current = self._get_function(name)
+            if current["Code"].get("ImageUri") != uri:
+                raise RevisionConflictError(
+                    f"Lambda function {name}: changed by someone else since revision "
+                    f"{revision} (now {current['Configuration'].get('RevisionId')}, image "
+                    f"{current['Code'].get('ImageUri')}); not overwritten"
+                ) from exc
+            seen(self._revision(name, current))
         except ClientError as exc:
             raise DeployError(
                 f"Lambda function {name}: UpdateFunctionCode failed: {describe_error(exc)}"
             ) from exc
         self._progress(name, "waiting for the update")
-        response = self._settled(name)
+        response = self._settled(name, interruptible=interruptible)
         config = response["Configuration"]
         if config.get("LastUpdateStatus") == "Failed":
             raise DeployError(
@@ -414,24 +733,34 @@ class Releaser:
                 f"{config.get('LastUpdateStatusReasonCode', '')} "
                 f"{config.get('LastUpdateStatusReason', '')}".rstrip()
             )
+        seen(self._revision(name, response))
         reported = response["Code"].get("ImageUri")
         if reported != uri:
             raise DeployError(f"Lambda function {name}: reports image {reported}, expected {uri}")
         self._progress(name, "verified")
 
-    def _settled(self, name: str) -> GetFunctionResponseTypeDef:
-        """``GetFunction`` once ``LastUpdateStatus`` is no longer ``InProgress``."""
+    def _get_function(self, name: str) -> GetFunctionResponseTypeDef:
         lambda_ = self.clients.lambda_
+        try:
+            return self._retry.call(lambda: lambda_.get_function(FunctionName=name))
+        except ClientError as exc:
+            raise DeployError(
+                f"Lambda function {name}: GetFunction failed: {describe_error(exc)}"
+            ) from exc
+
+    def _settled(self, name: str, *, interruptible: bool) -> GetFunctionResponseTypeDef:
+        """``GetFunction`` once ``LastUpdateStatus`` is no longer ``InProgress``.
+
+        A release stops waiting when a signal arrives (``interruptible``); a restore
+        never does, since it must know each function's state before putting it back.
+        """
         delay, slept = self._wait.first_delay, 0.0
         while True:
-            try:
-                response = self._retry.call(lambda: lambda_.get_function(FunctionName=name))
-            except ClientError as exc:
-                raise DeployError(
-                    f"Lambda function {name}: GetFunction failed: {describe_error(exc)}"
-                ) from exc
+            response = self._get_function(name)
             if response["Configuration"].get("LastUpdateStatus") != "InProgress":
                 return response
+            if interruptible:
+                self._interrupts.check()
             if slept >= self._wait.timeout:
                 raise DeployError(
                     f"Lambda function {name}: update still InProgress after "
@@ -488,10 +817,18 @@ class Releaser:
     # -- restore ---------------------------------------------------------------------
 
     def _restore(
-        self, image_name: str, tag: str, journal: _Journal, cause: BaseException
+        self, image_name: str, image: ImageTargets, journal: _Journal, cause: BaseException
     ) -> NoReturn:
-        """Undo every change in ``journal``, then raise what the caller should see."""
-        what = f"release of {image_name} {tag} failed: " + (
+        """Undo every change in ``journal``, then raise what the caller should see.
+
+        Signals arriving now only set a flag (``Interrupts.defer``): nothing here checks
+        it, so no signal can cut the restore short.
+        """
+        if isinstance(cause, InterruptedBySignalError) and not (
+            journal.parameter_touched or journal.touched_functions
+        ):
+            raise cause
+        what = f"release of {image_name} {journal.tag} failed: " + (
             str(cause) if isinstance(cause, DeployError) else describe_error(cause)
         )
         self._progress(image_name, f"{what}; restoring")
@@ -502,14 +839,24 @@ class Releaser:
         def restore_one(name: str, cancelled: threading.Event) -> None:
             previous = journal.touched_functions[name]
             try:
-                note = self._restore_function(name, previous)
+                note = self._restore_function(
+                    name, previous, journal.revisions.get(name), image.image_uri(journal.tag)
+                )
             except Exception as exc:  # noqa: BLE001 - every failure is reported, none raised
                 detail = str(exc) if isinstance(exc, DeployError) else describe_error(exc)
+                command = shell_command(
+                    "aws",
+                    "lambda",
+                    "update-function-code",
+                    "--function-name",
+                    name,
+                    "--image-uri",
+                    previous.image,
+                )
                 with lock:
                     attention.append(
-                        f"Lambda function {name}: must be set back to {previous} "
-                        f"(aws lambda update-function-code --function-name {name} "
-                        f"--image-uri {previous}); restoring failed: {detail}"
+                        f"Lambda function {name}: must be set back to {previous.image} "
+                        f"({command}); restoring failed: {detail}"
                     )
             else:
                 with lock:
@@ -517,15 +864,9 @@ class Releaser:
 
         self._run_concurrently(sorted(journal.touched_functions), restore_one)
         if journal.parameter_touched:
-            try:
-                restored.append(self._restore_parameter(journal))
-            except Exception as exc:  # noqa: BLE001 - reported as needing attention
-                attention.append(
-                    f"SSM parameter {journal.tag_parameter}: must be set back to "
-                    f"{journal.previous_tag!r} (aws ssm put-parameter --overwrite --name "
-                    f"{journal.tag_parameter} --value {journal.previous_tag}); restoring "
-                    f"failed: {describe_error(exc)}"
-                )
+            notes, problems = self._restore_parameter(image, journal)
+            restored.extend(notes)
+            attention.extend(problems)
         restored.sort()
         if attention:
             raise RestoreFailedError(
@@ -537,44 +878,105 @@ class Releaser:
         summary = "; ".join(restored) if restored else "nothing had been changed"
         raise ReleaseFailedError(f"{what}. Restored: {summary}", restored=restored) from cause
 
-    def _restore_function(self, name: str, previous: str) -> str:
-        response = self._settled(name)
-        status = response["Configuration"].get("LastUpdateStatus")
-        if status != "Failed" and response["Code"].get("ImageUri") == previous:
-            self._progress(name, f"unchanged, still on {previous}")
-            return f"Lambda function {name} still on {previous}"
-        self._progress(name, f"restoring {previous}")
-        self._move_function(name, previous)
-        return f"Lambda function {name} back on {previous}"
+    def _restore_function(
+        self, name: str, previous: FunctionState, ours: str | None, uri: str
+    ) -> str:
+        """Put one function back on its previous image, unless someone else changed it.
 
-    def _restore_parameter(self, journal: _Journal) -> str:
-        ssm = self.clients.ssm
-        name, previous = journal.tag_parameter, journal.previous_tag
-        current = self._retry.call(lambda: ssm.get_parameter(Name=name))["Parameter"]["Value"]
-        if current == previous:
-            note = f"SSM parameter {name} still {previous!r}"
-        else:
-            self._progress(name, f"restoring {previous}")
-            self._retry.call(
-                lambda: ssm.put_parameter(Name=name, Value=previous, Type="String", Overwrite=True)
+        ``ours`` is the ``RevisionId`` the function reported after this release updated
+        it (None if the update's outcome is unknown). A different revision now means a
+        change this release did not make: it is reported, never overwritten.
+        """
+        response = self._settled(name, interruptible=False)
+        config, image = response["Configuration"], response["Code"].get("ImageUri")
+        revision = self._revision(name, response)
+        if config.get("LastUpdateStatus") != "Failed" and image == previous.image:
+            self._progress(name, f"unchanged, still on {previous.image}")
+            return f"Lambda function {name} still on {previous.image}"
+        if (ours is not None and revision != ours) or (ours is None and image != uri):
+            raise RevisionConflictError(
+                f"changed by someone else after this release updated it (revision {revision}, "
+                f"image {image}); not overwritten"
             )
-            note = f"SSM parameter {name} back to {previous!r}"
-        version = journal.new_parameter_version
-        if version is not None:
-            # Mark the undone version so `rollback` never "returns" to a failed tag.
-            label = f"{FAILED_RELEASE_LABEL_PREFIX}{version}"
+        self._progress(name, f"restoring {previous.image}")
+        self._move_function(name, previous.image, revision, interruptible=False)
+        return f"Lambda function {name} back on {previous.image}"
+
+    def _restore_parameter(
+        self, image: ImageTargets, journal: _Journal
+    ) -> tuple[list[str], list[str]]:
+        """Record this release's versions as failed, then put the previous value back.
+
+        The versions are found in the history (after ``version_before``, holding the
+        new tag), not from PutParameter's response: a retried put whose first answer
+        was lost writes several. Recording comes first, so that whatever happens next
+        ``rollback`` never selects them; the history is read again after the restore,
+        which catches a write that landed late.
+        """
+        name, previous, tag = journal.tag_parameter, journal.previous_tag, journal.tag
+        records = self._records(image)
+        notes: list[str] = []
+        problems: list[str] = []
+        recorded: set[int] = set()
+        record_failed = False
+        wrote_back = False
+        restore_command = shell_command(
+            "aws", "ssm", "put-parameter", "--overwrite", "--name", name, "--value", previous
+        )
+
+        def cannot_record(exc: BaseException) -> None:
+            detail = str(exc) if isinstance(exc, DeployError) else describe_error(exc)
+            problems.append(
+                f"SSM parameter {records.record_parameter}: could not record that {tag!r} "
+                f"(versions of {name} after {journal.version_before}) failed: {detail}; "
+                f"until it is recorded, rollback may select {tag!r}"
+            )
+
+        for _attempt in range(3):
+            history: list[Version] | None = None
+            if not record_failed:
+                try:
+                    history = records.history()
+                    ours = {
+                        v.version
+                        for v in history
+                        if v.version > journal.version_before and v.value == tag
+                    }
+                    if ours - recorded:
+                        records.record(history, ours, records.read())
+                        recorded |= ours
+                except Exception as exc:  # noqa: BLE001 - reported as needing attention
+                    cannot_record(exc)
+                    record_failed = True
+            if history is not None and history[-1].value == previous:
+                break
             try:
-                self._retry.call(
-                    lambda: ssm.label_parameter_version(
-                        Name=name, ParameterVersion=version, Labels=[label]
-                    )
+                self._progress(name, f"restoring {previous}")
+                self._put_tag_value(image, previous)
+                wrote_back = True
+            except Exception as exc:  # noqa: BLE001 - reported as needing attention
+                detail = str(exc) if isinstance(exc, DeployError) else describe_error(exc)
+                problems.append(
+                    f"SSM parameter {name}: must be set back to {previous!r} "
+                    f"({restore_command}); restoring failed: {detail}"
                 )
-            except ClientError as exc:
-                note += (
-                    f" (could not label version {version} {label}: {error_code(exc)}; "
-                    "a later rollback may pick that tag)"
-                )
-        return note
+                return notes, problems
+            if record_failed:
+                break  # written back, but without the history there is nothing to verify
+        else:
+            problems.append(
+                f"SSM parameter {name}: something kept writing {tag!r} after it was put back "
+                f"to {previous!r} three times; set it back: {restore_command}"
+            )
+            return notes, problems
+        notes.append(f"SSM parameter {name} {'back to' if wrote_back else 'still'} {previous!r}")
+        if recorded:
+            listed = ", ".join(str(v) for v in sorted(recorded))
+            notes.append(
+                f"SSM parameter {records.record_parameter}: version(s) {listed} of {name} "
+                f"({tag!r}) recorded as failed"
+            )
+        return notes, problems
 
 
 def result_summary(result: ReleaseResult) -> str:
@@ -594,15 +996,17 @@ def result_summary(result: ReleaseResult) -> str:
             lines.append(f"  lambda {t.name}: already on {t.image}")
         else:
             lines.append(f"  ecs {t.name}: {result.imagedefinitions} names {t.image}")
+    lines.extend(f"  warning: {w}" for w in result.warnings)
     return "\n".join(lines)
 
 
 __all__ = [
-    "FAILED_RELEASE_LABEL_PREFIX",
+    "FunctionState",
     "Progress",
     "ReleaseResult",
     "Releaser",
     "TargetResult",
     "WaitPolicy",
+    "error_code",
     "result_summary",
 ]

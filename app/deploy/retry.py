@@ -76,3 +76,53 @@ class RetryPolicy:
                     on_retry(attempt, code)
                 self.sleep(self.delay(attempt))
                 attempt += 1
+
+
+# Error codes that mean "these credentials may not do this" or "these are not valid
+# credentials", as the services we call spell them (IAM/STS style and JSON-protocol style).
+ACCESS_ERROR_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+        "IncompleteSignature",
+        "MissingAuthenticationToken",
+        "MissingAuthenticationTokenException",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "RequestExpired",
+    }
+)
+
+
+def access_problem(exc: BaseException) -> str | None:
+    """A description if ``exc`` means AWS could not be asked at all, else None.
+
+    That is: no region, no or unusable credentials, access denied, or an endpoint
+    that cannot be reached. Such an error says nothing about the thing asked for.
+    """
+    from botocore import exceptions as boto
+
+    if isinstance(exc, ClientError):
+        code = error_code(exc)
+        return describe_error(exc) if code in ACCESS_ERROR_CODES else None
+    environment = (
+        boto.NoRegionError,
+        boto.InvalidRegionError,
+        boto.NoCredentialsError,
+        boto.PartialCredentialsError,
+        boto.CredentialRetrievalError,
+        boto.ProfileNotFound,
+        boto.TokenRetrievalError,
+        boto.SSOTokenLoadError,
+        boto.UnauthorizedSSOTokenError,
+        boto.EndpointConnectionError,
+        boto.ConnectTimeoutError,
+    )
+    if isinstance(exc, environment):
+        return f"{type(exc).__name__}: {exc}"
+    return None

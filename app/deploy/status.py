@@ -1,4 +1,8 @@
-"""What each target runs compared with the tag recorded for its image (``status``)."""
+"""What each target runs compared with the tag recorded for its image (``status``).
+
+Exit codes, so a pipeline can gate on it: 0 everything runs its recorded tag, 6 some
+target drifted, 7 something could not be read (then nothing can be said about it).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
+from app.deploy.exceptions import EXIT_DRIFT, EXIT_UNREADABLE
+from app.deploy.lock import LockHolder, read_lock
 from app.deploy.retry import RetryPolicy, describe_error
 
 if TYPE_CHECKING:
@@ -54,6 +60,17 @@ class ImageStatus:
     recorded_tag: str | None
     error: str | None
     targets: list[TargetStatus]
+    lock_parameter: str = ""
+    lock: LockHolder | None = None
+    lock_error: str | None = None
+
+    @property
+    def unreadable(self) -> bool:
+        return self.error is not None or any(t.error for t in self.targets)
+
+    @property
+    def drift(self) -> bool:
+        return any(t.drift for t in self.targets)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,8 +78,22 @@ class ImageStatus:
             "tagParameter": self.tag_parameter,
             "recordedTag": self.recorded_tag,
             "error": self.error,
+            "drift": self.drift,
+            "unreadable": self.unreadable,
+            "lockParameter": self.lock_parameter,
+            "lock": self.lock.to_dict() if self.lock else None,
+            "lockError": self.lock_error,
             "targets": [t.to_dict() for t in self.targets],
         }
+
+
+def status_exit_code(images: list[ImageStatus]) -> int:
+    """7 if anything could not be read, else 6 if any target drifted, else 0."""
+    if any(image.unreadable for image in images):
+        return EXIT_UNREADABLE
+    if any(image.drift for image in images):
+        return EXIT_DRIFT
+    return 0
 
 
 def collect_status(
@@ -89,6 +120,13 @@ def collect_status(
         except ClientError as exc:
             return None, f"{image.tag_parameter}: {describe_error(exc)}"
         return response["Parameter"]["Value"], None
+
+    def lock_of(image: ImageTargets) -> tuple[LockHolder | None, str | None]:
+        # A lock left by a killed release explains its drift; reading it is best effort.
+        try:
+            return read_lock(clients.ssm, image.lock_parameter_name, retry, ttl=0), None
+        except ClientError as exc:
+            return None, describe_error(exc)
 
     def lambda_image(name: str) -> str:
         response = retry.call(lambda: clients.lambda_.get_function(FunctionName=name))
@@ -129,10 +167,12 @@ def collect_status(
         targets.extend((image_name, image, svc) for svc in image.ecs_services)
     workers = max(1, min(max_concurrency, len(targets) + len(images)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
+        locks = pool.map(lock_of, [i for _, i in images])
         recorded_tags = dict(
             zip([n for n, _ in images], pool.map(recorded, [i for _, i in images]), strict=True)
         )
         results = list(pool.map(lambda t: target(*t), targets))
+        lock_states = dict(zip([n for n, _ in images], locks, strict=True))
 
     return [
         ImageStatus(
@@ -141,6 +181,9 @@ def collect_status(
             recorded_tag=recorded_tags[image_name][0],
             error=recorded_tags[image_name][1],
             targets=[t for t in results if t.image == image_name],
+            lock_parameter=image.lock_parameter_name,
+            lock=lock_states[image_name][0],
+            lock_error=lock_states[image_name][1],
         )
         for image_name, image in images
     ]
@@ -165,4 +208,9 @@ def status_table(images: list[ImageStatus]) -> str:
         for r in [header, *rows]
     ]
     errors = [f"{i.image}: cannot read recorded tag: {i.error}" for i in images if i.error]
-    return "\n".join(lines + errors)
+    locks = [
+        f"{i.image}: release lock {i.lock_parameter} held: {i.lock.describe()}"
+        for i in images
+        if i.lock
+    ]
+    return "\n".join(lines + errors + locks)

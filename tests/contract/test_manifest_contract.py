@@ -31,3 +31,23 @@ def test_app_reads_what_infra_writes(stack: str) -> None:
     (target,) = manifest.image("web").ecs_services
     assert (target.service, target.container) == (service.inputs["name"], "web")
     assert manifest.image("web").image_uri("abc1234") == plan.outputs["webImageUri"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_tool_finds_its_lock_and_record_where_infra_grants_them(stack: str) -> None:
+    """The release lock and the failed-release record sit in each image's folder.
+
+    The names follow the agreed rule (not the reader's code): the tag parameter is
+    ``/<project>/<stack>/images/<image>/tag``, the lock ``.../<image>/release-lock`` and
+    the record ``.../<image>/failed-releases``. Whether infra writes the optional
+    ``lockParameter`` / ``failedReleasesParameter`` fields or leaves them out, the
+    tool must use exactly these names, since IAM grants them by exact ARN.
+    """
+    plan = evaluate(stack, invokes={SSM_GET_PARAMETER: parameter_value("abc1234")})
+    manifest = parse_manifest(plan.named("deploy-manifest-parameter").inputs["insecureValue"])
+
+    for key, image in manifest.images.items():
+        folder = f"/{manifest.project}/{manifest.stack}/images/{key}"
+        assert image.tag_parameter == f"{folder}/tag"
+        assert image.lock_parameter_name == f"{folder}/release-lock"
+        assert image.failed_releases_parameter_name == f"{folder}/failed-releases"

@@ -172,8 +172,36 @@ class FakeStack:
         return {"tag": self.recorded_tag(name), "functions": self.function_images(name)}
 
     def history(self, name: str) -> list[Any]:
+        """Every version of the tag parameter SSM keeps, oldest first (all pages)."""
         parameter = self.images[name]["tagParameter"]
-        return list(self.ssm.get_parameter_history(Name=parameter)["Parameters"])
+        pages = self.ssm.get_paginator("get_parameter_history").paginate(Name=parameter)
+        versions = [version for page in pages for version in page["Parameters"]]
+        return sorted(versions, key=lambda version: int(version["Version"]))
+
+    def failed_record(self, name: str) -> dict[int, str]:
+        """The failed-release record, read as docs/app-release.md describes it.
+
+        ``<tag parameter's folder>/failed-releases``, value
+        ``{"schema": 1, "failed": [[version, tag[:7]], ...]}``; empty if absent.
+        """
+        folder = self.images[name]["tagParameter"].rsplit("/", 1)[0]
+        try:
+            value = self.ssm.get_parameter(Name=f"{folder}/failed-releases")["Parameter"]["Value"]
+        except self.ssm.exceptions.ParameterNotFound:
+            return {}
+        document = json.loads(value)
+        assert document["schema"] == 1
+        return {int(version): tag for version, tag in document["failed"]}
+
+    def lock_value(self, name: str) -> dict[str, Any] | None:
+        """The release lock's JSON value, or None when no release holds it."""
+        folder = self.images[name]["tagParameter"].rsplit("/", 1)[0]
+        try:
+            value = self.ssm.get_parameter(Name=f"{folder}/release-lock")["Parameter"]["Value"]
+        except self.ssm.exceptions.ParameterNotFound:
+            return None
+        result: dict[str, Any] = json.loads(value)
+        return result
 
     def set_function_image(self, function_name: str, uri: str) -> None:
         self.lambda_.update_function_code(FunctionName=function_name, ImageUri=uri)

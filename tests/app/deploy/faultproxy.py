@@ -1,9 +1,15 @@
 """An HTTP proxy on 127.0.0.1 that forwards to a moto server and fails chosen requests.
 
 End-to-end tests run the real CLI in a subprocess, so faults cannot be patched into
-its clients. Instead its ``AWS_ENDPOINT_URL`` points here, and a ``Rule`` answers a
-matching request with an AWS-style error (the ``x-amzn-ErrorType`` header and a
-``__type`` body, which botocore reads for both the rest-json and the json protocols).
+its clients. Instead its ``AWS_ENDPOINT_URL`` points here, and:
+
+* a ``Rule`` answers a matching request with an AWS-style error (the
+  ``x-amzn-ErrorType`` header and a ``__type`` body, which botocore reads for both
+  the rest-json and the json protocols), optionally after forwarding it, so the
+  request takes effect and only its response is lost;
+* a ``Hold`` keeps matching requests waiting until the test opens it: that is how a
+  test knows a process is at a chosen point (to signal it there, or to start a second
+  process) without sleeping.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import http.client
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -29,6 +35,8 @@ class Rule:
     code: str
     times: int | None = None
     hits: int = 0
+    forward: bool = False
+    """Forward the request first, then answer with the error: a lost response."""
 
     def take(self, method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
         if self.times is not None and self.hits >= self.times:
@@ -37,6 +45,35 @@ class Rule:
             return False
         self.hits += 1
         return True
+
+
+@dataclass
+class Hold:
+    """Keep the first ``times`` matching requests until ``open()``; later ones pass."""
+
+    match: Match
+    times: int = 1
+    hits: int = 0
+    arrived: threading.Event = field(default_factory=threading.Event)
+    opened: threading.Event = field(default_factory=threading.Event)
+
+    def take(self, method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
+        if self.hits >= self.times or not self.match(method, path, headers, body):
+            return False
+        self.hits += 1
+        return True
+
+    def wait_arrived(self, timeout: float = 60) -> None:
+        """Block until a matching request is being held (a safety timeout, not a sleep)."""
+        if not self.arrived.wait(timeout):
+            raise AssertionError("no matching request reached the proxy")
+
+    def open(self) -> None:
+        self.opened.set()
+
+
+def any_request(method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
+    return True
 
 
 def lambda_update(function_name: str, image_uri_contains: str = "") -> Match:
@@ -64,6 +101,28 @@ def ssm_put_parameter(value: str) -> Match:
     return match
 
 
+def json_target(target: str, **fields: object) -> Match:
+    """Matches a JSON-protocol call (SSM, ECR) by ``X-Amz-Target`` and body fields."""
+
+    def match(method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
+        if headers.get("x-amz-target") != target:
+            return False
+        document = json.loads(body or b"{}")
+        return all(document.get(key) == value for key, value in fields.items())
+
+    return match
+
+
+def ssm(operation: str, **fields: object) -> Match:
+    """Matches ``AmazonSSM.<operation>`` with the given body fields, e.g. ``Name``."""
+    return json_target(f"AmazonSSM.{operation}", **fields)
+
+
+def ecr(operation: str, **fields: object) -> Match:
+    """Matches an ECR call, e.g. ``ecr("DescribeImages")``."""
+    return json_target(f"AmazonEC2ContainerRegistry_V20150921.{operation}", **fields)
+
+
 class FaultProxy:
     """Forward everything to ``upstream`` except what a rule claims."""
 
@@ -72,9 +131,12 @@ class FaultProxy:
         self.upstream_host = parts.hostname or "127.0.0.1"
         self.upstream_port = parts.port or 80
         self.rules: list[Rule] = []
+        self.holds: list[Hold] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
+        # A client killed mid-request (the SIGKILL tests) leaves a broken pipe: not news.
+        self._server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -87,6 +149,7 @@ class FaultProxy:
         return self
 
     def stop(self) -> None:
+        self.stop_holding()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
@@ -96,11 +159,30 @@ class FaultProxy:
             self.rules.append(rule)
         return rule
 
+    def hold(self, match: Match, times: int = 1) -> Hold:
+        hold = Hold(match, times)
+        with self._lock:
+            self.holds.append(hold)
+        return hold
+
+    def stop_holding(self) -> None:
+        """Open every hold, so no request stays stuck after a test."""
+        with self._lock:
+            for hold in self.holds:
+                hold.open()
+
     def _claim(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Rule | None:
         with self._lock:
             for rule in self.rules:
                 if rule.take(method, path, headers, body):
                     return rule
+        return None
+
+    def _held(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Hold | None:
+        with self._lock:
+            for hold in self.holds:
+                if hold.take(method, path, headers, body):
+                    return hold
         return None
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -116,7 +198,14 @@ class FaultProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                rule = proxy._claim(self.command, self.path.split("?")[0], headers, body)
+                path = self.path.split("?")[0]
+                hold = proxy._held(self.command, path, headers, body)
+                if hold is not None:
+                    hold.arrived.set()
+                    hold.opened.wait(120)
+                rule = proxy._claim(self.command, path, headers, body)
+                if rule is not None and rule.forward:
+                    self._forward(body)  # it takes effect upstream; the answer is lost
                 if rule is not None:
                     payload = json.dumps(
                         {"__type": rule.code, "Type": "User", "message": "injected fault"}
@@ -127,6 +216,10 @@ class FaultProxy:
                         payload,
                     )
                     return
+                status, passed, data = self._forward(body)
+                self._reply(status, passed, data)
+
+            def _forward(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
                 upstream = http.client.HTTPConnection(
                     proxy.upstream_host, proxy.upstream_port, timeout=60
                 )
@@ -139,7 +232,7 @@ class FaultProxy:
                         for k, v in response.getheaders()
                         if k.lower() not in {"content-length", "transfer-encoding", "connection"}
                     ]
-                    self._reply(response.status, passed, data)
+                    return response.status, passed, data
                 finally:
                     upstream.close()
 

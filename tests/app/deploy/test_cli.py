@@ -2,12 +2,11 @@
 
 import io
 import json
-import os
-import signal
+from typing import Any
 
 import pytest
 
-from app.deploy.cli import _sigterm_as_interrupt, main
+from app.deploy.cli import main
 from app.deploy.clients import AwsClients
 from app.deploy.release import WaitPolicy
 from app.deploy.retry import RetryPolicy
@@ -186,10 +185,13 @@ def test_status_json_and_table(cli, released):
     released.set_function_image(drifted, released.uri("lambda", NEW))
 
     table = cli("status")
-    document = cli("status", "--json").json()
+    as_json = cli("status", "--json")
+    document = as_json.json()
 
-    assert table.code == 0
+    # Drift is exit 6, so a pipeline can gate on status (issue 11.5).
+    assert (table.code, as_json.code) == (6, 6)
     assert "DRIFT" in next(line for line in table.out.splitlines() if drifted in line)
+    assert (document["exitCode"], document["drift"], document["unreadable"]) == (6, True, False)
     (image,) = document["images"]
     assert image["recordedTag"] == OLD
     assert [t["name"] for t in image["targets"] if t["drift"]] == [drifted]
@@ -218,12 +220,139 @@ def test_tag_malformed_exits_2(cli):
     assert "malformed" in run.err
 
 
-def test_sigterm_interrupts_once_then_is_ignored():
-    before = signal.getsignal(signal.SIGTERM)
+# -- input is validated before any AWS call (issue 11.7) ------------------------------
 
-    with _sigterm_as_interrupt():
-        with pytest.raises(KeyboardInterrupt, match="signal 15"):
-            os.kill(os.getpid(), signal.SIGTERM)
-        os.kill(os.getpid(), signal.SIGTERM)  # a second signal during the restore: ignored
 
-    assert signal.getsignal(signal.SIGTERM) is before
+class NoAws:
+    """A client whose every call fails the test: nothing may be asked."""
+
+    def __getattr__(self, name):
+        raise AssertionError(f"AWS was called ({name}) before the input was validated")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["release", "--image", "lambda", "--tag", "LATEST"], "'LATEST' is malformed"),
+        (["exists", "--image", "lambda", "--tag", "x"], "'x' is malformed"),
+        (["release", "--image", "", "--tag", NEW], "is not an image name"),
+        (["release", "--image", "lambda", "--tag", NEW, "--lock-wait", "-1"], "--lock-wait"),
+        (["rollback", "--image", "lambda", "--lock-ttl", "0"], "--lock-ttl must be 1"),
+        (
+            ["release", "--image", "lambda", "--tag", NEW, "--imagedefinitions", "/no/such/x"],
+            "directory /no/such does not exist",
+        ),
+        (
+            ["status", "--manifest-parameter", "/demo/test/deploy manifest"],
+            "may only contain",
+        ),
+    ],
+)
+def test_bad_input_is_refused_before_asking_aws(released, argv, message):
+    out, err = io.StringIO(), io.StringIO()
+    no_aws: Any = NoAws()
+    clients = AwsClients(ssm=no_aws, ecr=no_aws, lambda_=no_aws, ecs=no_aws)
+
+    code = main(
+        argv,
+        clients=clients,
+        env={"DEPLOY_MANIFEST_PARAMETER": released.manifest_parameter},
+        stdout=out,
+        stderr=err,
+    )
+
+    assert code == 2, err.getvalue()
+    assert message in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("operation", "code"),
+    [
+        ("describe_images", "AccessDeniedException"),
+        ("describe_repositories", "AccessDeniedException"),
+        ("describe_images", "InternalServerError"),  # still failing after the retries
+    ],
+)
+def test_an_unanswered_exists_is_exit_5_not_1(cli, released, operation, code):
+    faults: dict[str, Any] = {operation: fail_when(lambda kw: True, code, operation)}
+    ecr: Any = FaultyClient(released.ecr, **faults)
+    out, err = io.StringIO(), io.StringIO()
+    clients = AwsClients(ssm=released.ssm, ecr=ecr, lambda_=released.lambda_, ecs=released.ecs)
+
+    exit_code = main(
+        ["exists", "--image", "lambda", "--tag", NEW, "--json"],
+        clients=clients,
+        stdout=out,
+        stderr=err,
+        retry=RetryPolicy(sleep=lambda s: None),
+    )
+
+    assert exit_code == 5, err.getvalue()
+    assert json.loads(out.getvalue())["errorType"] == "AwsAccessError"
+    assert code in err.getvalue()
+
+
+# -- status gives a pipeline something to gate on (issue 11.5) -------------------------
+
+
+def test_status_of_a_released_stack_is_0(cli):
+    run = cli("status", "--json")
+
+    assert run.code == 0
+    assert (run.json()["drift"], run.json()["unreadable"], run.json()["exitCode"]) == (
+        False,
+        False,
+        0,
+    )
+
+
+def test_status_with_an_unreadable_target_is_7_with_complete_json(cli, released):
+    missing = released.functions("lambda")[1]
+    released.lambda_.delete_function(FunctionName=missing)
+
+    run = cli("status", "--json")
+
+    assert run.code == 7
+    (image,) = run.json()["images"]
+    assert len(image["targets"]) == 5  # every target still reported
+    (unreadable,) = [t for t in image["targets"] if t["error"]]
+    assert unreadable["name"] == missing
+    assert run.json()["unreadable"] is True
+
+
+def test_status_shows_a_held_release_lock(cli, released):
+    holder = {
+        "schema": 1,
+        "token": "t",
+        "host": "build-host",
+        "pid": 4242,
+        "codebuildBuildId": None,
+        "command": "release",
+        "image": "lambda",
+        "startedAt": "2030-01-01T00:00:00Z",
+        "expiresAt": "2030-01-01T01:00:00Z",
+    }
+    released.ssm.put_parameter(
+        Name="/demo/test/images/lambda/release-lock", Value=json.dumps(holder), Type="String"
+    )
+
+    table = cli("status")
+    document = cli("status", "--json").json()
+
+    assert "release lock /demo/test/images/lambda/release-lock held: release of image " in (
+        table.out
+    )
+    assert document["images"][0]["lock"]["pid"] == 4242
+    assert table.code == 0  # a lock alone is not drift
+
+
+def test_a_held_lock_is_exit_4_with_json(cli, released):
+    released.ssm.put_parameter(
+        Name="/demo/test/images/lambda/release-lock", Value="by hand", Type="String"
+    )
+
+    run = cli("release", "--image", "lambda", "--tag", NEW, "--json")
+
+    assert run.code == 4
+    assert run.json()["errorType"] == "LockHeldError"
+    assert released.recorded_tag("lambda") == OLD

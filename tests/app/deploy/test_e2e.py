@@ -1,104 +1,31 @@
 """End to end: ``python -m app.deploy`` in a subprocess, over HTTP, against a moto server.
 
 The CLI reaches moto through ``FaultProxy`` on 127.0.0.1, using only the standard
-``AWS_ENDPOINT_URL``; the proxy injects faults where a test asks for them.
+``AWS_ENDPOINT_URL``; the proxy injects faults where a test asks for them. The
+fixtures (``deploy``, ``proxy``, ``e2e_stack``) are in conftest.py.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
-from .fakes import NEW, NEWER, OLD, REGION, FakeStack
-from .faultproxy import FaultProxy, Rule, lambda_update, ssm_put_parameter
+from .fakes import NEW, NEWER, OLD, FakeStack
+from .faultproxy import Rule, lambda_update, ssm_put_parameter
 
 pytestmark = pytest.mark.e2e
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-def reset_moto(url: str) -> None:
-    """Forget every resource: each test starts from an empty account."""
-    host, port = url.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    try:
-        connection.request("POST", "/moto-api/reset")
-        assert connection.getresponse().status == 200
-    finally:
-        connection.close()
-
-
 @pytest.fixture
-def proxy(moto_url: str) -> Iterator[FaultProxy]:
-    proxy = FaultProxy(moto_url).start()
-    yield proxy
-    proxy.stop()
-
-
-@pytest.fixture
-def stack(aws_env: None, moto_url: str, monkeypatch: pytest.MonkeyPatch) -> FakeStack:
-    """Image "lambda" with 4 functions on OLD, and NEW pushed, on a freshly reset server."""
-    reset_moto(moto_url)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
-    stack = FakeStack(boto3.Session(region_name=REGION))
-    stack.add_image("lambda", functions=4)
-    stack.push("lambda", OLD)
-    stack.push("lambda", NEW)
-    parameter = stack.images["lambda"]["tagParameter"]
-    stack.ssm.put_parameter(Name=parameter, Value=OLD, Type="String", Overwrite=True)
-    for fn in stack.functions("lambda"):
-        stack.set_function_image(fn, stack.uri("lambda", OLD))
-    return stack
-
-
-@pytest.fixture
-def deploy(stack: FakeStack, proxy: FaultProxy, tmp_path: Path) -> Any:
-    """Run the CLI as a pipeline would: only standard AWS_* variables, via the proxy."""
-
-    def run(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("AWS_", "DEPLOY_", "CODEBUILD_"))
-        }
-        env.update(
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-            AWS_REGION=REGION,  # the variable CodeBuild and Lambda set; boto3 alone ignores it
-            AWS_ENDPOINT_URL=proxy.url,
-            DEPLOY_MANIFEST_PARAMETER=stack.manifest_parameter,
-        )
-        env.update(extra_env)
-        return subprocess.run(
-            [sys.executable, "-m", "app.deploy", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-    return run
+def stack(e2e_stack: FakeStack) -> FakeStack:
+    return e2e_stack
 
 
 def test_release_status_noop_and_rollback(deploy, stack, tmp_path):

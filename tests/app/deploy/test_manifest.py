@@ -208,3 +208,105 @@ def test_load_of_a_missing_parameter_says_to_deploy_infra(stack):
         ManifestNotFoundError, match=r"/cd/dev/deploy-manifest does not exist; deploy"
     ):
         load_manifest(stack.ssm, "/cd/dev/deploy-manifest")
+
+
+# -- each target and parameter belongs to one image (issue 11.6) ----------------------
+
+
+def _function_under_two_images():
+    doc = document()
+    doc["images"]["web"]["lambdaFunctions"] = ["cd-dev-api"]
+    return doc
+
+
+def _container_under_two_images():
+    doc = document()
+    doc["images"]["lambda"]["ecsServices"] = list(doc["images"]["web"]["ecsServices"])
+    return doc
+
+
+def _shared_tag_parameter():
+    doc = document()
+    doc["images"]["web"]["tagParameter"] = doc["images"]["lambda"]["tagParameter"]
+    return doc
+
+
+def _shared_lock():
+    doc = document()
+    doc["images"]["web"]["lockParameter"] = "/cd/dev/images/lambda/release-lock"
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("doc", "match"),
+    [
+        (_function_under_two_images(), r"Lambda function cd-dev-api is listed under images "),
+        (_container_under_two_images(), r"ECS service cd-dev/cd-dev-web \(container web\) is "),
+        (_shared_tag_parameter(), r"SSM parameter /cd/dev/images/lambda/tag is listed under"),
+        (_shared_lock(), r"SSM parameter /cd/dev/images/lambda/release-lock is listed under"),
+    ],
+)
+def test_a_target_or_parameter_under_two_images_is_refused(doc, match):
+    with pytest.raises(ManifestInvalidError, match=match) as raised:
+        parse_manifest(json.dumps(doc))
+
+    assert raised.value.exit_code == 2
+
+
+def test_two_containers_of_one_service_may_run_two_images():
+    doc = document()
+    doc["images"]["lambda"]["ecsServices"] = [
+        {"cluster": "cd-dev", "service": "cd-dev-web", "container": "sidecar"}
+    ]
+
+    manifest = parse_manifest(json.dumps(doc))
+
+    assert manifest.image("lambda").ecs_services[0].container == "sidecar"
+
+
+# -- the lock and the failed-release record: named, or derived (issue 11.2, 11.4) ------
+
+
+def test_without_the_new_fields_the_names_are_derived_from_the_tag_parameters_folder():
+    image = parse_manifest(json.dumps(DOCUMENT)).image("lambda")
+
+    assert image.lock_parameter_name == "/cd/dev/images/lambda/release-lock"
+    assert image.failed_releases_parameter_name == "/cd/dev/images/lambda/failed-releases"
+    # Absent fields stay absent when the model is written back out.
+    assert (
+        "lockParameter"
+        not in json.loads(parse_manifest(json.dumps(DOCUMENT)).to_json())["images"]["lambda"]
+    )
+
+
+def test_the_names_a_manifest_gives_are_used():
+    doc = document()
+    doc["images"]["lambda"]["lockParameter"] = "/cd/dev/locks/lambda"
+    doc["images"]["lambda"]["failedReleasesParameter"] = "/cd/dev/failed/lambda"
+
+    manifest = parse_manifest(json.dumps(doc))
+
+    image = manifest.image("lambda")
+    assert (image.lock_parameter_name, image.failed_releases_parameter_name) == (
+        "/cd/dev/locks/lambda",
+        "/cd/dev/failed/lambda",
+    )
+    assert json.loads(manifest.to_json()) == doc
+
+
+@pytest.mark.parametrize(
+    ("field", "name", "match"),
+    [
+        ("lockParameter", "/aws/reserved", r'must not start with "aws" or "ssm"'),
+        ("lockParameter", "/cd/dev/lock name", r"matching regex"),
+        ("failedReleasesParameter", "/cd/dev/fail*", r"may only contain"),
+        ("lockParameter", "/cd/dev/images/lambda/tag", r"three different parameters"),
+        ("tagParameter", "/" + "/".join("abcdefghijklmnop"), r"deeper than 15 levels"),
+    ],
+)
+def test_parameter_names_must_be_valid_ssm_names(field, name, match):
+    doc = document()
+    doc["images"]["lambda"][field] = name
+
+    with pytest.raises(ManifestInvalidError, match=match):
+        parse_manifest(json.dumps(doc))

