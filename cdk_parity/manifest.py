@@ -31,6 +31,7 @@ class ImageTargets:
     repository_url: str
     tag_parameter: str
     lock_parameter: str
+    failed_releases_parameter: str
     lambda_functions: Sequence[str] = ()
     ecs_services: Sequence[EcsServiceTarget] = field(default_factory=tuple)
 
@@ -47,6 +48,7 @@ def document(project: str, stack: str, images: Mapping[str, ImageTargets]) -> di
                 "repositoryUrl": image.repository_url,
                 "tagParameter": image.tag_parameter,
                 "lockParameter": image.lock_parameter,
+                "failedReleasesParameter": image.failed_releases_parameter,
                 "placeholderTag": PLACEHOLDER_TAG,
                 "lambdaFunctions": list(image.lambda_functions),
                 "ecsServices": [

@@ -195,6 +195,7 @@ class ContainerDeliveryStack(Stack):
                 repository_url=repositories["lambda"].repository_uri,
                 tag_parameter=names.tag_parameter("lambda"),
                 lock_parameter=names.lock_parameter("lambda"),
+                failed_releases_parameter=names.failed_releases_parameter("lambda"),
                 lambda_functions=[f.function_name for f in functions.values()],
             ),
             "web": ImageTargets(
@@ -202,6 +203,7 @@ class ContainerDeliveryStack(Stack):
                 repository_url=repositories["web"].repository_uri,
                 tag_parameter=names.tag_parameter("web"),
                 lock_parameter=names.lock_parameter("web"),
+                failed_releases_parameter=names.failed_releases_parameter("web"),
                 ecs_services=[
                     EcsServiceTarget(
                         cluster=web.cluster.cluster_name,
@@ -229,14 +231,15 @@ class ContainerDeliveryStack(Stack):
             # manifest, update the named functions, read the web service.
             for repository in repositories.values():
                 repository.grant_pull_push(app_build)
-                repository.grant(app_build, "ecr:DescribeImages")
+                repository.grant(app_build, "ecr:DescribeImages", "ecr:DescribeRepositories")
             for parameter in tag_parameters.values():
                 parameter.grant_read(app_build)
                 parameter.grant_write(app_build)
             app_build.add_to_role_policy(
                 iam.PolicyStatement(
-                    # The release tool labels a version it had to undo.
-                    actions=["ssm:LabelParameterVersion"],
+                    # The release tool moves labels an older version of it left on failed
+                    # versions into its failed-release record.
+                    actions=["ssm:UnlabelParameterVersion"],
                     resources=[p.parameter_arn for p in tag_parameters.values()],
                 )
             )
@@ -257,6 +260,20 @@ class ContainerDeliveryStack(Stack):
                     ],
                 )
             )
+            # Its record of the tag versions whose release failed (rollback skips them).
+            app_build.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["ssm:GetParameter", "ssm:PutParameter"],
+                    resources=[
+                        self.format_arn(
+                            service="ssm",
+                            resource="parameter",
+                            resource_name=names.failed_releases_parameter(image).lstrip("/"),
+                        )
+                        for image in IMAGES
+                    ],
+                )
+            )
             app_build.add_to_role_policy(
                 iam.PolicyStatement(
                     actions=[
@@ -270,6 +287,14 @@ class ContainerDeliveryStack(Stack):
             app_build.add_to_role_policy(
                 iam.PolicyStatement(
                     actions=["ecs:DescribeServices"], resources=[web.service.service_arn]
+                )
+            )
+            app_build.add_to_role_policy(
+                iam.PolicyStatement(
+                    # `status` reads the service's task definition; the action takes no
+                    # resource-level permissions, so IAM requires "*".
+                    actions=["ecs:DescribeTaskDefinition"],
+                    resources=["*"],
                 )
             )
 

@@ -55,6 +55,8 @@ function_arns = [
     for physical in function_names.values()
 ]
 cluster_arn = f"arn:{partition}:ecs:{region}:{identity.account_id}:cluster/{names.cluster}"
+# Parameters the release tool creates itself (its lock, its failure record) are named by ARN.
+parameter_arn_prefix = f"arn:{partition}:ssm:{region}:{identity.account_id}:parameter"
 
 # --- Encryption: AWS-managed keys by default, or the stack's own (or a brought-in) key --
 kms_key_arn: pulumi.Input[str] | None = config.kms_key_arn
@@ -227,6 +229,7 @@ manifest = DeployManifest(
                 repository_url=lambda_repo.repository_url,
                 tag_parameter=names.tag_parameter("lambda"),
                 lock_parameter=names.lock_parameter("lambda"),
+                failed_releases_parameter=names.failed_releases_parameter("lambda"),
                 # Names from config, known at program time, so the manifest builder can
                 # check them; `targets` orders the manifest after the functions.
                 lambda_functions=list(function_names.values()),
@@ -236,6 +239,7 @@ manifest = DeployManifest(
                 repository_url=web_repo.repository_url,
                 tag_parameter=names.tag_parameter("web"),
                 lock_parameter=names.lock_parameter("web"),
+                failed_releases_parameter=names.failed_releases_parameter("web"),
                 ecs_services=[
                     EcsTarget(
                         cluster=names.cluster, service=names.web_service, container=WEB_CONTAINER
@@ -266,8 +270,10 @@ if config.pipelines is not None:
             web_repository=ImageRepositoryRef(web_repo.repository_url, web_repo.repository_arn),
             tag_parameter_arns=tag_parameter_arns,
             lock_parameter_arns=[
-                f"arn:{partition}:ssm:{region}:{identity.account_id}:parameter"
-                f"{names.lock_parameter(image)}"
+                f"{parameter_arn_prefix}{names.lock_parameter(image)}" for image in IMAGES
+            ],
+            failed_releases_parameter_arns=[
+                f"{parameter_arn_prefix}{names.failed_releases_parameter(image)}"
                 for image in IMAGES
             ],
             manifest_parameter_arn=manifest.parameter_arn,

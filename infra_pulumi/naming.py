@@ -130,6 +130,10 @@ class Naming:
         """SSM parameter the release tool creates atomically while it releases an image."""
         return f"{self.parameter_root}/images/{image}/release-lock"
 
+    def failed_releases_parameter(self, image: str) -> str:
+        """SSM parameter where the release tool records the tag versions whose release failed."""
+        return f"{self.parameter_root}/images/{image}/failed-releases"
+
     def function_log_group(self, short_name: str) -> str:
         return f"/aws/lambda/{self.function(short_name)}"
 
@@ -208,6 +212,11 @@ class Naming:
                 PhysicalName("ecr-repository", self.repository(image), f"{image} repository"),
                 PhysicalName("ssm-parameter", self.tag_parameter(image), f"{image} tag parameter"),
                 PhysicalName("ssm-parameter", self.lock_parameter(image), f"{image} release lock"),
+                PhysicalName(
+                    "ssm-parameter",
+                    self.failed_releases_parameter(image),
+                    f"{image} failed-release record",
+                ),
             ]
         for short in functions:
             names += [

@@ -196,6 +196,15 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
         prefix = self.repository_url + ":"
         return image_uri[len(prefix) :] if image_uri.startswith(prefix) else None
 
+    def digest_of(self, image_uri: str) -> str | None:
+        """The digest in ``image_uri`` if it points into this repository by digest, else None.
+
+        The infra program pins a target that runs the placeholder by digest
+        (``<repositoryUrl>@sha256:...``), so a re-pushed placeholder reaches it.
+        """
+        prefix = self.repository_url + "@"
+        return image_uri[len(prefix) :] if image_uri.startswith(prefix) else None
+
 
 class DeployManifest(msgspec.Struct, rename="camel", frozen=True):
     """The whole manifest, schema 1."""

@@ -110,7 +110,7 @@ def collect_status(
     """
     retry = retry or RetryPolicy()
     # Create the clients before worker threads share them; ECS only if it is used.
-    _ = clients.ssm, clients.lambda_
+    _ = clients.ssm, clients.lambda_, clients.ecr
     if any(image.ecs_services for image in manifest.images.values()):
         _ = clients.ecs
 
@@ -149,6 +149,19 @@ def collect_status(
                 return container.get("image", "")
         raise LookupError(f"task definition {task_definition} has no container {svc.container}")
 
+    def digest_tags(image: ImageTargets, digest: str) -> list[str]:
+        try:
+            found = retry.call(
+                lambda: clients.ecr.describe_images(
+                    repositoryName=image.repository_name, imageIds=[{"imageDigest": digest}]
+                )
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ImageNotFoundException":
+                return []  # expired: an untagged old placeholder
+            raise
+        return sorted(t for d in found["imageDetails"] for t in d.get("imageTags", []))
+
     def target(image_name: str, image: ImageTargets, key: str | EcsServiceTarget) -> TargetStatus:
         kind: Literal["lambda", "ecs"] = "lambda" if isinstance(key, str) else "ecs"
         name = key if isinstance(key, str) else f"{key.cluster}/{key.service}"
@@ -158,7 +171,17 @@ def collect_status(
         except (ClientError, LookupError) as exc:
             error = describe_error(exc) if isinstance(exc, ClientError) else str(exc)
             return TargetStatus(image_name, kind, name, tag, None, None, error)
-        return TargetStatus(image_name, kind, name, tag, running, image.tag_of(running))
+        running_tag = image.tag_of(running)
+        digest = image.digest_of(running)
+        if running_tag is None and digest is not None:
+            # Pinned by digest (the placeholder, as the infra program pins it): the tags
+            # ECR has on that digest say what it runs; the recorded one if it is among them.
+            try:
+                tags = digest_tags(image, digest)
+            except ClientError as exc:
+                return TargetStatus(image_name, kind, name, tag, running, None, describe_error(exc))
+            running_tag = tag if tag in tags else (tags[0] if tags else None)
+        return TargetStatus(image_name, kind, name, tag, running, running_tag)
 
     images = list(manifest.images.items())
     targets: list[tuple[str, ImageTargets, str | EcsServiceTarget]] = []

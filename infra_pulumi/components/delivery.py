@@ -63,6 +63,7 @@ class DeliveryPipelinesArgs:
     web_repository: ImageRepositoryRef
     tag_parameter_arns: Sequence[pulumi.Input[str]]
     lock_parameter_arns: Sequence[str]
+    failed_releases_parameter_arns: Sequence[str]
     manifest_parameter_arn: pulumi.Input[str]
     function_arns: Sequence[str]
     web_service: WebServiceRef
@@ -173,6 +174,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
             repository_arns=[args.lambda_repository.arn, args.web_repository.arn],
             tag_parameter_arns=args.tag_parameter_arns,
             lock_parameter_arns=args.lock_parameter_arns,
+            failed_releases_parameter_arns=args.failed_releases_parameter_arns,
             manifest_parameter_arn=args.manifest_parameter_arn,
             function_arns=args.function_arns,
             service_arn=args.web_service.service_arn,

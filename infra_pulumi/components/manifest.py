@@ -9,7 +9,8 @@ needs schema 2 (docs/app-release.md has the contract).
 Every target runs exactly one image: a function or service listed under two images would
 let a release of one image move the other's target, so the builder refuses it.
 ``lockParameter`` (added to schema 1) names the SSM parameter the release tool creates
-atomically while it releases the image; IAM grants the app build exactly that name.
+atomically while it releases the image, and ``failedReleasesParameter`` the one where it
+records the tag versions whose release failed; IAM grants the app build exactly these.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class ManifestImage:
     repository_url: pulumi.Input[str]
     tag_parameter: str
     lock_parameter: str
+    failed_releases_parameter: str
     lambda_functions: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
     ecs_services: Sequence[EcsTarget] = field(default_factory=tuple)
 
@@ -85,6 +87,7 @@ def manifest_document(
                 "repositoryUrl": image.repository_url,
                 "tagParameter": image.tag_parameter,
                 "lockParameter": image.lock_parameter,
+                "failedReleasesParameter": image.failed_releases_parameter,
                 "placeholderTag": PLACEHOLDER_TAG,
                 "lambdaFunctions": list(image.lambda_functions),
                 "ecsServices": [

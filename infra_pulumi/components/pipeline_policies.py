@@ -30,6 +30,7 @@ def app_build_statements(
     repository_arns: Sequence[pulumi.Input[str]],
     tag_parameter_arns: Sequence[pulumi.Input[str]],
     lock_parameter_arns: Sequence[str],
+    failed_releases_parameter_arns: Sequence[str],
     manifest_parameter_arn: pulumi.Input[str],
     function_arns: Sequence[str],
     service_arn: pulumi.Input[str],
@@ -52,6 +53,8 @@ def app_build_statements(
                 "ecr:BatchGetImage",
                 "ecr:CompleteLayerUpload",
                 "ecr:DescribeImages",
+                # The release tool checks the manifest's repositoryUrl against ECR's own.
+                "ecr:DescribeRepositories",
                 "ecr:GetDownloadUrlForLayer",
                 "ecr:InitiateLayerUpload",
                 "ecr:PutImage",
@@ -60,15 +63,16 @@ def app_build_statements(
             "Resource": list(repository_arns),
         },
         {
-            # LabelParameterVersion: the release tool labels a version it had to undo,
-            # so a later rollback never picks it.
+            # UnlabelParameterVersion: the release tool moves labels an older version of
+            # it left on failed versions into the failed-release record (a labelled oldest
+            # version would block new versions once a parameter has 100).
             "Sid": "RecordReleasedTags",
             "Effect": "Allow",
             "Action": [
                 "ssm:GetParameter",
                 "ssm:GetParameterHistory",
-                "ssm:LabelParameterVersion",
                 "ssm:PutParameter",
+                "ssm:UnlabelParameterVersion",
             ],
             "Resource": list(tag_parameter_arns),
         },
@@ -80,6 +84,14 @@ def app_build_statements(
             "Effect": "Allow",
             "Action": ["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
             "Resource": list(lock_parameter_arns),
+        },
+        {
+            # The versions of the tag parameter whose release failed, so that rollback
+            # never picks one; created by the tool on the first failure.
+            "Sid": "RecordFailedReleases",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter", "ssm:PutParameter"],
+            "Resource": list(failed_releases_parameter_arns),
         },
         {
             "Sid": "ReadDeployManifest",
@@ -102,6 +114,14 @@ def app_build_statements(
             "Effect": "Allow",
             "Action": "ecs:DescribeServices",
             "Resource": service_arn,
+        },
+        {
+            # `status` reads the image of the service's task definition. DescribeTaskDefinition
+            # takes no resource-level permissions: AWS requires "*".
+            "Sid": "ReadTaskDefinitions",
+            "Effect": "Allow",
+            "Action": "ecs:DescribeTaskDefinition",
+            "Resource": "*",
         },
     ]
 

@@ -195,6 +195,10 @@ def test_app_build_role_names_exact_arns(prod_plan: Plan) -> None:
         f"arn:aws:ssm:{region_account}:parameter/container-delivery/prod/images/lambda/release-lock",
         f"arn:aws:ssm:{region_account}:parameter/container-delivery/prod/images/web/release-lock",
     ]
+    assert by_sid["RecordFailedReleases"]["Resource"] == [
+        f"arn:aws:ssm:{region_account}:parameter/container-delivery/prod/images/lambda/failed-releases",
+        f"arn:aws:ssm:{region_account}:parameter/container-delivery/prod/images/web/failed-releases",
+    ]
     assert by_sid["ReadDeployManifest"]["Resource"] == (
         f"arn:aws:ssm:{region_account}:parameter/container-delivery/prod/deploy-manifest"
     )
@@ -209,7 +213,7 @@ def test_app_build_role_names_exact_arns(prod_plan: Plan) -> None:
         f"arn:aws:logs:{region_account}:log-group:/aws/codebuild/container-delivery-prod-app-build:*"
     )
     stars = [s["Sid"] for s in by_sid.values() if s["Resource"] == "*"]
-    assert stars == ["EcrLogin"]
+    assert stars == ["EcrLogin", "ReadTaskDefinitions"]
 
 
 def test_github_preview_role_is_read_only_and_pull_request_only(prod_plan: Plan) -> None:

@@ -237,6 +237,7 @@ def test_manifest_follows_the_schema(first_deploy_plan: Plan) -> None:
                 "repositoryUrl": f"{repo}-lambda",
                 "tagParameter": LAMBDA_TAG_PARAMETER,
                 "lockParameter": "/container-delivery/dev/images/lambda/release-lock",
+                "failedReleasesParameter": "/container-delivery/dev/images/lambda/failed-releases",
                 "placeholderTag": "initial",
                 "lambdaFunctions": list(FUNCTIONS),
                 "ecsServices": [],
@@ -246,6 +247,7 @@ def test_manifest_follows_the_schema(first_deploy_plan: Plan) -> None:
                 "repositoryUrl": f"{repo}-web",
                 "tagParameter": WEB_TAG_PARAMETER,
                 "lockParameter": "/container-delivery/dev/images/web/release-lock",
+                "failedReleasesParameter": "/container-delivery/dev/images/web/failed-releases",
                 "placeholderTag": "initial",
                 "lambdaFunctions": [],
                 "ecsServices": [

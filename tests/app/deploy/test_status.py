@@ -3,7 +3,7 @@
 from app.deploy.release import Releaser
 from app.deploy.status import collect_status, status_table
 
-from .fakes import NEW, OLD, FaultyClient, fail_when
+from .fakes import NEW, OLD, FakeStack, FaultyClient, fail_when
 
 
 def test_everything_in_step_after_a_release(released, make_releaser):
@@ -81,3 +81,59 @@ def test_unreadable_recorded_tag_is_drift(released, make_releaser):
     assert "AccessDeniedException" in image.error
     assert all(t.drift for t in image.targets)
     assert "cannot read recorded tag" in status_table([image])
+
+
+def _pin_placeholder_by_digest(stack: FakeStack) -> str:
+    """Point every function at the placeholder by digest, as the infra program does."""
+    entry = stack.images["lambda"]
+    (detail,) = stack.ecr.describe_images(
+        repositoryName=entry["repositoryName"], imageIds=[{"imageTag": "initial"}]
+    )["imageDetails"]
+    pinned = f"{entry['repositoryUrl']}@{detail['imageDigest']}"
+    for function in stack.functions("lambda"):
+        stack.set_function_image(function, pinned)
+    return pinned
+
+
+def test_a_placeholder_pinned_by_digest_is_in_step_with_initial(stack, make_releaser):
+    stack.add_image("lambda", functions=2)
+    pinned = _pin_placeholder_by_digest(stack)
+    releaser: Releaser = make_releaser()
+
+    (image,) = collect_status(releaser.clients, releaser.manifest)
+
+    assert image.recorded_tag == "initial"
+    assert [(t.running_image, t.running_tag, t.drift) for t in image.targets] == [
+        (pinned, "initial", False),
+        (pinned, "initial", False),
+    ]
+
+
+def test_a_digest_ecr_no_longer_has_is_drift(stack, make_releaser):
+    stack.add_image("lambda", functions=1)
+    _pin_placeholder_by_digest(stack)
+    # The lifecycle policy expired it (an untagged old placeholder, say).
+    entry = stack.images["lambda"]
+    stack.ecr.batch_delete_image(
+        repositoryName=entry["repositoryName"], imageIds=[{"imageTag": "initial"}]
+    )
+    releaser: Releaser = make_releaser()
+
+    (image,) = collect_status(releaser.clients, releaser.manifest)
+
+    (target,) = image.targets
+    assert (target.running_tag, target.drift, target.error) == (None, True, None)
+
+
+def test_release_from_a_digest_pinned_placeholder(stack, make_releaser):
+    stack.add_image("lambda", functions=2)
+    _pin_placeholder_by_digest(stack)
+    stack.push("lambda", NEW)
+    releaser: Releaser = make_releaser()
+
+    releaser.release("lambda", NEW, imagedefinitions=None)
+
+    assert stack.state("lambda") == {
+        "tag": NEW,
+        "functions": {fn: stack.uri("lambda", NEW) for fn in stack.functions("lambda")},
+    }

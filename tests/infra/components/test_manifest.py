@@ -22,6 +22,7 @@ def test_document_shape_with_ecs_targets() -> None:
                 repository_url="1.dkr.ecr.us-east-1.amazonaws.com/p-s-web",
                 tag_parameter="/p/s/images/web/tag",
                 lock_parameter="/p/s/images/web/release-lock",
+                failed_releases_parameter="/p/s/images/web/failed-releases",
                 ecs_services=[EcsTarget(cluster="c", service="svc", container="web")],
             )
         },
@@ -32,6 +33,7 @@ def test_document_shape_with_ecs_targets() -> None:
         "repositoryUrl": "1.dkr.ecr.us-east-1.amazonaws.com/p-s-web",
         "tagParameter": "/p/s/images/web/tag",
         "lockParameter": "/p/s/images/web/release-lock",
+        "failedReleasesParameter": "/p/s/images/web/failed-releases",
         "placeholderTag": "initial",
         "lambdaFunctions": [],
         "ecsServices": [{"cluster": "c", "service": "svc", "container": "web"}],
@@ -44,6 +46,7 @@ def _image(key: str, functions: list[str], services: list[EcsTarget]) -> Manifes
         repository_url=f"1.dkr.ecr.us-east-1.amazonaws.com/p-s-{key}",
         tag_parameter=f"/p/s/images/{key}/tag",
         lock_parameter=f"/p/s/images/{key}/release-lock",
+        failed_releases_parameter=f"/p/s/images/{key}/failed-releases",
         lambda_functions=functions,
         ecs_services=services,
     )
