@@ -128,6 +128,7 @@ def _release_hint(stack: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m infra_pulumi.plan",
+        allow_abbrev=False,
         description="Evaluate the Pulumi program offline and print the planned resources.",
     )
     parser.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml to use")
