@@ -352,12 +352,15 @@ def parse_config(raw: Mapping[str, str | None], project: str, stack: str) -> Sta
     """
     unknown = sorted(key for key in raw if key not in KEYS)
     if unknown:
-        lines = [f"invalid stack config ({len(unknown)} problem(s)):"]
-        lines += [
-            f"  {project}:{key}: not a config key of this project{_did_you_mean(key, list(KEYS))}"
-            for key in unknown
-        ]
-        raise ConfigError("\n".join(lines))
+        raise ConfigError(
+            _problems(
+                [
+                    f"{project}:{key}: not a config key of this project"
+                    f"{_did_you_mean(key, list(KEYS))}"
+                    for key in unknown
+                ]
+            )
+        )
     values: dict[str, Any] = {"project": project, "stack": stack}
     for key, is_object in KEYS.items():
         text = raw.get(key)
@@ -384,27 +387,34 @@ def parse_config(raw: Mapping[str, str | None], project: str, stack: str) -> Sta
 
 
 def _describe(exc: ValidationError, project: str, values: Mapping[str, Any]) -> str:
-    lines = [f"invalid stack config ({exc.error_count()} problem(s)):"]
+    lines: list[str] = []
     for error in exc.errors():
         location = [str(part) for part in error["loc"]]
         message = str(error["msg"]).removeprefix("Value error, ")
         if not location:
             # A rule across keys: the message names what it is about; the input is the
             # whole config, which would bury it.
-            lines.append(f"  {project} config: {message}")
+            lines.append(f"{project} config: {message}")
             continue
         key = f"{project}:{location[0]}"
         where = "".join(f"[{part}]" for part in location[1:])
         if error["type"] == "extra_forbidden":
             known = _known_keys(error["loc"][:-1])
             hint = _did_you_mean(location[-1], known)
-            lines.append(f"  {key}{where}: not a key here{hint}")
+            lines.append(f"{key}{where}: not a key here{hint}")
             continue
         if error["type"] == "missing":
-            lines.append(f"  {key}{where}: required, and missing")
+            lines.append(f"{key}{where}: required, and missing")
             continue
-        lines.append(f"  {key}{where}: {message} (got {_short(error.get('input'))})")
-    return "\n".join(lines)
+        lines.append(f"{key}{where}: {message} (got {_short(error.get('input'))})")
+    return _problems(lines)
+
+
+def _problems(lines: Sequence[str]) -> str:
+    """One problem on one line; several as a count and one indented line each."""
+    if len(lines) == 1:
+        return f"invalid stack config: {lines[0]}"
+    return "\n".join([f"invalid stack config ({len(lines)} problems):", *(f"  {x}" for x in lines)])
 
 
 def _short(value: Any, limit: int = 80) -> str:

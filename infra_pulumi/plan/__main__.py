@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from infra_pulumi.exceptions import ConfigError, InfraError, ReleaseRequiredError
 from infra_pulumi.naming import IMAGES, Naming
@@ -175,16 +176,19 @@ def main(argv: list[str] | None = None) -> int:
             state=state,
             state_name=str(args.state),
         )
-        err.print(f"Evaluating the program for stack [bold]{args.stack}[/bold] under mocks…")
+        err.print(f"Evaluating the program for stack [bold]{escape(args.stack)}[/bold] under mocks…")
         plan = evaluate(args.stack, invokes={SSM_GET_PARAMETER: _parameter_handler(values)})
     except ConfigError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         return EXIT_BAD_INPUT
     except ReleaseRequiredError as exc:
-        err.print(f"[red]error:[/red] {exc}\n{_release_hint(args.stack)}", highlight=False)
+        err.print(
+            f"[red]error:[/red] {escape(str(exc))}\n{escape(_release_hint(args.stack))}",
+            highlight=False,
+        )
         return EXIT_STOPPED
     except InfraError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         return EXIT_STOPPED
 
     render(plan, console, origins)
@@ -194,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(document + "\n", encoding="utf-8")
-        err.print(f"Plan written to {args.json}")
+        err.print(f"Plan written to {escape(str(args.json))}")
     return 0
 
 
