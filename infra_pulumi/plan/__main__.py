@@ -176,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
             state=state,
             state_name=str(args.state),
         )
-        err.print(f"Evaluating the program for stack [bold]{escape(args.stack)}[/bold] under mocks…")
+        err.print(
+            f"Evaluating the program for stack [bold]{escape(args.stack)}[/bold] under mocks…"
+        )
         plan = evaluate(args.stack, invokes={SSM_GET_PARAMETER: _parameter_handler(values)})
     except ConfigError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
