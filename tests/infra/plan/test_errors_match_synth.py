@@ -1,12 +1,14 @@
 """The offline plan and the CDK reference's synth read one stack file the same way: a bad
-one gives both commands the same one-line message and the same exit code."""
+one gives both commands the same message (one line per problem) and the same exit code.
+Both commands' ``main`` run in this process; their CLIs are tested on their own elsewhere."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import contextlib
+import io
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -47,30 +49,39 @@ def stack_file(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
         path.unlink()
 
 
-def _error_line(result: subprocess.CompletedProcess[str]) -> str:
-    (line,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    return line
+def _run(main: Callable[[list[str]], int], args: list[str]) -> tuple[int, str]:
+    """A command's ``main`` in this process: its exit code and stderr."""
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        try:
+            code = main(args)
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return code, err.getvalue()
+
+
+def _error(stderr: str) -> str:
+    """The error: its ``error:`` line and any indented lines after it."""
+    lines = stderr.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("error:"))
+    block = [lines[start]]
+    block += [line for line in lines[start + 1 :] if line.startswith("  ")]
+    return "\n".join(block)
 
 
 @pytest.mark.parametrize("stack_file", sorted(BAD_STACK_FILES), indirect=True)
 def test_plan_and_synth_report_a_bad_stack_file_alike(
     stack_file: tuple[str, str], tmp_path: Path
 ) -> None:
+    from cdk_parity.__main__ import main as cdk_main
+    from infra_pulumi.plan.__main__ import main as plan_main
+
     stack, message = stack_file
-    commands = {
-        "plan": [sys.executable, "-m", "infra_pulumi.plan", "--stack", stack, "--json", "-"],
-        "synth": [sys.executable, "-m", "cdk_parity", "synth", "--stack", stack, "--out",
-                  str(tmp_path / "cdk.out")],
-    }  # fmt: skip
-    results = {
-        name: subprocess.run(
-            command, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
-        )
-        for name, command in commands.items()
-    }
-    codes = {name: r.returncode for name, r in results.items()}
-    assert codes == {"plan": 2, "synth": 2}, {n: r.stderr for n, r in results.items()}
-    lines = {name: _error_line(r) for name, r in results.items()}
-    assert lines["plan"] == lines["synth"]
-    assert __import__("re").search(message, lines["plan"]), lines["plan"]
-    assert all("Traceback" not in r.stderr for r in results.values())
+    plan_code, plan_err = _run(plan_main, ["--stack", stack, "--json", "-"])
+    synth_code, synth_err = _run(
+        cdk_main, ["synth", "--stack", stack, "--out", str(tmp_path / "cdk.out")]
+    )
+    assert (plan_code, synth_code) == (2, 2), (plan_err, synth_err)
+    assert _error(plan_err) == _error(synth_err)
+    assert re.search(message, _error(plan_err)), plan_err
+    assert "Traceback" not in plan_err + synth_err
