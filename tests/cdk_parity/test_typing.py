@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 import ast
-import tomllib
 
 from cdk_parity.config import PROJECT_ROOT
-
-
-def _followed() -> set[str]:
-    config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
-    followed: set[str] = set()
-    for override in config["tool"]["mypy"]["overrides"]:
-        if override.get("follow_imports") == "normal":
-            followed |= set(override["module"])
-    return followed
+from tests.mypy_overrides import followed_modules
 
 
 def _used() -> set[str]:
@@ -39,7 +30,7 @@ def test_every_aws_cdk_module_the_reference_uses_is_type_checked() -> None:
     used = _used()
     assert "aws_cdk.aws_ecr" in used
     assert "aws_cdk.assertions" in used
-    missing = sorted(used - _followed())
+    missing = sorted(used - followed_modules())
     assert missing == [], (
         f"add {missing} to the follow_imports='normal' override in pyproject.toml; "
         "otherwise mypy types them as Any and checks nothing about them"

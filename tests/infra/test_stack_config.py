@@ -93,6 +93,18 @@ def test_bad_values_name_the_key(raw: dict[str, str], message: str) -> None:
     assert "container-delivery" in str(info.value)
 
 
+#: Minimal pipelines config: the artifact bucket and the build projects exist with it.
+WITH_PIPELINES = {
+    "pipelines": json.dumps(
+        {
+            "connectionArn": "arn:aws:codeconnections:us-east-1:111122223333:connection/x",
+            "infraRepository": "o/i",
+            "appRepository": "o/a",
+            "stateBackend": {"secretArn": "arn:aws:secretsmanager:us-east-1:111122223333:secret:s"},
+        }
+    )
+}
+
 # (project, stack, extra config) that AWS accepts everywhere the stack uses the names.
 _GOOD_NAMES = [
     ("container-delivery", "dev", {}),
@@ -141,18 +153,7 @@ _BAD_NAMES = [
     (
         "sthree",
         "dev",
-        {
-            "pipelines": json.dumps(
-                {
-                    "connectionArn": "arn:aws:codeconnections:us-east-1:111122223333:connection/x",
-                    "infraRepository": "o/i",
-                    "appRepository": "o/a",
-                    "stateBackend": {
-                        "secretArn": "arn:aws:secretsmanager:us-east-1:111122223333:secret:s"
-                    },
-                }
-            )
-        },
+        WITH_PIPELINES,
         r"artifact bucket prefix 'sthree-dev-artifacts-'.*reserved prefix 'sthree-'",
     ),
     (
@@ -164,18 +165,7 @@ _BAD_NAMES = [
     (
         "container-delivery-x",
         "stage1",
-        {
-            "pipelines": json.dumps(
-                {
-                    "connectionArn": "arn:aws:codeconnections:us-east-1:111122223333:connection/x",
-                    "infraRepository": "o/i",
-                    "appRepository": "o/a",
-                    "stateBackend": {
-                        "secretArn": "arn:aws:secretsmanager:us-east-1:111122223333:secret:s"
-                    },
-                }
-            )
-        },
+        WITH_PIPELINES,
         r"artifact bucket prefix .* at most 37 characters",
     ),
 ]

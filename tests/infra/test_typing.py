@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 import re
-import tomllib
 
 from infra_pulumi.plan.runner import PROJECT_ROOT
-
-
-def _followed() -> set[str]:
-    config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
-    followed: set[str] = set()
-    for override in config["tool"]["mypy"]["overrides"]:
-        if override.get("follow_imports") == "normal":
-            followed |= set(override["module"])
-    return followed
+from tests.mypy_overrides import followed_modules
 
 
 def _used() -> set[str]:
@@ -37,7 +28,7 @@ def test_every_pulumi_aws_module_the_program_uses_is_type_checked() -> None:
     used = _used()
     assert "pulumi_aws.ecr.*" in used
     assert "pulumi_aws.get_caller_identity" in used
-    missing = sorted(used - _followed())
+    missing = sorted(used - followed_modules())
     assert missing == [], (
         f"add {missing} to the follow_imports='normal' override in pyproject.toml; "
         "otherwise mypy types them as Any and checks nothing about them"
