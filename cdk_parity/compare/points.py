@@ -25,8 +25,16 @@ def _of(resources: Iterable[Resource], kind: str) -> list[Resource]:
     return [r for r in resources if r.kind == kind]
 
 
+def _image(resource: Resource) -> str:
+    repository, tag = resource.props.get("repository"), resource.props.get("imageTag")
+    if tag is not None:
+        return f"{repository}:{tag}"
+    # No tag: the Pulumi program pins a target that runs the placeholder by digest.
+    return f"{repository}@sha256 (placeholder, pinned by digest)"
+
+
 def _images(resources: Iterable[Resource]) -> list[str]:
-    return sorted(f"{r.props.get('repository')}:{r.props.get('imageTag')}" for r in resources)
+    return sorted(_image(r) for r in resources)
 
 
 def points(run: Run) -> list[Point]:
