@@ -181,6 +181,34 @@ RULES: Mapping[str, NameRule] = {
         ),
         source="AWS Systems Manager User Guide, Parameter Store, naming constraints",
     ),
+    "codedeploy-name": NameRule(
+        service="AWS CodeDeploy application or deployment group",
+        # No character set is documented; the stack's own names are lowercase words and
+        # hyphens, so only the length can fail.
+        pattern=r"[A-Za-z0-9_.+@-]+",
+        max_length=100,
+        description="1 to 100 characters",
+        source=(
+            "AWS CodeDeploy API Reference, CreateApplication applicationName and "
+            "CreateDeploymentGroup deploymentGroupName"
+        ),
+    ),
+    "cloudwatch-alarm": NameRule(
+        service="CloudWatch alarm",
+        # Any UTF-8 but ASCII control characters; a CodeDeploy deployment group refuses
+        # alarm names longer than 255 characters as well.
+        pattern=r"[^\x00-\x1f\x7f]+",
+        max_length=255,
+        description="1 to 255 characters, no control characters",
+        source="Amazon CloudWatch API Reference, PutMetricAlarm, AlarmName",
+    ),
+    "schedule": NameRule(
+        service="EventBridge Scheduler schedule",
+        pattern=r"[0-9a-zA-Z_.-]+",
+        max_length=64,
+        description="1 to 64 characters; letters, digits and '-_.'",
+        source="Amazon EventBridge Scheduler API Reference, CreateSchedule, Name",
+    ),
     "kms-alias": NameRule(
         service="AWS KMS alias",
         pattern=r"alias/[A-Za-z0-9/_-]+",

@@ -17,6 +17,12 @@ from dataclasses import dataclass
 #: expires it.
 PLACEHOLDER_TAG = "initial"
 
+#: The alias every invoker of a function calls; CodeDeploy and the release tool move it.
+LIVE_ALIAS = "live"
+
+#: The two alarms per function alias that stop a CodeDeploy deployment.
+ALARM_METRICS: tuple[str, ...] = ("errors", "throttles")
+
 #: The images this stack builds repositories, parameters and manifest entries for.
 IMAGES: tuple[str, ...] = ("lambda", "web")
 
@@ -106,6 +112,34 @@ class Naming:
         """Execution role name of a Lambda function."""
         return f"{self.prefix}-{short_name}-exec"
 
+    # --- Safe Lambda releases: alias, CodeDeploy, alarms and triggers ----------------
+
+    @property
+    def codedeploy_application(self) -> str:
+        """The CodeDeploy application (compute platform Lambda) of every function."""
+        return f"{self.prefix}-lambda"
+
+    def deployment_group(self, short_name: str) -> str:
+        """A function's CodeDeploy deployment group."""
+        return f"{self.prefix}-{short_name}"
+
+    @property
+    def codedeploy_role(self) -> str:
+        """CodeDeploy's service role for the Lambda deployments."""
+        return f"{self.prefix}-codedeploy"
+
+    def alarm(self, short_name: str, metric: str) -> str:
+        """An alarm on the function's live alias: ``metric`` is ``errors`` or ``throttles``."""
+        return f"{self.prefix}-{short_name}-{LIVE_ALIAS}-{metric}"
+
+    def schedule(self, short_name: str) -> str:
+        """The EventBridge Scheduler schedule invoking a function's live alias."""
+        return f"{self.prefix}-{short_name}"
+
+    def schedule_role(self, short_name: str) -> str:
+        """The role the schedule assumes: it may invoke only that alias."""
+        return f"{self.prefix}-{short_name}-schedule"
+
     # --- The ECS web service ---------------------------------------------------------
 
     @property
@@ -190,6 +224,7 @@ class Naming:
         functions: Iterable[str],
         container_port: int,
         *,
+        scheduled: Iterable[str] = (),
         pipelines: bool = False,
         github_preview: bool = False,
         kms_key: bool = False,
@@ -218,8 +253,32 @@ class Naming:
                     f"{image} failed-release record",
                 ),
             ]
+        names += [
+            PhysicalName("codedeploy-name", self.codedeploy_application, "CodeDeploy application"),
+            PhysicalName("iam-role", self.codedeploy_role, "CodeDeploy service role"),
+        ]
+        for short in scheduled:
+            names += [
+                PhysicalName("schedule", self.schedule(short), f"function {short}'s schedule"),
+                PhysicalName(
+                    "iam-role", self.schedule_role(short), f"function {short}'s schedule role"
+                ),
+            ]
         for short in functions:
             names += [
+                PhysicalName(
+                    "codedeploy-name",
+                    self.deployment_group(short),
+                    f"function {short}'s deployment group",
+                ),
+                *(
+                    PhysicalName(
+                        "cloudwatch-alarm",
+                        self.alarm(short, metric),
+                        f"function {short}'s {metric} alarm",
+                    )
+                    for metric in ALARM_METRICS
+                ),
                 PhysicalName("lambda-function", self.function(short), f"function {short}"),
                 PhysicalName("iam-role", self.function_role(short), f"function {short}'s role"),
                 PhysicalName(

@@ -10,8 +10,19 @@ Every key lives in the project's namespace. A complete example (``Pulumi.dev.yam
           memoryMb: 512                          # optional, default 512
           timeoutSeconds: 300                    # optional, default 30
           environment: {REPORT_BUCKET: "..."}    # optional, plain (non-secret) values only
+          schedule: "cron(0 18 * * ? *)"         # optional: EventBridge Scheduler invokes the
+          scheduleTimezone: UTC                  # live alias (cron, rate or at; IANA zone)
         - name: api
           command: ["api.handler"]
+          url: {auth: AWS_IAM}                   # optional: a Function URL on the live alias
+                                                 # (AWS_IAM: signed callers; NONE: public)
+      container-delivery:lambdaDeployment:       # optional: how releases shift traffic
+        deploymentConfig: CodeDeployDefault.LambdaAllAtOnce   # or a canary/linear config
+        alarms:                                  # per live alias; ALARM stops and rolls back
+          errorsThreshold: 1                     # Errors (Sum) in a period
+          throttlesThreshold: 1                  # Throttles (Sum) in a period
+          periodSeconds: 60                      # a multiple of 60
+          evaluationPeriods: 1
       container-delivery:requireRelease: false   # production: true (missing tag = error)
       container-delivery:ecrKeepImages: 30       # commit-tagged images kept per repository
       container-delivery:logRetentionDays: 30    # one of CloudWatch's allowed values
@@ -62,6 +73,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -85,6 +97,63 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+#: The predefined CodeDeploy deployment configs for Lambda (CodeDeploy User Guide,
+#: "Deployment configurations on an AWS Lambda compute platform"), as traffic steps.
+LAMBDA_DEPLOYMENT_CONFIGS: tuple[str, ...] = (
+    "CodeDeployDefault.LambdaAllAtOnce",
+    "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+    "CodeDeployDefault.LambdaCanary10Percent10Minutes",
+    "CodeDeployDefault.LambdaCanary10Percent15Minutes",
+    "CodeDeployDefault.LambdaCanary10Percent30Minutes",
+    "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+    "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes",
+    "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
+    "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
+)
+
+_RATE = re.compile(r"rate\((?P<value>[1-9][0-9]*) (?P<unit>minutes?|hours?|days?)\)")
+_AT = re.compile(r"at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)")
+_CRON = re.compile(r"cron\((?P<fields>[^()]+)\)")
+
+
+def schedule_expression_problem(expression: str) -> str | None:
+    """Why EventBridge Scheduler would refuse ``expression``, or None.
+
+    The three forms of the Scheduler User Guide ("Schedule types"): ``rate(value unit)``
+    with a singular unit for 1 and a plural one otherwise, ``cron(minutes hours
+    day-of-month month day-of-week year)`` with ``?`` in one of the two day fields, and
+    ``at(yyyy-mm-ddThh:mm:ss)``.
+    """
+    rate = _RATE.fullmatch(expression)
+    if rate:
+        singular = rate["value"] == "1"
+        if singular == rate["unit"].endswith("s"):
+            return "a rate of 1 takes a singular unit (minute, hour, day), others a plural"
+        return None
+    if _AT.fullmatch(expression):
+        return None
+    cron = _CRON.fullmatch(expression)
+    if cron:
+        fields = cron["fields"].split()
+        if len(fields) != 6:
+            return (
+                "cron takes 6 fields (minutes hours day-of-month month day-of-week year), "
+                f"got {len(fields)}"
+            )
+        if "?" not in (fields[2], fields[4]):
+            return "cron needs '?' in day-of-month or day-of-week"
+        return None
+    return "expected cron(...), rate(value unit) or at(yyyy-mm-ddThh:mm:ss)"
+
+
+class FunctionUrlConfig(_Model):
+    """A Function URL on the function's live alias."""
+
+    auth: Literal["AWS_IAM", "NONE"] = Field(
+        "AWS_IAM", description="AWS_IAM: callers sign with SigV4; NONE: public."
+    )
+
+
 class LambdaFunctionConfig(_Model):
     """One container-image Lambda function running from the shared Lambda image."""
 
@@ -97,6 +166,28 @@ class LambdaFunctionConfig(_Model):
     environment: dict[str, str] = Field(
         default_factory=dict, description="Plain environment variables; never secrets."
     )
+    schedule: str | None = Field(
+        None, description="EventBridge Scheduler expression invoking the live alias."
+    )
+    schedule_timezone: str = Field("UTC", alias="scheduleTimezone", min_length=1)
+    url: FunctionUrlConfig | None = None
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule_expression(cls, value: str | None) -> str | None:
+        problem = None if value is None else schedule_expression_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone name, e.g. UTC or Asia/Tokyo") from None
+        return value
 
     @field_validator("command")
     @classmethod
@@ -210,6 +301,32 @@ class GithubPreviewConfig(_Model):
     )
 
 
+class DeploymentAlarmsConfig(_Model):
+    """The alarms on each live alias that stop a deployment and roll it back."""
+
+    errors_threshold: int = Field(1, alias="errorsThreshold", ge=1)
+    throttles_threshold: int = Field(1, alias="throttlesThreshold", ge=1)
+    period_seconds: int = Field(60, alias="periodSeconds", ge=60, le=86400, multiple_of=60)
+    evaluation_periods: int = Field(1, alias="evaluationPeriods", ge=1, le=10)
+
+
+class LambdaDeploymentConfig(_Model):
+    """How CodeDeploy shifts a function's live alias to a new version."""
+
+    deployment_config: str = Field("CodeDeployDefault.LambdaAllAtOnce", alias="deploymentConfig")
+    alarms: DeploymentAlarmsConfig = Field(default_factory=DeploymentAlarmsConfig)
+
+    @field_validator("deployment_config")
+    @classmethod
+    def _predefined(cls, value: str) -> str:
+        if value not in LAMBDA_DEPLOYMENT_CONFIGS:
+            raise ValueError(
+                "must be one of CodeDeploy's predefined Lambda configs: "
+                + ", ".join(LAMBDA_DEPLOYMENT_CONFIGS)
+            )
+        return value
+
+
 class StackConfig(_Model):
     """The validated config of one stack."""
 
@@ -225,6 +342,9 @@ class StackConfig(_Model):
     )
     kms_key_arn: str | None = Field(None, alias="kmsKeyArn", pattern=r"^arn:aws[a-z-]*:kms:")
     create_kms_key: bool = Field(False, alias="createKmsKey")
+    lambda_deployment: LambdaDeploymentConfig = Field(
+        default_factory=LambdaDeploymentConfig, alias="lambdaDeployment"
+    )
     web: WebConfig = Field(default_factory=WebConfig)
     network: NetworkConfig | None = None
     pipelines: PipelinesConfig | None = None
@@ -258,6 +378,7 @@ class StackConfig(_Model):
         return self.naming.physical_names(
             [f.name for f in self.lambda_functions],
             self.web.container_port,
+            scheduled=[f.name for f in self.lambda_functions if f.schedule is not None],
             pipelines=self.pipelines is not None,
             github_preview=self.github_preview is not None,
             kms_key=self.create_kms_key,
@@ -329,6 +450,7 @@ KEYS: Mapping[str, bool] = {
     "placeholderContext": False,
     "kmsKeyArn": False,
     "createKmsKey": False,
+    "lambdaDeployment": True,
     "web": True,
     "network": True,
     "pipelines": True,
