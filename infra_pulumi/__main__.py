@@ -20,16 +20,30 @@ from infra_pulumi.components.delivery import (
 from infra_pulumi.components.ecr import ImageRepository, ImageRepositoryArgs
 from infra_pulumi.components.github_preview import GithubPreviewRole, GithubPreviewRoleArgs
 from infra_pulumi.components.kms_key import StackKey, StackKeyArgs
+from infra_pulumi.components.lambda_deployment import (
+    ROLLBACK_DEPLOYMENT_CONFIG,
+    DeployedFunction,
+    LambdaDeployments,
+    LambdaDeploymentsArgs,
+)
 from infra_pulumi.components.load_balancer import WebLoadBalancer, WebLoadBalancerArgs
 from infra_pulumi.components.manifest import (
     DeployManifest,
     DeployManifestArgs,
     EcsTarget,
+    LambdaTarget,
     ManifestImage,
 )
 from infra_pulumi.components.network import Network, NetworkArgs
+from infra_pulumi.components.pipeline_policies import LambdaReleaseArns
 from infra_pulumi.components.placeholder import PlaceholderImage, PlaceholderImageArgs
 from infra_pulumi.components.tag_parameter import ImageTagParameter, ImageTagParameterArgs
+from infra_pulumi.components.triggers import (
+    AliasFunctionUrl,
+    AliasFunctionUrlArgs,
+    AliasSchedule,
+    AliasScheduleArgs,
+)
 from infra_pulumi.components.web_service import WEB_CONTAINER, WebService, WebServiceArgs
 from infra_pulumi.image_tags import (
     TagQuery,
@@ -38,7 +52,7 @@ from infra_pulumi.image_tags import (
     lambda_target,
     resolve_image_tag,
 )
-from infra_pulumi.naming import IMAGES, ecs_cpu_architecture
+from infra_pulumi.naming import ALARM_METRICS, IMAGES, LIVE_ALIAS, ecs_cpu_architecture
 from infra_pulumi.stack_config import load_config
 
 config = load_config()
@@ -54,6 +68,7 @@ function_arns = [
     f"arn:{partition}:lambda:{region}:{identity.account_id}:function:{physical}"
     for physical in function_names.values()
 ]
+alias_arns = [f"{arn}:{LIVE_ALIAS}" for arn in function_arns]
 cluster_arn = f"arn:{partition}:ecs:{region}:{identity.account_id}:cluster/{names.cluster}"
 # Parameters the release tool creates itself (its lock, its failure record) are named by ARN.
 parameter_arn_prefix = f"arn:{partition}:ssm:{region}:{identity.account_id}:parameter"
@@ -160,6 +175,69 @@ functions = {
     for fn in config.lambda_functions
 }
 
+# --- Triggers: every one invokes the live alias, never $LATEST or a version ---------
+function_urls: dict[str, pulumi.Output[str]] = {}
+for fn in config.lambda_functions:
+    if fn.schedule is not None:
+        AliasSchedule(
+            f"{fn.name}-schedule",
+            AliasScheduleArgs(
+                schedule_name=names.schedule(fn.name),
+                role_name=names.schedule_role(fn.name),
+                expression=fn.schedule,
+                timezone=fn.schedule_timezone,
+                alias_arn=functions[fn.name].alias_arn,
+                account_id=identity.account_id,
+            ),
+        )
+    if fn.url is not None:
+        function_urls[fn.name] = AliasFunctionUrl(
+            f"{fn.name}-url",
+            AliasFunctionUrlArgs(
+                function_name=functions[fn.name].function_name,
+                alias_name=functions[fn.name].alias_name,
+                auth=fn.url.auth,
+            ),
+        ).url
+
+# --- CodeDeploy shifts each alias, stopped and rolled back by its alarms ------------
+deployments = LambdaDeployments(
+    "lambda-deployments",
+    LambdaDeploymentsArgs(
+        application_name=names.codedeploy_application,
+        role_name=names.codedeploy_role,
+        partition=partition,
+        deployment_config=config.lambda_deployment.deployment_config,
+        alarms=config.lambda_deployment.alarms,
+        functions={
+            fn.name: DeployedFunction(
+                function_name=functions[fn.name].function_name,
+                deployment_group_name=names.deployment_group(fn.name),
+                alarm_names={metric: names.alarm(fn.name, metric) for metric in ALARM_METRICS},
+                dependencies=[functions[fn.name].alias],
+            )
+            for fn in config.lambda_functions
+        },
+    ),
+)
+codedeploy_arn = f"arn:{partition}:codedeploy:{region}:{identity.account_id}"
+lambda_release = LambdaReleaseArns(
+    function_arns=function_arns,
+    alias_arns=alias_arns,
+    application_arn=deployments.application_arn,
+    deployment_group_arns=[
+        deployments.deployment_group_arns[fn.name] for fn in config.lambda_functions
+    ],
+    # `rollback` deploys with AllAtOnce whatever the groups' config is.
+    deployment_config_arns=sorted(
+        {
+            f"{codedeploy_arn}:deploymentconfig:{name}"
+            for name in (config.lambda_deployment.deployment_config, ROLLBACK_DEPLOYMENT_CONFIG)
+        }
+    ),
+    alarm_arns=[arn for fn in config.lambda_functions for arn in deployments.alarm_arns[fn.name]],
+)
+
 # --- The web service on ECS Fargate, behind an ALB ---------------------------------
 if config.network is None:
     zones = aws.get_availability_zones(state="available").names[:2]
@@ -231,8 +309,17 @@ manifest = DeployManifest(
                 lock_parameter=names.lock_parameter("lambda"),
                 failed_releases_parameter=names.failed_releases_parameter("lambda"),
                 # Names from config, known at program time, so the manifest builder can
-                # check them; `targets` orders the manifest after the functions.
-                lambda_functions=list(function_names.values()),
+                # check them; `targets` orders the manifest after the functions, their
+                # aliases and deployment groups.
+                lambda_functions=[
+                    LambdaTarget(
+                        name=function_names[fn.name],
+                        alias=LIVE_ALIAS,
+                        code_deploy_application=names.codedeploy_application,
+                        deployment_group=names.deployment_group(fn.name),
+                    )
+                    for fn in config.lambda_functions
+                ],
             ),
             "web": ManifestImage(
                 repository_name=web_repo.repository_name,
@@ -247,7 +334,7 @@ manifest = DeployManifest(
                 ],
             ),
         },
-        targets=[*(f.function for f in functions.values()), web_service],
+        targets=[*(f.function for f in functions.values()), deployments, web_service],
     ),
 )
 
@@ -277,7 +364,7 @@ if config.pipelines is not None:
                 for image in IMAGES
             ],
             manifest_parameter_arn=manifest.parameter_arn,
-            function_arns=function_arns,
+            lambda_release=lambda_release,
             web_service=WebServiceRef(
                 cluster_name=web_service.cluster_name,
                 service_name=web_service.service_name,
@@ -307,6 +394,7 @@ if config.github_preview is not None:
             create_oidc_provider=config.github_preview.create_oidc_provider,
             tag_parameter_arns=tag_parameter_arns,
             function_arns=function_arns,
+            alias_arns=alias_arns,
             service_arn=web_service.service_arn,
             repository_arns=[lambda_repo.repository_arn, web_repo.repository_arn],
             state_bucket=config.github_preview.state_bucket,
@@ -328,6 +416,9 @@ pulumi.export(
 )
 pulumi.export("lambdaImageUri", lambda_image)
 pulumi.export("lambdaFunctions", {short: f.function_name for short, f in functions.items()})
+pulumi.export("liveAliases", {short: f.alias_arn for short, f in functions.items()})
+pulumi.export("functionUrls", function_urls)
+pulumi.export("codeDeployApplication", deployments.application_name)
 pulumi.export("deployManifestParameter", manifest.parameter_name)
 pulumi.export("webImageUri", web_image)
 pulumi.export("siteUrl", load_balancer.url)

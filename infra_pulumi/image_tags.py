@@ -40,7 +40,7 @@ from infra_pulumi.exceptions import (
     ReleaseRequiredError,
     TagLookupError,
 )
-from infra_pulumi.naming import PLACEHOLDER_TAG, is_commit_tag, is_valid_tag
+from infra_pulumi.naming import LIVE_ALIAS, PLACEHOLDER_TAG, is_commit_tag, is_valid_tag
 
 TagSource = Literal["parameter", "placeholder"]
 
@@ -173,25 +173,44 @@ def ecr_digest_tags(image: str) -> list[str] | None:
 
 
 def live_lambda_image(function_name: str) -> str | None:
-    """The image a Lambda function runs now, or None if it does not exist yet.
+    """The image a Lambda function's ``live`` alias serves, or None if the function does not
+    exist yet.
 
-    Read through the provider's ``getFunction`` invoke and classified exactly like
-    the parameter lookup: only "not found" means "no function yet".
+    Invokers call the alias, so the alias is what a rollback would hurt: ``$LATEST`` may
+    hold a configuration change not shifted yet, or the placeholder a ``pulumi up`` put
+    there, while the alias still serves a release. ``getFunction`` with the qualifier
+    ``live`` is Lambda's own resolution of the alias: the configuration and image of the
+    version the alias points at (its primary version; while CodeDeploy shifts traffic, the
+    new version's weight is not in this answer, and the alias's primary is what it served
+    before the shift). One call on the alias's ARN keeps the readers' IAM grant exact: a
+    version-qualified call would need ``<function>:*``, since version numbers are not known
+    in advance (Lambda authorizes a qualified call against the qualified ARN).
+
+    A function with no alias yet was deployed before the alias existed: what it runs is
+    ``$LATEST`` (nothing was published), read as before. Both reads are classified like
+    the parameter lookup: only "not found" means "not there".
     """
+    target = f"Lambda function {function_name}"
+    try:
+        found = aws.lambda_.get_function(function_name=function_name, qualifier=LIVE_ALIAS)
+        return found.image_uri or None
+    except Exception as exc:  # the engine raises a plain Exception; classified below
+        if not engine_errors.is_not_found(exc):
+            raise LiveTargetLookupError(
+                f"{target} (alias {LIVE_ALIAS})", engine_errors.describe(exc)
+            ) from exc
     try:
         return aws.lambda_.get_function(function_name=function_name).image_uri or None
     except Exception as exc:  # the engine raises a plain Exception; classified below
         if engine_errors.is_not_found(exc):
             return None
-        raise LiveTargetLookupError(
-            f"Lambda function {function_name}", engine_errors.describe(exc)
-        ) from exc
+        raise LiveTargetLookupError(target, engine_errors.describe(exc)) from exc
 
 
 def lambda_target(function_name: str) -> LiveTarget:
-    """A Lambda function as a live target of the regression guard."""
+    """A Lambda function's ``live`` alias as a live target of the regression guard."""
     return LiveTarget(
-        description=f"Lambda function {function_name}",
+        description=f"Lambda function {function_name} (alias {LIVE_ALIAS})",
         read_image=lambda: live_lambda_image(function_name),
     )
 

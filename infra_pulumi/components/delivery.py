@@ -16,8 +16,10 @@ from infra_pulumi.components.build_project import BuildProject, BuildProjectArgs
 from infra_pulumi.components.pipeline_policies import (
     POWER_USER_ACCESS,
     READ_ONLY_ACCESS,
+    LambdaReleaseArns,
     app_build_statements,
     infra_deploy_statements,
+    infra_release_statements,
 )
 from infra_pulumi.components.pipelines import (
     AppPipeline,
@@ -26,7 +28,7 @@ from infra_pulumi.components.pipelines import (
     InfraPipelineArgs,
     PipelineSource,
 )
-from infra_pulumi.naming import Naming, platform
+from infra_pulumi.naming import IMAGES, Naming, platform
 from infra_pulumi.stack_config import PipelinesConfig
 
 
@@ -62,10 +64,12 @@ class DeliveryPipelinesArgs:
     lambda_repository: ImageRepositoryRef
     web_repository: ImageRepositoryRef
     tag_parameter_arns: Sequence[pulumi.Input[str]]
+    """One per image, in ``IMAGES`` order (as are the next two)."""
     lock_parameter_arns: Sequence[str]
     failed_releases_parameter_arns: Sequence[str]
     manifest_parameter_arn: pulumi.Input[str]
-    function_arns: Sequence[str]
+    lambda_release: LambdaReleaseArns
+    """The functions, their aliases and CodeDeploy groups a Lambda release touches."""
     web_service: WebServiceRef
     architecture: str = "x86_64"
     """The stack's image architecture: build hosts match it."""
@@ -142,11 +146,31 @@ class DeliveryPipelines(pulumi.ComponentResource):
         deploy = project_args(
             "infra-deploy", "pulumi up of the infra stack", "infra_pulumi/buildspec-deploy.yml"
         )
-        deploy.environment, deploy.secret_environment = infra_env, infra_secrets
+        # After `pulumi up`, the stage releases the recorded Lambda tag with the app's
+        # release tool, so a configuration change is published and shifted through
+        # CodeDeploy like a release (buildspec-deploy.yml); the tool finds its targets
+        # through the manifest, the tag through the tag parameter.
+        deploy.environment = {
+            **infra_env,
+            "DEPLOY_MANIFEST_PARAMETER": names.manifest_parameter,
+            "LAMBDA_TAG_PARAMETER": names.tag_parameter("lambda"),
+        }
+        deploy.secret_environment = infra_secrets
+        lambda_index = IMAGES.index("lambda")  # the per-image ARN lists follow IMAGES
         deploy.managed_policy_arns = [POWER_USER_ACCESS]
-        deploy.statements = infra_deploy_statements(
-            account_id=args.account_id, partition=args.partition, name_prefix=names.prefix
-        )
+        deploy.statements = [
+            *infra_deploy_statements(
+                account_id=args.account_id, partition=args.partition, name_prefix=names.prefix
+            ),
+            *infra_release_statements(
+                lambda_repository_arn=args.lambda_repository.arn,
+                tag_parameter_arn=args.tag_parameter_arns[lambda_index],
+                lock_parameter_arn=args.lock_parameter_arns[lambda_index],
+                failed_releases_parameter_arn=args.failed_releases_parameter_arns[lambda_index],
+                manifest_parameter_arn=args.manifest_parameter_arn,
+                lambda_release=args.lambda_release,
+            ),
+        ]
         deploy.permissions_boundary_arn = pipelines.permissions_boundary_arn
         deploy.privileged = True  # `pulumi up` builds the placeholder images
         deploy.timeout_minutes = 60
@@ -176,7 +200,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
             lock_parameter_arns=args.lock_parameter_arns,
             failed_releases_parameter_arns=args.failed_releases_parameter_arns,
             manifest_parameter_arn=args.manifest_parameter_arn,
-            function_arns=args.function_arns,
+            lambda_release=args.lambda_release,
             service_arn=args.web_service.service_arn,
         )
         app.privileged = True  # docker build and push
@@ -197,6 +221,9 @@ class DeliveryPipelines(pulumi.ComponentResource):
                 deploy_project_name=deploy_build.project_name,
                 deploy_project_arn=deploy_build.project_arn,
                 manual_approval=args.manual_approval,
+                app_source=PipelineSource(
+                    pipelines.connection_arn, pipelines.app_repository, pipelines.branch
+                ),
                 kms_key_arn=args.kms_key_arn,
             ),
             opts=child,

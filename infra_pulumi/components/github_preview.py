@@ -26,6 +26,8 @@ class GithubPreviewRoleArgs:
     create_oidc_provider: bool
     tag_parameter_arns: Sequence[pulumi.Input[str]]
     function_arns: Sequence[str]
+    alias_arns: Sequence[str]
+    """``<function ARN>:live``: the regression guard reads what each alias serves."""
     service_arn: pulumi.Input[str]
     repository_arns: Sequence[pulumi.Input[str]]
     """The image repositories: the regression guard reads a digest-pinned target's tags."""
@@ -96,10 +98,13 @@ def preview_statements(args: GithubPreviewRoleArgs) -> list[dict[str, Any]]:
             "Resource": list(args.tag_parameter_arns),
         },
         {
+            # The regression guard reads GetFunction on the alias (Lambda authorizes a
+            # qualified call against the alias's ARN); a function without the alias yet
+            # is read unqualified, which the provider resolves with ListVersionsByFunction.
             "Sid": "ReadLiveFunctions",
             "Effect": "Allow",
-            "Action": "lambda:GetFunction",
-            "Resource": list(args.function_arns),
+            "Action": ["lambda:GetFunction", "lambda:ListVersionsByFunction"],
+            "Resource": [*args.function_arns, *args.alias_arns],
         },
         {
             "Sid": "ReadImageDigestTags",

@@ -4,7 +4,13 @@ This is the speaker's wish from the talk's point 9 (an ``imagedefinitions.json``
 Lambda). The infra stack knows every function and service it created, so it publishes
 them; the app release tool reads this parameter and never repeats a function name.
 Readers reject an unknown ``schema``; adding a field is fine, renaming or removing one
-needs schema 2 (docs/app-release.md has the contract).
+needs a new schema (docs/app-release.md has the contract).
+
+Schema 2 (this stack's): each ``lambdaFunctions`` entry is an object naming the function,
+its ``live`` alias, and the CodeDeploy application and deployment group that shift the
+alias, so a release publishes a version and deploys it through CodeDeploy instead of
+moving ``$LATEST``; ``lockParameter`` and ``failedReleasesParameter`` are required.
+Schema 1 listed function names only; the release tool reads both.
 
 Every target runs exactly one image: a function or service listed under two images would
 let a release of one image move the other's target, so the builder refuses it.
@@ -25,7 +31,7 @@ import pulumi_aws as aws
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.naming import PLACEHOLDER_TAG
 
-MANIFEST_SCHEMA = 1
+MANIFEST_SCHEMA = 2
 
 
 @dataclass
@@ -38,6 +44,18 @@ class EcsTarget:
 
 
 @dataclass
+class LambdaTarget:
+    """A function the image runs in, the alias its invokers call, and what shifts the alias."""
+
+    name: str
+    """Physical function name (from config, known at program time)."""
+    alias: str
+    """The alias every trigger targets: ``live``."""
+    code_deploy_application: str
+    deployment_group: str
+
+
+@dataclass
 class ManifestImage:
     """One image's entry in the manifest."""
 
@@ -46,7 +64,7 @@ class ManifestImage:
     tag_parameter: str
     lock_parameter: str
     failed_releases_parameter: str
-    lambda_functions: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    lambda_functions: Sequence[LambdaTarget] = field(default_factory=tuple)
     ecs_services: Sequence[EcsTarget] = field(default_factory=tuple)
 
 
@@ -56,7 +74,11 @@ def _refuse_shared_targets(images: Mapping[str, ManifestImage]) -> None:
     for key, image in images.items():
         # Names known at program time (this stack's come from config); an Output's value
         # is not, and is left to the release tool, which refuses the same on reading.
-        targets = [f"Lambda function {n}" for n in image.lambda_functions if isinstance(n, str)]
+        targets = [f"Lambda function {t.name}" for t in image.lambda_functions]
+        targets += [
+            f"CodeDeploy deployment group {t.code_deploy_application}/{t.deployment_group}"
+            for t in image.lambda_functions
+        ]
         targets += [
             f"ECS service {t.cluster}/{t.service}"
             for t in image.ecs_services
@@ -89,7 +111,15 @@ def manifest_document(
                 "lockParameter": image.lock_parameter,
                 "failedReleasesParameter": image.failed_releases_parameter,
                 "placeholderTag": PLACEHOLDER_TAG,
-                "lambdaFunctions": list(image.lambda_functions),
+                "lambdaFunctions": [
+                    {
+                        "name": t.name,
+                        "alias": t.alias,
+                        "codeDeployApplication": t.code_deploy_application,
+                        "deploymentGroup": t.deployment_group,
+                    }
+                    for t in image.lambda_functions
+                ],
                 "ecsServices": [
                     {"cluster": t.cluster, "service": t.service, "container": t.container}
                     for t in image.ecs_services
@@ -134,7 +164,11 @@ class DeployManifest(pulumi.ComponentResource):
             tier="Standard",
             # insecure_value: the manifest holds no secrets, and previews should show it.
             insecure_value=self.value,
-            description="Deploy-target manifest (schema 1): read by the app release tool.",
+            description=(
+                f"Deploy-target manifest (schema {MANIFEST_SCHEMA}): every target of each "
+                "image, with each function's alias and CodeDeploy group; read by the app "
+                "release tool."
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.targets)),
         )
         self.parameter_name = parameter.name

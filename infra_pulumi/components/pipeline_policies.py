@@ -8,6 +8,7 @@ because ``pulumi up`` manages every resource of this stack; see the README's
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -15,9 +16,11 @@ import pulumi
 #: Services that assume this stack's roles: the only ones the deploy role may pass them to.
 ROLE_SERVICES = (
     "codebuild.amazonaws.com",
+    "codedeploy.amazonaws.com",
     "codepipeline.amazonaws.com",
     "ecs-tasks.amazonaws.com",
     "lambda.amazonaws.com",
+    "scheduler.amazonaws.com",
 )
 
 #: Managed policies of the infra roles (documented exceptions to exact ARNs).
@@ -25,43 +28,95 @@ READ_ONLY_ACCESS = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 POWER_USER_ACCESS = "arn:aws:iam::aws:policy/PowerUserAccess"
 
 
-def app_build_statements(
+@dataclass(frozen=True)
+class LambdaReleaseArns:
+    """Everything a Lambda release touches besides ECR and SSM, each by exact ARN."""
+
+    function_arns: Sequence[str]
+    alias_arns: Sequence[str]
+    """``<function ARN>:live``, one per function."""
+    application_arn: pulumi.Input[str]
+    deployment_group_arns: Sequence[pulumi.Input[str]]
+    deployment_config_arns: Sequence[str]
+    """The groups' config and ``CodeDeployDefault.LambdaAllAtOnce`` (rollback uses it)."""
+    alarm_arns: Sequence[pulumi.Input[str]]
+
+
+def lambda_release_statements(arns: LambdaReleaseArns) -> list[dict[str, Any]]:
+    """Publish a version per function and shift its alias through CodeDeploy, then verify.
+
+    Lambda authorizes a call with a qualifier against the qualified ARN, so the alias
+    ARNs are listed next to the functions' (GetAlias, and GetFunction on ``live``). The
+    CodeDeploy actions and resources are those of the CodeDeploy User Guide's
+    "CodeDeploy permissions reference".
+    """
+    return [
+        {
+            "Sid": "ReleaseNamedFunctions",
+            "Effect": "Allow",
+            "Action": [
+                "lambda:GetAlias",
+                "lambda:GetFunction",
+                "lambda:GetFunctionConfiguration",
+                "lambda:ListVersionsByFunction",
+                "lambda:PublishVersion",
+                "lambda:UpdateFunctionCode",
+            ],
+            "Resource": [*arns.function_arns, *arns.alias_arns],
+        },
+        {
+            "Sid": "DeployThroughOwnGroups",
+            "Effect": "Allow",
+            "Action": [
+                "codedeploy:CreateDeployment",
+                "codedeploy:GetDeployment",
+                "codedeploy:GetDeploymentGroup",
+                "codedeploy:ListDeployments",
+                "codedeploy:StopDeployment",
+            ],
+            "Resource": list(arns.deployment_group_arns),
+        },
+        {
+            # The deployment's AppSpec is an application revision (AppSpecContent).
+            "Sid": "RegisterRevisions",
+            "Effect": "Allow",
+            "Action": [
+                "codedeploy:GetApplicationRevision",
+                "codedeploy:RegisterApplicationRevision",
+            ],
+            "Resource": arns.application_arn,
+        },
+        {
+            # CreateDeployment also needs GetDeploymentConfig on the config it deploys with
+            # (CodeDeploy permissions reference, note 1): the groups' own, and AllAtOnce,
+            # which `rollback` names. Both are AWS's predefined configs, named exactly.
+            "Sid": "ReadDeploymentConfigs",
+            "Effect": "Allow",
+            "Action": "codedeploy:GetDeploymentConfig",
+            "Resource": list(arns.deployment_config_arns),
+        },
+        {
+            # `status` and the release's progress show each alias's alarms. DescribeAlarms
+            # takes alarm ARNs (Service Authorization Reference: resource type alarm), so
+            # the tool asks for these alarms by name.
+            "Sid": "ReadOwnAlarms",
+            "Effect": "Allow",
+            "Action": "cloudwatch:DescribeAlarms",
+            "Resource": list(arns.alarm_arns),
+        },
+    ]
+
+
+def release_record_statements(
     *,
-    repository_arns: Sequence[pulumi.Input[str]],
     tag_parameter_arns: Sequence[pulumi.Input[str]],
     lock_parameter_arns: Sequence[str],
     failed_releases_parameter_arns: Sequence[str],
     manifest_parameter_arn: pulumi.Input[str],
-    function_arns: Sequence[str],
-    service_arn: pulumi.Input[str],
 ) -> list[dict[str, Any]]:
-    """Build, push and release: the two repositories, the two tag parameters, the
-    manifest, the named functions and the web service, each by exact ARN."""
+    """What the release tool reads and writes in SSM: the manifest, the tag parameters,
+    the release locks and the failed-release records, each by exact ARN."""
     return [
-        {
-            # GetAuthorizationToken is not resource-scoped: AWS requires "*".
-            "Sid": "EcrLogin",
-            "Effect": "Allow",
-            "Action": "ecr:GetAuthorizationToken",
-            "Resource": "*",
-        },
-        {
-            "Sid": "PushAndCheckOwnImages",
-            "Effect": "Allow",
-            "Action": [
-                "ecr:BatchCheckLayerAvailability",
-                "ecr:BatchGetImage",
-                "ecr:CompleteLayerUpload",
-                "ecr:DescribeImages",
-                # The release tool checks the manifest's repositoryUrl against ECR's own.
-                "ecr:DescribeRepositories",
-                "ecr:GetDownloadUrlForLayer",
-                "ecr:InitiateLayerUpload",
-                "ecr:PutImage",
-                "ecr:UploadLayerPart",
-            ],
-            "Resource": list(repository_arns),
-        },
         {
             # UnlabelParameterVersion: the release tool moves labels an older version of
             # it left on failed versions into the failed-release record (a labelled oldest
@@ -99,16 +154,54 @@ def app_build_statements(
             "Action": "ssm:GetParameter",
             "Resource": manifest_parameter_arn,
         },
+    ]
+
+
+def app_build_statements(
+    *,
+    repository_arns: Sequence[pulumi.Input[str]],
+    tag_parameter_arns: Sequence[pulumi.Input[str]],
+    lock_parameter_arns: Sequence[str],
+    failed_releases_parameter_arns: Sequence[str],
+    manifest_parameter_arn: pulumi.Input[str],
+    lambda_release: LambdaReleaseArns,
+    service_arn: pulumi.Input[str],
+) -> list[dict[str, Any]]:
+    """Build, push and release: the two repositories, the two tag parameters, the
+    manifest, the named functions with their aliases and CodeDeploy groups, and the web
+    service, each by exact ARN."""
+    return [
         {
-            "Sid": "UpdateNamedFunctions",
+            # GetAuthorizationToken is not resource-scoped: AWS requires "*".
+            "Sid": "EcrLogin",
+            "Effect": "Allow",
+            "Action": "ecr:GetAuthorizationToken",
+            "Resource": "*",
+        },
+        {
+            "Sid": "PushAndCheckOwnImages",
             "Effect": "Allow",
             "Action": [
-                "lambda:GetFunction",
-                "lambda:GetFunctionConfiguration",
-                "lambda:UpdateFunctionCode",
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:CompleteLayerUpload",
+                "ecr:DescribeImages",
+                # The release tool checks the manifest's repositoryUrl against ECR's own.
+                "ecr:DescribeRepositories",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:InitiateLayerUpload",
+                "ecr:PutImage",
+                "ecr:UploadLayerPart",
             ],
-            "Resource": list(function_arns),
+            "Resource": list(repository_arns),
         },
+        *release_record_statements(
+            tag_parameter_arns=tag_parameter_arns,
+            lock_parameter_arns=lock_parameter_arns,
+            failed_releases_parameter_arns=failed_releases_parameter_arns,
+            manifest_parameter_arn=manifest_parameter_arn,
+        ),
+        *lambda_release_statements(lambda_release),
         {
             "Sid": "ReadWebService",
             "Effect": "Allow",
@@ -123,6 +216,42 @@ def app_build_statements(
             "Action": "ecs:DescribeTaskDefinition",
             "Resource": "*",
         },
+    ]
+
+
+def infra_release_statements(
+    *,
+    lambda_repository_arn: pulumi.Input[str],
+    tag_parameter_arn: pulumi.Input[str],
+    lock_parameter_arn: str,
+    failed_releases_parameter_arn: str,
+    manifest_parameter_arn: pulumi.Input[str],
+    lambda_release: LambdaReleaseArns,
+) -> list[dict[str, Any]]:
+    """The infra deploy stage's release of the current Lambda tag, after ``pulumi up``.
+
+    A configuration change only reaches ``$LATEST``; this release publishes it and
+    shifts each alias through CodeDeploy (``infra_pulumi/buildspec-deploy.yml``). The
+    role's ``PowerUserAccess`` allows these too; they are listed by exact ARN so that the
+    release keeps working when that policy is replaced by a narrower one, and so that a
+    permissions boundary knows what to allow.
+    """
+    return [
+        {
+            # The tool checks the manifest's repository against ECR's and that the tag
+            # is in it before changing anything.
+            "Sid": "CheckTheLambdaImage",
+            "Effect": "Allow",
+            "Action": ["ecr:DescribeImages", "ecr:DescribeRepositories"],
+            "Resource": lambda_repository_arn,
+        },
+        *release_record_statements(
+            tag_parameter_arns=[tag_parameter_arn],
+            lock_parameter_arns=[lock_parameter_arn],
+            failed_releases_parameter_arns=[failed_releases_parameter_arn],
+            manifest_parameter_arn=manifest_parameter_arn,
+        ),
+        *lambda_release_statements(lambda_release),
     ]
 
 

@@ -1,7 +1,8 @@
 """The two CodePipelines (V2), both defined on the infra side as in the talk.
 
-- The infra pipeline: source (infra repository) -> ``pulumi preview`` -> optional manual
-  approval -> ``pulumi up --yes``.
+- The infra pipeline: source (infra repository, plus the app repository for its release
+  tool) -> ``pulumi preview`` -> optional manual approval -> ``pulumi up --yes`` and a
+  release of the current Lambda tag.
 - The app pipeline: source (app repository) -> build, push and release (CodeBuild) ->
   ECS deploy action with ``imagedefinitions.json``.
 
@@ -21,6 +22,9 @@ from infra_pulumi.components.iam import assume_role, bucket_owner, document
 
 SOURCE_ARTIFACT = "source"
 BUILD_ARTIFACT = "build"
+#: The app repository in the infra pipeline: its deploy stage runs the app's release tool.
+#: CodeBuild puts a secondary input artifact in ``$CODEBUILD_SRC_DIR_<artifact name>``.
+APP_SOURCE_ARTIFACT = "APP"
 
 
 @dataclass
@@ -38,29 +42,39 @@ def _connection_service(connection_arn: str) -> str:
     return connection_arn.split(":")[2]
 
 
-def _source_stage(source: PipelineSource) -> aws.codepipeline.PipelineStageArgs:
-    return aws.codepipeline.PipelineStageArgs(
-        name="Source",
-        actions=[
-            aws.codepipeline.PipelineStageActionArgs(
-                name="Source",
-                category="Source",
-                owner="AWS",
-                provider="CodeStarSourceConnection",
-                version="1",
-                namespace="SourceVariables",
-                output_artifacts=[SOURCE_ARTIFACT],
-                configuration={
-                    "ConnectionArn": source.connection_arn,
-                    "FullRepositoryId": source.repository,
-                    "BranchName": source.branch,
-                    "OutputArtifactFormat": "CODE_ZIP",
-                    "DetectChanges": "false",  # the V2 trigger below starts runs
-                },
-                run_order=1,
-            )
-        ],
+def _source_action(
+    source: PipelineSource, name: str, artifact: str, namespace: str
+) -> aws.codepipeline.PipelineStageActionArgs:
+    return aws.codepipeline.PipelineStageActionArgs(
+        name=name,
+        category="Source",
+        owner="AWS",
+        provider="CodeStarSourceConnection",
+        version="1",
+        namespace=namespace,
+        output_artifacts=[artifact],
+        configuration={
+            "ConnectionArn": source.connection_arn,
+            "FullRepositoryId": source.repository,
+            "BranchName": source.branch,
+            "OutputArtifactFormat": "CODE_ZIP",
+            "DetectChanges": "false",  # the V2 trigger below starts runs
+        },
+        run_order=1,
     )
+
+
+def _source_stage(
+    source: PipelineSource, app_source: PipelineSource | None = None
+) -> aws.codepipeline.PipelineStageArgs:
+    actions = [_source_action(source, "Source", SOURCE_ARTIFACT, "SourceVariables")]
+    if app_source is not None:
+        # Fetched at the branch head on every run; only the first source's pushes start
+        # the pipeline (the trigger names it).
+        actions.append(
+            _source_action(app_source, "AppSource", APP_SOURCE_ARTIFACT, "AppSourceVariables")
+        )
+    return aws.codepipeline.PipelineStageArgs(name="Source", actions=actions)
 
 
 def _build_action(
@@ -70,18 +84,24 @@ def _build_action(
     run_order: int = 1,
     output: str | None = None,
     namespace: str | None = None,
+    secondary_inputs: tuple[str, ...] = (),
 ) -> aws.codepipeline.PipelineStageActionArgs:
+    primary: dict[str, pulumi.Input[str]] = (
+        # With several input artifacts, CodeBuild runs the buildspec of PrimarySource.
+        {"PrimarySource": SOURCE_ARTIFACT} if secondary_inputs else {}
+    )
     return aws.codepipeline.PipelineStageActionArgs(
         name=name,
         category="Build",
         owner="AWS",
         provider="CodeBuild",
         version="1",
-        input_artifacts=[SOURCE_ARTIFACT],
+        input_artifacts=[SOURCE_ARTIFACT, *secondary_inputs],
         output_artifacts=[output] if output else None,
         namespace=namespace,
         configuration={
             "ProjectName": project_name,
+            **primary,
             # The commit reaches the build explicitly: CODEBUILD_RESOLVED_SOURCE_VERSION is
             # not always set for pipeline sources.
             "EnvironmentVariables": pulumi.Output.json_dumps(
@@ -232,11 +252,14 @@ class InfraPipelineArgs:
     deploy_project_name: pulumi.Input[str]
     deploy_project_arn: pulumi.Input[str]
     manual_approval: bool
+    app_source: PipelineSource
+    """The app repository: the deploy stage runs its release tool after ``pulumi up``."""
     kms_key_arn: pulumi.Input[str] | None = None
 
 
 class InfraPipeline(pulumi.ComponentResource):
-    """Source -> Preview -> (Approve) -> Deploy, for this Pulumi program."""
+    """Source -> Preview -> (Approve) -> Deploy (``pulumi up``, then a release of the
+    current Lambda tag with the app's release tool), for this Pulumi program."""
 
     pipeline_name: pulumi.Output[str]
     pipeline_arn: pulumi.Output[str]
@@ -246,7 +269,7 @@ class InfraPipeline(pulumi.ComponentResource):
     ) -> None:
         super().__init__("container-delivery:pipeline:InfraPipeline", name, None, opts)
         stages = [
-            _source_stage(args.source),
+            _source_stage(args.source, args.app_source),
             aws.codepipeline.PipelineStageArgs(
                 name="Preview", actions=[_build_action("PulumiPreview", args.preview_project_name)]
             ),
@@ -272,7 +295,14 @@ class InfraPipeline(pulumi.ComponentResource):
             )
         stages.append(
             aws.codepipeline.PipelineStageArgs(
-                name="Deploy", actions=[_build_action("PulumiUp", args.deploy_project_name)]
+                name="Deploy",
+                actions=[
+                    _build_action(
+                        "PulumiUp",
+                        args.deploy_project_name,
+                        secondary_inputs=(APP_SOURCE_ARTIFACT,),
+                    )
+                ],
             )
         )
         pipeline = _pipeline_with_role(

@@ -157,11 +157,38 @@ def image_tags(*tags: str) -> InvokeHandler:
     return handler
 
 
-def function_image(image_uri: str) -> InvokeHandler:
-    """A getFunction handler for a function that exists and runs ``image_uri``."""
+def function_image(image_uri: str, *, latest: str | None = None) -> InvokeHandler:
+    """A getFunction handler for a function whose ``live`` alias serves ``image_uri``.
+
+    ``latest`` is what ``$LATEST`` (an unqualified read) runs, when it differs from what
+    the alias serves: a configuration change not shifted yet, or the placeholder.
+    """
 
     def handler(args: Mapping[str, Any]) -> InvokeResult:
-        return {"functionName": args["functionName"], "imageUri": image_uri, "packageType": "Image"}
+        qualifier = args.get("qualifier")
+        image = latest if qualifier is None and latest is not None else image_uri
+        return {
+            "functionName": args["functionName"],
+            "imageUri": image,
+            "packageType": "Image",
+            "qualifier": qualifier,
+            "version": "3" if qualifier else "$LATEST",
+        }
+
+    return handler
+
+
+def function_without_alias(image_uri: str) -> InvokeHandler:
+    """A getFunction handler for a function deployed before the ``live`` alias existed."""
+
+    def handler(args: Mapping[str, Any]) -> InvokeResult:
+        name = args.get("functionName")
+        if args.get("qualifier") is not None:
+            raise provider_error(
+                LAMBDA_GET_FUNCTION,
+                f"reading Lambda Function ({name}:{args['qualifier']}): couldn't find resource",
+            )
+        return {"functionName": name, "imageUri": image_uri, "packageType": "Image"}
 
     return handler
 
@@ -270,13 +297,57 @@ def _outputs_for(
         return {"arn": f"arn:aws:logs:{region}:{account}:log-group:{name}", "id": name}
     if typ == "aws:lambda/function:Function":
         function_arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
+        # publish=True: creating the function publishes version 1.
+        version = "1" if inputs.get("publish") else "$LATEST"
         return {
             "arn": function_arn,
-            "qualifiedArn": f"{function_arn}:$LATEST",
+            "qualifiedArn": f"{function_arn}:{version}",
             "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"
             f"{function_arn}/invocations",
-            "version": "$LATEST",
+            "version": version,
             "id": name,
+        }
+    if typ == "aws:lambda/alias:Alias":
+        alias_arn = f"arn:aws:lambda:{region}:{account}:function:{inputs['functionName']}:{name}"
+        return {
+            "arn": alias_arn,
+            "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"
+            f"{alias_arn}/invocations",
+            "id": alias_arn,
+        }
+    if typ == "aws:lambda/functionUrl:FunctionUrl":
+        url_id = hashlib.sha256(f"{typ}/{logical}".encode()).hexdigest()[:32]
+        function = inputs["functionName"]
+        return {
+            "functionArn": f"arn:aws:lambda:{region}:{account}:function:{function}",
+            "functionUrl": f"https://{url_id}.lambda-url.{region}.on.aws/",
+            "urlId": url_id,
+            "id": f"{function}/{inputs.get('qualifier', '')}",
+        }
+    if typ == "aws:lambda/permission:Permission":
+        return {"id": str(inputs.get("statementId") or logical)}
+    if typ == "aws:codedeploy/application:Application":
+        return {
+            "arn": f"arn:aws:codedeploy:{region}:{account}:application:{name}",
+            "applicationId": str(uuid.UUID(hashlib.md5(name.encode()).hexdigest())),  # noqa: S324
+            "name": name,
+            "id": name,
+        }
+    if typ == "aws:codedeploy/deploymentGroup:DeploymentGroup":
+        app, group = inputs["appName"], inputs["deploymentGroupName"]
+        return {
+            "arn": f"arn:aws:codedeploy:{region}:{account}:deploymentgroup:{app}/{group}",
+            "deploymentGroupId": str(uuid.UUID(hashlib.md5(group.encode()).hexdigest())),  # noqa: S324
+            "computePlatform": "Lambda",
+            "id": f"{app}:{group}",
+        }
+    if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+        return {"arn": f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}", "id": name}
+    if typ == "aws:scheduler/schedule:Schedule":
+        group = inputs.get("groupName", "default")
+        return {
+            "arn": f"arn:aws:scheduler:{region}:{account}:schedule/{group}/{name}",
+            "id": f"{group}/{name}",
         }
     if typ == "aws:kms/key:Key":
         key_id = str(uuid.UUID(hashlib.md5(logical.encode()).hexdigest()))  # noqa: S324 - an id
