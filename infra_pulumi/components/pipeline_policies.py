@@ -72,9 +72,18 @@ def lambda_release_statements(arns: LambdaReleaseArns) -> list[dict[str, Any]]:
                 "codedeploy:GetDeployment",
                 "codedeploy:GetDeploymentGroup",
                 "codedeploy:ListDeployments",
-                "codedeploy:StopDeployment",
             ],
             "Resource": list(arns.deployment_group_arns),
+        },
+        {
+            # The Service Authorization Reference lists no resource type for
+            # StopDeployment (its request names a deployment id, not a group), so AWS
+            # requires "*"; the CodeDeploy User Guide's table shows a group ARN, which
+            # would then never match. The tool stops only deployments it started.
+            "Sid": "StopOwnDeployments",
+            "Effect": "Allow",
+            "Action": "codedeploy:StopDeployment",
+            "Resource": "*",
         },
         {
             # The deployment's AppSpec is an application revision (AppSpecContent).

@@ -4,6 +4,12 @@ Infra builds the manifest in ``infra_pulumi/components/manifest.py``; the app re
 tool parses it with ``app.deploy.manifest.parse_manifest``. This test feeds the first to
 the second, for the example stacks, so a change on either side that breaks the other
 fails here.
+
+Infra publishes schema 2: each function with its ``live`` alias and the CodeDeploy
+application and deployment group that shift it. The expected names below follow
+SPEC-14's naming rule (``<project>-<stack>-lambda`` for the application, and
+``<project>-<stack>-<function>`` for each group), written out rather than computed with
+the code under test.
 """
 
 from __future__ import annotations
@@ -23,7 +29,25 @@ def test_app_reads_what_infra_writes(stack: str) -> None:
 
     functions = plan.of_type("aws:lambda/function:Function")
     lambda_image = manifest.image("lambda")
-    assert sorted(lambda_image.lambda_functions) == sorted(f.inputs["name"] for f in functions)
+    assert manifest.schema_version == 2
+    assert lambda_image.uses_aliases
+    assert sorted(lambda_image.function_names) == sorted(f.inputs["name"] for f in functions)
+    # What the release tool deploys through is what infra created.
+    (application,) = plan.of_type("aws:codedeploy/application:Application")
+    groups = {
+        g.inputs["deploymentGroupName"]
+        for g in plan.of_type("aws:codedeploy/deploymentGroup:DeploymentGroup")
+    }
+    aliases = {
+        (a.inputs["functionName"], a.inputs["name"]) for a in plan.of_type("aws:lambda/alias:Alias")
+    }
+    prefix = f"container-delivery-{stack}"
+    for target in lambda_image.lambda_targets:
+        assert (target.name, target.alias) in aliases
+        assert target.alias == "live"
+        assert target.code_deploy_application == application.inputs["name"] == f"{prefix}-lambda"
+        assert target.deployment_group in groups
+        assert target.deployment_group == target.name  # <prefix>-<function short name>
     assert lambda_image.tag_parameter == plan.outputs["imageTagParameters"]["lambda"]
     assert lambda_image.image_uri("abc1234") == functions[0].inputs["imageUri"]
 

@@ -26,6 +26,10 @@ RESOURCE_STAR_EXCEPTIONS = {
         "scoped by the ecs:cluster condition instead (checked in test_pipelines)"
     ),
     "ec2:DescribeAvailabilityZones": "not resource-scoped (read)",
+    "codedeploy:StopDeployment": (
+        "the Service Authorization Reference lists no resource type for it (the request "
+        "names a deployment id)"
+    ),
 }
 
 #: Documents that are resource-based: the resource they apply to is implied.
@@ -171,6 +175,11 @@ def test_managed_policies_are_only_the_documented_ones(prod_plan: Plan) -> None:
     assert attached == {
         ("infra-preview", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
         ("infra-deploy", "arn:aws:iam::aws:policy/PowerUserAccess"),
+        # CodeDeploy's service role: AWS's managed policy for Lambda deployments.
+        (
+            "lambda-deployments",
+            "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda",
+        ),
     }
 
 
@@ -202,10 +211,7 @@ def test_app_build_role_names_exact_arns(prod_plan: Plan) -> None:
     assert by_sid["ReadDeployManifest"]["Resource"] == (
         f"arn:aws:ssm:{region_account}:parameter/container-delivery/prod/deploy-manifest"
     )
-    assert by_sid["UpdateNamedFunctions"]["Resource"] == [
-        f"arn:aws:lambda:{region_account}:function:container-delivery-prod-nightly-report",
-        f"arn:aws:lambda:{region_account}:function:container-delivery-prod-api",
-    ]
+    assert_lambda_release_grants(by_sid)
     assert by_sid["ReadWebService"]["Resource"] == (
         f"arn:aws:ecs:{region_account}:service/container-delivery-prod/container-delivery-prod-web"
     )
@@ -213,7 +219,98 @@ def test_app_build_role_names_exact_arns(prod_plan: Plan) -> None:
         f"arn:aws:logs:{region_account}:log-group:/aws/codebuild/container-delivery-prod-app-build:*"
     )
     stars = [s["Sid"] for s in by_sid.values() if s["Resource"] == "*"]
-    assert stars == ["EcrLogin", "ReadTaskDefinitions"]
+    assert stars == ["EcrLogin", "StopOwnDeployments", "ReadTaskDefinitions"]
+
+
+REGION_ACCOUNT = "ap-northeast-1:123456789012"
+PROD_FUNCTIONS = ("container-delivery-prod-nightly-report", "container-delivery-prod-api")
+
+
+def assert_lambda_release_grants(by_sid: dict[str, dict[str, Any]]) -> None:
+    """SPEC-14's list for a Lambda release, each on exact ARNs written out here."""
+    functions = [f"arn:aws:lambda:{REGION_ACCOUNT}:function:{f}" for f in PROD_FUNCTIONS]
+    assert by_sid["ReleaseNamedFunctions"]["Action"] == [
+        "lambda:GetAlias",
+        "lambda:GetFunction",
+        "lambda:GetFunctionConfiguration",
+        "lambda:ListVersionsByFunction",
+        "lambda:PublishVersion",
+        "lambda:UpdateFunctionCode",
+    ]
+    assert by_sid["ReleaseNamedFunctions"]["Resource"] == [
+        *functions,
+        *(f"{arn}:live" for arn in functions),
+    ]
+    codedeploy = f"arn:aws:codedeploy:{REGION_ACCOUNT}"
+    assert by_sid["DeployThroughOwnGroups"]["Action"] == [
+        "codedeploy:CreateDeployment",
+        "codedeploy:GetDeployment",
+        "codedeploy:GetDeploymentGroup",
+        "codedeploy:ListDeployments",
+    ]
+    assert by_sid["DeployThroughOwnGroups"]["Resource"] == [
+        f"{codedeploy}:deploymentgroup:container-delivery-prod-lambda/container-delivery-prod-nightly-report",
+        f"{codedeploy}:deploymentgroup:container-delivery-prod-lambda/container-delivery-prod-api",
+    ]
+    assert by_sid["StopOwnDeployments"] == {
+        "Sid": "StopOwnDeployments",
+        "Effect": "Allow",
+        "Action": "codedeploy:StopDeployment",
+        "Resource": "*",
+    }
+    assert by_sid["RegisterRevisions"]["Resource"] == (
+        f"{codedeploy}:application:container-delivery-prod-lambda"
+    )
+    # The prod groups' canary config and AllAtOnce, which rollback deploys with.
+    assert by_sid["ReadDeploymentConfigs"]["Resource"] == [
+        f"{codedeploy}:deploymentconfig:CodeDeployDefault.LambdaAllAtOnce",
+        f"{codedeploy}:deploymentconfig:CodeDeployDefault.LambdaCanary10Percent5Minutes",
+    ]
+    assert by_sid["ReadOwnAlarms"]["Resource"] == [
+        f"arn:aws:cloudwatch:{REGION_ACCOUNT}:alarm:{f}-live-{metric}"
+        for f in PROD_FUNCTIONS
+        for metric in ("errors", "throttles")
+    ]
+
+
+def test_infra_deploy_role_may_release_the_lambda_image_by_exact_arns(prod_plan: Plan) -> None:
+    """The deploy stage runs `app.deploy release --image lambda` after pulumi up."""
+    (deploy_policy,) = [
+        p
+        for p in prod_plan.of_type("aws:iam/rolePolicy:RolePolicy")
+        if p.parent.endswith("BuildProject::infra-deploy")
+    ]
+    by_sid = {s["Sid"]: s for s in json.loads(deploy_policy.inputs["policy"])["Statement"]}
+    assert_lambda_release_grants(by_sid)
+    ssm = f"arn:aws:ssm:{REGION_ACCOUNT}:parameter/container-delivery/prod"
+    # The Lambda image's parameters only: this stage never releases the web image.
+    assert by_sid["RecordReleasedTags"]["Resource"] == [f"{ssm}/images/lambda/tag"]
+    assert by_sid["HoldReleaseLocks"]["Resource"] == [f"{ssm}/images/lambda/release-lock"]
+    assert by_sid["RecordFailedReleases"]["Resource"] == [f"{ssm}/images/lambda/failed-releases"]
+    assert by_sid["ReadDeployManifest"]["Resource"] == f"{ssm}/deploy-manifest"
+    assert by_sid["CheckTheLambdaImage"]["Resource"] == (
+        f"arn:aws:ecr:{REGION_ACCOUNT}:repository/container-delivery-prod-lambda"
+    )
+
+
+def test_infra_deploy_role_may_pass_roles_to_codedeploy_and_scheduler(prod_plan: Plan) -> None:
+    (deploy_policy,) = [
+        p
+        for p in prod_plan.of_type("aws:iam/rolePolicy:RolePolicy")
+        if p.parent.endswith("BuildProject::infra-deploy")
+    ]
+    by_sid = {s["Sid"]: s for s in json.loads(deploy_policy.inputs["policy"])["Statement"]}
+    passed_to = by_sid["PassThisStacksRoles"]["Condition"]["StringEquals"]["iam:PassedToService"]
+    # The deployment groups carry CodeDeploy's role, the schedules their own roles.
+    assert {"codedeploy.amazonaws.com", "scheduler.amazonaws.com"} <= set(passed_to)
+    # Every role the stack creates is assumed by one of the services it may be passed to.
+    trusted = {
+        service
+        for role in prod_plan.of_type("aws:iam/role:Role")
+        for statement in json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        for service in as_list(statement["Principal"].get("Service", []))
+    }
+    assert trusted <= set(passed_to)
 
 
 def test_github_preview_role_is_read_only_and_pull_request_only(prod_plan: Plan) -> None:
@@ -232,6 +329,12 @@ def test_github_preview_role_is_read_only_and_pull_request_only(prod_plan: Plan)
     assert "ssm:GetParameter" in actions
     levels = {a: access_level(a) for a in actions}
     assert set(levels.values()) <= {"Read", "List"}, levels
+    # The regression guard reads GetFunction on each alias (a qualified call is authorized
+    # against the alias's ARN) and, for a function without an alias yet, unqualified.
+    (live,) = [s for s in preview_policy["Statement"] if s["Sid"] == "ReadLiveFunctions"]
+    functions = [f"arn:aws:lambda:{REGION_ACCOUNT}:function:{f}" for f in PROD_FUNCTIONS]
+    assert live["Action"] == ["lambda:GetFunction", "lambda:ListVersionsByFunction"]
+    assert live["Resource"] == [*functions, *(f"{arn}:live" for arn in functions)]
 
 
 def test_deploy_role_can_take_a_permissions_boundary(run_program: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ def test_infra_pipeline_previews_approves_and_deploys(prod_plan: Plan) -> None:
     infra = pipeline(prod_plan, "container-delivery-prod-infra")
     assert infra.inputs["pipelineType"] == "V2"
     assert stages(infra) == [
-        ("Source", ["Source"]),
+        ("Source", ["Source", "AppSource"]),
         ("Preview", ["PulumiPreview"]),
         ("Approve", ["Approve"]),
         ("Deploy", ["PulumiUp"]),
@@ -75,6 +76,18 @@ def test_infra_pipeline_previews_approves_and_deploys(prod_plan: Plan) -> None:
     assert source["provider"] == "CodeStarSourceConnection"
     assert source["configuration"]["FullRepositoryId"] == "my-org/container-delivery-infra"
     assert source["configuration"]["BranchName"] == "main"
+    # The deploy stage runs the app's release tool, from the app repository.
+    (source_stage,) = [s for s in infra.inputs["stages"] if s["name"] == "Source"]
+    app_source = source_stage["actions"][1]
+    assert app_source["configuration"]["FullRepositoryId"] == "my-org/container-delivery-app"
+    assert app_source["outputArtifacts"] == ["APP"]
+    deploy = action(infra, "Deploy")
+    assert deploy["inputArtifacts"] == ["source", "APP"]
+    # With two inputs, CodeBuild runs the buildspec of PrimarySource.
+    assert deploy["configuration"]["PrimarySource"] == "source"
+    # Only pushes to the infra repository start the infra pipeline.
+    (trigger,) = infra.inputs["triggers"]
+    assert trigger["gitConfiguration"]["sourceActionName"] == "Source"
     assert action(infra, "Approve")["provider"] == "Manual"
     assert action(infra, "Preview")["configuration"]["ProjectName"] == (
         "container-delivery-prod-infra-preview"
@@ -347,8 +360,12 @@ def test_buildspec_structure(prod_plan: Plan, suffix: str, path: str) -> None:
 def test_every_variable_a_buildspec_uses_is_set(prod_plan: Plan, suffix: str, path: str) -> None:
     spec = load_buildspec(path)
     from_stack = set(environment(project(prod_plan, suffix)))
-    # The pipeline's build actions add the source commit.
-    from_pipeline = {"COMMIT_ID"}
+    # The pipeline's build actions add the source commit; the infra deploy action also
+    # gets the app repository as its second input, which CodeBuild puts in
+    # CODEBUILD_SRC_DIR_<artifact name>.
+    from_pipeline = {"COMMIT_ID"} | (
+        {"CODEBUILD_SRC_DIR_APP"} if suffix == "infra-deploy" else set()
+    )
     missing = (
         used_variables(spec)
         - from_stack
@@ -391,3 +408,97 @@ def test_app_buildspec_skips_existing_tags_and_releases(tmp_path: Path) -> None:
     assert spec["env"]["exported-variables"] == ["IMAGE_TAG"]
     for phase in ("pre_build", "build"):
         assert spec["phases"][phase]["on-failure"] == "ABORT", phase
+
+
+# --- The infra deploy stage's release of the current Lambda tag ---------------------
+
+
+def _release_block() -> str:
+    """The deploy buildspec's command that releases the recorded tag, after pulumi up."""
+    build = load_buildspec("infra_pulumi/buildspec-deploy.yml")["phases"]["build"]["commands"]
+    up = next(i for i, c in enumerate(build) if c.startswith("pulumi up --yes"))
+    (block,) = [c for c in build[up + 1 :] if "app.deploy release" in c]
+    return str(block)
+
+
+def _run_release_block(tmp_path: Path, recorded: str | None) -> subprocess.CompletedProcess[str]:
+    """Run the block in bash as CodeBuild would, with ``aws`` and the tool's python faked.
+
+    ``recorded`` is what the tag parameter holds (None: the lookup fails). The fake
+    python records its arguments and working directory instead of releasing.
+    """
+    bin_dir, tool, app = tmp_path / "bin", tmp_path / "tool", tmp_path / "app-source"
+    for folder in (bin_dir, tool / "bin", app):
+        folder.mkdir(parents=True)
+    aws = bin_dir / "aws"
+    if recorded is None:
+        aws.write_text("#!/bin/sh\necho 'AccessDeniedException' >&2\nexit 254\n")
+    else:
+        aws.write_text(
+            '#!/bin/sh\n[ "$1 $2 $3 $4" = "ssm get-parameter --name /p/s/images/lambda/tag" ]'
+            f" || exit 99\necho {recorded}\n"
+        )
+    python = tool / "bin" / "python"
+    python.write_text(f'#!/bin/sh\necho "$(pwd) $*" > {tmp_path / "called"}\n')
+    for script in (aws, python):
+        script.chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "LAMBDA_TAG_PARAMETER": "/p/s/images/lambda/tag",
+        "RELEASE_TOOL": str(tool),
+        "CODEBUILD_SRC_DIR_APP": str(app),
+    }
+    return subprocess.run(
+        ["bash", "-c", _release_block()], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_infra_deploy_releases_the_recorded_lambda_tag_after_pulumi_up(tmp_path: Path) -> None:
+    result = _run_release_block(tmp_path, "abc1234")
+    assert result.returncode == 0, result.stderr
+    called = (tmp_path / "called").read_text().split()
+    # From the app repository's checkout, so `app.deploy` imports from it.
+    assert called[0] == str(tmp_path / "app-source")
+    assert called[1:] == [
+        "-m",
+        "app.deploy",
+        "release",
+        "--image",
+        "lambda",
+        "--tag",
+        "abc1234",
+        "--lock-wait",
+        "600",
+    ]
+
+
+def test_infra_deploy_skips_the_release_while_the_tag_is_the_placeholder(tmp_path: Path) -> None:
+    result = _run_release_block(tmp_path, "initial")
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "called").exists()
+    assert "holds the placeholder tag 'initial'" in result.stdout
+
+
+def test_infra_deploy_fails_when_the_tag_cannot_be_read(tmp_path: Path) -> None:
+    result = _run_release_block(tmp_path, None)
+    assert result.returncode != 0
+    assert not (tmp_path / "called").exists()
+
+
+def test_infra_deploy_installs_the_release_tool_from_the_app_repository() -> None:
+    spec = load_buildspec("infra_pulumi/buildspec-deploy.yml")
+    install = " ".join(spec["phases"]["install"]["commands"])
+    assert '-r "${CODEBUILD_SRC_DIR_APP}/app/requirements.txt"' in install
+    assert spec["env"]["variables"]["RELEASE_TOOL"] == "/tmp/release-tool"
+
+
+def test_infra_deploy_build_knows_the_manifest_and_the_tag_parameter(prod_plan: Plan) -> None:
+    env = environment(project(prod_plan, "infra-deploy"))
+    assert env["DEPLOY_MANIFEST_PARAMETER"] == (
+        "PLAINTEXT",
+        "/container-delivery/prod/deploy-manifest",
+    )
+    assert env["LAMBDA_TAG_PARAMETER"] == (
+        "PLAINTEXT",
+        "/container-delivery/prod/images/lambda/tag",
+    )

@@ -30,6 +30,11 @@ def test_physical_names_carry_project_and_stack(first_deploy_plan: Plan) -> None
     assert named, "expected named resources"
     for resource in named:
         name = resource.inputs["name"]
+        if resource.type == "aws:lambda/alias:Alias":
+            # An alias lives inside its function, whose name carries the prefix.
+            assert name == "live", resource.urn
+            assert resource.inputs["functionName"].startswith("container-delivery-dev-")
+            continue
         assert "container-delivery-dev" in name or name.startswith("/container-delivery/dev/"), (
             resource.urn
         )
@@ -228,7 +233,7 @@ def test_manifest_follows_the_schema(first_deploy_plan: Plan) -> None:
     )
     repo = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/container-delivery-dev"
     assert manifest == {
-        "schema": 1,
+        "schema": 2,
         "project": "container-delivery",
         "stack": "dev",
         "images": {
@@ -239,7 +244,17 @@ def test_manifest_follows_the_schema(first_deploy_plan: Plan) -> None:
                 "lockParameter": "/container-delivery/dev/images/lambda/release-lock",
                 "failedReleasesParameter": "/container-delivery/dev/images/lambda/failed-releases",
                 "placeholderTag": "initial",
-                "lambdaFunctions": list(FUNCTIONS),
+                # Schema 2: each function with the alias its invokers call and the
+                # CodeDeploy application and group that shift it (names per SPEC-14).
+                "lambdaFunctions": [
+                    {
+                        "name": f"container-delivery-dev-{short}",
+                        "alias": "live",
+                        "codeDeployApplication": "container-delivery-dev-lambda",
+                        "deploymentGroup": f"container-delivery-dev-{short}",
+                    }
+                    for short in ("nightly-report", "api")
+                ],
                 "ecsServices": [],
             },
             "web": {
@@ -270,6 +285,16 @@ def test_outputs_cover_what_people_and_pipelines_need(first_deploy_plan: Plan) -
         "web": WEB_TAG_PARAMETER,
     }
     assert outputs["lambdaFunctions"] == {"nightly-report": FUNCTIONS[0], "api": FUNCTIONS[1]}
+    function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function"
+    assert outputs["liveAliases"] == {
+        "nightly-report": f"{function_arn}:{FUNCTIONS[0]}:live",
+        "api": f"{function_arn}:{FUNCTIONS[1]}:live",
+    }
+    # Only api has a URL in Pulumi.dev.yaml; nightly-report has a schedule instead.
+    assert set(outputs["functionUrls"]) == {"api"}
+    assert outputs["functionUrls"]["api"].startswith("https://")
+    assert outputs["functionUrls"]["api"].endswith(f".lambda-url.{REGION}.on.aws/")
+    assert outputs["codeDeployApplication"] == "container-delivery-dev-lambda"
     # On the placeholder, functions are pinned to the pushed placeholder's digest.
     placeholder = first_deploy_plan.named("lambda-placeholder-image")
     assert outputs["lambdaImageUri"] == placeholder.outputs["repoDigest"]

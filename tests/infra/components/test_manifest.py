@@ -7,6 +7,7 @@ import pytest
 from infra_pulumi.components.manifest import (
     MANIFEST_SCHEMA,
     EcsTarget,
+    LambdaTarget,
     ManifestImage,
     manifest_document,
 )
@@ -27,7 +28,7 @@ def test_document_shape_with_ecs_targets() -> None:
             )
         },
     )
-    assert document["schema"] == MANIFEST_SCHEMA == 1
+    assert document["schema"] == MANIFEST_SCHEMA == 2
     assert document["images"]["web"] == {
         "repositoryName": "p-s-web",
         "repositoryUrl": "1.dkr.ecr.us-east-1.amazonaws.com/p-s-web",
@@ -40,6 +41,50 @@ def test_document_shape_with_ecs_targets() -> None:
     }
 
 
+def test_schema_2_lists_each_function_with_its_alias_and_deployment_group() -> None:
+    document = manifest_document(
+        "p",
+        "s",
+        {"lambda": _image("lambda", ["p-s-api", "p-s-job"], [])},
+    )
+    assert document["images"]["lambda"]["lambdaFunctions"] == [
+        {
+            "name": "p-s-api",
+            "alias": "live",
+            "codeDeployApplication": "p-s-lambda",
+            "deploymentGroup": "p-s-api",
+        },
+        {
+            "name": "p-s-job",
+            "alias": "live",
+            "codeDeployApplication": "p-s-lambda",
+            "deploymentGroup": "p-s-job",
+        },
+    ]
+
+
+def test_a_deployment_group_shared_by_two_functions_is_refused() -> None:
+    from infra_pulumi.exceptions import ConfigError
+
+    shared = [
+        LambdaTarget("p-s-a", "live", "p-s-lambda", "g"),
+        LambdaTarget("p-s-b", "live", "p-s-lambda", "g"),
+    ]
+    image = _image("lambda", [], [])
+    image.lambda_functions = shared
+    with pytest.raises(ConfigError, match="CodeDeploy deployment group p-s-lambda/g"):
+        manifest_document("p", "s", {"lambda": image})
+
+
+def _target(name: str) -> LambdaTarget:
+    return LambdaTarget(
+        name=name,
+        alias="live",
+        code_deploy_application="p-s-lambda",
+        deployment_group=name,
+    )
+
+
 def _image(key: str, functions: list[str], services: list[EcsTarget]) -> ManifestImage:
     return ManifestImage(
         repository_name=f"p-s-{key}",
@@ -47,7 +92,7 @@ def _image(key: str, functions: list[str], services: list[EcsTarget]) -> Manifes
         tag_parameter=f"/p/s/images/{key}/tag",
         lock_parameter=f"/p/s/images/{key}/release-lock",
         failed_releases_parameter=f"/p/s/images/{key}/failed-releases",
-        lambda_functions=functions,
+        lambda_functions=[_target(f) for f in functions],
         ecs_services=services,
     )
 
