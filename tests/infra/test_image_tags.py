@@ -19,6 +19,7 @@ from infra_pulumi.plan.mocks import (
     LAMBDA_GET_FUNCTION,
     SSM_GET_PARAMETER,
     function_image,
+    function_without_alias,
     image_not_found,
     image_tags,
     parameter_value,
@@ -324,3 +325,46 @@ def test_production_stack_requires_a_release(run_program: RunProgram) -> None:
         run_program(stack="prod")
     plan = run_program(stack="prod", invokes={SSM_GET_PARAMETER: parameter_value("abc1234")})
     assert plan.resolved_tags["lambda"] == {"tag": "abc1234", "source": "parameter"}
+
+
+RELEASED = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/container-delivery-dev-lambda:abc1234"
+
+
+def test_the_guard_reads_what_the_alias_serves_not_latest(run_program: RunProgram) -> None:
+    """$LATEST on the placeholder (a pulumi up put it there) while the alias still serves a
+    release: the alias is what invokers get, so going back to the placeholder is refused."""
+    invokes = {
+        LAMBDA_GET_FUNCTION: function_image(RELEASED, latest=PLACEHOLDER_DIGEST),
+        ECR_GET_IMAGE: image_tags("initial"),
+    }
+    with pytest.raises(RegressionError, match=r"nightly-report \(alias live\)"):
+        run_program(invokes=invokes)
+
+
+def test_an_alias_on_the_placeholder_is_not_a_release_whatever_latest_runs(
+    run_program: RunProgram,
+) -> None:
+    """$LATEST holds a release not shifted yet; the alias serves the placeholder: fine."""
+    invokes = {
+        LAMBDA_GET_FUNCTION: function_image(PLACEHOLDER_DIGEST, latest=RELEASED),
+        ECR_GET_IMAGE: image_tags("initial"),
+    }
+    plan = run_program(invokes=invokes)
+    assert plan.resolved_tags["lambda"] == {"tag": "initial", "source": "placeholder"}
+    reads = [args for token, args in plan.invokes if token == LAMBDA_GET_FUNCTION]
+    assert reads
+    assert all(args.get("qualifier") == "live" for args in reads), reads
+
+
+def test_a_function_from_before_the_alias_is_read_through_latest(run_program: RunProgram) -> None:
+    """A stack deployed before aliases existed: the function runs a release on $LATEST."""
+    with pytest.raises(RegressionError, match="nightly-report"):
+        run_program(invokes={LAMBDA_GET_FUNCTION: function_without_alias(RELEASED)})
+
+
+def test_the_alias_read_fails_loudly_on_other_errors(run_program: RunProgram) -> None:
+    def denied(args: object) -> object:
+        raise provider_error(LAMBDA_GET_FUNCTION, "api error AccessDeniedException: no")
+
+    with pytest.raises(LiveTargetLookupError, match=r"alias live.*AccessDeniedException"):
+        run_program(invokes={LAMBDA_GET_FUNCTION: denied})
