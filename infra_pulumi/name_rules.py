@@ -82,6 +82,14 @@ RULES: Mapping[str, NameRule] = {
         description="1 to 64 characters; letters, digits, '-' and '_'",
         source="AWS Lambda API Reference, CreateFunction, FunctionName",
     ),
+    "lambda-alias": NameRule(
+        service="AWS Lambda alias",
+        # Not only digits: those name versions.
+        pattern=r"(?![0-9]+$)[A-Za-z0-9_-]+",
+        max_length=128,
+        description="1 to 128 characters; letters, digits, '-' and '_', not only digits",
+        source="AWS Lambda API Reference, CreateAlias, Name",
+    ),
     "iam-role": NameRule(
         service="IAM role",
         pattern=r"[\w+=,.@-]+",

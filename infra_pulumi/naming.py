@@ -254,6 +254,7 @@ class Naming:
                 ),
             ]
         names += [
+            PhysicalName("lambda-alias", LIVE_ALIAS, "every function's alias"),
             PhysicalName("codedeploy-name", self.codedeploy_application, "CodeDeploy application"),
             PhysicalName("iam-role", self.codedeploy_role, "CodeDeploy service role"),
         ]

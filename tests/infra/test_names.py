@@ -29,6 +29,7 @@ def test_every_name_in_the_plan_was_validated(stack: str) -> None:
         for item in config.naming.physical_names(
             [f.name for f in config.lambda_functions],
             config.web.container_port,
+            scheduled=[f.name for f in config.lambda_functions if f.schedule is not None],
             pipelines=config.pipelines is not None,
             github_preview=config.github_preview is not None,
             kms_key=config.create_kms_key,
