@@ -387,7 +387,8 @@ class ContainerDeliveryStack(Stack):
             actions=["codedeploy:GetDeploymentConfig"],
             resource_arns=sorted(configs),
         )
-        # `status` shows each alias's alarms; DescribeAlarms takes alarm ARNs.
+        # `status` shows each alias's alarms. DescribeAlarms takes alarm ARNs (IAM's
+        # service authorization reference); only composite alarms would need "*".
         iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["cloudwatch:DescribeAlarms"],

@@ -33,7 +33,8 @@ class LambdaAlias(Kind):
     ``trafficShiftedBy`` reads the mechanism: CloudFormation's ``CodeDeployLambdaAliasUpdate``
     update policy (CDK's ``LambdaDeploymentGroup``: CodeDeploy shifts during the stack
     deploy), or a Pulumi alias whose version and routing Pulumi ignores (the release tool
-    shifts them through CodeDeploy).
+    shifts them through CodeDeploy). It is a one-item list so a reviewed difference can
+    bound each side's value: an alias ``pulumi up`` would move back is still unexpected.
     """
 
     name = "lambda-alias"
@@ -50,7 +51,7 @@ class LambdaAlias(Kind):
                 "routing": _weights(
                     inputs.get("routingConfig", {}).get("additionalVersionWeights")
                 ),
-                "trafficShiftedBy": "the release tool" if external else "pulumi up",
+                "trafficShiftedBy": ["the release tool" if external else "pulumi up"],
             }
             yield plan.resource(self.name, f"{function}:{inputs['name']}", props, alias)
 
@@ -76,7 +77,7 @@ class LambdaAlias(Kind):
                 "routing": _weights(
                     {r["FunctionVersion"]: r["FunctionWeight"] for r in routing or []}
                 ),
-                "trafficShiftedBy": shifted,
+                "trafficShiftedBy": [shifted],
             }
             key = f"{function}:{props.get('Name')}"
             yield template.resource(self.name, key, normalised, logical)
