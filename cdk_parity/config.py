@@ -13,13 +13,22 @@ from pathlib import Path
 
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.plan.runner import PROJECT_ROOT, project_name, stack_config
-from infra_pulumi.stack_config import NetworkConfig, StackConfig, WebConfig, parse_config
+from infra_pulumi.stack_config import (
+    DeploymentAlarmsConfig,
+    LambdaFunctionConfig,
+    NetworkConfig,
+    StackConfig,
+    WebConfig,
+    parse_config,
+)
 
 __all__ = [
     "EXAMPLE_ACCOUNT",
     "PROJECT_ROOT",
     "CdkStackConfig",
     "ConfigError",
+    "DeploymentAlarmsConfig",
+    "LambdaFunctionConfig",
     "NetworkConfig",
     "StackConfig",
     "WebConfig",

@@ -1,8 +1,10 @@
-"""The deploy-target manifest (schema 1), written from its contract in docs/app-release.md.
+"""The deploy-target manifest (schema 2), written from its contract in docs/app-release.md.
 
 Per image: its repository, its tag parameter, the release tool's lock parameter, the
 placeholder tag, and every Lambda function and ECS service that runs it. The app release
 tool reads it and never repeats a function name (the speaker's wish, talk point 9).
+Schema 2 names each function's ``live`` alias and its CodeDeploy application and
+deployment group, which the release tool shifts the alias with.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from cdk_parity.tags import PLACEHOLDER_TAG
 
-SCHEMA = 1
+SCHEMA = 2
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,16 @@ class EcsServiceTarget:
     cluster: str
     service: str
     container: str
+
+
+@dataclass(frozen=True)
+class LambdaTarget:
+    """A function the release tool publishes and shifts through CodeDeploy."""
+
+    name: str
+    alias: str
+    application: str
+    deployment_group: str
 
 
 @dataclass(frozen=True)
@@ -32,7 +44,7 @@ class ImageTargets:
     tag_parameter: str
     lock_parameter: str
     failed_releases_parameter: str
-    lambda_functions: Sequence[str] = ()
+    lambda_functions: Sequence[LambdaTarget] = ()
     ecs_services: Sequence[EcsServiceTarget] = field(default_factory=tuple)
 
 
@@ -50,7 +62,15 @@ def document(project: str, stack: str, images: Mapping[str, ImageTargets]) -> di
                 "lockParameter": image.lock_parameter,
                 "failedReleasesParameter": image.failed_releases_parameter,
                 "placeholderTag": PLACEHOLDER_TAG,
-                "lambdaFunctions": list(image.lambda_functions),
+                "lambdaFunctions": [
+                    {
+                        "name": t.name,
+                        "alias": t.alias,
+                        "codeDeployApplication": t.application,
+                        "deploymentGroup": t.deployment_group,
+                    }
+                    for t in image.lambda_functions
+                ],
                 "ecsServices": [
                     {"cluster": t.cluster, "service": t.service, "container": t.container}
                     for t in image.ecs_services

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from aws_cdk import ArnFormat, Aws, CfnOutput, Environment, Stack
 from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
@@ -25,7 +26,7 @@ from cdk_parity.config import PROJECT_ROOT, CdkStackConfig, StackConfig
 from cdk_parity.encryption import stack_key
 from cdk_parity.functions import ContainerFunction
 from cdk_parity.images import ImageRepository, ImageTagParameter, PlaceholderImage
-from cdk_parity.manifest import EcsServiceTarget, ImageTargets, document
+from cdk_parity.manifest import EcsServiceTarget, ImageTargets, LambdaTarget, document
 from cdk_parity.pipelines import (
     AppPipeline,
     BuildProject,
@@ -33,6 +34,7 @@ from cdk_parity.pipelines import (
     PipelineSource,
     artifact_bucket,
 )
+from cdk_parity.releases import LiveRelease, service_role
 from cdk_parity.tag_lookup import ResolvedTag, TagLookupOptions, resolve_tag
 from cdk_parity.tags import IMAGES
 from cdk_parity.web import WEB_CONTAINER, Network, WebLoadBalancer, WebService
@@ -170,6 +172,26 @@ class ContainerDeliveryStack(Stack):
             function.function.node.add_dependency(lambda_placeholder.deployment)
             functions[fn.name] = function.function
 
+        # --- Safe releases: a live alias per function, shifted by CodeDeploy -----------
+        application = codedeploy.LambdaApplication(
+            self, "CodeDeployApplication", application_name=names.codedeploy_application
+        )
+        codedeploy_role = service_role(self, "CodeDeployRole", role_name=names.codedeploy_role)
+        releases = {
+            fn.name: LiveRelease(
+                self,
+                f"Release-{fn.name}",
+                function=functions[fn.name],
+                settings=fn,
+                naming=names,
+                application=application,
+                deployment_config_name=config.lambda_deployment.deployment_config,
+                alarms=config.lambda_deployment.alarms,
+                role=codedeploy_role,
+            )
+            for fn in config.lambda_functions
+        }
+
         # --- The web service ------------------------------------------------------------
         vpc = Network(self, "Network", name_prefix=names.prefix, network=config.network).vpc
         load_balancer = WebLoadBalancer(self, "Web", naming=names, vpc=vpc, web=config.web)
@@ -196,7 +218,15 @@ class ContainerDeliveryStack(Stack):
                 tag_parameter=names.tag_parameter("lambda"),
                 lock_parameter=names.lock_parameter("lambda"),
                 failed_releases_parameter=names.failed_releases_parameter("lambda"),
-                lambda_functions=[f.function_name for f in functions.values()],
+                lambda_functions=[
+                    LambdaTarget(
+                        name=functions[short].function_name,
+                        alias=release.alias.alias_name,
+                        application=application.application_name,
+                        deployment_group=release.deployment_group.deployment_group_name,
+                    )
+                    for short, release in releases.items()
+                ],
             ),
             "web": ImageTargets(
                 repository_name=repositories["web"].repository_name,
@@ -219,7 +249,7 @@ class ContainerDeliveryStack(Stack):
             parameter_name=names.manifest_parameter,
             string_value=self.to_json_string(document(config.project, config.stack, targets)),
             tier=ssm.ParameterTier.STANDARD,
-            description="Deploy-target manifest (schema 1): read by the app release tool.",
+            description="Deploy-target manifest (schema 2): read by the app release tool.",
         )
 
         # --- Pipelines: both defined here, as in the talk -------------------------------
@@ -274,16 +304,25 @@ class ContainerDeliveryStack(Stack):
                     ],
                 )
             )
+            # The release: update $LATEST, publish a version, read the alias it shifts.
+            # An alias is its own IAM resource (the qualified ARN `<function>:live`).
             app_build.add_to_role_policy(
                 iam.PolicyStatement(
                     actions=[
+                        "lambda:GetAlias",
                         "lambda:GetFunction",
                         "lambda:GetFunctionConfiguration",
+                        "lambda:ListVersionsByFunction",
+                        "lambda:PublishVersion",
                         "lambda:UpdateFunctionCode",
                     ],
-                    resources=function_arns,
+                    resources=[
+                        *function_arns,
+                        *(release.alias.function_arn for release in releases.values()),
+                    ],
                 )
             )
+            self._grant_codedeploy(app_build, application, list(releases.values()))
             app_build.add_to_role_policy(
                 iam.PolicyStatement(
                     actions=["ecs:DescribeServices"], resources=[web.service.service_arn]
@@ -312,6 +351,48 @@ class ContainerDeliveryStack(Stack):
         CfnOutput(self, "DeployManifestParameter", value=manifest.parameter_name)
         CfnOutput(
             self, "SiteUrl", value=f"http://{load_balancer.load_balancer.load_balancer_dns_name}"
+        )
+
+    def _grant_codedeploy(
+        self,
+        grantee: iam.IGrantable,
+        application: codedeploy.ILambdaApplication,
+        releases: list[LiveRelease],
+    ) -> None:
+        """What the release tool needs to shift each alias, from CodeDeploy's permissions
+        reference: deployments are actions on their deployment group; CreateDeployment
+        with an AppSpec revision also registers and reads the revision on the application
+        and reads the deployment config (the stack's, and AllAtOnce for ``rollback``)."""
+        groups = [release.deployment_group for release in releases]
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=[
+                "codedeploy:CreateDeployment",
+                "codedeploy:GetDeployment",
+                "codedeploy:GetDeploymentGroup",
+                "codedeploy:ListDeployments",
+                "codedeploy:StopDeployment",
+            ],
+            resource_arns=[group.deployment_group_arn for group in groups],
+        )
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"],
+            resource_arns=[application.application_arn],
+        )
+        configs = {group.deployment_config.deployment_config_arn for group in groups}
+        configs.add(codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE.deployment_config_arn)
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["codedeploy:GetDeploymentConfig"],
+            resource_arns=sorted(configs),
+        )
+        # `status` shows each alias's alarms. DescribeAlarms takes alarm ARNs (IAM's
+        # service authorization reference); only composite alarms would need "*".
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["cloudwatch:DescribeAlarms"],
+            resource_arns=[alarm.alarm_arn for release in releases for alarm in release.alarms],
         )
 
     def _pipelines(

@@ -29,6 +29,10 @@ NAME_PROPERTIES: Mapping[str, str] = {
     "AWS::S3::Bucket": "BucketName",
     "AWS::CodeBuild::Project": "Name",
     "AWS::CodePipeline::Pipeline": "Name",
+    "AWS::CodeDeploy::Application": "ApplicationName",
+    "AWS::CodeDeploy::DeploymentGroup": "DeploymentGroupName",
+    "AWS::CloudWatch::Alarm": "AlarmName",
+    "AWS::Scheduler::Schedule": "Name",
 }
 
 #: Attributes whose value is derivable from the physical name.
@@ -41,6 +45,7 @@ _ARN_FORMATS: Mapping[str, str] = {
     "AWS::CodeBuild::Project": "arn:aws:codebuild:{region}:{account}:project/{name}",
     "AWS::ECS::Cluster": "arn:aws:ecs:{region}:{account}:cluster/{name}",
     "AWS::CodePipeline::Pipeline": "arn:aws:codepipeline:{region}:{account}:{name}",
+    "AWS::CloudWatch::Alarm": "arn:aws:cloudwatch:{region}:{account}:alarm:{name}",
 }
 
 
@@ -72,7 +77,7 @@ class Renderer:
         if typ == "AWS::SSM::Parameter" and name is not None:
             path = name if name.startswith("/") else f"/{name}"
             found.add(f"arn:aws:ssm:{self.region}:{self.account}:parameter{path}")
-        if typ in ("AWS::ECS::Service", "AWS::IAM::OIDCProvider"):
+        if typ in ("AWS::ECS::Service", "AWS::IAM::OIDCProvider", "AWS::Lambda::Alias"):
             found.add(self._ref(logical_id))  # CloudFormation's Ref of these is the ARN
         return {arn for arn in found if arn.startswith(("arn:", "${"))}
 
@@ -139,6 +144,17 @@ class Renderer:
         if resource is not None and resource["Type"] == "AWS::IAM::OIDCProvider":
             host = str(resource["Properties"]["Url"]).removeprefix("https://")
             return f"arn:aws:iam::{self.account}:oidc-provider/{host}"
+        if resource is not None and resource["Type"] == "AWS::Lambda::Alias":
+            properties = resource.get("Properties", {})
+            function = self.render(properties.get("FunctionName"))
+            if not isinstance(function, str) or function.startswith("${"):
+                return f"${{{name}}}"
+            base = (
+                function
+                if function.startswith("arn:")
+                else (f"arn:aws:lambda:{self.region}:{self.account}:function:{function}")
+            )
+            return f"{base}:{properties.get('Name')}"
         if resource is not None and resource["Type"] == "AWS::ECS::Service":
             service = self.physical_name(name)
             cluster = self.render(resource.get("Properties", {}).get("Cluster"))

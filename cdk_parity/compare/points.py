@@ -1,4 +1,5 @@
-"""The talk's ten points, each with what the two sides do, read from this run's output."""
+"""The talk's ten points and one beyond it, each with what the two sides do, read from this
+run's output."""
 
 from __future__ import annotations
 
@@ -35,6 +36,42 @@ def _image(resource: Resource) -> str:
 
 def _images(resources: Iterable[Resource]) -> list[str]:
     return sorted(_image(r) for r in resources)
+
+
+def _releases(resources: Iterable[Resource]) -> tuple[int, list[str], list[str]]:
+    """How many live aliases, what shifts them (without the group), with which configs."""
+    aliases = _of(resources, "lambda-alias")
+    shifted = sorted(
+        {str(by).split(" (")[0] for a in aliases for by in a.props.get("trafficShiftedBy", [])}
+    )
+    configs = sorted(
+        {
+            str(g.props.get("deploymentConfig"))
+            for g in _of(resources, "codedeploy-deployment-group")
+        }
+    )
+    return len(aliases), shifted, configs
+
+
+def _release_point(stack: StackRun) -> Point:
+    """Point 11 (issue 14): who moves traffic to a new Lambda version."""
+    c_count, c_shifted, c_configs = _releases(stack.cdk)
+    p_count, p_shifted, p_configs = _releases(stack.pulumi)
+    if not c_count or not p_count or (c_count, c_configs) != (p_count, p_configs):
+        verdict = "unexpected"
+    else:
+        verdict = "same" if c_shifted == p_shifted else "intentional"
+    return Point(
+        11,
+        "Beyond the talk: releases move a `live` alias through CodeDeploy, gated by alarms",
+        f"lambda.Alias on current_version + LambdaDeploymentGroup ({', '.join(c_configs)}): "
+        f"{c_count} aliases shifted by {', '.join(c_shifted) or 'nothing'}",
+        f"publish=True; the alias ignores its version after creation ({', '.join(p_configs)}): "
+        f"{p_count} aliases shifted by {', '.join(p_shifted) or 'nothing'}",
+        verdict,
+        f"stack {stack.stack}; CDK shifts traffic during cdk deploy; Pulumi shifts it in the "
+        "release tool (python -m app.deploy release), never in pulumi up",
+    )
 
 
 def points(run: Run) -> list[Point]:
@@ -172,4 +209,5 @@ def points(run: Run) -> list[Point]:
             "with requireRelease=false",
             "same",
         ),
+        _release_point(first),
     ]

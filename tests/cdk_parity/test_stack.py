@@ -275,7 +275,7 @@ def test_tag_parameters_start_at_initial(dev_template: Template) -> None:
         "AWS::SSM::Parameter",
         {
             "Name": "/container-delivery/dev/deploy-manifest",
-            "Value": {"Fn::Join": ["", Match.array_with([Match.string_like_regexp('"schema":1')])]},
+            "Value": {"Fn::Join": ["", Match.array_with([Match.string_like_regexp('"schema":2')])]},
         },
     )
 

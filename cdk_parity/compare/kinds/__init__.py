@@ -8,7 +8,10 @@ catch-all ``unmapped`` entries are made.
 
 from __future__ import annotations
 
+from cdk_parity.compare.kinds.alarms import MetricAlarm
+from cdk_parity.compare.kinds.aliases import LambdaAlias
 from cdk_parity.compare.kinds.base import CfnSide, Kind, PulumiSide
+from cdk_parity.compare.kinds.codedeploy import CodeDeployApplication, DeploymentGroup
 from cdk_parity.compare.kinds.ecr import EcrRepository, PlaceholderImage
 from cdk_parity.compare.kinds.ecs import EcsCluster, EcsService, EcsTaskDefinition
 from cdk_parity.compare.kinds.functions import LambdaFunction
@@ -20,6 +23,7 @@ from cdk_parity.compare.kinds.network import NetworkPlumbing, SecurityGroup, Sub
 from cdk_parity.compare.kinds.pipelines import CodeBuildProject, CodePipeline
 from cdk_parity.compare.kinds.s3 import S3Bucket
 from cdk_parity.compare.kinds.ssm import SsmParameter
+from cdk_parity.compare.kinds.triggers import FunctionUrl, LambdaPermission, Schedule
 
 KINDS: tuple[Kind, ...] = (
     KmsKey(),
@@ -28,6 +32,13 @@ KINDS: tuple[Kind, ...] = (
     SsmParameter(),
     LogGroup(),
     LambdaFunction(),
+    LambdaAlias(),
+    MetricAlarm(),
+    CodeDeployApplication(),
+    DeploymentGroup(),
+    Schedule(),
+    FunctionUrl(),
+    LambdaPermission(),
     IamRole(),
     OidcProvider(),
     Vpc(),

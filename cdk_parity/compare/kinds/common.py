@@ -114,3 +114,18 @@ def json_or_value(value: Any) -> Any:
         except json.JSONDecodeError:
             return value
     return value
+
+
+def function_and_qualifier(reference: str) -> tuple[str, str | None]:
+    """``(name, alias or version)`` of a function named by name, partial or full ARN.
+
+    ``arn:aws:lambda:r:a:function:f:live`` -> ``("f", "live")``; ``f`` -> ``("f", None)``.
+    Text that names no function comes back whole, so a wrong reference stays visible.
+    """
+    _, found, rest = reference.partition(":function:")
+    if not found:
+        if reference.startswith("arn:"):
+            return reference, None
+        rest = reference
+    name, _, qualifier = rest.partition(":")
+    return name, qualifier or None

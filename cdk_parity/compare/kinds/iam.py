@@ -22,6 +22,8 @@ PULUMI_ROLE_USERS: Mapping[str, tuple[tuple[str, str], ...]] = {
     "aws:lambda/function:Function": (("role", ""),),
     "aws:codebuild/project:Project": (("serviceRole", ""),),
     "aws:codepipeline/pipeline:Pipeline": (("roleArn", ""),),
+    "aws:codedeploy/deploymentGroup:DeploymentGroup": (("serviceRoleArn", ""),),
+    "aws:scheduler/schedule:Schedule": (("target.roleArn", ""),),
     "aws:ecs/taskDefinition:TaskDefinition": (
         ("executionRoleArn", "#execution"),
         ("taskRoleArn", "#task"),
@@ -31,8 +33,18 @@ CFN_ROLE_USERS: Mapping[str, tuple[tuple[str, str], ...]] = {
     "AWS::Lambda::Function": (("Role", ""),),
     "AWS::CodeBuild::Project": (("ServiceRole", ""),),
     "AWS::CodePipeline::Pipeline": (("RoleArn", ""),),
+    "AWS::CodeDeploy::DeploymentGroup": (("ServiceRoleArn", ""),),
+    "AWS::Scheduler::Schedule": (("Target.RoleArn", ""),),
     "AWS::ECS::TaskDefinition": (("ExecutionRoleArn", "#execution"), ("TaskRoleArn", "#task")),
 }
+
+
+def _field(props: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path (``target.roleArn``), or None."""
+    value: Any = props
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
 
 
 def _key(users: list[str], name: str) -> str:
@@ -51,8 +63,9 @@ class IamRole(Kind):
             for user in plan.of(typ):
                 entry = plan.symbols.entry_of[user.urn]
                 for field, suffix in fields:
-                    if user.inputs.get(field):
-                        users[str(user.inputs[field])].append(f"{entry.kind}:{entry.key}{suffix}")
+                    if _field(user.inputs, field):
+                        role_arn = str(_field(user.inputs, field))
+                        users[role_arn].append(f"{entry.kind}:{entry.key}{suffix}")
         for role in plan.of("aws:iam/role:Role"):
             name = role.inputs["name"]
             inline = [
@@ -116,7 +129,7 @@ def _cfn_users(
         for logical, props in template.of(typ):
             entry = template.symbols.entry_of[logical]
             for field, suffix in fields:
-                role = arn_to_role.get(str(props.get(field)))
+                role = arn_to_role.get(str(_field(props, field)))
                 if role is not None:
                     users[role].append(f"{entry.kind}:{entry.key}{suffix}")
             owner = arn_to_role.get(str(props.get("RoleArn")))
