@@ -45,9 +45,11 @@ GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 #: Services the infra deploy role may hand this stack's roles to (iam:PassedToService).
 _ROLE_SERVICES = (
     "codebuild.amazonaws.com",
+    "codedeploy.amazonaws.com",  # the deployment groups' service role
     "codepipeline.amazonaws.com",
     "ecs-tasks.amazonaws.com",
     "lambda.amazonaws.com",
+    "scheduler.amazonaws.com",  # the schedules' roles
 )
 
 
@@ -367,6 +369,7 @@ class ContainerDeliveryStack(Stack):
         iam.Grant.add_to_principal(
             grantee=grantee,
             actions=[
+                "codedeploy:BatchGetDeployments",
                 "codedeploy:CreateDeployment",
                 "codedeploy:GetDeployment",
                 "codedeploy:GetDeploymentGroup",

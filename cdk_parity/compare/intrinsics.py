@@ -77,6 +77,16 @@ class Renderer:
         if typ == "AWS::SSM::Parameter" and name is not None:
             path = name if name.startswith("/") else f"/{name}"
             found.add(f"arn:aws:ssm:{self.region}:{self.account}:parameter{path}")
+        if typ == "AWS::CodeDeploy::Application" and name is not None:
+            found.add(f"arn:aws:codedeploy:{self.region}:{self.account}:application:{name}")
+        if typ == "AWS::CodeDeploy::DeploymentGroup" and name is not None:
+            # CodeDeploy's ARN names the group inside its application; CloudFormation
+            # exports no Arn attribute, so it is joined as CDK's arnForDeploymentGroup does.
+            application = self.render(resource.get("Properties", {}).get("ApplicationName"))
+            found.add(
+                f"arn:aws:codedeploy:{self.region}:{self.account}:deploymentgroup:"
+                f"{application}/{name}"
+            )
         if typ in ("AWS::ECS::Service", "AWS::IAM::OIDCProvider", "AWS::Lambda::Alias"):
             found.add(self._ref(logical_id))  # CloudFormation's Ref of these is the ARN
         return {arn for arn in found if arn.startswith(("arn:", "${"))}

@@ -31,8 +31,13 @@ ROLLBACK_EVENTS = ("DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM")
 
 
 def codedeploy_for_lambda_policy(partition: str) -> str:
-    """AWS's managed policy for CodeDeploy's Lambda deployments, in this partition."""
-    return f"arn:{partition}:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda"
+    """AWS's managed policy for CodeDeploy's Lambda deployments, in this partition.
+
+    The Limited one: it differs from AWSCodeDeployRoleForLambda only by ``sns:Publish``
+    on any topic, which deployment-group triggers need and this stack configures none
+    (AWS managed policy reference). CDK's LambdaDeploymentGroup attaches the same.
+    """
+    return f"arn:{partition}:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited"
 
 
 @dataclass

@@ -68,6 +68,7 @@ def lambda_release_statements(arns: LambdaReleaseArns) -> list[dict[str, Any]]:
             "Sid": "DeployThroughOwnGroups",
             "Effect": "Allow",
             "Action": [
+                "codedeploy:BatchGetDeployments",
                 "codedeploy:CreateDeployment",
                 "codedeploy:GetDeployment",
                 "codedeploy:GetDeploymentGroup",

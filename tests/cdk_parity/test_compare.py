@@ -99,8 +99,15 @@ def test_a_pulumi_side_change_is_unexpected(parity_run: Run) -> None:
             "command": ["jobs.handler"],
             "memoryMb": 1024,
             "timeoutSeconds": 300,
+            "schedule": "cron(0 18 * * ? *)",
         },
-        {"name": "api", "command": ["api.handler"], "memoryMb": 256, "timeoutSeconds": 10},
+        {
+            "name": "api",
+            "command": ["api.handler"],
+            "memoryMb": 256,
+            "timeoutSeconds": 10,
+            "url": {"auth": "AWS_IAM"},
+        },
     ]
     from infra_pulumi.plan import evaluate
 

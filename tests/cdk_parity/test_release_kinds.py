@@ -29,7 +29,6 @@ P = "container-delivery-dev"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{P}-nightly-report"
 ALIAS_ARN = f"{FUNCTION_ARN}:live"
 LIMITED = "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited"
-FULL = "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 GENERIC = f"arn:aws:lambda:{REGION}:{ACCOUNT}:live"
 
@@ -119,7 +118,7 @@ def pulumi_plan(**changes: dict[str, Any]) -> Plan:
         _planned(
             "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
             "codedeploy-policy",
-            {"role": f"{P}-codedeploy", "policyArn": FULL},
+            {"role": f"{P}-codedeploy", "policyArn": LIMITED},
         ),
         _planned(
             "aws:codedeploy/deploymentGroup:DeploymentGroup",
@@ -356,7 +355,7 @@ def test_both_sides_read_alike_except_the_reviewed_differences() -> None:
         ("codedeploy-application", f"{P}-lambda"): "same",
         ("codedeploy-deployment-group", f"{P}-nightly-report"): "same",
         ("function-url", f"{P}-nightly-report:live"): "same",
-        ("iam-role", f"codedeploy-deployment-group:{P}-nightly-report"): "intentional",
+        ("iam-role", f"codedeploy-deployment-group:{P}-nightly-report"): "same",
         ("iam-role", f"scheduler-schedule:{P}-nightly-report"): "same",
         ("lambda-alias", f"{P}-nightly-report:live"): "intentional",
         ("lambda-function", f"{P}-nightly-report"): "same",
@@ -370,7 +369,6 @@ def test_both_sides_read_alike_except_the_reviewed_differences() -> None:
         for d in p.differences
     }
     assert reviewed == {
-        ("iam-role", "managedPolicies"): ["cdk-codedeploy-limited-managed-policy"],
         ("lambda-alias", "trafficShiftedBy"): ["alias-shifted-by-cdk-deploy"],
     }
 

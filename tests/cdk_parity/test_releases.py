@@ -295,6 +295,7 @@ def test_the_app_build_may_publish_and_shift_through_codedeploy(prod_template: T
     expected = {
         ("lambda:PublishVersion", function),
         ("lambda:GetAlias", f"{function}:live"),
+        ("codedeploy:BatchGetDeployments", group),
         ("codedeploy:CreateDeployment", group),
         ("codedeploy:StopDeployment", group),
         ("codedeploy:RegisterApplicationRevision", f"{codedeploy}:application:{PREFIX}-lambda"),

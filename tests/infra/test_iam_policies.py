@@ -178,7 +178,7 @@ def test_managed_policies_are_only_the_documented_ones(prod_plan: Plan) -> None:
         # CodeDeploy's service role: AWS's managed policy for Lambda deployments.
         (
             "lambda-deployments",
-            "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda",
+            "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited",
         ),
     }
 
@@ -243,6 +243,7 @@ def assert_lambda_release_grants(by_sid: dict[str, dict[str, Any]]) -> None:
     ]
     codedeploy = f"arn:aws:codedeploy:{REGION_ACCOUNT}"
     assert by_sid["DeployThroughOwnGroups"]["Action"] == [
+        "codedeploy:BatchGetDeployments",
         "codedeploy:CreateDeployment",
         "codedeploy:GetDeployment",
         "codedeploy:GetDeploymentGroup",

@@ -68,7 +68,7 @@ def test_codedeploy_role_has_the_managed_lambda_policy(first_deploy_plan: Plan) 
     attachment = first_deploy_plan.named("lambda-deployments-managed")
     assert attachment.inputs["role"] == "container-delivery-dev-codedeploy"
     assert attachment.inputs["policyArn"] == (
-        "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda"
+        "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited"
     )
 
 
@@ -76,7 +76,7 @@ def test_the_managed_policy_arn_follows_the_partition() -> None:
     from infra_pulumi.components.lambda_deployment import codedeploy_for_lambda_policy
 
     assert codedeploy_for_lambda_policy("aws-cn") == (
-        "arn:aws-cn:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda"
+        "arn:aws-cn:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited"
     )
 
 
