@@ -468,7 +468,7 @@ class Releaser:
         tag_checked: bool,
     ) -> ReleaseResult:
         uri = image.image_uri(tag)
-        functions = list(image.lambda_functions)
+        functions = list(image.function_names)
         try:
             (previous_tag, version_before), previous = self._read_state(
                 image_name, image, tag, functions, tag_checked=tag_checked

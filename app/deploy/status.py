@@ -186,7 +186,7 @@ def collect_status(
     images = list(manifest.images.items())
     targets: list[tuple[str, ImageTargets, str | EcsServiceTarget]] = []
     for image_name, image in images:
-        targets.extend((image_name, image, fn) for fn in image.lambda_functions)
+        targets.extend((image_name, image, fn) for fn in image.function_names)
         targets.extend((image_name, image, svc) for svc in image.ecs_services)
     workers = max(1, min(max_concurrency, len(targets) + len(images)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
