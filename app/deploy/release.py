@@ -227,10 +227,10 @@ class _Journal:
     # after its own update, the guard of the restore.
     touched_functions: dict[str, FunctionState] = field(default_factory=dict)
     revisions: dict[str, str] = field(default_factory=dict)
-    # Schema 2: each function's LastModified after this release's update (publishing a
+    # Schema 2: each function's configuration after this release's update (publishing a
     # version must not make the restore take it for someone else's change), and the
     # deployments started.
-    modified: dict[str, str] = field(default_factory=dict)
+    settled: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     shifts: dict[str, _Shift] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -828,7 +828,7 @@ class Releaser:
                 raise
             with journal.lock:
                 settled[name] = config
-                journal.modified[name] = str(config.get("LastModified", ""))
+                journal.settled[name] = config
 
         failures = self._run_concurrently(names, move)
         if failures:
@@ -1126,7 +1126,7 @@ class Releaser:
                     previous,
                     journal.revisions.get(name),
                     image.image_uri(journal.tag),
-                    journal.modified.get(name),
+                    journal.settled.get(name),
                 )
             except Exception as exc:  # noqa: BLE001 - every failure is reported, none raised
                 detail = str(exc) if isinstance(exc, DeployError) else describe_error(exc)
@@ -1170,7 +1170,7 @@ class Releaser:
         previous: FunctionState,
         ours: str | None,
         uri: str,
-        modified: str | None = None,
+        settled: Mapping[str, Any] | None = None,
     ) -> str:
         """Put one function back on its previous image, unless someone else changed it.
 
@@ -1178,8 +1178,8 @@ class Releaser:
         it (None if the update's outcome is unknown). A different revision now means a
         change this release did not make: it is reported, never overwritten. In schema 2
         the release also published a version, which may move the revision on: a
-        function still on ``uri`` and last modified at ``modified`` (what it reported
-        after this release's update) is unchanged since.
+        function still on ``uri``, with the ``LastModified``, code and configuration it
+        reported after this release's update (``settled``), is unchanged since.
         """
         response = self._settled(name, interruptible=False)
         config, image = response["Configuration"], response["Code"].get("ImageUri")
@@ -1188,7 +1188,10 @@ class Releaser:
             self._progress(name, f"unchanged, still on {previous.image}")
             return f"Lambda function {name} still on {previous.image}"
         unchanged_since = (
-            modified is not None and image == uri and config.get("LastModified") == modified
+            settled is not None
+            and image == uri
+            and config.get("LastModified") == settled.get("LastModified")
+            and not config_differences(config, settled)
         )
         if (ours is not None and revision != ours and not unchanged_since) or (
             ours is None and image != uri

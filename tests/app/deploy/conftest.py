@@ -212,10 +212,20 @@ def traffic_stack(
 
     OLD is released (each alias on a version published for it), NEW is pushed.
     """
+    return make_traffic_stack(moto_url, monkeypatch, botocore_session, CANARY)
+
+
+def make_traffic_stack(
+    moto_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    botocore_session: botocore.session.Session,
+    deployment_config: str,
+) -> FakeStack:
+    """Two functions behind ``live`` on a freshly reset server, OLD released, NEW pushed."""
     reset_moto(moto_url)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
     stack = FakeStack(boto3.Session(botocore_session=botocore_session, region_name=REGION))
-    stack.add_image("lambda", functions=2, traffic=True, deployment_config=CANARY)
+    stack.add_image("lambda", functions=2, traffic=True, deployment_config=deployment_config)
     stack.push("lambda", OLD)
     stack.push("lambda", NEW)
     stack.release_directly("lambda", OLD)

@@ -53,7 +53,7 @@ def test_canary_release_shifts_each_alias_in_steps_and_status_sees_it(
         assert (deployment.current, deployment.target) == ("2", "3")
         assert stack.alias(fn) == ("3", {})
         assert f"[{fn}] verified: live serves version 3" in run.stderr
-        assert f"live: 2 90% / 3 10%" in run.stderr  # the traffic step, as progress
+        assert "live: 2 90% / 3 10%" in run.stderr  # the traffic step, as progress
     targets = {t["name"]: t for t in result["targets"]}
     assert {t["previousVersion"] for t in targets.values()} == {"2"}
     assert {t["version"] for t in targets.values()} == {"3"}
