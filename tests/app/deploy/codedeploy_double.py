@@ -141,13 +141,20 @@ class Deployment:
 class Pause:
     """Holds deployments at their first partial traffic step until ``open()``."""
 
-    arrived: threading.Event = field(default_factory=threading.Event)
+    held: int = 0
+    changed: threading.Condition = field(default_factory=threading.Condition)
     opened: threading.Event = field(default_factory=threading.Event)
 
-    def wait_arrived(self, timeout: float = 60) -> None:
-        """Block until a deployment has split the traffic (a safety timeout, not a sleep)."""
-        if not self.arrived.wait(timeout):
-            raise AssertionError("no deployment reached its first traffic step")
+    def arrive(self) -> None:
+        with self.changed:
+            self.held += 1
+            self.changed.notify_all()
+
+    def wait_arrived(self, count: int = 1, timeout: float = 60) -> None:
+        """Block until ``count`` deployments have split their traffic (a safety timeout)."""
+        with self.changed:
+            if not self.changed.wait_for(lambda: self.held >= count, timeout):
+                raise AssertionError(f"{self.held} of {count} deployments reached a traffic step")
 
     def open(self) -> None:
         self.opened.set()
@@ -159,8 +166,8 @@ def _stored_alarms(application: str, group: str) -> dict[str, Any]:
     from moto.core import DEFAULT_ACCOUNT_ID
 
     backend = get_backend("codedeploy")[DEFAULT_ACCOUNT_ID][REGION]
-    stored = backend.deployment_groups[application][group].alarm_configuration
-    return dict(stored or {})
+    stored: Any = backend.deployment_groups[application][group].alarm_configuration
+    return dict(stored or {})  # the request's dict: moto keeps it as given
 
 
 def _error(code: str, message: str, status: int = 400) -> Answer:
@@ -273,7 +280,9 @@ class CodeDeployDouble:
             else []
         )
         rollback = group.get("autoRollbackConfiguration") or {}
-        rollback_on = set(rollback.get("events", [])) if rollback.get("enabled") else set()
+        rollback_on: set[str] = (
+            set(rollback.get("events", [])) if rollback.get("enabled") else set()
+        )
         alphabet = string.ascii_uppercase + string.digits
         deployment = Deployment(
             id="d-" + "".join(secrets.choice(alphabet) for _ in range(9)),
@@ -457,7 +466,7 @@ class CodeDeployDouble:
             self._route(deployment, weight)
             pause = self._pause
             if weight < 1 and pause is not None and len(deployment.weights) == 1:
-                pause.arrived.set()
+                pause.arrive()
                 while not pause.opened.wait(0.01):
                     if deployment.stop.is_set() or self._closed.is_set():
                         break

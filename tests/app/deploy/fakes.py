@@ -15,7 +15,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from botocore.exceptions import ClientError
@@ -312,7 +312,9 @@ class FakeStack:
                 RoutingConfig={"AdditionalVersionWeights": {}},
             )
 
-    def set_alarm(self, function_name: str, state: str = "ALARM") -> None:
+    def set_alarm(
+        self, function_name: str, state: Literal["ALARM", "OK", "INSUFFICIENT_DATA"] = "ALARM"
+    ) -> None:
         alarm = self.alarm_names(function_name)[0]
         self.cloudwatch.set_alarm_state(
             AlarmName=alarm, StateValue=state, StateReason="set by the test"

@@ -78,7 +78,7 @@ def test_an_alarm_mid_canary_rolls_back_and_exits_1_with_everything_restored(
     alarmed = stack.functions("lambda")[0]
     pause = codedeploy.pause()
     release = spawn("release", "--image", "lambda", "--tag", NEW, "--json")
-    pause.wait_arrived()  # traffic is split: 10% on the new version
+    pause.wait_arrived(2)  # traffic is split: 10% on the new version, on both functions
 
     stack.set_alarm(alarmed)
     pause.open()
@@ -107,6 +107,7 @@ def test_a_pipeline_killed_mid_shift_leaves_codedeploy_going_and_the_next_releas
     killed.wait_for_line("live: 2 90% / 3 10%")
     killed.send(signal.SIGKILL)
     assert killed.finish().returncode == -signal.SIGKILL
+    pause.wait_arrived(2)  # both deployments go on without it, held at 10%
 
     status = deploy("status", "--json")
     assert status.returncode == 6, status.stderr

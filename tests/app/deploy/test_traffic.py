@@ -140,18 +140,15 @@ def make(stack: FakeStack, proxy, events) -> Callable[..., Releaser]:
 
     def build(**faulty: Any) -> Releaser:
         session = boto3.Session(region_name=REGION)
-        clients = {
-            service: session.client(service, endpoint_url=proxy.url)
-            for service in ("ssm", "ecr", "lambda", "codedeploy")
-        }
-        clients.update(faulty)
+        aws = AwsClients(
+            ssm=faulty.get("ssm") or session.client("ssm", endpoint_url=proxy.url),
+            ecr=faulty.get("ecr") or session.client("ecr", endpoint_url=proxy.url),
+            lambda_=faulty.get("lambda") or session.client("lambda", endpoint_url=proxy.url),
+            codedeploy=faulty.get("codedeploy")
+            or session.client("codedeploy", endpoint_url=proxy.url),
+        )
         return Releaser(
-            AwsClients(
-                ssm=clients["ssm"],
-                ecr=clients["ecr"],
-                lambda_=clients["lambda"],
-                codedeploy=clients["codedeploy"],
-            ),
+            aws,
             manifest(stack),
             progress=lambda target, message: events.append((target, message)),
             retry=RetryPolicy(sleep=lambda seconds: None),
@@ -266,7 +263,7 @@ def test_double_refuses_a_second_active_deployment(stack, proxy, codedeploy: Cod
     stack.lambda_.update_function_code(FunctionName=fn, ImageUri=stack.uri("lambda", NEW))
     version = stack.lambda_.publish_version(FunctionName=fn)["Version"]
     target = LambdaTarget(fn, "live", stack.application("lambda"), fn)
-    request = {
+    request: dict[str, Any] = {
         "applicationName": target.code_deploy_application,
         "deploymentGroupName": target.deployment_group,
         "deploymentConfigName": "CodeDeployDefault.LambdaCanary10Percent5Minutes",
