@@ -734,11 +734,18 @@ class Releaser:
                 f"alias {target.alias} of Lambda function {target.name}, named in the deploy "
                 "manifest, does not exist; the infra stack creates it (pulumi up)"
             ) from exc
+        # Asked through the alias, not its version number: IAM then needs only the
+        # function's and the alias's ARNs. The answer is the alias's (primary) version.
         served = self._retry.call(
             lambda: lambda_.get_function_configuration(
-                FunctionName=target.name, Qualifier=alias.version
+                FunctionName=target.name, Qualifier=target.alias
             )
         )
+        if served.get("Version") != alias.version:
+            raise DeployError(
+                f"{target.describe()}: moved from version {alias.version} to "
+                f"{served.get('Version')} while being read; is someone else deploying it?"
+            )
         return AliasRead(alias, dict(served))
 
     @staticmethod

@@ -169,13 +169,14 @@ def collect_status(
     def alias_target(target: LambdaTarget) -> tuple[str, dict[str, Any]]:
         """The image the alias serves, and the schema-2 fields of its status.
 
-        The image is the served version's (GetFunction with the version as qualifier),
+        The image is the served version's (GetFunction with the alias as qualifier),
         never ``$LATEST``'s.
         """
         lambda_, codedeploy = clients.lambda_, clients.codedeploy
         alias = read_alias(lambda_, target, retry)
+        # Through the alias (IAM: the alias's ARN): its primary version's code and config.
         served = retry.call(
-            lambda: lambda_.get_function(FunctionName=target.name, Qualifier=alias.version)
+            lambda: lambda_.get_function(FunctionName=target.name, Qualifier=target.alias)
         )
         latest = retry.call(lambda: lambda_.get_function_configuration(FunctionName=target.name))
         active = retry.call(
@@ -187,7 +188,7 @@ def collect_status(
         )
         fields = {
             "alias": alias.name,
-            "alias_version": alias.version,
+            "alias_version": served["Configuration"].get("Version", alias.version),
             "weights": dict(alias.weights),
             "deployments": list(active.get("deployments", [])),
             "pending": config_differences(latest, served["Configuration"]),
