@@ -561,14 +561,18 @@ class Releaser:
         functions = list(image.function_names)
         aliases: dict[str, AliasRead] = {}
         try:
-            if image.uses_aliases:
-                # A killed pipeline's deployment goes on: read the aliases once it is over.
-                self._deployments().settle(image.lambda_targets, interrupts=self._interrupts)
-            (previous_tag, version_before), previous = self._read_state(
-                image_name, image, tag, functions, tag_checked=tag_checked
-            )
-            if image.uses_aliases:
-                aliases = self._read_aliases(image.lambda_targets)
+            with ThreadPoolExecutor(max_workers=1) as side:
+                # Beside the reads of step 3: a killed pipeline's deployment goes on, so
+                # the aliases are read once no deployment is moving them.
+                traffic = (
+                    side.submit(self._settled_aliases, image.lambda_targets)
+                    if image.uses_aliases
+                    else None
+                )
+                (previous_tag, version_before), previous = self._read_state(
+                    image_name, image, tag, functions, tag_checked=tag_checked
+                )
+                aliases = traffic.result() if traffic else {}
         except ClientError as exc:
             raise self._before_changes(image_name, verb, exc) from exc
         self._interrupts.check()
@@ -716,6 +720,10 @@ class Releaser:
         return FunctionState(
             response["Code"].get("ImageUri", ""), self._revision(name, response), dict(config)
         )
+
+    def _settled_aliases(self, targets: Sequence[LambdaTarget]) -> dict[str, AliasRead]:
+        self._deployments().settle(targets, interrupts=self._interrupts)
+        return self._read_aliases(targets)
 
     def _read_aliases(self, targets: Sequence[LambdaTarget]) -> dict[str, AliasRead]:
         """Each alias, and the configuration of the version it serves, side by side."""
@@ -917,19 +925,21 @@ class Releaser:
         ]
         if failed:
             raise TargetUpdateError(failed)
-        for shift in journal.shifts.values():
+
+        def verify(name: str, cancelled: threading.Event) -> None:
+            shift = journal.shifts[name]
             alias = read_alias(self.clients.lambda_, shift.target, self._retry)
             if not alias.serves_only(shift.version):
-                raise TargetUpdateError(
-                    [
-                        f"{shift.target.describe()}: deployment {shift.deployment_id} succeeded "
-                        f"but {alias.name} serves {alias.describe()}, expected version "
-                        f"{shift.version}"
-                    ]
+                raise DeployError(
+                    f"{shift.target.describe()}: deployment {shift.deployment_id} succeeded "
+                    f"but {alias.name} serves {alias.describe()}, expected version "
+                    f"{shift.version}"
                 )
-            self._progress(
-                shift.target.name, f"verified: {alias.name} serves version {shift.version}"
-            )
+            self._progress(name, f"verified: {alias.name} serves version {shift.version}")
+
+        failures = self._run_concurrently(sorted(journal.shifts), verify)
+        if failures:
+            raise TargetUpdateError(failures)
 
     def _publish(self, name: str, latest: Mapping[str, Any], tag: str) -> str:
         """``PublishVersion`` of what this release read or wrote, and nothing else.
