@@ -140,6 +140,8 @@ class DeploymentWaitPolicy:
     factor: float = 1.5
     max_delay: float = 1.0
     timeout: float = 3 * 3600.0
+    traffic_interval: float = 5.0
+    """How often a split alias is read again to show the next step (a step lasts minutes)."""
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
 
@@ -355,22 +357,33 @@ class Deployments:
         """
         outcomes: dict[str, Outcome] = {}
         shown: dict[str, str] = {}
+        steps: dict[str, tuple[float, str]] = {}  # last read of a split alias: when, what
         delay, slept = self._wait.first_delay, 0.0
 
         def traffic(item: tuple[str, Outcome]) -> tuple[str, str]:
             deployment_id, outcome = item
             alias = read_alias(self._lambda, deployments[deployment_id][0], self._retry)
+            if alias.split:
+                steps[deployment_id] = (time.monotonic(), alias.describe())
             return deployment_id, f"{outcome.describe()}; {alias.name}: {alias.describe()}"
+
+        def step_due(deployment_id: str) -> bool:
+            # Until the split shows, every poll; then every ``traffic_interval``.
+            last = steps.get(deployment_id)
+            return last is None or time.monotonic() - last[0] >= self._wait.traffic_interval
 
         while True:
             pending = [d for d in deployments if d not in outcomes]
             found = self.outcomes(pending)
             lines = {d: outcome.describe() for d, (outcome, _) in found.items()}
+            for d, (outcome, _) in found.items():
+                if d in steps and outcome.status == "InProgress":
+                    lines[d] += f"; {deployments[d][0].alias}: {steps[d][1]}"
             # The traffic step, while one is on: not for all-at-once, which has none.
             stepping = [
                 (d, outcome)
                 for d, (outcome, config) in found.items()
-                if outcome.status == "InProgress" and config != ALL_AT_ONCE
+                if outcome.status == "InProgress" and config != ALL_AT_ONCE and step_due(d)
             ]
             lines.update(self._map(traffic, stepping))
             for deployment_id in pending:
