@@ -157,10 +157,10 @@ def main() -> int:
 
     canary: dict[int, list[float]] = {}
     for n in args.canary_sizes:
-        tags = [tag_for(n, "canary", r) for r in range(args.canary_repetitions)]
-        stack = stack_of(n, 2, CANARY, tags)
+        canary_tags = [tag_for(n, "canary", r) for r in range(args.canary_repetitions)]
+        stack = stack_of(n, 2, CANARY, canary_tags)
         canary[n] = []
-        for tag in tags:
+        for tag in canary_tags:
             canary[n].append(release(stack, tag, env))
             check(stack, tag, aliases=True)
     proxy.stop()
