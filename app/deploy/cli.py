@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     release = commands.add_parser(
         "release",
         parents=[manifest_options, concurrency, changes],
-        help="release a tag to every target of an image",
+        help="release a tag to every target of an image (manifest schema 2: publish a "
+        "version and shift each function's alias to it through CodeDeploy)",
     )
     for sub in (exists, release):
         sub.add_argument("--image", required=True, help="image name, a key of the manifest")
@@ -150,13 +151,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "status",
         parents=[manifest_options, concurrency],
-        help="recorded tag against the image each target runs; exit 6 on drift, "
+        help="recorded tag against the image each target runs (schema 2: what each alias "
+        "serves, deployments in progress, pending configuration); exit 6 on drift, "
         "7 if something cannot be read",
     )
     rollback = commands.add_parser(
         "rollback",
         parents=[manifest_options, concurrency, changes],
-        help="release the previous tag from the tag parameter's history",
+        help="release the previous tag from the tag parameter's history (schema 2: "
+        "deployed with CodeDeployDefault.LambdaAllAtOnce)",
     )
     rollback.add_argument("--image", required=True, help="image name, a key of the manifest")
     return parser

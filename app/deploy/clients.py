@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_codedeploy import CodeDeployClient
     from mypy_boto3_ecr import ECRClient
     from mypy_boto3_ecs import ECSClient
     from mypy_boto3_lambda import LambdaClient
@@ -32,11 +33,18 @@ class AwsClients:
         ecr: ECRClient | None = None,
         lambda_: LambdaClient | None = None,
         ecs: ECSClient | None = None,
+        codedeploy: CodeDeployClient | None = None,
         max_pool_connections: int = 16,
         env: Mapping[str, str] | None = None,
     ) -> None:
         self._session = session
-        self._given = {"ssm": ssm, "ecr": ecr, "lambda": lambda_, "ecs": ecs}
+        self._given: dict[str, object] = {
+            "ssm": ssm,
+            "ecr": ecr,
+            "lambda": lambda_,
+            "ecs": ecs,
+            "codedeploy": codedeploy,
+        }
         self._max_pool_connections = max_pool_connections
         self._env = os.environ if env is None else env
 
@@ -76,3 +84,7 @@ class AwsClients:
     @cached_property
     def ecs(self) -> ECSClient:
         return self._client("ecs")  # type: ignore[return-value]
+
+    @cached_property
+    def codedeploy(self) -> CodeDeployClient:
+        return self._client("codedeploy")  # type: ignore[return-value]

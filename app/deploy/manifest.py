@@ -4,7 +4,32 @@ The infra stack publishes it as an SSM String parameter,
 ``/<project>/<stack>/deploy-manifest``; this module is its reader and its model, so
 the infra side can check what it produces with ``parse_manifest``.
 Contract: readers reject an unknown ``schema``; an added field is ignored; renaming
-or removing a field needs schema 2. Example::
+or removing a field needs a new schema. This reader reads schemas 1 and 2.
+
+Schema 2 (issue 14) releases Lambda functions through published versions, a ``live``
+alias and CodeDeploy. Each ``lambdaFunctions`` entry is an object, and the release
+tool's two parameters are required::
+
+    {
+      "schema": 2, "project": "cd", "stack": "dev",
+      "images": {
+        "lambda": {
+          "repositoryName": "cd-dev-lambda",
+          "repositoryUrl": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/cd-dev-lambda",
+          "tagParameter": "/cd/dev/images/lambda/tag",
+          "placeholderTag": "initial",
+          "lockParameter": "/cd/dev/images/lambda/release-lock",
+          "failedReleasesParameter": "/cd/dev/images/lambda/failed-releases",
+          "lambdaFunctions": [
+            {"name": "cd-dev-api", "alias": "live",
+             "codeDeployApplication": "cd-dev-lambda", "deploymentGroup": "cd-dev-api"}
+          ],
+          "ecsServices": []
+        }
+      }
+    }
+
+Schema 1 lists function names, and a release moves each function's ``$LATEST``::
 
     {
       "schema": 1, "project": "cd", "stack": "dev",
@@ -28,13 +53,14 @@ or removing a field needs schema 2. Example::
       }
     }
 
-Two optional fields per image name the release tool's own parameters; an infra stack
-that predates them leaves them out, and the tool derives the same names from the tag
-parameter's folder: ``lockParameter`` (``/cd/dev/images/lambda/release-lock``, the
-release lock) and ``failedReleasesParameter`` (``/cd/dev/images/lambda/failed-releases``,
-the versions ``rollback`` skips). A target (a Lambda function, or an ECS service's
-container) and each of these parameters belongs to exactly one image: releasing one
-image must never move another image's target.
+Two fields per image name the release tool's own parameters. Schema 2 requires them;
+in schema 1 they are optional (an infra stack that predates them leaves them out) and
+the tool derives the same names from the tag parameter's folder: ``lockParameter``
+(``/cd/dev/images/lambda/release-lock``, the release lock) and
+``failedReleasesParameter`` (``/cd/dev/images/lambda/failed-releases``, the versions
+``rollback`` skips). A target (a Lambda function, or an ECS service's container), a
+deployment group and each of these parameters belongs to exactly one image: releasing
+one image must never move another image's target.
 
 The model is a ``msgspec.Struct``, not pydantic like the infra program's config. The
 release tool starts once per pipeline run and its start-up is most of a release's
@@ -61,8 +87,10 @@ from app.deploy.exceptions import (
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
-SCHEMA_VERSION = 1
-"""The only ``schema`` this reader understands."""
+SCHEMA_VERSIONS = (1, 2)
+"""The ``schema`` values this reader understands."""
+SCHEMA_VERSION = 2
+"""The newest ``schema``: what the infra stack publishes today."""
 
 MANIFEST_PARAMETER_ENV = "DEPLOY_MANIFEST_PARAMETER"
 """Environment variable naming the manifest parameter when ``--manifest-parameter`` is absent."""
@@ -72,6 +100,9 @@ Name = Annotated[str, msgspec.Meta(pattern=r"^\S+$")]
 
 ParameterName = Annotated[str, msgspec.Meta(pattern=r"^/\S+$")]
 """An SSM parameter name in a hierarchy; ``ssm_name_problem`` checks the rest."""
+
+AliasName = Annotated[str, msgspec.Meta(pattern=r"^(?![0-9]+$)[A-Za-z0-9_-]{1,128}$")]
+"""A Lambda alias name (CreateAlias's ``Name``: not only digits, which name versions)."""
 
 LOCK_PARAMETER_LEAF = "release-lock"
 FAILED_RELEASES_PARAMETER_LEAF = "failed-releases"
@@ -121,16 +152,37 @@ class EcsServiceTarget(msgspec.Struct, rename="camel", frozen=True):
         return f"ECS service {self.cluster}/{self.service} (container {self.container})"
 
 
+class LambdaTarget(msgspec.Struct, rename="camel", frozen=True):
+    """Schema 2: a Lambda function, the alias its invokers call, and its CodeDeploy group.
+
+    A release publishes a version and has CodeDeploy move ``alias`` to it in the
+    steps of the deployment group's config, rolled back on failure or alarm.
+    """
+
+    name: Name
+    alias: AliasName
+    code_deploy_application: Name
+    deployment_group: Name
+
+    def describe(self) -> str:
+        return f"Lambda function {self.name} (alias {self.alias})"
+
+
 class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
-    """One image: where it is stored, where its tag is recorded, and what runs it."""
+    """One image: where it is stored, where its tag is recorded, and what runs it.
+
+    ``lambda_functions`` holds names in schema 1 and ``LambdaTarget`` objects in
+    schema 2 (``DeployManifest`` checks which); ``function_names`` reads both.
+    """
 
     repository_name: Name
     repository_url: Name
     tag_parameter: ParameterName
     placeholder_tag: Name
-    lambda_functions: tuple[Name, ...] = ()
+    lambda_functions: tuple[Name | LambdaTarget, ...] = ()
     ecs_services: tuple[EcsServiceTarget, ...] = ()
-    # Optional (added within schema 1): absent in manifests of older infra stacks.
+    # Optional in schema 1 (added within it: absent in manifests of older infra
+    # stacks); required in schema 2.
     lock_parameter: ParameterName | msgspec.UnsetType = msgspec.UNSET
     failed_releases_parameter: ParameterName | msgspec.UnsetType = msgspec.UNSET
 
@@ -142,7 +194,12 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
                 f"repositoryUrl {self.repository_url!r} does not end with "
                 f"repositoryName {self.repository_name!r}"
             )
-        names = self.lambda_functions
+        kinds = {isinstance(entry, LambdaTarget) for entry in self.lambda_functions}
+        if len(kinds) > 1:
+            raise ValueError(
+                "lambdaFunctions mixes names and objects; schema 1 lists names, schema 2 objects"
+            )
+        names = self.function_names
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"lambdaFunctions lists {', '.join(duplicates)} more than once")
@@ -151,6 +208,14 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
         if repeated:
             listed = ", ".join(f"{c}/{s} (container {k})" for c, s, k in repeated)
             raise ValueError(f"ecsServices lists {listed} more than once")
+        groups = [(t.code_deploy_application, t.deployment_group) for t in self.lambda_targets]
+        shared = sorted({g for g in groups if groups.count(g) > 1})
+        if shared:
+            listed = ", ".join(f"{a}/{g}" for a, g in shared)
+            raise ValueError(
+                f"lambdaFunctions gives deployment group {listed} to more than one function; "
+                "each function has its own"
+            )
         parameters = {
             "tagParameter": self.tag_parameter,
             "lockParameter": self.lock_parameter_name,
@@ -165,6 +230,21 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
                 "tagParameter, lockParameter and failedReleasesParameter must be three "
                 f"different parameters, got {sorted(parameters.values())}"
             )
+
+    @property
+    def function_names(self) -> tuple[str, ...]:
+        """The Lambda functions' names, in either schema."""
+        return tuple(e.name if isinstance(e, LambdaTarget) else e for e in self.lambda_functions)
+
+    @property
+    def lambda_targets(self) -> tuple[LambdaTarget, ...]:
+        """Schema 2's function entries (empty in schema 1)."""
+        return tuple(e for e in self.lambda_functions if isinstance(e, LambdaTarget))
+
+    @property
+    def uses_aliases(self) -> bool:
+        """True when a release moves aliases through CodeDeploy (schema 2), not ``$LATEST``."""
+        return bool(self.lambda_targets)
 
     @property
     def lock_parameter_name(self) -> str:
@@ -207,20 +287,26 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
 
 
 class DeployManifest(msgspec.Struct, rename="camel", frozen=True):
-    """The whole manifest, schema 1."""
+    """The whole manifest, schema 1 or 2."""
 
-    schema_version: Literal[1] = msgspec.field(name="schema")
+    schema_version: Literal[1, 2] = msgspec.field(name="schema")
     project: Name
     stack: Name
     images: dict[Name, ImageTargets]
 
     def __post_init__(self) -> None:
+        for image_name, image in sorted(self.images.items()):
+            _check_schema(self.schema_version, image_name, image)
         # A target listed under two images would be moved by releases of both: a
         # release of one image would put another image's function on its repository
         # while that image's tag parameter still names its own tag.
         owners: dict[tuple[str, ...], str] = {}
         for image_name, image in sorted(self.images.items()):
-            keys = [("Lambda function", name) for name in image.lambda_functions]
+            keys = [("Lambda function", name) for name in image.function_names]
+            keys += [
+                ("CodeDeploy deployment group", f"{t.code_deploy_application}/{t.deployment_group}")
+                for t in image.lambda_targets
+            ]
             keys += [
                 ("ECS service", f"{s.cluster}/{s.service} (container {s.container})")
                 for s in image.ecs_services
@@ -250,6 +336,33 @@ class DeployManifest(msgspec.Struct, rename="camel", frozen=True):
         return msgspec.json.encode(self).decode()
 
 
+def _check_schema(schema: int, image_name: str, image: ImageTargets) -> None:
+    """What differs between the schemas: the shape of ``lambdaFunctions`` and two fields."""
+    where = f"images.{image_name}"
+    if schema == 1:
+        if image.lambda_targets:
+            raise ValueError(
+                f"{where}.lambdaFunctions lists objects; schema 1 lists function names "
+                "(objects with alias and deployment group are schema 2)"
+            )
+        return
+    if any(isinstance(entry, str) for entry in image.lambda_functions):
+        raise ValueError(
+            f"{where}.lambdaFunctions lists names; schema 2 lists objects "
+            "{name, alias, codeDeployApplication, deploymentGroup}"
+        )
+    missing = [
+        field_name
+        for field_name, value in (
+            ("lockParameter", image.lock_parameter),
+            ("failedReleasesParameter", image.failed_releases_parameter),
+        )
+        if value is msgspec.UNSET
+    ]
+    if missing:
+        raise ValueError(f"{where} has no {' and no '.join(missing)}; schema 2 requires them")
+
+
 _FIX_MANIFEST = (
     "; the infra stack writes it: run pulumi up on the infra stack to publish it again, "
     "or point --manifest-parameter at the right parameter"
@@ -269,9 +382,10 @@ def parse_manifest(text: str, source: str = "deploy manifest") -> DeployManifest
     # The schema is checked first, so a schema-2 document gets this message rather
     # than a list of fields it renamed.
     schema = data.get("schema")
-    if schema != SCHEMA_VERSION or isinstance(schema, bool):
+    if schema not in SCHEMA_VERSIONS or isinstance(schema, bool):
+        readable = " and ".join(str(v) for v in SCHEMA_VERSIONS)
         raise UnsupportedSchemaError(
-            f"{source} has schema {schema!r}; this release tool reads schema {SCHEMA_VERSION}. "
+            f"{source} has schema {schema!r}; this release tool reads schemas {readable}. "
             "Upgrade app.deploy to a version that understands it."
         )
     try:

@@ -12,9 +12,17 @@ The order of ``Releaser.release`` is the contract in docs/app-release.md:
 7. ``imagedefinitions.json`` is written for the image's ECS targets;
 8. the lock is released and a ``ReleaseResult`` returned for the summary.
 
+With a schema-2 manifest (``ImageTargets.uses_aliases``), step 3 first waits for any
+deployment still moving an alias (a killed pipeline's) and reads each alias and the
+version it serves; after step 6 each function whose alias does not serve what
+``$LATEST`` now holds gets a published version (``tag=<tag>``) and one CodeDeploy
+deployment, all started together, watched with progress and verified by version
+number (``app.deploy.traffic``).
+
 From step 4 on, any failure (or SIGINT/SIGTERM, see ``app.deploy.signals``) restores
 every touched function, records the tag's versions as failed (``app.deploy.records``)
-and puts the parameter back.
+and puts the parameter back. Deployments still running are stopped with rollback, and
+an alias a finished deployment moved is deployed back, all at once.
 """
 
 from __future__ import annotations
@@ -23,11 +31,13 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
@@ -52,12 +62,22 @@ from app.deploy.retry import RetryPolicy, access_problem, describe_error, error_
 from app.deploy.shell import shell_command
 from app.deploy.signals import Interrupts
 from app.deploy.tags import validate_tag
+from app.deploy.traffic import (
+    ALL_AT_ONCE,
+    AliasState,
+    Deployments,
+    DeploymentWaitPolicy,
+    Outcome,
+    config_differences,
+    read_alias,
+    version_description,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.type_defs import GetFunctionResponseTypeDef
 
     from app.deploy.clients import AwsClients
-    from app.deploy.manifest import DeployManifest, ImageTargets
+    from app.deploy.manifest import DeployManifest, ImageTargets, LambdaTarget
 
 Progress = Callable[[str, str], None]
 """Called as ``progress(target, message)`` from worker threads; must be thread-safe."""
@@ -92,7 +112,12 @@ class TargetResult:
     name: str
     previous_image: str | None
     image: str
-    action: Literal["updated", "unchanged", "imagedefinitions"]
+    action: Literal["updated", "shifted", "unchanged", "imagedefinitions"]
+    # Schema 2: the alias's version before and after, and the deployment that moved it.
+    alias: str | None = None
+    previous_version: str | None = None
+    version: str | None = None
+    deployment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +138,7 @@ class ReleaseResult:
     def noop(self) -> bool:
         """True when the tag was already released and every function already ran it."""
         return not self.parameter_changed and all(
-            t.action != "updated" for t in self.targets if t.kind == "lambda"
+            t.action == "unchanged" for t in self.targets if t.kind == "lambda"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,6 +159,16 @@ class ReleaseResult:
                     "previousImage": t.previous_image,
                     "image": t.image,
                     "action": t.action,
+                    **(
+                        {
+                            "alias": t.alias,
+                            "previousVersion": t.previous_version,
+                            "version": t.version,
+                            "deployment": t.deployment,
+                        }
+                        if t.alias is not None
+                        else {}
+                    ),
                 }
                 for t in self.targets
             ],
@@ -143,10 +178,35 @@ class ReleaseResult:
 
 @dataclass(frozen=True)
 class FunctionState:
-    """A function as read before the release: its image and its ``RevisionId``."""
+    """A function as read before the release: its image and its ``RevisionId``.
+
+    ``config`` is ``$LATEST``'s whole configuration, which schema 2 compares with the
+    version its alias serves.
+    """
 
     image: str
     revision: str
+    config: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class AliasRead:
+    """Schema 2: an alias as read before the release, and the configuration it serves."""
+
+    alias: AliasState
+    served: Mapping[str, Any]
+
+
+@dataclass
+class _Shift:
+    """One deployment this release started (or may have: ``deployment_id`` None)."""
+
+    target: LambdaTarget
+    previous: str
+    version: str
+    description: str
+    deployment_id: str | None = None
+    outcome: Outcome | None = None
 
 
 @dataclass
@@ -167,7 +227,16 @@ class _Journal:
     # after its own update, the guard of the restore.
     touched_functions: dict[str, FunctionState] = field(default_factory=dict)
     revisions: dict[str, str] = field(default_factory=dict)
+    # Schema 2: each function's configuration after this release's update (publishing a
+    # version must not make the restore take it for someone else's change), and the
+    # deployments started.
+    settled: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    shifts: dict[str, _Shift] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_shift(self, shift: _Shift) -> None:
+        with self.lock:
+            self.shifts[shift.target.name] = shift
 
     def touch_function(self, name: str, previous: FunctionState) -> None:
         with self.lock:
@@ -197,6 +266,7 @@ class Releaser:
         lock: LockPolicy | None = None,
         owner: LockOwner | None = None,
         interrupts: Interrupts | None = None,
+        deployment_wait: DeploymentWaitPolicy | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -209,6 +279,17 @@ class Releaser:
         self._lock_policy = lock or LockPolicy()
         self._owner = owner or LockOwner.of_this_process(os.environ)
         self._interrupts = interrupts or Interrupts()
+        self._deployment_wait = deployment_wait or DeploymentWaitPolicy()
+
+    def _deployments(self) -> Deployments:
+        return Deployments(
+            self.clients.codedeploy,
+            self.clients.lambda_,
+            retry=self._retry,
+            wait=self._deployment_wait,
+            progress=self._progress,
+            max_concurrency=self._max_concurrency,
+        )
 
     # -- queries ---------------------------------------------------------------------
 
@@ -360,7 +441,13 @@ class Releaser:
             validate_tag(tag, f"previous tag in {image.tag_parameter}")
             self._progress(image_name, f"rolling back to {tag}")
             result = self._release_locked(
-                image_name, image, tag, imagedefinitions=imagedefinitions, tag_checked=False
+                image_name,
+                image,
+                tag,
+                imagedefinitions=imagedefinitions,
+                tag_checked=False,
+                deployment_config=ALL_AT_ONCE,
+                verb="rollback",
             )
         return replace(result, warnings=warnings)
 
@@ -466,15 +553,28 @@ class Releaser:
         *,
         imagedefinitions: Path | None,
         tag_checked: bool,
+        deployment_config: str | None = None,
+        verb: str = "release",
     ) -> ReleaseResult:
+        """Steps 3 to 7 under the lock; ``deployment_config`` overrides the groups' (schema 2)."""
         uri = image.image_uri(tag)
-        functions = list(image.lambda_functions)
+        functions = list(image.function_names)
+        aliases: dict[str, AliasRead] = {}
         try:
-            (previous_tag, version_before), previous = self._read_state(
-                image_name, image, tag, functions, tag_checked=tag_checked
-            )
+            with ThreadPoolExecutor(max_workers=1) as side:
+                # Beside the reads of step 3: a killed pipeline's deployment goes on, so
+                # the aliases are read once no deployment is moving them.
+                traffic = (
+                    side.submit(self._settled_aliases, image.lambda_targets)
+                    if image.uses_aliases
+                    else None
+                )
+                (previous_tag, version_before), previous = self._read_state(
+                    image_name, image, tag, functions, tag_checked=tag_checked
+                )
+                aliases = traffic.result() if traffic else {}
         except ClientError as exc:
-            raise self._before_changes(image_name, "release", exc) from exc
+            raise self._before_changes(image_name, verb, exc) from exc
         self._interrupts.check()
 
         to_update = [name for name in functions if previous[name].image != uri]
@@ -492,7 +592,13 @@ class Releaser:
             if parameter_changed:
                 self._put_parameter(image, tag, journal)
             self._interrupts.check()
-            self._update_functions(to_update, uri, previous, journal)
+            latest = self._update_functions(to_update, uri, previous, journal)
+            if image.uses_aliases:
+                self._interrupts.check()
+                configs = {name: previous[name].config for name in functions} | latest
+                self._shift(
+                    image_name, image, tag, configs, aliases, journal, deployment_config, verb
+                )
             # The last point at which a signal undoes the release: after it, every
             # target runs the new tag and only the local file remains.
             self._interrupts.check()
@@ -501,13 +607,7 @@ class Releaser:
             self._restore(image_name, image, journal, exc)
 
         targets = [
-            TargetResult(
-                kind="lambda",
-                name=name,
-                previous_image=previous[name].image,
-                image=uri,
-                action="updated" if name in to_update else "unchanged",
-            )
+            self._target_result(name, previous[name], uri, name in to_update, aliases, journal)
             for name in functions
         ] + [
             TargetResult(
@@ -528,6 +628,32 @@ class Releaser:
             parameter_changed=parameter_changed,
             targets=targets,
             imagedefinitions=definitions,
+        )
+
+    @staticmethod
+    def _target_result(
+        name: str,
+        previous: FunctionState,
+        uri: str,
+        updated: bool,
+        aliases: Mapping[str, AliasRead],
+        journal: _Journal,
+    ) -> TargetResult:
+        shift = journal.shifts.get(name)
+        read = aliases.get(name)
+        action: Literal["updated", "shifted", "unchanged"] = (
+            "updated" if updated else "shifted" if shift else "unchanged"
+        )
+        return TargetResult(
+            kind="lambda",
+            name=name,
+            previous_image=previous.image,
+            image=uri,
+            action=action,
+            alias=read.alias.name if read else None,
+            previous_version=read.alias.version if read else None,
+            version=shift.version if shift else read.alias.version if read else None,
+            deployment=shift.deployment_id if shift else None,
         )
 
     # -- steps -----------------------------------------------------------------------
@@ -591,7 +717,44 @@ class Releaser:
                 f"Lambda function {name} is not a container-image function "
                 f"(PackageType {config.get('PackageType')!r})"
             )
-        return FunctionState(response["Code"].get("ImageUri", ""), self._revision(name, response))
+        return FunctionState(
+            response["Code"].get("ImageUri", ""), self._revision(name, response), dict(config)
+        )
+
+    def _settled_aliases(self, targets: Sequence[LambdaTarget]) -> dict[str, AliasRead]:
+        self._deployments().settle(targets, interrupts=self._interrupts)
+        return self._read_aliases(targets)
+
+    def _read_aliases(self, targets: Sequence[LambdaTarget]) -> dict[str, AliasRead]:
+        """Each alias, and the configuration of the version it serves, side by side."""
+        _ = self.clients.lambda_
+        workers = max(1, min(self._max_concurrency, len(targets)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            reads = list(pool.map(self._read_alias, targets))
+        return {target.name: read for target, read in zip(targets, reads, strict=True)}
+
+    def _read_alias(self, target: LambdaTarget) -> AliasRead:
+        lambda_ = self.clients.lambda_
+        try:
+            alias = read_alias(lambda_, target, self._retry)
+        except lambda_.exceptions.ResourceNotFoundException as exc:
+            raise InvalidTargetError(
+                f"alias {target.alias} of Lambda function {target.name}, named in the deploy "
+                "manifest, does not exist; the infra stack creates it (pulumi up)"
+            ) from exc
+        # Asked through the alias, not its version number: IAM then needs only the
+        # function's and the alias's ARNs. The answer is the alias's (primary) version.
+        served = self._retry.call(
+            lambda: lambda_.get_function_configuration(
+                FunctionName=target.name, Qualifier=target.alias
+            )
+        )
+        if served.get("Version") != alias.version:
+            raise DeployError(
+                f"{target.describe()}: moved from version {alias.version} to "
+                f"{served.get('Version')} while being read; is someone else deploying it?"
+            )
+        return AliasRead(alias, dict(served))
 
     @staticmethod
     def _revision(name: str, response: GetFunctionResponseTypeDef) -> str:
@@ -657,14 +820,17 @@ class Releaser:
         uri: str,
         previous: dict[str, FunctionState],
         journal: _Journal,
-    ) -> None:
+    ) -> dict[str, Mapping[str, Any]]:
+        """Step 5 and 6; returns each updated function's configuration once settled."""
+        settled: dict[str, Mapping[str, Any]] = {}
+
         def move(name: str, cancelled: threading.Event) -> None:
             if cancelled.is_set() or self._interrupts.requested:
                 self._progress(name, "skipped: the release is stopping")
                 return
             journal.touch_function(name, previous[name])
             try:
-                self._move_function(
+                config = self._move_function(
                     name,
                     uri,
                     previous[name].revision,
@@ -675,10 +841,139 @@ class Releaser:
                 # Lambda refused the update: the function was not changed by us.
                 journal.untouch_function(name)
                 raise
+            with journal.lock:
+                settled[name] = config
+                journal.settled[name] = config
 
         failures = self._run_concurrently(names, move)
         if failures:
             raise TargetUpdateError(failures)
+        return settled
+
+    def _shift(
+        self,
+        image_name: str,
+        image: ImageTargets,
+        tag: str,
+        configs: Mapping[str, Mapping[str, Any]],
+        aliases: Mapping[str, AliasRead],
+        journal: _Journal,
+        deployment_config: str | None,
+        verb: str,
+    ) -> None:
+        """Schema 2, after ``$LATEST`` holds the tag: publish, deploy, wait, verify.
+
+        A function whose alias already serves what ``$LATEST`` holds (code and
+        configuration) needs nothing; one whose published version is the one its alias
+        serves needs no deployment. Each deployment is recorded in the journal before
+        it is asked for, so a lost answer still gets it stopped on failure.
+        """
+        deployments = self._deployments()
+        description = f"app.deploy {verb} of {image_name} {tag} ({uuid.uuid4().hex[:12]})"
+
+        def publish_and_start(name: str, cancelled: threading.Event) -> None:
+            if cancelled.is_set() or self._interrupts.requested:
+                self._progress(name, "skipped: the release is stopping")
+                return
+            target = next(t for t in image.lambda_targets if t.name == name)
+            read, latest = aliases[name], configs[name]
+            changed = config_differences(latest, read.served)
+            if not changed and not read.alias.split:
+                self._progress(
+                    name, f"{target.alias} already serves it (version {read.alias.version})"
+                )
+                return
+            version = self._publish(name, latest, tag)
+            if read.alias.serves_only(version):
+                self._progress(name, f"{target.alias} already serves version {version}")
+                return
+            what = ", ".join(changed) or "traffic split"
+            self._progress(
+                name,
+                f"published version {version} ({what} changed); deploying {target.alias} "
+                f"{read.alias.version} -> {version} ({deployment_config or 'the group config'})",
+            )
+            shift = _Shift(target, read.alias.version, version, description)
+            journal.add_shift(shift)
+            shift.deployment_id = deployments.start(
+                target,
+                read.alias.version,
+                version,
+                description=description,
+                config=deployment_config,
+            )
+            self._progress(name, f"deployment {shift.deployment_id} started")
+
+        failures = self._run_concurrently([t.name for t in image.lambda_targets], publish_and_start)
+        if failures:
+            raise TargetUpdateError(failures)
+        started = {
+            s.deployment_id: (s.target, s.version)
+            for s in journal.shifts.values()
+            if s.deployment_id is not None
+        }
+        if not started:
+            return
+        outcomes = deployments.wait(started, interrupts=self._interrupts, stop_on_failure=True)
+        for shift in journal.shifts.values():
+            if shift.deployment_id in outcomes:
+                shift.outcome = outcomes[shift.deployment_id]
+        failed = [
+            f"{s.target.describe()}: {s.outcome.describe()}"
+            for s in journal.shifts.values()
+            if s.outcome is not None and s.outcome.status != "Succeeded"
+        ]
+        if failed:
+            raise TargetUpdateError(failed)
+
+        def verify(name: str, cancelled: threading.Event) -> None:
+            shift = journal.shifts[name]
+            alias = read_alias(self.clients.lambda_, shift.target, self._retry)
+            if not alias.serves_only(shift.version):
+                raise DeployError(
+                    f"{shift.target.describe()}: deployment {shift.deployment_id} succeeded "
+                    f"but {alias.name} serves {alias.describe()}, expected version "
+                    f"{shift.version}"
+                )
+            self._progress(name, f"verified: {alias.name} serves version {shift.version}")
+
+        failures = self._run_concurrently(sorted(journal.shifts), verify)
+        if failures:
+            raise TargetUpdateError(failures)
+
+    def _publish(self, name: str, latest: Mapping[str, Any], tag: str) -> str:
+        """``PublishVersion`` of what this release read or wrote, and nothing else.
+
+        ``CodeSha256`` and ``RevisionId`` make Lambda refuse if ``$LATEST`` changed since
+        (PreconditionFailedException). When nothing changed since the last version,
+        Lambda returns that version instead of a new one.
+        """
+        lambda_ = self.clients.lambda_
+        try:
+            response = self._retry.call(
+                lambda: lambda_.publish_version(
+                    FunctionName=name,
+                    Description=version_description(tag),
+                    CodeSha256=str(latest.get("CodeSha256", "")),
+                    RevisionId=str(latest.get("RevisionId", "")),
+                )
+            )
+        except lambda_.exceptions.PreconditionFailedException as exc:
+            raise RevisionConflictError(
+                f"Lambda function {name}: changed by someone else since revision "
+                f"{latest.get('RevisionId')}; no version published"
+            ) from exc
+        except ClientError as exc:
+            raise DeployError(
+                f"Lambda function {name}: PublishVersion failed: {describe_error(exc)}"
+            ) from exc
+        if response.get("CodeSha256") != latest.get("CodeSha256"):
+            raise DeployError(
+                f"Lambda function {name}: PublishVersion returned version "
+                f"{response.get('Version')} with code {response.get('CodeSha256')}, "
+                f"expected {latest.get('CodeSha256')}"
+            )
+        return response["Version"]
 
     def _move_function(
         self,
@@ -688,7 +983,7 @@ class Releaser:
         *,
         interruptible: bool,
         saw_revision: Callable[[str], None] | None = None,
-    ) -> None:
+    ) -> Mapping[str, Any]:
         """Update one function to ``uri`` if still at ``revision``, wait, and verify it.
 
         ``saw_revision`` is told each ``RevisionId`` the function reports after this
@@ -738,6 +1033,7 @@ class Releaser:
         if reported != uri:
             raise DeployError(f"Lambda function {name}: reports image {reported}, expected {uri}")
         self._progress(name, "verified")
+        return dict(config)
 
     def _get_function(self, name: str) -> GetFunctionResponseTypeDef:
         lambda_ = self.clients.lambda_
@@ -825,7 +1121,7 @@ class Releaser:
         it, so no signal can cut the restore short.
         """
         if isinstance(cause, InterruptedBySignalError) and not (
-            journal.parameter_touched or journal.touched_functions
+            journal.parameter_touched or journal.touched_functions or journal.shifts
         ):
             raise cause
         what = f"release of {image_name} {journal.tag} failed: " + (
@@ -835,12 +1131,19 @@ class Releaser:
         restored: list[str] = []
         attention: list[str] = []
         lock = threading.Lock()
+        if journal.shifts:
+            # Aliases first: invokers are served by them, $LATEST serves nobody.
+            self._restore_aliases(image_name, journal, restored, attention)
 
         def restore_one(name: str, cancelled: threading.Event) -> None:
             previous = journal.touched_functions[name]
             try:
                 note = self._restore_function(
-                    name, previous, journal.revisions.get(name), image.image_uri(journal.tag)
+                    name,
+                    previous,
+                    journal.revisions.get(name),
+                    image.image_uri(journal.tag),
+                    journal.settled.get(name),
                 )
             except Exception as exc:  # noqa: BLE001 - every failure is reported, none raised
                 detail = str(exc) if isinstance(exc, DeployError) else describe_error(exc)
@@ -879,13 +1182,21 @@ class Releaser:
         raise ReleaseFailedError(f"{what}. Restored: {summary}", restored=restored) from cause
 
     def _restore_function(
-        self, name: str, previous: FunctionState, ours: str | None, uri: str
+        self,
+        name: str,
+        previous: FunctionState,
+        ours: str | None,
+        uri: str,
+        settled: Mapping[str, Any] | None = None,
     ) -> str:
         """Put one function back on its previous image, unless someone else changed it.
 
         ``ours`` is the ``RevisionId`` the function reported after this release updated
         it (None if the update's outcome is unknown). A different revision now means a
-        change this release did not make: it is reported, never overwritten.
+        change this release did not make: it is reported, never overwritten. In schema 2
+        the release also published a version, which may move the revision on: a
+        function still on ``uri``, with the ``LastModified``, code and configuration it
+        reported after this release's update (``settled``), is unchanged since.
         """
         response = self._settled(name, interruptible=False)
         config, image = response["Configuration"], response["Code"].get("ImageUri")
@@ -893,7 +1204,15 @@ class Releaser:
         if config.get("LastUpdateStatus") != "Failed" and image == previous.image:
             self._progress(name, f"unchanged, still on {previous.image}")
             return f"Lambda function {name} still on {previous.image}"
-        if (ours is not None and revision != ours) or (ours is None and image != uri):
+        unchanged_since = (
+            settled is not None
+            and image == uri
+            and config.get("LastModified") == settled.get("LastModified")
+            and not config_differences(config, settled)
+        )
+        if (ours is not None and revision != ours and not unchanged_since) or (
+            ours is None and image != uri
+        ):
             raise RevisionConflictError(
                 f"changed by someone else after this release updated it (revision {revision}, "
                 f"image {image}); not overwritten"
@@ -901,6 +1220,130 @@ class Releaser:
         self._progress(name, f"restoring {previous.image}")
         self._move_function(name, previous.image, revision, interruptible=False)
         return f"Lambda function {name} back on {previous.image}"
+
+    def _restore_aliases(
+        self, image_name: str, journal: _Journal, restored: list[str], attention: list[str]
+    ) -> None:
+        """Put every alias this release's deployments moved back on its previous version.
+
+        A deployment still running is stopped with rollback (CodeDeploy moves the alias
+        back); one that failed was rolled back by CodeDeploy already; one that succeeded
+        is deployed back, all at once. Each alias is then verified by version number.
+        Nothing here raises: each problem becomes a line of ``attention``.
+        """
+        deployments = self._deployments()
+        shifts = sorted(journal.shifts.values(), key=lambda s: s.target.name)
+
+        def problem(shift: _Shift, detail: str) -> None:
+            command = shell_command(
+                "aws", "lambda", "update-alias",
+                "--function-name", shift.target.name, "--name", shift.target.alias,
+                "--function-version", shift.previous,
+                "--routing-config", "AdditionalVersionWeights={}",
+            )  # fmt: skip
+            attention.append(
+                f"{shift.target.describe()}: must serve version {shift.previous} again "
+                f"({command}); {detail}"
+            )
+
+        def guarded(shift: _Shift, step: Callable[[], None]) -> bool:
+            try:
+                step()
+            except Exception as exc:  # noqa: BLE001 - reported as needing attention
+                detail = str(exc) if isinstance(exc, DeployError) else describe_error(exc)
+                problem(shift, f"restoring failed: {detail}")
+                return False
+            return True
+
+        def find_own(shift: _Shift) -> None:
+            # Asked for, but the answer was lost: the group's active deployment with
+            # this release's description is its own.
+            for deployment_id in deployments.active(shift.target):
+                if deployments.outcome(deployment_id)[1] == shift.description:
+                    shift.deployment_id = deployment_id
+
+        running: dict[str, tuple[LambdaTarget, str]] = {}
+        usable: list[_Shift] = []
+        for shift in shifts:
+            if shift.deployment_id is None and not guarded(shift, partial(find_own, shift)):
+                continue
+            usable.append(shift)
+            if shift.deployment_id is None or (shift.outcome and shift.outcome.ended):
+                continue
+            deployment_id = shift.deployment_id
+            self._progress(shift.target.name, f"stopping deployment {deployment_id} (rollback)")
+            if guarded(shift, partial(deployments.stop, deployment_id)):
+                running[deployment_id] = (shift.target, shift.previous)
+        if running:
+            try:
+                deployments.wait(running, interrupts=None, stop_on_failure=False)
+            except Exception as exc:  # noqa: BLE001 - judged by the aliases below
+                self._progress(image_name, f"waiting for the stopped deployments: {exc}")
+
+        back: dict[str, _Shift] = {}
+        for shift in usable:
+            try:
+                alias = read_alias(self.clients.lambda_, shift.target, self._retry)
+            except Exception as exc:  # noqa: BLE001 - reported as needing attention
+                problem(shift, f"cannot read it: {describe_error(exc)}")
+                continue
+            if alias.serves_only(shift.previous):
+                restored.append(f"{shift.target.describe()} back on version {shift.previous}")
+                self._progress(shift.target.name, f"{alias.name} serves version {shift.previous}")
+            elif alias.serves_only(shift.version):
+                # Finished before the release failed: deploy it back, all at once.
+                self._progress(
+                    shift.target.name, f"deploying {alias.name} back to version {shift.previous}"
+                )
+                try:
+                    deployment_id = deployments.start(
+                        shift.target,
+                        shift.version,
+                        shift.previous,
+                        description=f"{shift.description} restore",
+                        config=ALL_AT_ONCE,
+                    )
+                except Exception as exc:  # noqa: BLE001 - reported as needing attention
+                    detail = str(exc) if isinstance(exc, DeployError) else describe_error(exc)
+                    problem(shift, f"deploying it back failed: {detail}")
+                    continue
+                back[deployment_id] = shift
+            else:
+                problem(
+                    shift,
+                    f"it serves {alias.describe()}, neither this release's version "
+                    f"{shift.version} nor the previous one; not changed",
+                )
+        if not back:
+            return
+        try:
+            outcomes = deployments.wait(
+                {d: (s.target, s.previous) for d, s in back.items()},
+                interrupts=None,
+                stop_on_failure=False,
+            )
+        except Exception as exc:  # noqa: BLE001 - judged by the aliases below
+            self._progress(image_name, f"waiting for the deployments back: {exc}")
+            outcomes = {}
+        for deployment_id, shift in sorted(back.items(), key=lambda item: item[1].target.name):
+            try:
+                alias = read_alias(self.clients.lambda_, shift.target, self._retry)
+            except Exception as exc:  # noqa: BLE001 - reported as needing attention
+                problem(shift, f"cannot read it: {describe_error(exc)}")
+                continue
+            if alias.serves_only(shift.previous):
+                restored.append(
+                    f"{shift.target.describe()} deployed back to version {shift.previous} "
+                    f"({deployment_id})"
+                )
+            else:
+                outcome = outcomes.get(deployment_id)
+                problem(
+                    shift,
+                    f"deployment {deployment_id} back "
+                    f"{outcome.describe() if outcome else 'did not end'}; "
+                    f"it serves {alias.describe()}",
+                )
 
     def _restore_parameter(
         self, image: ImageTargets, journal: _Journal
@@ -990,7 +1433,16 @@ def result_summary(result: ReleaseResult) -> str:
         )
     lines = [head]
     for t in result.targets:
-        if t.action == "updated":
+        if t.alias is not None and t.action != "unchanged":
+            moved = (
+                f"{t.alias} {t.previous_version} -> {t.version} (deployment {t.deployment})"
+                if t.deployment
+                else f"{t.alias} serves {t.version}"
+            )
+            lines.append(f"  lambda {t.name}: {t.previous_image} -> {t.image}; {moved} (verified)")
+        elif t.alias is not None:
+            lines.append(f"  lambda {t.name}: already on {t.image}; {t.alias} serves {t.version}")
+        elif t.action == "updated":
             lines.append(f"  lambda {t.name}: {t.previous_image} -> {t.image} (verified)")
         elif t.action == "unchanged":
             lines.append(f"  lambda {t.name}: already on {t.image}")

@@ -2,23 +2,31 @@
 
 Exit codes, so a pipeline can gate on it: 0 everything runs its recorded tag, 6 some
 target drifted, 7 something could not be read (then nothing can be said about it).
+
+In schema 2 a function runs what its alias serves, not ``$LATEST``: the alias's
+version and weights, the image of that version, any CodeDeploy deployment still
+moving it, and "config pending" when ``$LATEST``'s configuration (an infra change)
+differs from the served version's. Each of those counts as drift (exit 6): a release
+of the recorded tag publishes and shifts it.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
 from app.deploy.exceptions import EXIT_DRIFT, EXIT_UNREADABLE
 from app.deploy.lock import LockHolder, read_lock
+from app.deploy.manifest import EcsServiceTarget, LambdaTarget
 from app.deploy.retry import RetryPolicy, describe_error
+from app.deploy.traffic import ACTIVE_STATUSES, config_differences, read_alias
 
 if TYPE_CHECKING:
     from app.deploy.clients import AwsClients
-    from app.deploy.manifest import DeployManifest, EcsServiceTarget, ImageTargets
+    from app.deploy.manifest import DeployManifest, ImageTargets
 
 
 @dataclass(frozen=True)
@@ -32,14 +40,29 @@ class TargetStatus:
     running_image: str | None
     running_tag: str | None
     error: str | None = None
+    # Schema 2: the alias, the version it serves and any other version's weight, the
+    # deployments still moving it, and what $LATEST has that the served version lacks.
+    alias: str | None = None
+    alias_version: str | None = None
+    weights: dict[str, float] = field(default_factory=dict)
+    deployments: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
 
     @property
     def drift(self) -> bool:
-        """True unless the target demonstrably runs ``<repositoryUrl>:<recorded tag>``."""
-        return self.recorded_tag is None or self.running_tag != self.recorded_tag
+        """True unless the target demonstrably runs ``<repositoryUrl>:<recorded tag>``.
+
+        In schema 2, also while traffic is split or shifting, or configuration pending.
+        """
+        return (
+            self.recorded_tag is None
+            or self.running_tag != self.recorded_tag
+            or bool(self.deployments or self.pending)
+            or any(w > 0 for w in self.weights.values())
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "image": self.image,
             "kind": self.kind,
             "name": self.name,
@@ -49,6 +72,15 @@ class TargetStatus:
             "drift": self.drift,
             "error": self.error,
         }
+        if self.alias is not None:
+            document.update(
+                alias=self.alias,
+                aliasVersion=self.alias_version,
+                weights=self.weights,
+                deploymentsInProgress=self.deployments,
+                configPending=self.pending,
+            )
+        return document
 
 
 @dataclass(frozen=True)
@@ -113,6 +145,8 @@ def collect_status(
     _ = clients.ssm, clients.lambda_, clients.ecr
     if any(image.ecs_services for image in manifest.images.values()):
         _ = clients.ecs
+    if any(image.uses_aliases for image in manifest.images.values()):
+        _ = clients.codedeploy
 
     def recorded(image: ImageTargets) -> tuple[str | None, str | None]:
         try:
@@ -131,6 +165,35 @@ def collect_status(
     def lambda_image(name: str) -> str:
         response = retry.call(lambda: clients.lambda_.get_function(FunctionName=name))
         return response["Code"].get("ImageUri", "")
+
+    def alias_target(target: LambdaTarget) -> tuple[str, dict[str, Any]]:
+        """The image the alias serves, and the schema-2 fields of its status.
+
+        The image is the served version's (GetFunction with the alias as qualifier),
+        never ``$LATEST``'s.
+        """
+        lambda_, codedeploy = clients.lambda_, clients.codedeploy
+        alias = read_alias(lambda_, target, retry)
+        # Through the alias (IAM: the alias's ARN): its primary version's code and config.
+        served = retry.call(
+            lambda: lambda_.get_function(FunctionName=target.name, Qualifier=target.alias)
+        )
+        latest = retry.call(lambda: lambda_.get_function_configuration(FunctionName=target.name))
+        active = retry.call(
+            lambda: codedeploy.list_deployments(
+                applicationName=target.code_deploy_application,
+                deploymentGroupName=target.deployment_group,
+                includeOnlyStatuses=list(ACTIVE_STATUSES),  # type: ignore[arg-type]
+            )
+        )
+        fields = {
+            "alias": alias.name,
+            "alias_version": served["Configuration"].get("Version", alias.version),
+            "weights": dict(alias.weights),
+            "deployments": list(active.get("deployments", [])),
+            "pending": config_differences(latest, served["Configuration"]),
+        }
+        return served["Code"].get("ImageUri", ""), fields
 
     def ecs_image(svc: EcsServiceTarget) -> str:
         ecs = clients.ecs
@@ -162,15 +225,28 @@ def collect_status(
             raise
         return sorted(t for d in found["imageDetails"] for t in d.get("imageTags", []))
 
-    def target(image_name: str, image: ImageTargets, key: str | EcsServiceTarget) -> TargetStatus:
-        kind: Literal["lambda", "ecs"] = "lambda" if isinstance(key, str) else "ecs"
-        name = key if isinstance(key, str) else f"{key.cluster}/{key.service}"
+    def target(
+        image_name: str, image: ImageTargets, key: str | LambdaTarget | EcsServiceTarget
+    ) -> TargetStatus:
+        kind: Literal["lambda", "ecs"] = "ecs" if isinstance(key, EcsServiceTarget) else "lambda"
+        name = (
+            key.name
+            if isinstance(key, LambdaTarget)
+            else (key if isinstance(key, str) else f"{key.cluster}/{key.service}")
+        )
         tag = recorded_tags[image_name][0]
+        extra: dict[str, Any] = {}
         try:
-            running = lambda_image(key) if isinstance(key, str) else ecs_image(key)
+            if isinstance(key, LambdaTarget):
+                running, extra = alias_target(key)
+            elif isinstance(key, str):
+                running = lambda_image(key)
+            else:
+                running = ecs_image(key)
         except (ClientError, LookupError) as exc:
             error = describe_error(exc) if isinstance(exc, ClientError) else str(exc)
-            return TargetStatus(image_name, kind, name, tag, None, None, error)
+            alias = key.alias if isinstance(key, LambdaTarget) else None
+            return TargetStatus(image_name, kind, name, tag, None, None, error, alias=alias)
         running_tag = image.tag_of(running)
         digest = image.digest_of(running)
         if running_tag is None and digest is not None:
@@ -181,12 +257,15 @@ def collect_status(
             except ClientError as exc:
                 return TargetStatus(image_name, kind, name, tag, running, None, describe_error(exc))
             running_tag = tag if tag in tags else (tags[0] if tags else None)
-        return TargetStatus(image_name, kind, name, tag, running, running_tag)
+        return TargetStatus(image_name, kind, name, tag, running, running_tag, **extra)
 
     images = list(manifest.images.items())
-    targets: list[tuple[str, ImageTargets, str | EcsServiceTarget]] = []
+    targets: list[tuple[str, ImageTargets, str | LambdaTarget | EcsServiceTarget]] = []
     for image_name, image in images:
-        targets.extend((image_name, image, fn) for fn in image.lambda_functions)
+        if image.uses_aliases:
+            targets.extend((image_name, image, t) for t in image.lambda_targets)
+        else:
+            targets.extend((image_name, image, fn) for fn in image.function_names)
         targets.extend((image_name, image, svc) for svc in image.ecs_services)
     workers = max(1, min(max_concurrency, len(targets) + len(images)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -212,6 +291,18 @@ def collect_status(
     ]
 
 
+def _served(t: TargetStatus) -> str:
+    """``3``, or ``2 90% / 3 10%`` while the alias splits traffic."""
+    split = {v: w for v, w in t.weights.items() if w > 0}
+    if not split:
+        return str(t.alias_version)
+    rest = 1 - sum(split.values())
+    return " / ".join(
+        [f"{t.alias_version} {round(rest * 100, 1):g}%"]
+        + [f"{v} {round(w * 100, 1):g}%" for v, w in sorted(split.items())]
+    )
+
+
 def status_table(images: list[ImageStatus]) -> str:
     """A plain-text table, one row per target; drifted rows say DRIFT."""
     header = ("IMAGE", "TARGET", "RECORDED", "RUNNING", "STATE")
@@ -222,9 +313,17 @@ def status_table(images: list[ImageStatus]) -> str:
         for t in image.targets:
             running = t.running_tag or t.running_image or "?"
             state = "ok" if not t.drift else "DRIFT"
+            target = f"{t.kind} {t.name}"
+            if t.alias is not None:
+                target += f":{t.alias}"
+                running += f" (v{_served(t)})" if t.alias_version else ""
+                if t.deployments:
+                    state += f", deployment {', '.join(t.deployments)} in progress"
+                if t.pending:
+                    state += f", config pending ({', '.join(t.pending)})"
             if t.error:
                 state += f" ({t.error})"
-            rows.append((image.image, f"{t.kind} {t.name}", t.recorded_tag or "?", running, state))
+            rows.append((image.image, target, t.recorded_tag or "?", running, state))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [
         "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()

@@ -2,7 +2,8 @@
 
 In-process tests use ``mock_aws``; end-to-end tests (``e2e_stack``, ``deploy``,
 ``spawn``) run the CLI as a subprocess against one moto server on 127.0.0.1, through
-``FaultProxy``.
+``FaultProxy``. Schema-2 tests (``traffic_stack``) add the CodeDeploy double
+(codedeploy_double.py) to the proxy.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from app.deploy.manifest import DeployManifest, parse_manifest
 from app.deploy.release import Releaser, WaitPolicy
 from app.deploy.retry import RetryPolicy
 
-from .fakes import NEW, OLD, REGION, FakeStack
+from .codedeploy_double import CodeDeployDouble
+from .fakes import CANARY, NEW, OLD, REGION, FakeStack
 from .faultproxy import FaultProxy
 from .moto_aws import install
 from .processes import CliProcess
@@ -190,8 +192,54 @@ def e2e_stack(
 
 
 @pytest.fixture
-def cli_env(e2e_stack: FakeStack, proxy: FaultProxy) -> dict[str, str]:
-    """What a pipeline gives the CLI: only standard AWS_* variables, via the proxy."""
+def codedeploy(proxy: FaultProxy, moto_url: str) -> Iterator[CodeDeployDouble]:
+    """The CodeDeploy double, answering deployments' calls at the proxy."""
+    double = CodeDeployDouble(moto_url)
+    proxy.intercept = double
+    yield double
+    double.close()
+
+
+@pytest.fixture
+def traffic_stack(
+    aws_env: None,
+    moto_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    botocore_session: botocore.session.Session,
+    codedeploy: CodeDeployDouble,
+) -> FakeStack:
+    """Schema 2: image "lambda" with 2 functions behind ``live``, canary deployment groups.
+
+    OLD is released (each alias on a version published for it), NEW is pushed.
+    """
+    return make_traffic_stack(moto_url, monkeypatch, botocore_session, CANARY)
+
+
+def make_traffic_stack(
+    moto_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    botocore_session: botocore.session.Session,
+    deployment_config: str,
+) -> FakeStack:
+    """Two functions behind ``live`` on a freshly reset server, OLD released, NEW pushed."""
+    reset_moto(moto_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    stack = FakeStack(boto3.Session(botocore_session=botocore_session, region_name=REGION))
+    stack.add_image("lambda", functions=2, traffic=True, deployment_config=deployment_config)
+    stack.push("lambda", OLD)
+    stack.push("lambda", NEW)
+    stack.release_directly("lambda", OLD)
+    return stack
+
+
+@pytest.fixture
+def cli_env(request: pytest.FixtureRequest, proxy: FaultProxy) -> dict[str, str]:
+    """What a pipeline gives the CLI: only standard AWS_* variables, via the proxy.
+
+    The stack is ``traffic_stack`` when the test asks for it, else ``e2e_stack``.
+    """
+    stack_fixture = "traffic_stack" if "traffic_stack" in request.fixturenames else "e2e_stack"
+    stack: FakeStack = request.getfixturevalue(stack_fixture)
     env = {
         key: value
         for key, value in os.environ.items()
@@ -202,7 +250,7 @@ def cli_env(e2e_stack: FakeStack, proxy: FaultProxy) -> dict[str, str]:
         AWS_SECRET_ACCESS_KEY="testing",
         AWS_REGION=REGION,  # the variable CodeBuild and Lambda set; boto3 alone ignores it
         AWS_ENDPOINT_URL=proxy.url,
-        DEPLOY_MANIFEST_PARAMETER=e2e_stack.manifest_parameter,
+        DEPLOY_MANIFEST_PARAMETER=stack.manifest_parameter,
         # Never look for credentials anywhere but here (no ~/.aws, no instance metadata).
         AWS_CONFIG_FILE=os.devnull,
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,

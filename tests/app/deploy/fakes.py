@@ -3,6 +3,9 @@
 ``FakeStack`` creates what the infra stack would (an immutable ECR repository with the
 placeholder image, the tag parameter, image-based Lambda functions, ECS services, and
 the deploy manifest) through any boto3 session: moto in-process or a moto server.
+With ``traffic=True`` (schema 2, issue 14) each function also gets a published first
+version, a ``live`` alias on it, two CloudWatch alarms and a CodeDeploy deployment
+group that rolls back on failure and on alarm, as SPEC-14 has the infra stack make them.
 """
 
 from __future__ import annotations
@@ -12,21 +15,30 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from botocore.exceptions import ClientError
 
 REGION = "us-east-1"
 PLACEHOLDER = "initial"
+LIVE = "live"
+CANARY = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+ALL_AT_ONCE = "CodeDeployDefault.LambdaAllAtOnce"
 OLD = "aaaaaaa"
 NEW = "bbbbbbb"
 NEWER = "ccccccc"
 
 
 def image_manifest(tag: str) -> str:
-    """A minimal Docker image manifest; moto's put_image needs ``mediaType``."""
+    """A minimal Docker image manifest; moto's put_image needs ``mediaType``.
+
+    It has one layer of its own: moto derives an image's digest from its layers' digests
+    (sha256 of "" for none), and Lambda's ``CodeSha256`` of an image function is that
+    digest, so two tags with no layers would look like the same code.
+    """
     digest = hashlib.sha256(tag.encode()).hexdigest()
+    layer = hashlib.sha256(f"layer of {tag}".encode()).hexdigest()
     return json.dumps(
         {
             "schemaVersion": 2,
@@ -36,7 +48,13 @@ def image_manifest(tag: str) -> str:
                 "size": 1024,
                 "digest": f"sha256:{digest}",
             },
-            "layers": [],
+            "layers": [
+                {
+                    "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "size": 1,
+                    "digest": f"sha256:{layer}",
+                }
+            ],
         }
     )
 
@@ -55,7 +73,14 @@ class FakeStack:
         self.ecr = self.session.client("ecr")
         self.lambda_ = self.session.client("lambda")
         self.ecs = self.session.client("ecs")
+        self.codedeploy = self.session.client("codedeploy")
+        self.cloudwatch = self.session.client("cloudwatch")
         iam = self.session.client("iam")
+        try:  # one role for every fake stack of an account (the benchmark makes several)
+            self.role_arn = iam.get_role(RoleName="lambda-exec")["Role"]["Arn"]
+            return
+        except iam.exceptions.NoSuchEntityException:
+            pass
         self.role_arn = iam.create_role(
             RoleName="lambda-exec",
             AssumeRolePolicyDocument=json.dumps(
@@ -79,8 +104,20 @@ class FakeStack:
     def prefix(self, name: str) -> str:
         return f"{self.project}-{self.stack}-{name}"
 
-    def add_image(self, name: str, *, functions: int = 0, ecs_services: int = 0) -> dict[str, Any]:
-        """An image with its repository, placeholder, tag parameter and targets."""
+    def add_image(
+        self,
+        name: str,
+        *,
+        functions: int = 0,
+        ecs_services: int = 0,
+        traffic: bool = False,
+        deployment_config: str = ALL_AT_ONCE,
+    ) -> dict[str, Any]:
+        """An image with its repository, placeholder, tag parameter and targets.
+
+        ``traffic``: schema 2, each function behind a ``live`` alias moved by CodeDeploy
+        with ``deployment_config``.
+        """
         repository = self.ecr.create_repository(
             repositoryName=self.prefix(name), imageTagMutability="IMMUTABLE"
         )["repository"]
@@ -96,6 +133,14 @@ class FakeStack:
         self.push(name, PLACEHOLDER)
         self.ssm.put_parameter(Name=entry["tagParameter"], Value=PLACEHOLDER, Type="String")
         placeholder_uri = f"{entry['repositoryUrl']}:{PLACEHOLDER}"
+        if traffic:
+            folder = entry["tagParameter"].rsplit("/", 1)[0]
+            entry["lockParameter"] = f"{folder}/release-lock"
+            entry["failedReleasesParameter"] = f"{folder}/failed-releases"
+            if functions:
+                self.codedeploy.create_application(
+                    applicationName=self.application(name), computePlatform="Lambda"
+                )
         for i in range(functions):
             function_name = self.prefix(f"{name}-{i}")
             self.lambda_.create_function(
@@ -104,8 +149,14 @@ class FakeStack:
                 PackageType="Image",
                 Code={"ImageUri": placeholder_uri},
                 ImageConfig={"Command": ["jobs.handler" if i % 2 == 0 else "api.handler"]},
+                Publish=traffic,
             )
-            entry["lambdaFunctions"].append(function_name)
+            if traffic:
+                entry["lambdaFunctions"].append(
+                    self._traffic(name, function_name, deployment_config)
+                )
+            else:
+                entry["lambdaFunctions"].append(function_name)
         if ecs_services:
             cluster = self.prefix("cluster")
             self.ecs.create_cluster(clusterName=cluster)
@@ -133,8 +184,72 @@ class FakeStack:
         else:
             self.ecs.update_service(cluster=cluster, service=service, taskDefinition=arn)
 
+    def application(self, image: str) -> str:
+        return self.prefix(image)
+
+    def alarm_names(self, function_name: str) -> list[str]:
+        return [f"{function_name}-live-errors", f"{function_name}-live-throttles"]
+
+    def _traffic(self, image: str, function_name: str, deployment_config: str) -> dict[str, str]:
+        """The alias on version 1, the two alarms, and the deployment group (SPEC-14)."""
+        self.lambda_.create_alias(FunctionName=function_name, Name=LIVE, FunctionVersion="1")
+        for alarm, metric in zip(
+            self.alarm_names(function_name), ("Errors", "Throttles"), strict=True
+        ):
+            self.cloudwatch.put_metric_alarm(
+                AlarmName=alarm,
+                Namespace="AWS/Lambda",
+                MetricName=metric,
+                Dimensions=[
+                    {"Name": "FunctionName", "Value": function_name},
+                    {"Name": "Resource", "Value": f"{function_name}:{LIVE}"},
+                ],
+                Statistic="Sum",
+                Period=60,
+                EvaluationPeriods=1,
+                Threshold=1,
+                ComparisonOperator="GreaterThanOrEqualToThreshold",
+                TreatMissingData="notBreaching",
+            )
+        self.codedeploy.create_deployment_group(
+            applicationName=self.application(image),
+            deploymentGroupName=function_name,
+            deploymentConfigName=deployment_config,
+            serviceRoleArn=self.role_arn,
+            deploymentStyle={
+                "deploymentType": "BLUE_GREEN",
+                "deploymentOption": "WITH_TRAFFIC_CONTROL",
+            },
+            autoRollbackConfiguration={
+                "enabled": True,
+                "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
+            },
+            alarmConfiguration={
+                "enabled": True,
+                "alarms": [{"name": alarm} for alarm in self.alarm_names(function_name)],
+            },
+        )
+        return {
+            "name": function_name,
+            "alias": LIVE,
+            "codeDeployApplication": self.application(image),
+            "deploymentGroup": function_name,
+        }
+
     def manifest_document(self) -> dict[str, Any]:
-        return {"schema": 1, "project": self.project, "stack": self.stack, "images": self.images}
+        schema = 2 if any("lockParameter" in entry for entry in self.images.values()) else 1
+        if schema == 2:
+            # Schema 2 requires the release tool's parameters on every image.
+            for entry in self.images.values():
+                folder = entry["tagParameter"].rsplit("/", 1)[0]
+                entry.setdefault("lockParameter", f"{folder}/release-lock")
+                entry.setdefault("failedReleasesParameter", f"{folder}/failed-releases")
+        return {
+            "schema": schema,
+            "project": self.project,
+            "stack": self.stack,
+            "images": self.images,
+        }
 
     def publish_manifest(self, value: str | None = None) -> None:
         self.ssm.put_parameter(
@@ -156,7 +271,59 @@ class FakeStack:
         return f"{self.images[name]['repositoryUrl']}:{tag}"
 
     def functions(self, name: str) -> list[str]:
-        return list(self.images[name]["lambdaFunctions"])
+        return [
+            f["name"] if isinstance(f, dict) else f for f in self.images[name]["lambdaFunctions"]
+        ]
+
+    # -- schema 2: the alias and its versions ---------------------------------------------
+    # moto 5.2 reports a published version's image as the function's *current* image
+    # (its versions share $LATEST's code record), so tests never read the image behind an
+    # alias from GetFunction: they read the alias's version number and that version's
+    # Description, ``tag=<tag>`` for versions the release tool publishes.
+
+    def alias(self, function_name: str) -> tuple[str, dict[str, float]]:
+        """The version the live alias serves, and any additional version's weight."""
+        alias = self.lambda_.get_alias(FunctionName=function_name, Name=LIVE)
+        weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+        return alias["FunctionVersion"], dict(weights)
+
+    def version_tag(self, function_name: str, version: str) -> str:
+        """The tag a version was published for, from its Description (``tag=<tag>``)."""
+        config = self.lambda_.get_function_configuration(
+            FunctionName=function_name, Qualifier=version
+        )
+        return str(config.get("Description", "")).removeprefix("tag=")
+
+    def serving(self, name: str) -> dict[str, str]:
+        """Per function, the tag of the version its alias serves alone (``split`` if split)."""
+        result = {}
+        for fn in self.functions(name):
+            version, weights = self.alias(fn)
+            result[fn] = "split" if weights else self.version_tag(fn, version)
+        return result
+
+    def release_directly(self, name: str, tag: str) -> None:
+        """What a successful schema-2 release of ``tag`` leaves, written without the tool."""
+        self.ssm.put_parameter(
+            Name=self.images[name]["tagParameter"], Value=tag, Type="String", Overwrite=True
+        )
+        for fn in self.functions(name):
+            self.set_function_image(fn, self.uri(name, tag))
+            version = self.lambda_.publish_version(FunctionName=fn, Description=f"tag={tag}")
+            self.lambda_.update_alias(
+                FunctionName=fn,
+                Name=LIVE,
+                FunctionVersion=version["Version"],
+                RoutingConfig={"AdditionalVersionWeights": {}},
+            )
+
+    def set_alarm(
+        self, function_name: str, state: Literal["ALARM", "OK", "INSUFFICIENT_DATA"] = "ALARM"
+    ) -> None:
+        alarm = self.alarm_names(function_name)[0]
+        self.cloudwatch.set_alarm_state(
+            AlarmName=alarm, StateValue=state, StateReason="set by the test"
+        )
 
     def recorded_tag(self, name: str) -> str:
         return self.ssm.get_parameter(Name=self.images[name]["tagParameter"])["Parameter"]["Value"]

@@ -9,7 +9,10 @@ its clients. Instead its ``AWS_ENDPOINT_URL`` points here, and:
   request takes effect and only its response is lost;
 * a ``Hold`` keeps matching requests waiting until the test opens it: that is how a
   test knows a process is at a chosen point (to signal it there, or to start a second
-  process) without sleeping.
+  process) without sleeping;
+* an ``Intercept`` (``proxy.intercept``) answers requests moto cannot, in its place:
+  the CodeDeploy double (codedeploy_double.py) drives deployments' lives this way.
+  Rules and holds apply before it, so they can fail or hold those requests too.
 """
 
 from __future__ import annotations
@@ -24,6 +27,12 @@ from urllib.parse import urlsplit
 
 Match = Callable[[str, str, dict[str, str], bytes], bool]
 """Called with method, path, headers (lower-case names) and body."""
+
+Answer = tuple[int, list[tuple[str, str]], bytes]
+"""An HTTP answer: status, headers and body."""
+
+Intercept = Callable[[str, str, dict[str, str], bytes], Answer | None]
+"""Called like a ``Match``; an answer replaces moto's, None forwards the request."""
 
 
 @dataclass
@@ -132,6 +141,7 @@ class FaultProxy:
         self.upstream_port = parts.port or 80
         self.rules: list[Rule] = []
         self.holds: list[Hold] = []
+        self.intercept: Intercept | None = None
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -219,7 +229,12 @@ class FaultProxy:
                 status, passed, data = self._forward(body)
                 self._reply(status, passed, data)
 
-            def _forward(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+            def _forward(self, body: bytes) -> Answer:
+                if proxy.intercept is not None:
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    answer = proxy.intercept(self.command, self.path.split("?")[0], headers, body)
+                    if answer is not None:
+                        return answer
                 upstream = http.client.HTTPConnection(
                     proxy.upstream_host, proxy.upstream_port, timeout=60
                 )

@@ -7,6 +7,10 @@
   does not match the latest RevisionId for the Lambda function or alias", HTTP 412;
   Lambda API reference). moto 5.2 returns none for functions and ignores the
   parameter ("The RevisionId parameter is not yet implemented").
+* **Guarded ``PublishVersion``.** With ``RevisionId`` or ``CodeSha256``, AWS publishes
+  only if ``$LATEST`` still has them (``PreconditionFailedException`` for a revision,
+  ``InvalidParameterValueException`` for the code; Lambda API reference,
+  PublishVersion); moto 5.2 ignores both.
 * **Atomic SSM writes.** ``PutParameter`` with ``Overwrite=False`` is an atomic create
   in SSM. moto checks for an existing parameter and appends the new one in separate
   Python steps, so two server threads can both "create" it; the lock tests need the
@@ -18,13 +22,16 @@ in this process). The benchmark uses it too, so it measures the guarded requests
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
-from moto.awslambda.exceptions import PreconditionFailedException
+from moto.awslambda.exceptions import InvalidParameterValueException, PreconditionFailedException
 from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.awslambda.responses import LambdaResponse
 from moto.ssm.models import SimpleSystemManagerBackend
 
 _lock = threading.RLock()
@@ -69,6 +76,30 @@ def _with_revision(original: Callable[..., Any]) -> Callable[..., Any]:
     return get_configuration
 
 
+def _guarded_publish(original: Callable[..., Any]) -> Callable[..., Any]:
+    """PublishVersion that honours ``RevisionId`` and ``CodeSha256``, atomically."""
+
+    def publish(self: LambdaResponse) -> Any:
+        body = json.loads(self.body or "{}")
+        name = unquote(self.path.split("/")[-2])
+        with _lock:
+            fn = self.backend.get_function(name)
+            if body.get("RevisionId") and body["RevisionId"] != _revision(fn):
+                raise PreconditionFailedException(
+                    "The Revision Id provided does not match the latest Revision Id. "
+                    "Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
+                )
+            if body.get("CodeSha256") and body["CodeSha256"] != fn.code_sha_256:
+                raise InvalidParameterValueException(
+                    f"CodeSHA256 ({body['CodeSha256']}) is different from current CodeSHA256 "
+                    f"in $LATEST ({fn.code_sha_256}). Please try again with the CodeSHA256 "
+                    "in $LATEST."
+                )
+            return original(self)
+
+    return publish
+
+
 def _serialised(original: Callable[..., Any]) -> Callable[..., Any]:
     def call(*args: Any, **kwargs: Any) -> Any:
         with _lock:
@@ -87,6 +118,7 @@ def patches() -> list[tuple[type, str, Callable[..., Any]]]:
             "update_function_configuration",
             _guarded(LambdaBackend.update_function_configuration),
         ),
+        (LambdaResponse, "publish_version", _guarded_publish(LambdaResponse.publish_version)),
     ]
     for name in (
         "put_parameter",

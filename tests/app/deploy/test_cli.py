@@ -110,7 +110,7 @@ def test_manifest_parameter_must_be_named(cli, monkeypatch):
 @pytest.mark.parametrize(
     ("value", "code", "message"),
     [
-        ('{"schema": 2, "images": {}}', 2, "has schema 2; this release tool reads schema 1"),
+        ('{"schema": 3, "images": {}}', 2, "has schema 3; this release tool reads schemas 1 and 2"),
         ('{"schema": 1}', 2, "missing required field `project`"),
         ("nonsense", 2, "is not valid JSON"),
     ],

@@ -78,7 +78,7 @@ def test_exists(deploy):
     ("manifest", "message"),
     [
         (None, "tag ccccccc is not in ECR repository demo-test-lambda"),
-        ('{"schema": 2}', "has schema 2; this release tool reads schema 1"),
+        ('{"schema": 3}', "has schema 3; this release tool reads schemas 1 and 2"),
         ('{"schema": 1, "images": []}', "is invalid"),
     ],
 )

@@ -11,7 +11,13 @@ from app.deploy.exceptions import (
     UnknownImageError,
     UnsupportedSchemaError,
 )
-from app.deploy.manifest import DeployManifest, ImageTargets, load_manifest, parse_manifest
+from app.deploy.manifest import (
+    DeployManifest,
+    ImageTargets,
+    LambdaTarget,
+    load_manifest,
+    parse_manifest,
+)
 
 URL = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com"
 
@@ -106,13 +112,15 @@ def test_tag_of_reads_only_tags_of_this_repository():
     assert image.tag_of(f"{URL}/cd-dev-lambda@sha256:00") is None
 
 
-@pytest.mark.parametrize("schema", [2, 0, "1", True, None])
+@pytest.mark.parametrize("schema", [3, 0, "1", "2", True, None])
 def test_unknown_schema_is_rejected_before_the_fields(schema):
-    doc = document(schema=schema, images="renamed in schema 2")
+    doc = document(schema=schema, images="renamed in schema 3")
     if schema is None:
         del doc["schema"]
 
-    with pytest.raises(UnsupportedSchemaError, match=rf"has schema {schema!r}; .* reads schema 1"):
+    with pytest.raises(
+        UnsupportedSchemaError, match=rf"has schema {schema!r}; .* reads schemas 1 and 2"
+    ):
         parse_manifest(json.dumps(doc))
 
 
@@ -309,4 +317,144 @@ def test_parameter_names_must_be_valid_ssm_names(field, name, match):
     doc["images"]["lambda"][field] = name
 
     with pytest.raises(ManifestInvalidError, match=match):
+        parse_manifest(json.dumps(doc))
+
+
+# -- schema 2: versions, a live alias and CodeDeploy (issue 14) -------------------------
+
+
+def _target(name: str, **changes: object) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "name": name,
+        "alias": "live",
+        "codeDeployApplication": "cd-dev-lambda",
+        "deploymentGroup": name,
+    }
+    entry.update(changes)
+    return entry
+
+
+def document2(*targets: dict[str, object]) -> dict:
+    """The example of SPEC-14 / the module docstring, schema 2."""
+    doc = document(schema=2)
+    for name in ("lambda", "web"):
+        folder = f"/cd/dev/images/{name}"
+        doc["images"][name]["lockParameter"] = f"{folder}/release-lock"
+        doc["images"][name]["failedReleasesParameter"] = f"{folder}/failed-releases"
+    doc["images"]["lambda"]["lambdaFunctions"] = list(targets) or [
+        _target("cd-dev-jobs"),
+        _target("cd-dev-api"),
+    ]
+    return doc
+
+
+def test_schema_2_lists_each_function_with_its_alias_and_deployment_group():
+    manifest = parse_manifest(json.dumps(document2()))
+
+    image = manifest.image("lambda")
+    assert manifest.schema_version == 2
+    assert image.uses_aliases
+    assert image.function_names == ("cd-dev-jobs", "cd-dev-api")
+    assert image.lambda_targets == (
+        LambdaTarget("cd-dev-jobs", "live", "cd-dev-lambda", "cd-dev-jobs"),
+        LambdaTarget("cd-dev-api", "live", "cd-dev-lambda", "cd-dev-api"),
+    )
+    assert image.lock_parameter_name == "/cd/dev/images/lambda/release-lock"
+    assert not manifest.image("web").uses_aliases  # ECS only: nothing to shift
+
+
+def test_schema_2_round_trips_with_camel_case_names():
+    manifest = parse_manifest(json.dumps(document2()))
+
+    published = json.loads(manifest.to_json())
+
+    assert published["schema"] == 2
+    assert published["images"]["lambda"]["lambdaFunctions"][1] == _target("cd-dev-api")
+    assert parse_manifest(manifest.to_json()) == manifest
+
+
+def test_schema_1_keeps_reading_names():
+    image = parse_manifest(json.dumps(DOCUMENT)).image("lambda")
+
+    assert image.function_names == ("cd-dev-jobs", "cd-dev-api")
+    assert image.lambda_targets == ()
+    assert not image.uses_aliases
+
+
+def _v2(mutate):
+    doc = document2()
+    mutate(doc)
+    return doc
+
+
+def _drop(field):
+    return lambda doc: doc["images"]["lambda"].pop(field)
+
+
+def _functions(*entries):
+    return lambda doc: doc["images"]["lambda"].__setitem__("lambdaFunctions", list(entries))
+
+
+@pytest.mark.parametrize(
+    ("doc", "match"),
+    [
+        (_v2(_drop("lockParameter")), r"images.lambda has no lockParameter; schema 2 requires"),
+        (
+            _v2(_drop("failedReleasesParameter")),
+            r"images.lambda has no failedReleasesParameter; schema 2 requires",
+        ),
+        (_v2(_functions("cd-dev-jobs")), r"images.lambda.lambdaFunctions lists names; schema 2"),
+        (
+            document(schema=1, images={"lambda": document2()["images"]["lambda"]}),
+            r"lists objects; schema 1 lists function names",
+        ),
+        (_v2(_functions("cd-dev-jobs", _target("cd-dev-api"))), r"mixes names and objects"),
+        (
+            _v2(_functions(_target("cd-dev-api"), _target("cd-dev-api", deploymentGroup="g"))),
+            r"lambdaFunctions lists cd-dev-api more than once",
+        ),
+        (
+            _v2(_functions(_target("a", deploymentGroup="g"), _target("b", deploymentGroup="g"))),
+            r"deployment group cd-dev-lambda/g to more than one function",
+        ),
+        (_v2(_functions(_target("a", alias="7"))), r"Expected `str` matching regex"),
+        (_v2(_functions(_target("a", alias="$LATEST"))), r"Expected `str` matching regex"),
+        (_v2(_functions(_target("a", deploymentGroup=""))), r"Expected `str` matching regex"),
+        (
+            _v2(_functions({"name": "a", "alias": "live", "codeDeployApplication": "x"})),
+            r"missing required field `deploymentGroup`",
+        ),
+    ],
+    ids=[
+        "no-lock-parameter",
+        "no-failed-releases-parameter",
+        "names-in-schema-2",
+        "objects-in-schema-1",
+        "mixed",
+        "duplicate-function",
+        "shared-deployment-group",
+        "alias-a-version-number",
+        "alias-latest",
+        "empty-group",
+        "missing-group",
+    ],
+)
+def test_invalid_schema_2_documents_are_rejected(doc, match):
+    with pytest.raises(ManifestInvalidError, match=match):
+        parse_manifest(json.dumps(doc))
+
+
+def test_schema_2_function_or_deployment_group_under_two_images_is_refused():
+    doc = document2()
+    web = doc["images"]["web"]
+    web["lambdaFunctions"] = [_target("cd-dev-other", deploymentGroup="cd-dev-api")]
+
+    with pytest.raises(
+        ManifestInvalidError,
+        match=r"CodeDeploy deployment group cd-dev-lambda/cd-dev-api is listed under images "
+        r"'lambda' and 'web'",
+    ):
+        parse_manifest(json.dumps(doc))
+    web["lambdaFunctions"] = [_target("cd-dev-api", deploymentGroup="other")]
+    with pytest.raises(ManifestInvalidError, match=r"Lambda function cd-dev-api is listed under"):
         parse_manifest(json.dumps(doc))

@@ -1,0 +1,205 @@
+"""Benchmark: a schema-2 release (versions, alias, CodeDeploy) against the schema-1 release.
+
+Both are one ``python -m app.deploy release`` subprocess against the same local moto
+server (``ThreadedMotoServer`` on 127.0.0.1), in one run:
+
+* schema 1: today's path, ``UpdateFunctionCode`` on every function's ``$LATEST``,
+  waited for and verified;
+* schema 2: the same update, then ``PublishVersion`` and one CodeDeploy deployment per
+  function with ``CodeDeployDefault.LambdaAllAtOnce``, watched until it ends, and each
+  alias verified by version number.
+
+moto keeps a CodeDeploy deployment in ``Created`` forever, so the CodeDeploy double of
+the tests (tests/app/deploy/codedeploy_double.py) answers the deployment calls at a
+proxy in front of moto and moves the aliases, as in the end-to-end tests; it also
+counts the tool's requests. The server gets the AWS behaviours moto lacks that the tool
+relies on (tests/app/deploy/moto_aws.py).
+
+Then, with ``CodeDeployDefault.LambdaCanary10Percent5Minutes`` and a "minute" of
+``--canary-minute-seconds``, it measures the tool's own time beyond the canary's wait
+(5 "minutes"): start-up, reads, update, publish, the deployment's start, and the time
+between CodeDeploy finishing and the tool noticing (its poll interval).
+
+    .venv/bin/python benchmarks/release_codedeploy.py [--sizes 1 20 50] [--repetitions 3]
+        [--canary-sizes 1 20] [--canary-minute-seconds 6] [--canary-repetitions 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REGION = "us-east-1"
+CANARY_MINUTES = 5
+
+
+def tag_for(*parts: object) -> str:
+    import hashlib
+
+    return hashlib.sha1("-".join(map(str, parts)).encode()).hexdigest()[:7]  # noqa: S324
+
+
+class Counting:
+    """Wraps the double as the proxy's intercept, counting every request the tool makes."""
+
+    def __init__(self, double: Any) -> None:
+        self.double = double
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Any:
+        with self._lock:
+            self.count += 1
+        return self.double(method, path, headers, body)
+
+
+def release(stack: Any, tag: str, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "app.deploy", "release", "--image", "lambda", "--tag", tag,
+         "--manifest-parameter", stack.manifest_parameter, "--json"],
+        env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"release of {tag} failed ({result.returncode}):\n{result.stderr}")
+    return elapsed
+
+
+def check(stack: Any, tag: str, *, aliases: bool) -> None:
+    """Fail loudly unless the parameter, every $LATEST and (schema 2) every alias are on tag."""
+    wrong = [fn for fn, uri in stack.function_images("lambda").items() if not uri.endswith(tag)]
+    if aliases:
+        # Through version numbers: moto reports a version's image as $LATEST's.
+        wrong += [fn for fn, served in stack.serving("lambda").items() if served != tag]
+    if stack.recorded_tag("lambda") != tag or wrong:
+        raise SystemExit(f"{stack.project}: not released to {tag}: {wrong}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 20, 50])
+    parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--canary-sizes", type=int, nargs="*", default=[1, 20])
+    parser.add_argument("--canary-minute-seconds", type=float, default=6.0)
+    parser.add_argument("--canary-repetitions", type=int, default=2)
+    parser.add_argument("--json", type=Path, help="also write the raw timings here")
+    args = parser.parse_args()
+
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - moto's fake credentials
+        AWS_DEFAULT_REGION=REGION,
+        MOTO_LAMBDA_STUB_ECR="false",
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests.app.deploy.codedeploy_double import CodeDeployDouble
+    from tests.app.deploy.fakes import ALL_AT_ONCE, CANARY, FakeStack
+    from tests.app.deploy.faultproxy import FaultProxy
+    from tests.app.deploy.moto_aws import install
+
+    install()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    double = CodeDeployDouble(endpoint, seconds_per_minute=args.canary_minute_seconds)
+    counting = Counting(double)
+    proxy = FaultProxy(endpoint).start()
+    proxy.intercept = counting
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DEPLOY_"))}
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - moto's fake credentials
+        AWS_DEFAULT_REGION=REGION,
+        AWS_ENDPOINT_URL=proxy.url,
+    )
+
+    def stack_of(n: int, schema: int, config: str, tags: list[str]) -> Any:
+        started = time.perf_counter()
+        stack = FakeStack(
+            boto3.Session(region_name=REGION), project=f"b{n}s{schema}", stack=config[-8:].lower()
+        )
+        stack.add_image("lambda", functions=n, traffic=schema == 2, deployment_config=config)
+        for tag in tags:
+            stack.push("lambda", tag)
+        print(f"setup N={n} schema {schema}: {time.perf_counter() - started:.1f}s", file=sys.stderr)
+        return stack
+
+    timings: dict[int, dict[str, list[float]]] = {}
+    requests: dict[int, dict[str, int]] = {}
+    for n in args.sizes:
+        tags = {s: [tag_for(n, s, r) for r in range(args.repetitions)] for s in (1, 2)}
+        stacks = {s: stack_of(n, s, ALL_AT_ONCE, tags[s]) for s in (1, 2)}
+        timings[n] = {"schema1": [], "schema2": []}
+        requests[n] = {}
+        for r in range(args.repetitions):
+            for schema in (1, 2):  # back to back, so both share the machine's load
+                before = counting.count
+                timings[n][f"schema{schema}"].append(release(stacks[schema], tags[schema][r], env))
+                requests[n][f"schema{schema}"] = counting.count - before
+                check(stacks[schema], tags[schema][r], aliases=schema == 2)
+
+    canary: dict[int, list[float]] = {}
+    for n in args.canary_sizes:
+        canary_tags = [tag_for(n, "canary", r) for r in range(args.canary_repetitions)]
+        stack = stack_of(n, 2, CANARY, canary_tags)
+        canary[n] = []
+        for tag in canary_tags:
+            canary[n].append(release(stack, tag, env))
+            check(stack, tag, aliases=True)
+    proxy.stop()
+    double.close()
+    server.stop()
+
+    median = statistics.median
+    print("\n## schema 2 (publish + CodeDeploy AllAtOnce) against schema 1 ($LATEST only)\n")
+    print(
+        f"medians of {args.repetitions} repetitions, seconds; requests: one release, "
+        "counted at the proxy\n"
+    )
+    print(
+        "| N | schema 1 | schema 2 | schema 2 / schema 1 | schema 2 (N) / schema 2 (1) "
+        "| requests: schema 1 | requests: schema 2 |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    base = median(timings[args.sizes[0]]["schema2"])
+    for n in args.sizes:
+        one, two = median(timings[n]["schema1"]), median(timings[n]["schema2"])
+        print(
+            f"| {n} | {one:.2f} | {two:.2f} | {two / one:.2f}x | {two / base:.2f} "
+            f"| {requests[n]['schema1']} | {requests[n]['schema2']} |"
+        )
+    if canary:
+        wait = CANARY_MINUTES * args.canary_minute_seconds
+        print(f"\n## canary ({CANARY}, a minute of {args.canary_minute_seconds:g} s: "
+              f"the canary waits {wait:g} s)\n")  # fmt: skip
+        print("| N | release | beyond the canary's wait | overhead |")
+        print("|---:|---:|---:|---:|")
+        for n, values in canary.items():
+            total = median(values)
+            print(f"| {n} | {total:.2f} | {total - wait:.2f} | {(total - wait) / wait:.1%} |")
+    if args.json:
+        args.json.write_text(
+            json.dumps({"timings": timings, "requests": requests, "canary": canary}, indent=2)
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
