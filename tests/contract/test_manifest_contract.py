@@ -52,8 +52,8 @@ def test_app_reads_what_infra_writes(stack: str) -> None:
     assert lambda_image.image_uri("abc1234") == functions[0].inputs["imageUri"]
 
     (service,) = plan.of_type("aws:ecs/service:Service")
-    (target,) = manifest.image("web").ecs_services
-    assert (target.service, target.container) == (service.inputs["name"], "web")
+    (web_target,) = manifest.image("web").ecs_services
+    assert (web_target.service, web_target.container) == (service.inputs["name"], "web")
     assert manifest.image("web").image_uri("abc1234") == plan.outputs["webImageUri"]
 
 
