@@ -15,7 +15,16 @@ from cdk_parity.compare.points import Point, points
 from cdk_parity.compare.run import Run
 from cdk_parity.report_view import breakable, chart, inline_code, rows, show
 
-__all__ = ["Summary", "as_json", "failing_lines", "show", "summary", "unreviewed", "write"]
+__all__ = [
+    "Summary",
+    "as_json",
+    "failing_lines",
+    "show",
+    "summary",
+    "unexpected_points",
+    "unreviewed",
+    "write",
+]
 
 TEMPLATES = Path(__file__).with_name("report_templates")
 
@@ -125,7 +134,17 @@ def summary(run: Run) -> Summary:
         lines.append(
             "stale reviewed differences (no longer occur): " + ", ".join(e.id for e in run.stale)
         )
-    return Summary(lines=lines, failing=run.failing)
+    off_points = unexpected_points(run)
+    lines += [
+        f"UNEXPECTED talk point {p.number}: {p.title}: CDK {p.cdk}; Pulumi {p.pulumi}"
+        for p in off_points
+    ]
+    return Summary(lines=lines, failing=run.failing or bool(off_points))
+
+
+def unexpected_points(run: Run) -> list[Point]:
+    """Talk points whose two sides disagree: they fail the run like an unexpected row."""
+    return [p for p in points(run) if p.verdict == "unexpected"]
 
 
 def _counts(run: Run) -> dict[str, list[tuple[str, dict[str, int]]]]:
@@ -217,7 +236,7 @@ def as_json(run: Run) -> dict[str, Any]:
     point_rows: list[Point] = points(run)
     return {
         "summary": summary(run).lines,
-        "failing": run.failing,
+        "failing": summary(run).failing,
         "points": [p.__dict__ for p in point_rows],
         "stacks": [
             {

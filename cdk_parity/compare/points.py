@@ -83,8 +83,8 @@ def points(run: Run) -> list[Point]:
     c_functions = [
         r for r in _of(first.cdk, "lambda-function") if r.props.get("packageType") == "Image"
     ]
-    p_pipelines = [r.key for r in _of(full.pulumi, "codepipeline")]
-    c_pipelines = [r.key for r in _of(full.cdk, "codepipeline")]
+    p_pipelines = sorted(r.key for r in _of(full.pulumi, "codepipeline"))
+    c_pipelines = sorted(r.key for r in _of(full.cdk, "codepipeline"))
     p_tasks = _of(first.pulumi, "ecs-task-definition")
     c_tasks = _of(first.cdk, "ecs-task-definition")
     p_placeholders = sorted(

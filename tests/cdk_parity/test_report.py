@@ -143,3 +143,20 @@ def test_markdown_has_the_ten_points_and_the_first_deploy_story(written: Path) -
     assert "**PASS: every difference is reviewed**" in text
     assert "AWS::SSM::Parameter::Value<String>" in text
     assert json.loads((written / "report.json").read_text())["failing"] is False
+
+
+def test_a_talk_point_whose_sides_disagree_fails_the_run(
+    parity_run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert not report.summary(parity_run).failing
+    assert report.unexpected_points(parity_run) == []
+    off = dataclasses.replace(
+        report.points(parity_run)[0],
+        pulumi="pipelines: only-one",
+        verdict="unexpected",
+    )
+    monkeypatch.setattr(report, "points", lambda run: [off])
+    summary = report.summary(parity_run)
+    assert summary.failing
+    assert f"UNEXPECTED talk point {off.number}: {off.title}" in "\n".join(summary.lines)
+    assert report.as_json(parity_run)["failing"] is True
