@@ -314,7 +314,6 @@ class ContainerDeliveryStack(Stack):
                         "lambda:GetAlias",
                         "lambda:GetFunction",
                         "lambda:GetFunctionConfiguration",
-                        "lambda:ListVersionsByFunction",
                         "lambda:PublishVersion",
                         "lambda:UpdateFunctionCode",
                     ],
@@ -372,7 +371,6 @@ class ContainerDeliveryStack(Stack):
                 "codedeploy:BatchGetDeployments",
                 "codedeploy:CreateDeployment",
                 "codedeploy:GetDeployment",
-                "codedeploy:GetDeploymentGroup",
                 "codedeploy:ListDeployments",
                 "codedeploy:StopDeployment",
             ],
@@ -389,13 +387,6 @@ class ContainerDeliveryStack(Stack):
             grantee=grantee,
             actions=["codedeploy:GetDeploymentConfig"],
             resource_arns=sorted(configs),
-        )
-        # `status` shows each alias's alarms. DescribeAlarms takes alarm ARNs (IAM's
-        # service authorization reference); only composite alarms would need "*".
-        iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["cloudwatch:DescribeAlarms"],
-            resource_arns=[alarm.alarm_arn for release in releases for alarm in release.alarms],
         )
 
     def _pipelines(

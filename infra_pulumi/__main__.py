@@ -235,7 +235,6 @@ lambda_release = LambdaReleaseArns(
             for name in (config.lambda_deployment.deployment_config, ROLLBACK_DEPLOYMENT_CONFIG)
         }
     ),
-    alarm_arns=[arn for fn in config.lambda_functions for arn in deployments.alarm_arns[fn.name]],
 )
 
 # --- The web service on ECS Fargate, behind an ALB ---------------------------------

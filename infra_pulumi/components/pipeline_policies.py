@@ -39,7 +39,6 @@ class LambdaReleaseArns:
     deployment_group_arns: Sequence[pulumi.Input[str]]
     deployment_config_arns: Sequence[str]
     """The groups' config and ``CodeDeployDefault.LambdaAllAtOnce`` (rollback uses it)."""
-    alarm_arns: Sequence[pulumi.Input[str]]
 
 
 def lambda_release_statements(arns: LambdaReleaseArns) -> list[dict[str, Any]]:
@@ -58,7 +57,6 @@ def lambda_release_statements(arns: LambdaReleaseArns) -> list[dict[str, Any]]:
                 "lambda:GetAlias",
                 "lambda:GetFunction",
                 "lambda:GetFunctionConfiguration",
-                "lambda:ListVersionsByFunction",
                 "lambda:PublishVersion",
                 "lambda:UpdateFunctionCode",
             ],
@@ -71,7 +69,6 @@ def lambda_release_statements(arns: LambdaReleaseArns) -> list[dict[str, Any]]:
                 "codedeploy:BatchGetDeployments",
                 "codedeploy:CreateDeployment",
                 "codedeploy:GetDeployment",
-                "codedeploy:GetDeploymentGroup",
                 "codedeploy:ListDeployments",
             ],
             "Resource": list(arns.deployment_group_arns),
@@ -104,15 +101,6 @@ def lambda_release_statements(arns: LambdaReleaseArns) -> list[dict[str, Any]]:
             "Effect": "Allow",
             "Action": "codedeploy:GetDeploymentConfig",
             "Resource": list(arns.deployment_config_arns),
-        },
-        {
-            # `status` and the release's progress show each alias's alarms. DescribeAlarms
-            # takes alarm ARNs (Service Authorization Reference: resource type alarm), so
-            # the tool asks for these alarms by name.
-            "Sid": "ReadOwnAlarms",
-            "Effect": "Allow",
-            "Action": "cloudwatch:DescribeAlarms",
-            "Resource": list(arns.alarm_arns),
         },
     ]
 

@@ -233,7 +233,6 @@ def assert_lambda_release_grants(by_sid: dict[str, dict[str, Any]]) -> None:
         "lambda:GetAlias",
         "lambda:GetFunction",
         "lambda:GetFunctionConfiguration",
-        "lambda:ListVersionsByFunction",
         "lambda:PublishVersion",
         "lambda:UpdateFunctionCode",
     ]
@@ -246,7 +245,6 @@ def assert_lambda_release_grants(by_sid: dict[str, dict[str, Any]]) -> None:
         "codedeploy:BatchGetDeployments",
         "codedeploy:CreateDeployment",
         "codedeploy:GetDeployment",
-        "codedeploy:GetDeploymentGroup",
         "codedeploy:ListDeployments",
     ]
     assert by_sid["DeployThroughOwnGroups"]["Resource"] == [
@@ -267,11 +265,10 @@ def assert_lambda_release_grants(by_sid: dict[str, dict[str, Any]]) -> None:
         f"{codedeploy}:deploymentconfig:CodeDeployDefault.LambdaAllAtOnce",
         f"{codedeploy}:deploymentconfig:CodeDeployDefault.LambdaCanary10Percent5Minutes",
     ]
-    assert by_sid["ReadOwnAlarms"]["Resource"] == [
-        f"arn:aws:cloudwatch:{REGION_ACCOUNT}:alarm:{f}-live-{metric}"
-        for f in PROD_FUNCTIONS
-        for metric in ("errors", "throttles")
-    ]
+    # Only what the release tool calls: it reads no alarm (CodeDeploy watches them).
+    assert "ReadOwnAlarms" not in by_sid
+    actions = {a for s in by_sid.values() for a in _actions(s)}
+    assert not actions & {"cloudwatch:DescribeAlarms", "codedeploy:GetDeploymentGroup"}
 
 
 def test_infra_deploy_role_may_release_the_lambda_image_by_exact_arns(prod_plan: Plan) -> None:
@@ -397,3 +394,8 @@ def test_app_pipeline_role_has_exactly_the_ecs_deploy_action_permissions(prod_pl
     assert passrole["Condition"] == {
         "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
     }
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
