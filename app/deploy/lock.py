@@ -295,7 +295,7 @@ class ReleaseLock:
             self.held = False
             return f"release lock {self.name} was already gone (broken by someone?)"
         except (ClientError, DeployError) as exc:
-            detail = str(exc) if isinstance(exc, DeployError) else describe_error(exc)
+            detail = describe_error(exc)
             return (
                 f"could not release lock {self.name} ({detail}); the next release waits for it "
                 f"to expire at {_iso(self.holder.expires_at)}, or delete it: "

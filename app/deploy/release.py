@@ -1100,7 +1100,7 @@ class Releaser:
                 exc = future.exception()
                 if exc is not None:
                     cancelled.set()
-                    message = str(exc) if isinstance(exc, DeployError) else describe_error(exc)
+                    message = describe_error(exc)
                     failures.append(message)
                     self._progress(futures[future], f"FAILED: {message}")
         except BaseException:
@@ -1146,7 +1146,7 @@ class Releaser:
                     journal.settled.get(name),
                 )
             except Exception as exc:  # noqa: BLE001 - every failure is reported, none raised
-                detail = str(exc) if isinstance(exc, DeployError) else describe_error(exc)
+                detail = describe_error(exc)
                 command = shell_command(
                     "aws",
                     "lambda",
@@ -1250,7 +1250,7 @@ class Releaser:
             try:
                 step()
             except Exception as exc:  # noqa: BLE001 - reported as needing attention
-                detail = str(exc) if isinstance(exc, DeployError) else describe_error(exc)
+                detail = describe_error(exc)
                 problem(shift, f"restoring failed: {detail}")
                 return False
             return True
@@ -1280,12 +1280,17 @@ class Releaser:
             except Exception as exc:  # noqa: BLE001 - judged by the aliases below
                 self._progress(image_name, f"waiting for the stopped deployments: {exc}")
 
-        back: dict[str, _Shift] = {}
-        for shift in usable:
+        def alias_of(shift: _Shift) -> AliasState | None:
             try:
-                alias = read_alias(self.clients.lambda_, shift.target, self._retry)
+                return read_alias(self.clients.lambda_, shift.target, self._retry)
             except Exception as exc:  # noqa: BLE001 - reported as needing attention
                 problem(shift, f"cannot read it: {describe_error(exc)}")
+                return None
+
+        back: dict[str, _Shift] = {}
+        for shift in usable:
+            alias = alias_of(shift)
+            if alias is None:
                 continue
             if alias.serves_only(shift.previous):
                 restored.append(f"{shift.target.describe()} back on version {shift.previous}")
@@ -1304,7 +1309,7 @@ class Releaser:
                         config=ALL_AT_ONCE,
                     )
                 except Exception as exc:  # noqa: BLE001 - reported as needing attention
-                    detail = str(exc) if isinstance(exc, DeployError) else describe_error(exc)
+                    detail = describe_error(exc)
                     problem(shift, f"deploying it back failed: {detail}")
                     continue
                 back[deployment_id] = shift
@@ -1326,10 +1331,8 @@ class Releaser:
             self._progress(image_name, f"waiting for the deployments back: {exc}")
             outcomes = {}
         for deployment_id, shift in sorted(back.items(), key=lambda item: item[1].target.name):
-            try:
-                alias = read_alias(self.clients.lambda_, shift.target, self._retry)
-            except Exception as exc:  # noqa: BLE001 - reported as needing attention
-                problem(shift, f"cannot read it: {describe_error(exc)}")
+            alias = alias_of(shift)
+            if alias is None:
                 continue
             if alias.serves_only(shift.previous):
                 restored.append(
@@ -1368,7 +1371,7 @@ class Releaser:
         )
 
         def cannot_record(exc: BaseException) -> None:
-            detail = str(exc) if isinstance(exc, DeployError) else describe_error(exc)
+            detail = describe_error(exc)
             problems.append(
                 f"SSM parameter {records.record_parameter}: could not record that {tag!r} "
                 f"(versions of {name} after {journal.version_before}) failed: {detail}; "
@@ -1398,7 +1401,7 @@ class Releaser:
                 self._put_tag_value(image, previous)
                 wrote_back = True
             except Exception as exc:  # noqa: BLE001 - reported as needing attention
-                detail = str(exc) if isinstance(exc, DeployError) else describe_error(exc)
+                detail = describe_error(exc)
                 problems.append(
                     f"SSM parameter {name}: must be set back to {previous!r} "
                     f"({restore_command}); restoring failed: {detail}"
