@@ -9,21 +9,32 @@ When a provider release changes its wording, the fix is one entry in
 
 from __future__ import annotations
 
-#: Texts that mean "the thing you asked for does not exist".
-#: - ``couldn't find resource``: current terraform-provider-aws (its
-#:   ``retry.NotFoundError`` text), as bridged by pulumi-aws, e.g.
+import re
+
+#: Texts that mean "the thing you asked for does not exist". Each invoke's exact text is
+#: in the provider truth table (``infra_pulumi/plan/provider_facts.py``), which
+#: ``tests/infra/plan/test_provider_facts.py`` checks against these.
+#: - ``couldn't find resource``: terraform-provider-aws's ``retry.NotFoundError`` text
+#:   (``internal/retry/error.go``), as most data sources report it, e.g.
 #:   ``reading SSM Parameter (/x/y): couldn't find resource``.
 #: - ``ParameterNotFound``: the SSM error code older provider versions surfaced.
-#: - ``ResourceNotFoundException``: the Lambda error code older versions surfaced
-#:   for a missing function.
-#: - ``ClusterNotFoundException``: the ECS error code for a missing cluster, which is
-#:   what a service lookup meets on the first deploy.
+#: - ``ResourceNotFoundException``: Lambda's code for a missing function; the function
+#:   data source passes ListVersionsByFunction's error on unmapped, so an unqualified
+#:   read of a missing function still says it today.
+#: - ``ClusterNotFoundException``: the ECS error code older versions surfaced for a
+#:   missing cluster.
 NOT_FOUND_MARKERS: tuple[str, ...] = (
     "couldn't find resource",
     "ParameterNotFound",
     "ResourceNotFoundException",
     "ClusterNotFoundException",
 )
+
+#: Singular data sources built on ``tfresource.SingularDataSourceFindError`` report a
+#: missing resource as ``no matching <Type> found`` (``internal/tfresource/errors.go``),
+#: e.g. ``no matching ECS Service found`` (a missing service or cluster). Its sibling,
+#: ``multiple <Type>s matched; ...``, is not "not found", and neither is anything else.
+_NO_MATCHING = re.compile(r"(?:^|\* |: )no matching [A-Za-z0-9 ]+ found(?:$|\s)", re.MULTILINE)
 
 _INVOKE_PREFIX = "invoke of "
 
@@ -42,7 +53,7 @@ def is_not_found(exc: BaseException) -> bool:
     if not is_invoke_error(exc):
         return False
     text = str(exc)
-    return any(marker in text for marker in NOT_FOUND_MARKERS)
+    return any(marker in text for marker in NOT_FOUND_MARKERS) or bool(_NO_MATCHING.search(text))
 
 
 def describe(exc: BaseException) -> str:

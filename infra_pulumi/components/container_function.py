@@ -12,6 +12,8 @@ import pulumi_aws as aws
 from infra_pulumi.components.iam import assume_role, document, log_streams
 from infra_pulumi.naming import LIVE_ALIAS
 
+ALIAS_DESCRIPTION = "What every invoker calls; CodeDeploy shifts it between versions."
+
 
 @dataclass
 class ContainerFunctionArgs:
@@ -52,6 +54,30 @@ class ContainerFunction(pulumi.ComponentResource):
     A configuration change (memory, timeout, environment) therefore reaches ``$LATEST``
     and a new version, but not the alias: the infra pipeline's deploy stage shifts it
     through CodeDeploy with a release of the current tag.
+
+    Why ``ignore_changes`` alone would not keep ``pulumi up`` off the alias, and what does:
+
+    - The engine's ``processIgnoreChanges`` (pulumi ``pkg/resource/deploy/step_generator.go``)
+      replaces each ignored property of the new inputs with the *old inputs* from the
+      state, or removes it when the state has none. So an update of the alias carries the
+      ``functionVersion`` recorded in the state and no ``routingConfig``.
+    - terraform-provider-aws's ``resourceAliasUpdate`` (``internal/service/lambda/alias.go``)
+      sends ``FunctionVersion`` and ``RoutingConfig`` on every ``UpdateAlias``, whatever
+      changed, and waits for the weights to clear when the routing config is empty.
+    - Hence any other diff on the alias would point ``live`` back at the version in the
+      state (the one published at creation, unless the state was refreshed) and clear a
+      canary's weights, bypassing CodeDeploy.
+
+    So nothing here lets such an update happen: the alias's inputs are its name, its
+    function's name and a constant description, none of which changes between deploys
+    (``tests/infra/components/test_container_function.py`` fails if an input could), and
+    ``routingConfig`` is never set. Two guards cover a provider upgrade that adds a diff
+    anyway. The deploy stage runs ``pulumi up --refresh``: a refresh reads the alias back,
+    and pulumi-terraform-bridge's ``ExtractInputsFromOutputs`` (``pkg/tfbridge/schema.go``,
+    refresh branch) updates the inputs already in the state, ``functionVersion`` among
+    them, so an update would resend the version CodeDeploy set. And the deploy stage holds
+    the image's release lock around ``pulumi up`` (``infra_pulumi/buildspec-deploy.yml``),
+    so no CodeDeploy shift, and no weights to clear, is in progress while it runs.
     """
 
     function: aws.lambda_.Function
@@ -121,7 +147,10 @@ class ContainerFunction(pulumi.ComponentResource):
             # The version published when the function was created; afterwards CodeDeploy
             # and the release tool move it (see the class docstring).
             function_version=self.function.version,
-            description="What every invoker calls; CodeDeploy shifts it between versions.",
+            # A constant: an alias input that changed between deploys would make
+            # `pulumi up` send UpdateAlias, which resends the version and weights (see the
+            # class docstring).
+            description=ALIAS_DESCRIPTION,
             opts=pulumi.ResourceOptions(
                 parent=self, ignore_changes=["functionVersion", "routingConfig"]
             ),

@@ -98,18 +98,27 @@ def preview_statements(args: GithubPreviewRoleArgs) -> list[dict[str, Any]]:
             "Resource": list(args.tag_parameter_arns),
         },
         {
-            # The regression guard reads GetFunction on the alias (Lambda authorizes a
-            # qualified call against the alias's ARN); a function without the alias yet
-            # is read unqualified, which the provider resolves with ListVersionsByFunction.
+            # The regression guard reads each function's live alias: the data source calls
+            # GetFunction on the alias's ARN (Lambda authorizes a qualified call against
+            # it), then GetFunctionConcurrency on the function, since a qualified
+            # GetFunction returns no concurrency. A function without the alias is read
+            # unqualified, which starts with ListVersionsByFunction. The calls are those of
+            # the provider truth table (infra_pulumi/plan/provider_facts.py).
             "Sid": "ReadLiveFunctions",
             "Effect": "Allow",
-            "Action": ["lambda:GetFunction", "lambda:ListVersionsByFunction"],
+            "Action": [
+                "lambda:GetFunction",
+                "lambda:GetFunctionConcurrency",
+                "lambda:ListVersionsByFunction",
+            ],
             "Resource": [*args.function_arns, *args.alias_arns],
         },
         {
+            # A digest-pinned target: the data source reads the image (DescribeImages),
+            # then its repository (DescribeRepositories) to build the image URI.
             "Sid": "ReadImageDigestTags",
             "Effect": "Allow",
-            "Action": "ecr:DescribeImages",
+            "Action": ["ecr:DescribeImages", "ecr:DescribeRepositories"],
             "Resource": list(args.repository_arns),
         },
         {

@@ -12,10 +12,12 @@ import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import grpc
 import pulumi
+
+from infra_pulumi.plan import provider_facts as facts
 
 EXAMPLE_ACCOUNT = "123456789012"
 
@@ -25,11 +27,11 @@ EXAMPLE_ACCOUNT = "123456789012"
 InvokeResult = dict[str, Any] | tuple[dict[str, Any], list[tuple[str, str]]]
 InvokeHandler = Callable[[Mapping[str, Any]], InvokeResult]
 
-SSM_GET_PARAMETER = "aws:ssm/getParameter:getParameter"
-LAMBDA_GET_FUNCTION = "aws:lambda/getFunction:getFunction"
-ECS_GET_SERVICE = "aws:ecs/getService:getService"
-ECS_GET_TASK_DEFINITION = "aws:ecs/getTaskDefinition:getTaskDefinition"
-ECR_GET_IMAGE = "aws:ecr/getImage:getImage"
+SSM_GET_PARAMETER = facts.SSM_GET_PARAMETER.invoke
+LAMBDA_GET_FUNCTION = facts.LAMBDA_GET_FUNCTION.invoke
+ECS_GET_SERVICE = facts.ECS_GET_SERVICE.invoke
+ECS_GET_TASK_DEFINITION = facts.ECS_GET_TASK_DEFINITION.invoke
+ECR_GET_IMAGE = facts.ECR_GET_IMAGE.invoke
 
 
 class EngineError(grpc.RpcError):
@@ -59,26 +61,49 @@ def provider_error(token: str, text: str) -> EngineError:
     )
 
 
-def parameter_not_found(args: Mapping[str, Any]) -> InvokeResult:
-    """Today's provider text for a missing SSM parameter."""
-    name = args.get("name")
-    raise provider_error(
-        SSM_GET_PARAMETER, f"reading SSM Parameter ({name}): couldn't find resource"
-    )
+def not_found(token: str, where: facts.Where | None = None) -> InvokeHandler:
+    """A handler that answers "does not exist" with the provider's own text for ``token``.
+
+    The text comes from the truth table (``provider_facts``) and nowhere else.
+    """
+
+    def handler(args: Mapping[str, Any]) -> InvokeResult:
+        raise provider_error(token, facts.not_found_text(token, args, where))
+
+    return handler
 
 
-def function_not_found(args: Mapping[str, Any]) -> InvokeResult:
-    """Today's provider text for a missing Lambda function."""
-    name = args.get("functionName")
-    raise provider_error(
-        LAMBDA_GET_FUNCTION, f"reading Lambda Function ({name}): couldn't find resource"
-    )
+def failing(token: str, code: str, where: facts.Where | None = None) -> InvokeHandler:
+    """A handler that fails as the provider reports AWS's ``code`` (e.g.
+    ``AccessDeniedException``, ``ThrottlingException``) on this invoke's first call."""
+    entry = facts.facts_for(token)
+
+    def handler(args: Mapping[str, Any]) -> InvokeResult:
+        call = entry.calls_for(args)[0]
+        service, operation = _SDK_OPERATION[call.action]
+        text = facts.aws_error_text(
+            entry, args, where or facts.Where(), service=service, operation=operation, code=code
+        )
+        raise provider_error(token, text)
+
+    return handler
 
 
-def service_not_found(args: Mapping[str, Any]) -> InvokeResult:
-    """Today's provider text for a missing ECS service (or its missing cluster)."""
-    name = args.get("serviceName")
-    raise provider_error(ECS_GET_SERVICE, f"reading ECS Service ({name}): couldn't find resource")
+#: The SDK's service id and operation name of each first call, as smithy-go prints them.
+_SDK_OPERATION = {
+    "ssm:GetParameter": ("SSM", "GetParameter"),
+    "lambda:GetFunction": ("Lambda", "GetFunction"),
+    "lambda:ListVersionsByFunction": ("Lambda", "ListVersionsByFunction"),
+    "ecs:DescribeServices": ("ECS", "DescribeServices"),
+    "ecs:DescribeTaskDefinition": ("ECS", "DescribeTaskDefinition"),
+    "ecr:DescribeImages": ("ECR", "DescribeImages"),
+}
+
+#: The provider's answers for a thing that does not exist, one per invoke that can say so.
+parameter_not_found = not_found(SSM_GET_PARAMETER)
+function_not_found = not_found(LAMBDA_GET_FUNCTION)
+service_not_found = not_found(ECS_GET_SERVICE)
+image_not_found = not_found(ECR_GET_IMAGE)
 
 
 def ecs_service_running(image_uri: str, container: str = "web") -> dict[str, InvokeHandler]:
@@ -131,14 +156,6 @@ def parameter_value(value: str) -> InvokeHandler:
     return handler
 
 
-def image_not_found(args: Mapping[str, Any]) -> InvokeResult:
-    """Today's provider text for an ECR image that does not exist (or no longer does)."""
-    raise provider_error(
-        ECR_GET_IMAGE,
-        f"reading ECR Image ({args.get('repositoryName')}): couldn't find resource",
-    )
-
-
 def image_tags(*tags: str) -> InvokeHandler:
     """A getImage handler for a digest that exists and carries ``tags``."""
 
@@ -151,7 +168,9 @@ def image_tags(*tags: str) -> InvokeHandler:
             "repositoryName": args["repositoryName"],
             "imagePushedAt": 1767225600,
             "imageSizeInBytes": 52428800,
-            "imageUri": f"{args['repositoryName']}@{args['imageDigest']}",
+            # The data source builds it from DescribeRepositories' repositoryUri.
+            "imageUri": f"{args.get('registryId', EXAMPLE_ACCOUNT)}.dkr.ecr.us-east-1."
+            f"amazonaws.com/{args['repositoryName']}@{args['imageDigest']}",
         }
 
     return handler
@@ -170,7 +189,6 @@ def function_image(image_uri: str, *, latest: str | None = None) -> InvokeHandle
         return {
             "functionName": args["functionName"],
             "imageUri": image,
-            "packageType": "Image",
             "qualifier": qualifier,
             "version": "3" if qualifier else "$LATEST",
         }
@@ -182,32 +200,49 @@ def function_without_alias(image_uri: str) -> InvokeHandler:
     """A getFunction handler for a function deployed before the ``live`` alias existed."""
 
     def handler(args: Mapping[str, Any]) -> InvokeResult:
-        name = args.get("functionName")
         if args.get("qualifier") is not None:
-            raise provider_error(
-                LAMBDA_GET_FUNCTION,
-                f"reading Lambda Function ({name}:{args['qualifier']}): couldn't find resource",
-            )
-        return {"functionName": name, "imageUri": image_uri, "packageType": "Image"}
+            return function_not_found(args)
+        return {"functionName": args["functionName"], "imageUri": image_uri}
 
     return handler
 
 
+@dataclass(frozen=True)
+class InvokeAnswer:
+    """One invoke the program made and how it was answered."""
+
+    token: str
+    args: dict[str, Any]
+    outcome: Literal["found", "not found", "error"]
+    """``found``: a result; ``not found``: the provider's not-found text; ``error``: any
+    other failure."""
+
+
 @dataclass
 class OfflineMocks(pulumi.runtime.Mocks):
-    """Mocks for one offline evaluation. ``invokes`` overrides the default answers."""
+    """Mocks for one offline evaluation. ``invokes`` overrides the default answers.
+
+    By default nothing exists yet (the first deploy): every read answers with the
+    provider's own not-found text from the truth table, for this region and account.
+    """
 
     region: str = "us-east-1"
     account: str = EXAMPLE_ACCOUNT
     invokes: dict[str, InvokeHandler] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    answers: list[InvokeAnswer] = field(default_factory=list)
+
+    @property
+    def where(self) -> facts.Where:
+        return facts.Where(region=self.region, account=self.account)
 
     def __post_init__(self) -> None:
         defaults: dict[str, InvokeHandler] = {
-            SSM_GET_PARAMETER: parameter_not_found,
-            LAMBDA_GET_FUNCTION: function_not_found,
-            ECS_GET_SERVICE: service_not_found,
-            ECR_GET_IMAGE: image_not_found,
+            token: not_found(token, self.where)
+            for token, entry in facts.TABLE.items()
+            if entry.not_found
+        }
+        defaults |= {
             "aws:index/getCallerIdentity:getCallerIdentity": lambda _: {
                 "accountId": self.account,
                 "arn": f"arn:aws:sts::{self.account}:assumed-role/offline-plan/session",
@@ -247,15 +282,34 @@ class OfflineMocks(pulumi.runtime.Mocks):
     def call(
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        self.calls.append((args.token, dict(args.args)))
+        arguments = dict(args.args)
+        self.calls.append((args.token, arguments))
         handler = self.invokes.get(args.token)
         if handler is None:
             raise EngineError(
                 f"the offline plan has no answer for invoke {args.token}; "
                 "add one to infra_pulumi/plan/mocks.py"
             )
-        result = handler(args.args)
+        try:
+            result = handler(args.args)
+        except EngineError as exc:
+            self.answers.append(
+                InvokeAnswer(args.token, arguments, self._outcome(args.token, arguments, exc))
+            )
+            raise
+        self.answers.append(InvokeAnswer(args.token, arguments, "found"))
         return result if isinstance(result, tuple) else (result, [])
+
+    def _outcome(
+        self, token: str, arguments: dict[str, Any], error: EngineError
+    ) -> Literal["not found", "error"]:
+        """Whether ``error`` is the table's not-found text for this invoke (not the program's
+        classification: the IAM tests read this, and must not share what they check)."""
+        try:
+            text = facts.not_found_text(token, arguments, self.where)
+        except KeyError:
+            return "error"
+        return "not found" if text in error.details() else "error"
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)

@@ -28,7 +28,7 @@ import yaml
 from pulumi.runtime.mocks import MockMonitor
 
 from infra_pulumi.exceptions import ConfigError
-from infra_pulumi.plan.mocks import InvokeHandler, OfflineMocks
+from infra_pulumi.plan.mocks import InvokeAnswer, InvokeHandler, OfflineMocks
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,6 +58,8 @@ class Plan:
     outputs: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    answers: list[InvokeAnswer] = field(default_factory=list)
+    """Each invoke with how it was answered (found, not found, another error)."""
 
     def of_type(self, typ: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == typ]
@@ -244,6 +246,7 @@ def evaluate(
         outputs=_plain(exported),
         warnings=list(capture.messages),
         invokes=list(mocks.calls),
+        answers=list(mocks.answers),
     )
 
 

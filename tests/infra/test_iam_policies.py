@@ -328,10 +328,16 @@ def test_github_preview_role_is_read_only_and_pull_request_only(prod_plan: Plan)
     levels = {a: access_level(a) for a in actions}
     assert set(levels.values()) <= {"Read", "List"}, levels
     # The regression guard reads GetFunction on each alias (a qualified call is authorized
-    # against the alias's ARN) and, for a function without an alias yet, unqualified.
+    # against the alias's ARN; the provider then reads the function's concurrency) and,
+    # for a function without an alias yet, unqualified (ListVersionsByFunction first).
+    # tests/infra/test_invoke_permissions.py checks these against the provider's calls.
     (live,) = [s for s in preview_policy["Statement"] if s["Sid"] == "ReadLiveFunctions"]
     functions = [f"arn:aws:lambda:{REGION_ACCOUNT}:function:{f}" for f in PROD_FUNCTIONS]
-    assert live["Action"] == ["lambda:GetFunction", "lambda:ListVersionsByFunction"]
+    assert live["Action"] == [
+        "lambda:GetFunction",
+        "lambda:GetFunctionConcurrency",
+        "lambda:ListVersionsByFunction",
+    ]
     assert live["Resource"] == [*functions, *(f"{arn}:live" for arn in functions)]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -14,10 +15,12 @@ from infra_pulumi.exceptions import (
     TagLookupError,
 )
 from infra_pulumi.image_tags import LiveTarget, TagQuery, image_tag, resolve_image_tag
+from infra_pulumi.plan import provider_facts as facts
 from infra_pulumi.plan.mocks import (
     ECR_GET_IMAGE,
     LAMBDA_GET_FUNCTION,
     SSM_GET_PARAMETER,
+    failing,
     function_image,
     function_without_alias,
     image_not_found,
@@ -28,9 +31,7 @@ from infra_pulumi.plan.mocks import (
 from tests.infra.conftest import (
     LAMBDA_TAG_PARAMETER,
     RunProgram,
-    lambda_error,
     raw_engine_error,
-    ssm_error,
 )
 from tests.infra.test_engine_errors import (
     ACCESS_DENIED,
@@ -235,7 +236,10 @@ def test_released_tag_is_deployed_in_preview_and_up(run_program: RunProgram, pre
 
 
 def test_legacy_not_found_text_also_falls_back(run_program: RunProgram) -> None:
-    legacy = ssm_error("Error describing SSM parameter: ParameterNotFound: \n\tstatus code: 400")
+    def legacy(args: Any) -> Any:
+        text = facts.SSM_GET_PARAMETER.legacy_not_found[0].format(**args)
+        raise provider_error(SSM_GET_PARAMETER, text)
+
     plan = run_program(invokes={SSM_GET_PARAMETER: legacy})
     assert plan.resolved_tags["lambda"]["source"] == "placeholder"
 
@@ -243,11 +247,8 @@ def test_legacy_not_found_text_also_falls_back(run_program: RunProgram) -> None:
 @pytest.mark.parametrize(
     "handler",
     [
-        ssm_error(
-            "reading SSM Parameter (/x): operation error SSM: GetParameter, "
-            "api error AccessDeniedException: not authorized"
-        ),
-        ssm_error("operation error SSM: GetParameter, api error ThrottlingException: Rate"),
+        failing(SSM_GET_PARAMETER, "AccessDeniedException"),
+        failing(SSM_GET_PARAMETER, "ThrottlingException"),
         raw_engine_error("transport is closing"),
         lambda args: ({}, [("name", "expected a string")]),
     ],
@@ -306,16 +307,14 @@ def test_program_reads_a_digest_pinned_function_through_ecr(
 
 
 def test_program_fails_if_a_digest_cannot_be_looked_up(run_program: RunProgram) -> None:
-    def denied(args: object) -> object:
-        raise provider_error(ECR_GET_IMAGE, "api error AccessDeniedException: no")
-
+    denied = failing(ECR_GET_IMAGE, "AccessDeniedException")
     invokes = {LAMBDA_GET_FUNCTION: function_image(PLACEHOLDER_DIGEST), ECR_GET_IMAGE: denied}
     with pytest.raises(LiveTargetLookupError, match="AccessDeniedException"):
         run_program(invokes=invokes)
 
 
 def test_program_fails_if_the_live_function_cannot_be_read(run_program: RunProgram) -> None:
-    denied = lambda_error("reading Lambda Function (f): api error AccessDeniedException: denied")
+    denied = failing(LAMBDA_GET_FUNCTION, "AccessDeniedException")
     with pytest.raises(LiveTargetLookupError, match="container-delivery-dev-nightly-report"):
         run_program(invokes={LAMBDA_GET_FUNCTION: denied})
 
@@ -363,8 +362,6 @@ def test_a_function_from_before_the_alias_is_read_through_latest(run_program: Ru
 
 
 def test_the_alias_read_fails_loudly_on_other_errors(run_program: RunProgram) -> None:
-    def denied(args: object) -> object:
-        raise provider_error(LAMBDA_GET_FUNCTION, "api error AccessDeniedException: no")
-
+    denied = failing(LAMBDA_GET_FUNCTION, "AccessDeniedException")
     with pytest.raises(LiveTargetLookupError, match=r"alias live.*AccessDeniedException"):
         run_program(invokes={LAMBDA_GET_FUNCTION: denied})

@@ -15,10 +15,11 @@ from infra_pulumi.plan.mocks import (
     ECS_GET_TASK_DEFINITION,
     SSM_GET_PARAMETER,
     ecs_service_running,
+    failing,
     image_tags,
+    not_found,
     parameter_not_found,
     parameter_value,
-    provider_error,
 )
 from infra_pulumi.plan.runner import PROJECT_ROOT
 from tests.infra.conftest import WEB_TAG_PARAMETER, RunProgram, policy, strings
@@ -150,17 +151,15 @@ def test_digest_pinned_service_is_judged_by_its_ecr_tags(
 
 
 def test_unreadable_service_stops_the_program(run_program: RunProgram) -> None:
-    def denied(args: Any) -> Any:
-        raise provider_error(ECS_GET_SERVICE, "api error AccessDeniedException: no")
-
+    denied = failing(ECS_GET_SERVICE, "AccessDeniedException")
     with pytest.raises(LiveTargetLookupError, match="AccessDeniedException"):
         run_program(invokes={ECS_GET_SERVICE: denied})
 
 
 def test_unreadable_task_definition_stops_the_program(run_program: RunProgram) -> None:
-    def gone(args: Any) -> Any:
-        raise provider_error(ECS_GET_TASK_DEFINITION, "couldn't find resource")
-
+    # The provider's not-found for a task definition (also what a denied read says: its
+    # finder maps every HTTP 400 to not found) is never taken for absence.
+    gone = not_found(ECS_GET_TASK_DEFINITION)
     handlers = {**ecs_service_running(f"{WEB_REPO}:abc1234"), ECS_GET_TASK_DEFINITION: gone}
     with pytest.raises(LiveTargetLookupError, match="container-delivery-dev-web"):
         run_program(invokes=handlers)
