@@ -1,5 +1,7 @@
 """The AWS managed policies this project attaches, as the IAM tests evaluate them.
 
+AWSCodeDeployRoleForLambdaLimited is copied whole from AWS's Managed Policy Reference.
+
 Copied from the policy documents AWS publishes, as archived by zoph-io/IAMTrail (formerly
 MAMIP), which records every version of every AWS managed policy:
 
@@ -16,6 +18,9 @@ from __future__ import annotations
 
 from typing import Any
 
+CODEDEPLOY_LAMBDA_LIMITED_ARN = (
+    "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited"
+)
 READ_ONLY_ACCESS_ARN = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 POWER_USER_ACCESS_ARN = "arn:aws:iam::aws:policy/PowerUserAccess"
 
@@ -122,7 +127,41 @@ POWER_USER_ACCESS: dict[str, Any] = {
     ],
 }
 
+#: AWS Managed Policy Reference, "AWSCodeDeployRoleForLambdaLimited" (policy version v1).
+CODEDEPLOY_LAMBDA_LIMITED: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Action": [
+                "cloudwatch:DescribeAlarms",
+                "lambda:UpdateAlias",
+                "lambda:GetAlias",
+                "lambda:GetProvisionedConcurrencyConfig",
+            ],
+            "Resource": "*",
+            "Effect": "Allow",
+        },
+        {
+            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+            "Resource": "arn:aws:s3:::*/CodeDeploy/*",
+            "Effect": "Allow",
+        },
+        {
+            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"s3:ExistingObjectTag/UseWithCodeDeploy": "true"}},
+            "Effect": "Allow",
+        },
+        {
+            "Action": ["lambda:InvokeFunction"],
+            "Resource": "arn:aws:lambda:*:*:function:CodeDeployHook_*",
+            "Effect": "Allow",
+        },
+    ],
+}
+
 MANAGED: dict[str, dict[str, Any]] = {
+    CODEDEPLOY_LAMBDA_LIMITED_ARN: CODEDEPLOY_LAMBDA_LIMITED,
     READ_ONLY_ACCESS_ARN: READ_ONLY_ACCESS,
     POWER_USER_ACCESS_ARN: POWER_USER_ACCESS,
 }
