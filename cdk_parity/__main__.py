@@ -9,14 +9,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cdk_parity.config import ConfigError
 from cdk_parity.exceptions import CdkParityError
-from cdk_parity.node import require_node
-from cdk_parity.tag_lookup import DEFAULT_MODE, TagMode
+from cdk_parity.reference.config import ConfigError
+from cdk_parity.reference.node import require_node
+from cdk_parity.reference.tag_lookup import DEFAULT_MODE, TagMode
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from cdk_parity.synth import synthesize
+    from cdk_parity.reference.synth import synthesize
 
     context = json.loads(Path(args.context_file).read_text()) if args.context_file else None
     result = synthesize(

@@ -14,14 +14,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cdk_parity.tag_lookup import TagMode
+from cdk_parity.reference.tag_lookup import TagMode
 
 DEFAULT_STACKS = ("dev", "prod")
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from cdk_parity import report
     from cdk_parity.compare.run import run
+    from cdk_parity.report import render
 
     started = time.perf_counter()
 
@@ -37,11 +37,11 @@ def _compare(args: argparse.Namespace) -> int:
         timing_runs=args.timing_runs,
         measure_memory=not args.no_memory,
     )
-    markdown, html = report.write(result, Path(args.out))
-    summary = report.summary(result)
+    markdown, html = render.write(result, Path(args.out))
+    summary = render.summary(result)
     for line in summary.lines:
         print(line)
-    for line in report.failing_lines(result):
+    for line in render.failing_lines(result):
         print(line)
     print(f"report: {markdown} and {html}")
     if summary.failing:

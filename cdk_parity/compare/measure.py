@@ -109,7 +109,7 @@ def side_command(side: str, stack: str, mode: str) -> list[str]:
 def main(argv: Sequence[str]) -> int:
     """Run one side once, as the comparison runs it: ``<pulumi|cdk> <stack> <mode>``."""
     from cdk_parity.compare.run import evaluate_as, release_for, synthesize_as
-    from cdk_parity.tag_lookup import TagMode
+    from cdk_parity.reference.tag_lookup import TagMode
 
     side, stack, mode = argv
     release = release_for(stack)

@@ -14,13 +14,8 @@ PULUMI_SOURCES = ("infra_pulumi/*.py", "infra_pulumi/components/*.py")
 PULUMI_EXCLUDE = ("infra_pulumi/plan/*",)
 #: The CDK app. It reuses the Pulumi side's config model and naming, which are not counted
 #: again; the synth command and this comparison are tooling.
-CDK_SOURCES = ("cdk_parity/*.py",)
-CDK_EXCLUDE = (
-    "cdk_parity/__main__.py",
-    "cdk_parity/synth.py",
-    "cdk_parity/report.py",
-    "cdk_parity/report_view.py",
-)
+CDK_SOURCES = ("cdk_parity/*.py", "cdk_parity/reference/*.py")
+CDK_EXCLUDE = ("cdk_parity/__main__.py", "cdk_parity/reference/synth.py")
 
 
 def files(patterns: Iterable[str], exclude: Iterable[str], root: Path = ROOT) -> list[Path]:

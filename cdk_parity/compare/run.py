@@ -20,10 +20,10 @@ from cdk_parity.compare.metrics import (
 )
 from cdk_parity.compare.model import Resource, Side
 from cdk_parity.compare.normalize import cdk_resources, pulumi_resources
-from cdk_parity.config import EXAMPLE_ACCOUNT, load_stack_config
-from cdk_parity.synth import Synthesis, synthesize
-from cdk_parity.tag_lookup import TagMode, lookup_context_key
-from cdk_parity.tags import IMAGES
+from cdk_parity.reference.config import EXAMPLE_ACCOUNT, load_stack_config
+from cdk_parity.reference.synth import Synthesis, synthesize
+from cdk_parity.reference.tag_lookup import TagMode, lookup_context_key
+from cdk_parity.reference.tags import IMAGES
 from infra_pulumi.plan import Plan, evaluate
 from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
 

@@ -10,10 +10,10 @@ from aws_cdk import App
 from aws_cdk.assertions import Template
 
 from cdk_parity.compare.run import Run, run
-from cdk_parity.config import load_stack_config
-from cdk_parity.stack import ContainerDeliveryStack
-from cdk_parity.synth import Synthesis, build_stack, offline_context, synthesize
-from cdk_parity.tag_lookup import TagLookupOptions, TagMode
+from cdk_parity.reference.config import load_stack_config
+from cdk_parity.reference.stack import ContainerDeliveryStack
+from cdk_parity.reference.synth import Synthesis, build_stack, offline_context, synthesize
+from cdk_parity.reference.tag_lookup import TagLookupOptions, TagMode
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",

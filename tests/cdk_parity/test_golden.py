@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from cdk_parity import report
 from cdk_parity.compare.run import Run
+from cdk_parity.report import render
 
 GOLDEN = Path(__file__).with_name("golden") / "report.json"
 
@@ -69,7 +69,7 @@ def test_scrub_replaces_only_measurements() -> None:
 
 
 def test_report_json_matches_the_golden_file(parity_run: Run) -> None:
-    actual = scrub(json.loads(json.dumps(report.as_json(parity_run), default=str)))
+    actual = scrub(json.loads(json.dumps(render.as_json(parity_run), default=str)))
     if os.environ.get("CDK_PARITY_UPDATE_GOLDEN") == "1":
         GOLDEN.write_text(json.dumps(actual, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     expected = json.loads(GOLDEN.read_text(encoding="utf-8"))

@@ -2,10 +2,11 @@
 
 What each part of ``cdk_parity`` may import from ``infra_pulumi``:
 
-- ``cdk_parity/config.py`` and ``cdk_parity/naming.py``, the two adapters: the stack file
-  with its validated config model (``stack_config``, ``exceptions``, the stack-file
-  reader in ``plan.runner``) and the physical-name convention (``naming``). These are
-  the inputs both sides must agree on; the comparison pairs resources by those names.
+- ``cdk_parity/reference/config.py`` and ``cdk_parity/reference/naming.py``, the two
+  adapters: the stack file with its validated config model (``stack_config``,
+  ``exceptions``, the stack-file reader in ``plan.runner``) and the physical-name
+  convention (``naming``). These are the inputs both sides must agree on; the
+  comparison pairs resources by those names.
 - ``cdk_parity/compare/``: ``infra_pulumi.plan`` only. The comparison *runs* the Pulumi
   program offline to see what it would create: that evaluates the subject, it does not
   borrow its rules. It may not import a component, a policy builder or a constant.
@@ -27,12 +28,12 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "cdk_parity"
 
 ADAPTERS = {
-    "cdk_parity/config.py": {
+    "cdk_parity/reference/config.py": {
         "infra_pulumi.exceptions",
         "infra_pulumi.plan.runner",
         "infra_pulumi.stack_config",
     },
-    "cdk_parity/naming.py": {"infra_pulumi.naming"},
+    "cdk_parity/reference/naming.py": {"infra_pulumi.naming"},
 }
 
 
@@ -101,7 +102,7 @@ def test_only_the_adapters_import_infra_pulumi() -> None:
             offenders[relative] = sorted(used - allowed)
     assert offenders == {}, (
         "the CDK reference must not share rules with the Pulumi program; import inputs "
-        f"through cdk_parity/config.py or cdk_parity/naming.py: {offenders}"
+        f"through cdk_parity/reference/config.py or cdk_parity/reference/naming.py: {offenders}"
     )
 
 

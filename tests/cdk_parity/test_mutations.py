@@ -63,12 +63,12 @@ PULUMI_REPLACEMENTS = {
 }
 CDK_REPLACEMENTS = {
     # The circuit breaker no longer rolls back.
-    "cdk_parity/web.py": (
+    "cdk_parity/reference/web.py": (
         "ecs.DeploymentCircuitBreaker(enable=True, rollback=True)",
         "ecs.DeploymentCircuitBreaker(enable=True, rollback=False)",
     ),
     # An extra grant to the web task role, which has none on either side.
-    "cdk_parity/stack.py": (
+    "cdk_parity/reference/stack.py": (
         "        web.task_definition.node.add_dependency(web_placeholder.deployment)\n",
         "        web.task_definition.node.add_dependency(web_placeholder.deployment)\n"
         "        web.task_role.add_to_policy(\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from cdk_parity.config import PROJECT_ROOT
+from cdk_parity.reference.config import PROJECT_ROOT
 from tests.mypy_overrides import followed_modules
 
 

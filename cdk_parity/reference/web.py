@@ -17,9 +17,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_parity.common import retention
-from cdk_parity.config import NetworkConfig, WebConfig
-from cdk_parity.naming import Naming
+from cdk_parity.reference.common import retention
+from cdk_parity.reference.config import NetworkConfig, WebConfig
+from cdk_parity.reference.naming import Naming
 
 #: The container that runs the web image; the manifest names it for the app side.
 WEB_CONTAINER = "web"

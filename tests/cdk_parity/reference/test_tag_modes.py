@@ -15,8 +15,8 @@ from moto import mock_aws
 
 from cdk_parity.__main__ import main
 from cdk_parity.exceptions import InvalidTagError, TagLookupError, UnknownTagModeError
-from cdk_parity.synth import Synthesis, read_assembly, synthesize
-from cdk_parity.tag_lookup import (
+from cdk_parity.reference.synth import Synthesis, read_assembly, synthesize
+from cdk_parity.reference.tag_lookup import (
     TagLookupOptions,
     TagMode,
     lookup_context_key,

@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from constructs import Construct
 
 from cdk_parity.exceptions import InvalidTagError, TagLookupError, UnknownTagModeError
-from cdk_parity.tags import PLACEHOLDER_TAG, is_valid_tag
+from cdk_parity.reference.tags import PLACEHOLDER_TAG, is_valid_tag
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient

@@ -21,8 +21,8 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from constructs import Construct
 
-from cdk_parity.config import DeploymentAlarmsConfig, LambdaFunctionConfig
-from cdk_parity.naming import LIVE_ALIAS, Naming
+from cdk_parity.reference.config import DeploymentAlarmsConfig, LambdaFunctionConfig
+from cdk_parity.reference.naming import LIVE_ALIAS, Naming
 
 #: The stack config's predefined CodeDeploy configs (CodeDeploy User Guide, "Deployment
 #: configurations on an AWS Lambda compute platform") as CDK's constants.

@@ -15,10 +15,10 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from cdk_parity.compare.ecr_lifecycle import Image, expired
-from cdk_parity.stack import ContainerDeliveryStack
-from cdk_parity.synth import Synthesis
+from cdk_parity.reference.stack import ContainerDeliveryStack
+from cdk_parity.reference.synth import Synthesis
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEV = "container-delivery-dev"
 PROD = "container-delivery-prod"
 #: Elastic Load Balancing's recommended TLS 1.3 policy (ELB docs, "Security policies").

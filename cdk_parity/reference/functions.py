@@ -17,7 +17,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk_parity.common import retention
+from cdk_parity.reference.common import retention
 
 
 class ContainerFunction(Construct):

@@ -1,10 +1,10 @@
 """The talk's CDK stack, built from the same stack config as the Pulumi program.
 
 It shares with the Pulumi program only its inputs: the validated stack config and the
-physical-name convention (``cdk_parity.config``, ``cdk_parity.naming``). Policies,
-patterns, lifecycle rules and the manifest are written here from the talk and from
-AWS's and CDK's documentation, the way a CDK user writes them, so the comparison can
-see a mistake on either side.
+physical-name convention (``config``, ``naming`` in this package). Policies, patterns,
+lifecycle rules and the manifest are written here from the talk and from AWS's and
+CDK's documentation, the way a CDK user writes them, so the comparison can see a
+mistake on either side.
 """
 
 from __future__ import annotations
@@ -22,22 +22,22 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from cdk_parity.config import PROJECT_ROOT, CdkStackConfig, StackConfig
-from cdk_parity.encryption import stack_key
-from cdk_parity.functions import ContainerFunction
-from cdk_parity.images import ImageRepository, ImageTagParameter, PlaceholderImage
-from cdk_parity.manifest import EcsServiceTarget, ImageTargets, LambdaTarget, document
-from cdk_parity.pipelines import (
+from cdk_parity.reference.config import PROJECT_ROOT, CdkStackConfig, StackConfig
+from cdk_parity.reference.encryption import stack_key
+from cdk_parity.reference.functions import ContainerFunction
+from cdk_parity.reference.images import ImageRepository, ImageTagParameter, PlaceholderImage
+from cdk_parity.reference.manifest import EcsServiceTarget, ImageTargets, LambdaTarget, document
+from cdk_parity.reference.pipelines import (
     AppPipeline,
     BuildProject,
     InfraPipeline,
     PipelineSource,
     artifact_bucket,
 )
-from cdk_parity.releases import LiveRelease, service_role
-from cdk_parity.tag_lookup import ResolvedTag, TagLookupOptions, resolve_tag
-from cdk_parity.tags import IMAGES
-from cdk_parity.web import WEB_CONTAINER, Network, WebLoadBalancer, WebService
+from cdk_parity.reference.releases import LiveRelease, service_role
+from cdk_parity.reference.tag_lookup import ResolvedTag, TagLookupOptions, resolve_tag
+from cdk_parity.reference.tags import IMAGES
+from cdk_parity.reference.web import WEB_CONTAINER, Network, WebLoadBalancer, WebService
 
 #: GitHub Actions' OIDC issuer (GitHub's "Configuring OpenID Connect in AWS").
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"

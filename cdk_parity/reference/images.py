@@ -20,7 +20,7 @@ from aws_cdk import aws_ssm as ssm
 from cdk_ecr_deployment import DockerImageName, ECRDeployment
 from constructs import Construct
 
-from cdk_parity.tags import PLACEHOLDER_TAG, TAG_PATTERN
+from cdk_parity.reference.tags import PLACEHOLDER_TAG, TAG_PATTERN
 
 
 class ImageRepository(Construct):

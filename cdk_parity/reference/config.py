@@ -2,7 +2,7 @@
 
 Both sides are built from one input: ``Pulumi.<stack>.yaml``, read the way Pulumi hands
 it to a program and validated by the Pulumi side's config model. This module and
-``cdk_parity.naming`` are the only places the reference imports ``infra_pulumi``
+``cdk_parity.reference.naming`` are the only places the reference imports ``infra_pulumi``
 (``tests/cdk_parity/test_independence.py`` enforces it).
 """
 

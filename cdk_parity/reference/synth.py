@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_cdk import App
 
-from cdk_parity.config import EXAMPLE_ACCOUNT, CdkStackConfig, load_stack_config
-from cdk_parity.stack import ContainerDeliveryStack
-from cdk_parity.tag_lookup import DEFAULT_MODE, ResolvedTag, TagLookupOptions, TagMode
+from cdk_parity.reference.config import EXAMPLE_ACCOUNT, CdkStackConfig, load_stack_config
+from cdk_parity.reference.stack import ContainerDeliveryStack
+from cdk_parity.reference.tag_lookup import DEFAULT_MODE, ResolvedTag, TagLookupOptions, TagMode
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient

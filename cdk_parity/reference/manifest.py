@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cdk_parity.tags import PLACEHOLDER_TAG
+from cdk_parity.reference.tags import PLACEHOLDER_TAG
 
 SCHEMA = 2
 

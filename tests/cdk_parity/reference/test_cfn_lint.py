@@ -22,7 +22,7 @@ import pytest
 from cfnlint.api import ManualArgs, lint  # type: ignore[import-untyped]  # no py.typed
 
 from cdk_parity.compare.run import Run, release_for, synthesize_as
-from cdk_parity.tag_lookup import TagMode
+from cdk_parity.reference.tag_lookup import TagMode
 
 SILENCED = ("W3005", "W3010")
 STACKS = ("dev", "prod")

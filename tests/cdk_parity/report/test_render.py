@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from cdk_parity import report
 from cdk_parity.compare.engine import compare
 from cdk_parity.compare.run import Run
-from cdk_parity.report_view import breakable, inline_code
+from cdk_parity.report import render
+from cdk_parity.report.view import breakable, inline_code
 
 
 class Page(HTMLParser):
@@ -53,7 +53,7 @@ def _page(path: Path) -> Page:
 @pytest.fixture(scope="module")
 def written(parity_run: Run, tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("report")
-    report.write(parity_run, directory)
+    render.write(parity_run, directory)
     return directory
 
 
@@ -116,7 +116,7 @@ def test_a_failing_report_names_its_rows_and_what_only_one_side_has(
         prod, comparison=compare(prod.pulumi, prod.cdk, trimmed, mode="synth-time", stack="prod")
     )
     run = dataclasses.replace(parity_run, runs=[parity_run.runs[0], failed], expected=trimmed)
-    report.write(run, tmp_path)
+    render.write(run, tmp_path)
     page = _page(tmp_path / "report.html")
     text = " ".join("".join(page.text).split())
     assert "FAIL: 1 row differs without a reviewed reason" in text
@@ -148,15 +148,15 @@ def test_markdown_has_the_ten_points_and_the_first_deploy_story(written: Path) -
 def test_a_talk_point_whose_sides_disagree_fails_the_run(
     parity_run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert not report.summary(parity_run).failing
-    assert report.unexpected_points(parity_run) == []
+    assert not render.summary(parity_run).failing
+    assert render.unexpected_points(parity_run) == []
     off = dataclasses.replace(
-        report.points(parity_run)[0],
+        render.points(parity_run)[0],
         pulumi="pipelines: only-one",
         verdict="unexpected",
     )
-    monkeypatch.setattr(report, "points", lambda run: [off])
-    summary = report.summary(parity_run)
+    monkeypatch.setattr(render, "points", lambda run: [off])
+    summary = render.summary(parity_run)
     assert summary.failing
     assert f"UNEXPECTED talk point {off.number}: {off.title}" in "\n".join(summary.lines)
-    assert report.as_json(parity_run)["failing"] is True
+    assert render.as_json(parity_run)["failing"] is True

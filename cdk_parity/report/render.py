@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from cdk_parity.compare.engine import Pair
 from cdk_parity.compare.points import Point, points
 from cdk_parity.compare.run import Run
-from cdk_parity.report_view import breakable, chart, inline_code, rows, show
+from cdk_parity.report.view import breakable, chart, inline_code, rows, show
 
 __all__ = [
     "Summary",
@@ -26,7 +26,7 @@ __all__ = [
     "write",
 ]
 
-TEMPLATES = Path(__file__).with_name("report_templates")
+TEMPLATES = Path(__file__).with_name("templates")
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ The CLI performs ``lookup`` mode's SSM lookups itself and caches them in
 
 from __future__ import annotations
 
-from cdk_parity.config import EXAMPLE_ACCOUNT, load_stack_config
-from cdk_parity.synth import build_stack
-from cdk_parity.tag_lookup import CONTEXT_KEY, DEFAULT_MODE, TagLookupOptions, TagMode
+from cdk_parity.reference.config import EXAMPLE_ACCOUNT, load_stack_config
+from cdk_parity.reference.synth import build_stack
+from cdk_parity.reference.tag_lookup import CONTEXT_KEY, DEFAULT_MODE, TagLookupOptions, TagMode
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cdk_parity import report
 from cdk_parity.__main__ import main
 from cdk_parity.compare.engine import (
     EXPECTED_DIFFERENCES,
@@ -21,6 +20,7 @@ from cdk_parity.compare.model import Resource
 from cdk_parity.compare.normalize import pulumi_resources
 from cdk_parity.compare.run import Run, evaluate_as
 from cdk_parity.exceptions import CdkParityError
+from cdk_parity.report import render
 
 
 def test_both_example_stacks_have_no_unexpected_difference(parity_run: Run) -> None:
@@ -64,7 +64,7 @@ def test_first_deploy_probe_finds_the_ssm_typed_parameter(parity_run: Run) -> No
 
 
 def test_summary_measures_both_sides(parity_run: Run) -> None:
-    lines = report.summary(parity_run).lines
+    lines = render.summary(parity_run).lines
     assert any(line.startswith("dev: resources Pulumi") for line in lines)
     timing = [line for line in lines if "warm runs in turn" in line]
     assert len(timing) == 2, lines  # one per stack

@@ -22,7 +22,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cdk_parity.common import retention
+from cdk_parity.reference.common import retention
 
 #: CodeBuild's Amazon Linux 2023 standard images (Docker included), per architecture: a
 #: stack's images build natively on a host of the stack's architecture.
