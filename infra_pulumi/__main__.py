@@ -7,6 +7,8 @@ importable because ``pulumi install`` installs the project (``-e ..`` in
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pulumi
 import pulumi_aws as aws
 
@@ -35,8 +37,17 @@ from infra_pulumi.components.manifest import (
     ManifestImage,
 )
 from infra_pulumi.components.network import Network, NetworkArgs
-from infra_pulumi.components.pipeline_policies import LambdaReleaseArns
+from infra_pulumi.components.permissions_boundary import (
+    BoundaryScope,
+    PermissionsBoundary,
+    PermissionsBoundaryArgs,
+)
+from infra_pulumi.components.pipeline_policies import (
+    LambdaReleaseArns,
+    identity_provider_statements,
+)
 from infra_pulumi.components.placeholder import PlaceholderImage, PlaceholderImageArgs
+from infra_pulumi.components.preview_policies import PreviewReads, StateFolder
 from infra_pulumi.components.tag_parameter import ImageTagParameter, ImageTagParameterArgs
 from infra_pulumi.components.triggers import (
     AliasFunctionUrl,
@@ -72,6 +83,22 @@ alias_arns = [f"{arn}:{LIVE_ALIAS}" for arn in function_arns]
 cluster_arn = f"arn:{partition}:ecs:{region}:{identity.account_id}:cluster/{names.cluster}"
 # Parameters the release tool creates itself (its lock, its failure record) are named by ARN.
 parameter_arn_prefix = f"arn:{partition}:ssm:{region}:{identity.account_id}:parameter"
+
+# --- The permissions boundary every role of the stack carries -----------------------
+boundary_scope = BoundaryScope(
+    account_id=identity.account_id,
+    partition=partition,
+    name_prefix=names.prefix,
+    policy_name=names.permissions_boundary,
+    deploy_role_name=names.build_role("infra-deploy") if config.pipelines else None,
+)
+boundary = PermissionsBoundary(
+    "permissions-boundary",
+    PermissionsBoundaryArgs(
+        scope=boundary_scope, extra_allows=identity_provider_statements(boundary_scope)
+    ),
+)
+permissions_boundary = boundary.policy_arn
 
 # --- Encryption: AWS-managed keys by default, or the stack's own (or a brought-in) key --
 kms_key_arn: pulumi.Input[str] | None = config.kms_key_arn
@@ -170,6 +197,7 @@ functions = {
             environment=fn.environment,
             kms_key_arn=kms_key_arn,
             image_dependencies=[placeholder.image, lambda_repo],
+            permissions_boundary=permissions_boundary,
         ),
     )
     for fn in config.lambda_functions
@@ -188,6 +216,7 @@ for fn in config.lambda_functions:
                 timezone=fn.schedule_timezone,
                 alias_arn=functions[fn.name].alias_arn,
                 account_id=identity.account_id,
+                permissions_boundary=permissions_boundary,
             ),
         )
     if fn.url is not None:
@@ -218,6 +247,7 @@ deployments = LambdaDeployments(
             )
             for fn in config.lambda_functions
         },
+        permissions_boundary=permissions_boundary,
     ),
 )
 codedeploy_arn = f"arn:{partition}:codedeploy:{region}:{identity.account_id}"
@@ -290,6 +320,7 @@ web_service = WebService(
         kms_key_arn=kms_key_arn,
         image_dependencies=[web_placeholder.image],
         service_dependencies=load_balancer.listeners,
+        permissions_boundary=permissions_boundary,
     ),
 )
 
@@ -339,6 +370,15 @@ manifest = DeployManifest(
 
 # --- Pipelines: both defined here, as in the talk ----------------------------------
 tag_parameter_arns = [p.parameter_arn for p in tag_parameters.values()]
+# What a `pulumi preview` of this program reads, for the preview roles.
+preview_reads = PreviewReads(
+    tag_parameter_arns=tag_parameter_arns,
+    function_arns=function_arns,
+    alias_arns=alias_arns,
+    service_arn=web_service.service_arn,
+    repository_arns=[lambda_repo.repository_arn, web_repo.repository_arn],
+    partition=partition,
+)
 pipeline_outputs: dict[str, pulumi.Output[str]] = {}
 if config.pipelines is not None:
     delivery = DeliveryPipelines(
@@ -374,6 +414,9 @@ if config.pipelines is not None:
             architecture=config.lambda_architecture,
             log_retention_days=config.log_retention_days,
             kms_key_arn=kms_key_arn,
+            boundary_scope=boundary_scope,
+            permissions_boundary=permissions_boundary,
+            preview_reads=preview_reads,
         ),
     )
     pipeline_outputs = {
@@ -383,20 +426,23 @@ if config.pipelines is not None:
     }
 
 if config.github_preview is not None:
+    github = config.github_preview
     preview_role = GithubPreviewRole(
         "github-preview",
         GithubPreviewRoleArgs(
             role_name=names.github_preview_role,
-            repository=config.github_preview.repository,
+            repository=github.repository,
+            environment=github.environment,
             account_id=identity.account_id,
             partition=partition,
-            create_oidc_provider=config.github_preview.create_oidc_provider,
-            tag_parameter_arns=tag_parameter_arns,
-            function_arns=function_arns,
-            alias_arns=alias_arns,
-            service_arn=web_service.service_arn,
-            repository_arns=[lambda_repo.repository_arn, web_repo.repository_arn],
-            state_bucket=config.github_preview.state_bucket,
+            create_oidc_provider=github.create_oidc_provider,
+            reads=replace(
+                preview_reads,
+                state=StateFolder(github.state_bucket, github.state_prefix)
+                if github.state_bucket
+                else None,
+            ),
+            permissions_boundary=permissions_boundary,
         ),
     )
     pipeline_outputs["githubPreviewRoleArn"] = preview_role.role_arn

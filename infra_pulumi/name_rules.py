@@ -97,6 +97,13 @@ RULES: Mapping[str, NameRule] = {
         description="1 to 64 characters; letters, digits and '+=,.@_-'",
         source="IAM API Reference, CreateRole, RoleName",
     ),
+    "iam-policy": NameRule(
+        service="IAM managed policy",
+        pattern=r"[\w+=,.@-]+",
+        max_length=128,
+        description="1 to 128 characters; letters, digits and '+=,.@_-'",
+        source="IAM API Reference, CreatePolicy, PolicyName",
+    ),
     "log-group": NameRule(
         service="CloudWatch Logs log group",
         pattern=r"[A-Za-z0-9_./#-]+",

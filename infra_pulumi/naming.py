@@ -212,6 +212,11 @@ class Naming:
         return f"{self.prefix}-artifacts-"
 
     @property
+    def permissions_boundary(self) -> str:
+        """The managed policy every role of the stack carries as its permissions boundary."""
+        return f"{self.prefix}-boundary"
+
+    @property
     def github_preview_role(self) -> str:
         return f"{self.prefix}-github-preview"
 
@@ -232,6 +237,7 @@ class Naming:
         """Every physical name the stack creates with this config."""
         names = [
             PhysicalName("ssm-parameter", self.manifest_parameter, "deploy-manifest parameter"),
+            PhysicalName("iam-policy", self.permissions_boundary, "permissions boundary policy"),
             PhysicalName("ecs-name", self.cluster, "ECS cluster"),
             PhysicalName("ecs-name", self.web_service, "ECS service and task family"),
             PhysicalName("iam-role", self.web_execution_role, "web execution role"),

@@ -56,11 +56,18 @@ Every key lives in the project's namespace. A complete example (``Pulumi.dev.yam
         stateBackend:
           url: s3://my-state-bucket/container-delivery   # omit for Pulumi Cloud
           secretArn: arn:aws:secretsmanager:...  # passphrase (s3) or access token (Cloud)
-        permissionsBoundaryArn: arn:aws:iam::...:policy/...  # optional, on the deploy role
       container-delivery:githubPreview:          # optional: OIDC role for `pulumi preview` on PRs
-        repository: my-org/infra                 # only this repository's pull requests
+        repository: my-org/infra                 # only this repository's jobs...
+        environment: preview                     # ...in this GitHub environment (default)
         createOidcProvider: true                 # false if the account already has one
-        stateBucket: my-state-bucket             # optional: read access to an s3 backend
+        stateBackendUrl: s3://my-state-bucket/container-delivery  # optional: reads scoped to it
+      container-delivery:protectData: true       # optional, default requireRelease: protect
+                                                 # repositories, key, parameters, buckets from
+                                                 # destroy; false lets `pulumi destroy` empty them
+      container-delivery:accessLogs:             # optional; each defaults to requireRelease
+        loadBalancer: true                       # ALB access logs (encrypted S3 bucket)
+        vpcFlowLogs: true                        # the created VPC's flow logs (CloudWatch Logs)
+        artifactBucket: true                     # S3 server access logs of the artifact bucket
 
 Bad config fails here with ``ConfigError``: one line per problem, naming the key (with
 its path inside structured values, e.g. ``container-delivery:web[desiredCount]``), the
@@ -80,6 +87,11 @@ from typing import Any, Literal
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from infra_pulumi.delivery_config import (
+    AccessLogsConfig,
+    GithubPreviewConfig,
+    PipelinesConfig,
+)
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.name_rules import BUCKET_PREFIX_MAX, BUCKET_UNIQUE_SUFFIX, RULES
 from infra_pulumi.naming import Naming, PhysicalName, is_valid_physical_prefix, platform
@@ -255,52 +267,6 @@ class NetworkConfig(_Model):
         return value
 
 
-_REPOSITORY = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
-
-
-class StateBackendConfig(_Model):
-    """Where the infra pipeline keeps Pulumi state, and the secret that unlocks it.
-
-    With ``url`` (``s3://...``) the secret is the config passphrase; without it, the
-    secret is a Pulumi Cloud access token. Either way it stays in Secrets Manager and
-    reaches CodeBuild as a secret environment variable, never as plain config.
-    """
-
-    url: str | None = Field(None, pattern=r"^s3://[a-z0-9][a-z0-9.-]+(/.*)?$")
-    secret_arn: str = Field(alias="secretArn", pattern=r"^arn:aws[a-z-]*:secretsmanager:")
-
-    @property
-    def state_bucket(self) -> str | None:
-        return self.url.removeprefix("s3://").split("/", 1)[0] if self.url else None
-
-
-class PipelinesConfig(_Model):
-    """The infra and app CodePipelines (both defined here, as in the talk)."""
-
-    connection_arn: str = Field(
-        alias="connectionArn", pattern=r"^arn:aws[a-z-]*:(codeconnections|codestar-connections):"
-    )
-    infra_repository: str = Field(alias="infraRepository", pattern=_REPOSITORY)
-    app_repository: str = Field(alias="appRepository", pattern=_REPOSITORY)
-    branch: str = Field("main", min_length=1)
-    manual_approval: bool | None = Field(None, alias="manualApproval")
-    pulumi_version: str = Field("3.272.0", alias="pulumiVersion", pattern=r"^\d+\.\d+\.\d+$")
-    state_backend: StateBackendConfig = Field(alias="stateBackend")
-    permissions_boundary_arn: str | None = Field(
-        None, alias="permissionsBoundaryArn", pattern=r"^arn:aws[a-z-]*:iam::\d{12}:policy/"
-    )
-
-
-class GithubPreviewConfig(_Model):
-    """A read-only role that GitHub Actions can assume for ``pulumi preview`` on pull requests."""
-
-    repository: str = Field(pattern=_REPOSITORY)
-    create_oidc_provider: bool = Field(True, alias="createOidcProvider")
-    state_bucket: str | None = Field(
-        None, alias="stateBucket", pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
-    )
-
-
 class DeploymentAlarmsConfig(_Model):
     """The alarms on each live alias that stop a deployment and roll it back."""
 
@@ -349,6 +315,22 @@ class StackConfig(_Model):
     network: NetworkConfig | None = None
     pipelines: PipelinesConfig | None = None
     github_preview: GithubPreviewConfig | None = Field(None, alias="githubPreview")
+    protect_data: bool | None = Field(
+        None,
+        alias="protectData",
+        description="Protect data-bearing resources from destroy/replace; default requireRelease.",
+    )
+    access_logs: AccessLogsConfig = Field(default_factory=AccessLogsConfig, alias="accessLogs")
+
+    @property
+    def protects_data(self) -> bool:
+        """Whether data-bearing resources are protected (else ``pulumi destroy`` empties them)."""
+        return self.require_release if self.protect_data is None else self.protect_data
+
+    def access_log(self, name: str) -> bool:
+        """Whether one of ``AccessLogsConfig``'s logs is on (its default: requireRelease)."""
+        value: bool | None = getattr(self.access_logs, name)
+        return self.require_release if value is None else value
 
     @property
     def manual_approval(self) -> bool:
@@ -455,6 +437,8 @@ KEYS: Mapping[str, bool] = {
     "network": True,
     "pipelines": True,
     "githubPreview": True,
+    "protectData": False,
+    "accessLogs": True,
 }
 
 

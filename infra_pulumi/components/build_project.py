@@ -42,7 +42,8 @@ class BuildProjectArgs:
     statements: Sequence[dict[str, Any]] = field(default_factory=tuple)
     """Policy statements beyond logs and artifacts: exactly what this stage needs."""
     managed_policy_arns: Sequence[str] = field(default_factory=tuple)
-    permissions_boundary_arn: str | None = None
+    permissions_boundary: pulumi.Input[str] | None = None
+    """The stack's permissions boundary (see permissions_boundary.py)."""
     privileged: bool = False
     """Docker builds need privileged mode."""
     architecture: str = "x86_64"
@@ -77,7 +78,7 @@ class BuildProject(pulumi.ComponentResource):
             f"{name}-role",
             name=args.role_name,
             assume_role_policy=assume_role("codebuild.amazonaws.com"),
-            permissions_boundary=args.permissions_boundary_arn,
+            permissions_boundary=args.permissions_boundary,
             opts=child,
         )
         attachments = [

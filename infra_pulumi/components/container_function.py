@@ -38,6 +38,8 @@ class ContainerFunctionArgs:
     """Customer-managed key for the log group; None uses CloudWatch's default encryption."""
     image_dependencies: Sequence[pulumi.Resource] = field(default_factory=tuple)
     """Resources that must exist before the function: the placeholder push, the pull policy."""
+    permissions_boundary: pulumi.Input[str] | None = None
+    """The stack's permissions boundary, on each role this creates (permissions_boundary.py)."""
 
 
 class ContainerFunction(pulumi.ComponentResource):
@@ -106,6 +108,7 @@ class ContainerFunction(pulumi.ComponentResource):
             f"{name}-role",
             name=args.role_name,
             assume_role_policy=assume_role("lambda.amazonaws.com"),
+            permissions_boundary=args.permissions_boundary,
             opts=child,
         )
         role_policy = aws.iam.RolePolicy(

@@ -7,15 +7,15 @@ every name the app side needs to CodeBuild as an environment variable.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulumi
 
 from infra_pulumi.components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
 from infra_pulumi.components.build_project import BuildProject, BuildProjectArgs
+from infra_pulumi.components.permissions_boundary import BoundaryScope
 from infra_pulumi.components.pipeline_policies import (
     POWER_USER_ACCESS,
-    READ_ONLY_ACCESS,
     LambdaReleaseArns,
     app_build_statements,
     infra_deploy_statements,
@@ -28,8 +28,13 @@ from infra_pulumi.components.pipelines import (
     InfraPipelineArgs,
     PipelineSource,
 )
+from infra_pulumi.components.preview_policies import (
+    PreviewReads,
+    StateFolder,
+    preview_statements,
+)
+from infra_pulumi.delivery_config import PipelinesConfig
 from infra_pulumi.naming import IMAGES, Naming, platform
-from infra_pulumi.stack_config import PipelinesConfig
 
 
 @dataclass
@@ -71,6 +76,12 @@ class DeliveryPipelinesArgs:
     lambda_release: LambdaReleaseArns
     """The functions, their aliases and CodeDeploy groups a Lambda release touches."""
     web_service: WebServiceRef
+    boundary_scope: BoundaryScope
+    """Whose boundary the deploy role's IAM writes require (see permissions_boundary.py)."""
+    permissions_boundary: pulumi.Input[str]
+    """The boundary's ARN, carried by every role these pipelines create."""
+    preview_reads: PreviewReads
+    """What the Preview stage's ``pulumi preview`` reads (its state folder is added here)."""
     architecture: str = "x86_64"
     """The stack's image architecture: build hosts match it."""
     log_retention_days: int = 30
@@ -115,6 +126,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
                 log_retention_days=args.log_retention_days,
                 kms_key_arn=args.kms_key_arn,
                 architecture=args.architecture,
+                permissions_boundary=args.permissions_boundary,
             )
 
         backend = pipelines.state_backend
@@ -134,7 +146,16 @@ class DeliveryPipelines(pulumi.ComponentResource):
             "infra_pulumi/buildspec-preview.yml",
         )
         preview.environment, preview.secret_environment = infra_env, infra_secrets
-        preview.managed_policy_arns = [READ_ONLY_ACCESS]
+        # Exactly what the program's preview reads (not AWS's ReadOnlyAccess, which would
+        # read every object of every bucket, other projects' state included).
+        preview.statements = preview_statements(
+            replace(
+                args.preview_reads,
+                state=StateFolder(backend.state_bucket, backend.state_prefix)
+                if backend.state_bucket
+                else None,
+            )
+        )
         # pulumi-docker's provider may connect to the Docker daemon as soon as it is
         # configured, even for a preview that builds nothing (older providers failed with
         # "Error pinging Docker server"); whether 5.x still does could not be checked
@@ -159,9 +180,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
         lambda_index = IMAGES.index("lambda")  # the per-image ARN lists follow IMAGES
         deploy.managed_policy_arns = [POWER_USER_ACCESS]
         deploy.statements = [
-            *infra_deploy_statements(
-                account_id=args.account_id, partition=args.partition, name_prefix=names.prefix
-            ),
+            *infra_deploy_statements(args.boundary_scope),
             *infra_release_statements(
                 lambda_repository_arn=args.lambda_repository.arn,
                 tag_parameter_arn=args.tag_parameter_arns[lambda_index],
@@ -171,7 +190,6 @@ class DeliveryPipelines(pulumi.ComponentResource):
                 lambda_release=args.lambda_release,
             ),
         ]
-        deploy.permissions_boundary_arn = pipelines.permissions_boundary_arn
         deploy.privileged = True  # `pulumi up` builds the placeholder images
         deploy.timeout_minutes = 60
         deploy_build = project("infra-deploy", deploy)
@@ -225,6 +243,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
                     pipelines.connection_arn, pipelines.app_repository, pipelines.branch
                 ),
                 kms_key_arn=args.kms_key_arn,
+                permissions_boundary=args.permissions_boundary,
             ),
             opts=child,
         )
@@ -248,6 +267,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
                 account_id=args.account_id,
                 partition=args.partition,
                 kms_key_arn=args.kms_key_arn,
+                permissions_boundary=args.permissions_boundary,
             ),
             opts=child,
         )

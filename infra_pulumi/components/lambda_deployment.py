@@ -64,6 +64,8 @@ class LambdaDeploymentsArgs:
     alarms: DeploymentAlarmsConfig
     functions: Mapping[str, DeployedFunction]
     """Short name -> the function and the names of its group and alarms."""
+    permissions_boundary: pulumi.Input[str] | None = None
+    """The stack's permissions boundary, on each role this creates (permissions_boundary.py)."""
 
 
 class LambdaDeployments(pulumi.ComponentResource):
@@ -89,6 +91,7 @@ class LambdaDeployments(pulumi.ComponentResource):
             f"{name}-role",
             name=args.role_name,
             assume_role_policy=assume_role("codedeploy.amazonaws.com"),
+            permissions_boundary=args.permissions_boundary,
             opts=child,
         )
         # AWS's managed policy for Lambda deployments (CodeDeploy User Guide, "Create a

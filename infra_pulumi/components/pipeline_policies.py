@@ -1,8 +1,9 @@
 """What each pipeline stage may do: policy statements and managed policies, in one place.
 
-The app build role names exact ARNs throughout. The infra roles are necessarily broad,
-because ``pulumi up`` manages every resource of this stack; see the README's
-"Pipelines" section for their scope and the optional permissions boundary.
+The app build role names exact ARNs throughout. The infra deploy role is broad, because
+``pulumi up`` manages every resource of this stack, but it cannot escalate: its role
+writes require the stack's permissions boundary (``permissions_boundary.py``), which every
+role of the stack carries, itself included.
 """
 
 from __future__ import annotations
@@ -13,18 +14,14 @@ from typing import Any
 
 import pulumi
 
-#: Services that assume this stack's roles: the only ones the deploy role may pass them to.
-ROLE_SERVICES = (
-    "codebuild.amazonaws.com",
-    "codedeploy.amazonaws.com",
-    "codepipeline.amazonaws.com",
-    "ecs-tasks.amazonaws.com",
-    "lambda.amazonaws.com",
-    "scheduler.amazonaws.com",
+from infra_pulumi.components.permissions_boundary import (
+    BoundaryScope,
+    role_write_statements,
+    self_protection_statements,
 )
 
-#: Managed policies of the infra roles (documented exceptions to exact ARNs).
-READ_ONLY_ACCESS = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+#: The infra deploy role's managed policy (a documented exception to exact ARNs; the
+#: stack's permissions boundary caps it).
 POWER_USER_ACCESS = "arn:aws:iam::aws:policy/PowerUserAccess"
 
 
@@ -253,48 +250,46 @@ def infra_release_statements(
     ]
 
 
-def infra_deploy_statements(
-    *, account_id: str, partition: str, name_prefix: str
-) -> list[dict[str, Any]]:
+def infra_deploy_statements(scope: BoundaryScope) -> list[dict[str, Any]]:
     """IAM for ``pulumi up``; PowerUserAccess covers everything else but IAM.
 
     Roles are matched by the stack's name prefix rather than listed: adding a function
-    adds a role, and the role must be creatable before this policy is updated.
+    adds a role, and the role must be creatable before this policy is updated. Every role
+    write that can add a permission requires the stack's boundary on the role, and the
+    denies of ``self_protection_statements`` keep the boundary and this role fixed (see
+    ``permissions_boundary.py``); the boundary itself repeats them.
     """
-    iam = f"arn:{partition}:iam::{account_id}"
     return [
         {
-            "Sid": "ManageThisStacksRoles",
+            "Sid": "ReadStackRoles",
             "Effect": "Allow",
             "Action": [
-                "iam:AttachRolePolicy",
-                "iam:CreateRole",
-                "iam:DeleteRole",
-                "iam:DeleteRolePermissionsBoundary",
-                "iam:DeleteRolePolicy",
-                "iam:DetachRolePolicy",
                 "iam:GetRole",
                 "iam:GetRolePolicy",
                 "iam:ListAttachedRolePolicies",
                 "iam:ListInstanceProfilesForRole",
                 "iam:ListRolePolicies",
-                "iam:PutRolePermissionsBoundary",
-                "iam:PutRolePolicy",
-                "iam:TagRole",
-                "iam:UntagRole",
-                "iam:UpdateAssumeRolePolicy",
-                "iam:UpdateRole",
             ],
-            "Resource": f"{iam}:role/{name_prefix}-*",
+            "Resource": scope.stack_roles,
         },
         {
-            # Only to the services that assume this stack's roles.
-            "Sid": "PassThisStacksRoles",
+            # The boundary is created and changed by an administrator; pulumi up reads it.
+            "Sid": "ReadTheBoundary",
             "Effect": "Allow",
-            "Action": "iam:PassRole",
-            "Resource": f"{iam}:role/{name_prefix}-*",
-            "Condition": {"StringEquals": {"iam:PassedToService": list(ROLE_SERVICES)}},
+            "Action": ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"],
+            "Resource": scope.policy_arn,
         },
+        *role_write_statements(scope),
+        *identity_provider_statements(scope),
+        *self_protection_statements(scope),
+    ]
+
+
+def identity_provider_statements(scope: BoundaryScope) -> list[dict[str, Any]]:
+    """IAM writes on things other than roles that ``pulumi up`` makes; the boundary allows
+    them too, or the deploy role, which carries it, could not."""
+    iam = scope.iam
+    return [
         {
             "Sid": "GithubOidcProvider",
             "Effect": "Allow",

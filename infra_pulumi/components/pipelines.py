@@ -186,6 +186,8 @@ class _PipelineBase:
     artifact_bucket_name: pulumi.Input[str]
     artifact_bucket_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str] | None
+    permissions_boundary: pulumi.Input[str] | None = None
+    """The stack's permissions boundary, on each role this creates (permissions_boundary.py)."""
 
 
 def _pipeline_with_role(
@@ -203,6 +205,7 @@ def _pipeline_with_role(
         f"{name}-role",
         name=base.pipeline_name,
         assume_role_policy=assume_role("codepipeline.amazonaws.com"),
+        permissions_boundary=base.permissions_boundary,
         opts=child,
     )
     statements = _pipeline_statements(
@@ -255,6 +258,7 @@ class InfraPipelineArgs:
     app_source: PipelineSource
     """The app repository: the deploy stage runs its release tool after ``pulumi up``."""
     kms_key_arn: pulumi.Input[str] | None = None
+    permissions_boundary: pulumi.Input[str] | None = None
 
 
 class InfraPipeline(pulumi.ComponentResource):
@@ -315,6 +319,7 @@ class InfraPipeline(pulumi.ComponentResource):
                 args.artifact_bucket_name,
                 args.artifact_bucket_arn,
                 args.kms_key_arn,
+                args.permissions_boundary,
             ),
             project_arns=[args.preview_project_arn, args.deploy_project_arn],
             stages=stages,
@@ -344,6 +349,7 @@ class AppPipelineArgs:
     account_id: str
     partition: str = "aws"
     kms_key_arn: pulumi.Input[str] | None = None
+    permissions_boundary: pulumi.Input[str] | None = None
 
 
 class AppPipeline(pulumi.ComponentResource):
@@ -454,6 +460,7 @@ class AppPipeline(pulumi.ComponentResource):
                 args.artifact_bucket_name,
                 args.artifact_bucket_arn,
                 args.kms_key_arn,
+                args.permissions_boundary,
             ),
             project_arns=[args.build_project_arn],
             stages=stages,

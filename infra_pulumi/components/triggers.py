@@ -32,6 +32,8 @@ class AliasScheduleArgs:
     """``<function ARN>:live``: the only thing the role may invoke."""
     account_id: str
     """This account: the trust policy accepts Scheduler only on its behalf."""
+    permissions_boundary: pulumi.Input[str] | None = None
+    """The stack's permissions boundary, on each role this creates (permissions_boundary.py)."""
 
 
 class AliasSchedule(pulumi.ComponentResource):
@@ -61,6 +63,7 @@ class AliasSchedule(pulumi.ComponentResource):
                     }
                 ]
             ),
+            permissions_boundary=args.permissions_boundary,
             opts=child,
         )
         policy = aws.iam.RolePolicy(

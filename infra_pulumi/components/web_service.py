@@ -48,6 +48,8 @@ class WebServiceArgs:
     """Resources that must exist before the task definition: the placeholder push."""
     service_dependencies: Sequence[pulumi.Resource] = field(default_factory=tuple)
     """Resources that must exist before the service: the load balancer's listeners."""
+    permissions_boundary: pulumi.Input[str] | None = None
+    """The stack's permissions boundary, on each role this creates (permissions_boundary.py)."""
 
 
 class WebService(pulumi.ComponentResource):
@@ -130,6 +132,7 @@ class WebService(pulumi.ComponentResource):
             f"{name}-execution-role",
             name=args.execution_role_name,
             assume_role_policy=assume_role("ecs-tasks.amazonaws.com"),
+            permissions_boundary=args.permissions_boundary,
             opts=child,
         )
         execution_policy_resource = aws.iam.RolePolicy(
@@ -142,6 +145,7 @@ class WebService(pulumi.ComponentResource):
             f"{name}-task-role",
             name=args.task_role_name,
             assume_role_policy=assume_role("ecs-tasks.amazonaws.com"),
+            permissions_boundary=args.permissions_boundary,
             opts=child,
         )
 

@@ -345,6 +345,9 @@ def _outputs_for(
             "registryId": account,
             "id": name,
         }
+    if typ == "aws:iam/policy:Policy":
+        arn = f"arn:aws:iam::{account}:policy/{name}"
+        return {"arn": arn, "id": arn, "policyId": "ANPA" + name}
     if typ == "aws:iam/role:Role":
         return {"arn": f"arn:aws:iam::{account}:role/{name}", "id": name, "uniqueId": "AROA" + name}
     if typ == "aws:cloudwatch/logGroup:LogGroup":
