@@ -90,4 +90,3 @@ class GithubPreviewRole(pulumi.ComponentResource):
         )
         self.role_arn = role.arn
         self.register_outputs({"role_arn": self.role_arn})
-

@@ -93,6 +93,7 @@ def test_dropping_the_boundary_condition_is_seen(plans: dict[str, Plan]) -> None
 def test_dropping_the_self_protection_is_seen(plans: dict[str, Plan]) -> None:
     plan = plans["prod"]
     deploy = principals(plan)["container-delivery-prod-infra-deploy-build"]
+
     def keep(document: dict) -> dict:
         kept = [s for s in document["Statement"] if s.get("Sid") != "TheDeployRoleIsFixed"]
         return {**document, "Statement": kept}
