@@ -12,6 +12,13 @@ from dataclasses import replace
 import pulumi
 import pulumi_aws as aws
 
+from infra_pulumi.components.access_logs import (
+    LOAD_BALANCER_PREFIX,
+    S3_ACCESS_LOG_PREFIX,
+    AccessLogBucket,
+    AccessLogBucketArgs,
+    elb_log_writer,
+)
 from infra_pulumi.components.container_function import ContainerFunction, ContainerFunctionArgs
 from infra_pulumi.components.delivery import (
     DeliveryPipelines,
@@ -20,6 +27,7 @@ from infra_pulumi.components.delivery import (
     WebServiceRef,
 )
 from infra_pulumi.components.ecr import ImageRepository, ImageRepositoryArgs
+from infra_pulumi.components.flow_logs import FlowLogsArgs, VpcFlowLogs
 from infra_pulumi.components.github_preview import GithubPreviewRole, GithubPreviewRoleArgs
 from infra_pulumi.components.kms_key import StackKey, StackKeyArgs
 from infra_pulumi.components.lambda_deployment import (
@@ -28,7 +36,11 @@ from infra_pulumi.components.lambda_deployment import (
     LambdaDeployments,
     LambdaDeploymentsArgs,
 )
-from infra_pulumi.components.load_balancer import WebLoadBalancer, WebLoadBalancerArgs
+from infra_pulumi.components.load_balancer import (
+    AccessLogTarget,
+    WebLoadBalancer,
+    WebLoadBalancerArgs,
+)
 from infra_pulumi.components.manifest import (
     DeployManifest,
     DeployManifestArgs,
@@ -100,6 +112,13 @@ boundary = PermissionsBoundary(
 )
 permissions_boundary = boundary.policy_arn
 
+# Data-bearing resources (repositories, key, tag parameters, buckets): protected from
+# `pulumi destroy` and replacement where the stack protects its data (production), else
+# emptied on destroy so a development stack can be torn down (README, "Tearing a stack
+# down").
+protect_data = config.protects_data
+data_opts = pulumi.ResourceOptions(protect=protect_data)
+
 # --- Encryption: AWS-managed keys by default, or the stack's own (or a brought-in) key --
 kms_key_arn: pulumi.Input[str] | None = config.kms_key_arn
 if config.create_kms_key:
@@ -112,6 +131,7 @@ if config.create_kms_key:
             partition=partition,
             log_group_names=[n.name for n in config.physical_names if n.kind == "log-group"],
         ),
+        opts=data_opts,
     )
     kms_key_arn = stack_key.key_arn
 
@@ -141,7 +161,9 @@ lambda_repo = ImageRepository(
         keep_images=config.ecr_keep_images,
         kms_key_arn=kms_key_arn,
         lambda_function_arns=function_arns,
+        force_delete=not protect_data,
     ),
+    opts=data_opts,
 )
 web_repo = ImageRepository(
     "web",
@@ -149,7 +171,9 @@ web_repo = ImageRepository(
         repository_name=names.repository("web"),
         keep_images=config.ecr_keep_images,
         kms_key_arn=kms_key_arn,
+        force_delete=not protect_data,
     ),
+    opts=data_opts,
 )
 placeholder = PlaceholderImage(
     "lambda-placeholder",
@@ -175,6 +199,7 @@ tag_parameters = {
     image: ImageTagParameter(
         f"{image}-tag",
         ImageTagParameterArgs(parameter_name=names.tag_parameter(image), image=image),
+        opts=data_opts,
     )
     for image in IMAGES
 }
@@ -281,6 +306,44 @@ else:
     public_subnets = [pulumi.Output.from_input(s) for s in config.network.public_subnet_ids]
     private_subnets = [pulumi.Output.from_input(s) for s in config.network.private_subnet_ids]
 
+# --- Access logs: the load balancer's and the artifact bucket's, in one bucket --------
+access_log_bucket: AccessLogBucket | None = None
+if config.access_log_bucket:
+    access_log_bucket = AccessLogBucket(
+        "access-logs",
+        AccessLogBucketArgs(
+            bucket_prefix=names.access_log_bucket_prefix,
+            account_id=identity.account_id,
+            partition=partition,
+            expire_days=config.log_retention_days,
+            force_destroy=not protect_data,
+            load_balancer_writer=(
+                elb_log_writer(region) if config.access_log("load_balancer") else None
+            ),
+            logged_bucket_arns=(
+                [f"arn:{partition}:s3:::{names.artifact_bucket_prefix}*"]
+                if config.pipelines is not None and config.access_log("artifact_bucket")
+                else []
+            ),
+        ),
+        opts=data_opts,
+    )
+if config.vpc_flow_logs:
+    VpcFlowLogs(
+        "vpc-flow-logs",
+        FlowLogsArgs(
+            vpc_id=vpc_id,
+            log_group_name=names.flow_log_group,
+            role_name=names.flow_logs_role,
+            account_id=identity.account_id,
+            region=region,
+            partition=partition,
+            retention_days=config.log_retention_days,
+            kms_key_arn=kms_key_arn,
+            permissions_boundary=permissions_boundary,
+        ),
+    )
+
 load_balancer = WebLoadBalancer(
     "web",
     WebLoadBalancerArgs(
@@ -292,6 +355,13 @@ load_balancer = WebLoadBalancer(
         container_port=config.web.container_port,
         health_check_path=config.web.health_check_path,
         certificate_arn=config.web.certificate_arn,
+        access_logs=(
+            AccessLogTarget(
+                access_log_bucket.bucket_name, LOAD_BALANCER_PREFIX, access_log_bucket.policy
+            )
+            if access_log_bucket is not None and config.access_log("load_balancer")
+            else None
+        ),
     ),
 )
 web_image = image_uri(web_repo.repository_url, web_tag, web_placeholder.repo_digest)
@@ -417,6 +487,12 @@ if config.pipelines is not None:
             boundary_scope=boundary_scope,
             permissions_boundary=permissions_boundary,
             preview_reads=preview_reads,
+            protect_data=protect_data,
+            artifact_access_logs=(
+                (access_log_bucket.bucket_name, f"{S3_ACCESS_LOG_PREFIX}artifacts/")
+                if access_log_bucket is not None and config.access_log("artifact_bucket")
+                else None
+            ),
         ),
     )
     pipeline_outputs = {

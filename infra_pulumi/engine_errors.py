@@ -56,6 +56,17 @@ def is_not_found(exc: BaseException) -> bool:
     return any(marker in text for marker in NOT_FOUND_MARKERS) or bool(_NO_MATCHING.search(text))
 
 
+#: ``aws.elb.get_service_account`` in a Region without an ELB account (those available
+#: from August 2022 on): terraform-provider-aws's
+#: ``internal/service/elb/service_account_data_source.go`` says so in these words.
+_UNSUPPORTED_ELB_REGION = "unsupported ELB Service Account Region ("
+
+
+def is_unsupported_elb_region(exc: BaseException) -> bool:
+    """True only if ``exc`` is the ELB service-account lookup saying the Region has none."""
+    return is_invoke_error(exc) and _UNSUPPORTED_ELB_REGION in str(exc)
+
+
 def describe(exc: BaseException) -> str:
     """The useful part of an invoke error: the provider's text without the engine's prefixes."""
     text = str(exc).strip()

@@ -93,3 +93,16 @@ class RegressionError(InfraError):
             f"(aws ssm put-parameter --name {parameter} --type String --overwrite "
             "--value <tag>) or release again from the app pipeline, then run again."
         )
+
+
+class LookupFailedError(InfraError):
+    """A provider lookup the program needs (other than the tag and live-target reads) failed."""
+
+    def __init__(self, what: str, cause: str) -> None:
+        self.what = what
+        self.cause = cause
+        super().__init__(
+            f"could not look up {what}: {cause}\n"
+            "Check the deploying role's permissions, the region and network access, then "
+            "run again."
+        )

@@ -207,6 +207,19 @@ class Naming:
         return f"{self.prefix}-{short_name}"
 
     @property
+    def access_log_bucket_prefix(self) -> str:
+        """``bucket_prefix`` of the access-log bucket: S3 appends a unique suffix."""
+        return f"{self.prefix}-logs-"
+
+    @property
+    def flow_log_group(self) -> str:
+        return f"/vpc/{self.prefix}/flow-logs"
+
+    @property
+    def flow_logs_role(self) -> str:
+        return f"{self.prefix}-vpc-flow-logs"
+
+    @property
     def artifact_bucket_prefix(self) -> str:
         """``bucket_prefix`` of the artifact bucket: S3 appends a unique suffix."""
         return f"{self.prefix}-artifacts-"
@@ -233,6 +246,7 @@ class Naming:
         pipelines: bool = False,
         github_preview: bool = False,
         kms_key: bool = False,
+        flow_logs: bool = False,
     ) -> list[PhysicalName]:
         """Every physical name the stack creates with this config."""
         names = [
@@ -308,4 +322,9 @@ class Naming:
             names.append(PhysicalName("iam-role", self.github_preview_role, "GitHub preview role"))
         if kms_key:
             names.append(PhysicalName("kms-alias", self.kms_alias, "stack KMS key alias"))
+        if flow_logs:
+            names += [
+                PhysicalName("log-group", self.flow_log_group, "VPC flow logs"),
+                PhysicalName("iam-role", self.flow_logs_role, "VPC flow logs delivery role"),
+            ]
         return names

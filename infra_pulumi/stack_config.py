@@ -364,6 +364,19 @@ class StackConfig(_Model):
             pipelines=self.pipelines is not None,
             github_preview=self.github_preview is not None,
             kms_key=self.create_kms_key,
+            flow_logs=self.vpc_flow_logs,
+        )
+
+    @property
+    def vpc_flow_logs(self) -> bool:
+        """Flow logs of the VPC the stack creates (a VPC you bring has its owner's)."""
+        return self.network is None and self.access_log("vpc_flow_logs")
+
+    @property
+    def access_log_bucket(self) -> bool:
+        """Whether the stack needs its access-log bucket (load balancer or S3 logs on)."""
+        return self.access_log("load_balancer") or (
+            self.pipelines is not None and self.access_log("artifact_bucket")
         )
 
     @property
@@ -406,12 +419,14 @@ class StackConfig(_Model):
                     f"({rule.source}). Use a different project or stack name"
                     + (" or a shorter function name" if item.kind in _PER_FUNCTION else "")
                 )
-        if self.pipelines is not None:
-            prefix = naming.artifact_bucket_prefix
+        buckets = [("artifact", naming.artifact_bucket_prefix)] if self.pipelines else []
+        if self.access_log_bucket:
+            buckets.append(("access-log", naming.access_log_bucket_prefix))
+        for kind, prefix in buckets:
             bucket = NAME_RULES_BUCKET.problems(prefix + BUCKET_UNIQUE_SUFFIX)
             if len(prefix) > BUCKET_PREFIX_MAX or bucket:
                 raise ValueError(
-                    f"the artifact bucket prefix {prefix!r} cannot make a valid S3 bucket "
+                    f"the {kind} bucket prefix {prefix!r} cannot make a valid S3 bucket "
                     f"name: at most {BUCKET_PREFIX_MAX} characters leave room for S3's "
                     f"unique suffix within 63 ({'; '.join(bucket) or 'too long'})"
                 )

@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_aws as aws
 
-from infra_pulumi.components.iam import document
+from infra_pulumi.components.s3 import SecureBucketArgs, secure_bucket
 
 
 @dataclass
@@ -30,6 +29,10 @@ class ArtifactBucketArgs:
     """Pipeline artifacts are only needed while a run is in flight, and for a while after."""
     kms_key_arn: pulumi.Input[str] | None = None
     """Customer-managed key; None uses the AWS-managed ``aws/s3`` KMS key."""
+    force_destroy: bool = False
+    """True where the stack does not protect its data: ``pulumi destroy`` empties it."""
+    access_logs: tuple[pulumi.Input[str], str] | None = None
+    """``(log bucket, key prefix)``: S3 server access logs of this bucket."""
 
 
 class ArtifactBucket(pulumi.ComponentResource):
@@ -42,73 +45,19 @@ class ArtifactBucket(pulumi.ComponentResource):
         self, name: str, args: ArtifactBucketArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("container-delivery:pipeline:ArtifactBucket", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(f"{name}-bucket", bucket_prefix=args.bucket_prefix, opts=child)
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
-        )
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="aws:kms", kms_master_key_id=args.kms_key_arn
-                    ),
-                    bucket_key_enabled=True,
-                )
-            ],
-            expected_bucket_owner=args.account_id,
-            opts=child,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-lifecycle",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-artifacts",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                        days=args.expire_days
-                    ),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=1
-                    ),
-                )
-            ],
-            expected_bucket_owner=args.account_id,
-            opts=child,
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-tls-only",
-            bucket=bucket.id,
-            policy=document(
-                [
-                    {
-                        "Sid": "DenyInsecureTransport",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "s3:*",
-                        "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    }
-                ]
+        made = secure_bucket(
+            self,
+            name,
+            SecureBucketArgs(
+                bucket_prefix=args.bucket_prefix,
+                account_id=args.account_id,
+                expire_days=args.expire_days,
+                lifecycle_id="expire-artifacts",
+                kms_key_arn=args.kms_key_arn,
+                force_destroy=args.force_destroy,
+                access_logs=args.access_logs,
             ),
-            opts=child,
         )
-        self.bucket_name = bucket.bucket
-        self.bucket_arn = bucket.arn
+        self.bucket_name = made.bucket.bucket
+        self.bucket_arn = made.bucket.arn
         self.register_outputs({"bucket_name": self.bucket_name})

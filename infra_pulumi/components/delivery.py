@@ -82,6 +82,10 @@ class DeliveryPipelinesArgs:
     """The boundary's ARN, carried by every role these pipelines create."""
     preview_reads: PreviewReads
     """What the Preview stage's ``pulumi preview`` reads (its state folder is added here)."""
+    protect_data: bool
+    """Protect the artifact bucket; else ``pulumi destroy`` empties it."""
+    artifact_access_logs: tuple[pulumi.Input[str], str] | None = None
+    """``(log bucket, key prefix)``: S3 server access logs of the artifact bucket."""
     architecture: str = "x86_64"
     """The stack's image architecture: build hosts match it."""
     log_retention_days: int = 30
@@ -107,8 +111,10 @@ class DeliveryPipelines(pulumi.ComponentResource):
                 bucket_prefix=names.artifact_bucket_prefix,
                 account_id=args.account_id,
                 kms_key_arn=args.kms_key_arn,
+                force_destroy=not args.protect_data,
+                access_logs=args.artifact_access_logs,
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect_data),
         )
 
         def project(short: str, project_args: BuildProjectArgs) -> BuildProject:

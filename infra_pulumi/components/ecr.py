@@ -91,6 +91,9 @@ class ImageRepositoryArgs:
     """Customer-managed KMS key; None uses the AWS-managed ECR key (still KMS-encrypted)."""
     lambda_function_arns: Sequence[str] = field(default_factory=tuple)
     """Exact ARNs of the Lambda functions allowed to pull from this repository."""
+    force_delete: bool = False
+    """True where the stack does not protect its data: ``pulumi destroy`` deletes the
+    repository with its images."""
 
 
 class ImageRepository(pulumi.ComponentResource):
@@ -136,7 +139,9 @@ class ImageRepository(pulumi.ComponentResource):
                 scan_on_push=True
             ),
             encryption_configurations=[encryption],
-            force_delete=False,
+            # A stack that protects its data keeps its images; one that does not lets
+            # `pulumi destroy` delete the repository with them (see StackConfig.protects_data).
+            force_delete=args.force_delete,
             opts=child,
         )
         aws.ecr.LifecyclePolicy(

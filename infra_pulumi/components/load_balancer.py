@@ -12,6 +12,17 @@ import pulumi_aws as aws
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
+@dataclass(frozen=True)
+class AccessLogTarget:
+    """Where the load balancer writes its access logs."""
+
+    bucket: pulumi.Input[str]
+    prefix: str
+    ready: pulumi.Resource
+    """The bucket policy that lets Elastic Load Balancing write: enabling access logs
+    fails ("Access Denied for bucket") until it exists."""
+
+
 @dataclass
 class WebLoadBalancerArgs:
     """Inputs of a ``WebLoadBalancer``."""
@@ -25,6 +36,8 @@ class WebLoadBalancerArgs:
     health_check_path: str
     certificate_arn: str | None = None
     """With a certificate: HTTPS on 443, and HTTP on 80 redirects to it."""
+    access_logs: AccessLogTarget | None = None
+    """Where the load balancer writes its access logs, if anywhere."""
 
 
 class WebLoadBalancer(pulumi.ComponentResource):
@@ -72,7 +85,17 @@ class WebLoadBalancer(pulumi.ComponentResource):
             security_groups=[security_group.id],
             subnets=list(args.public_subnet_ids),
             drop_invalid_header_fields=True,
-            opts=child,
+            access_logs=(
+                aws.lb.LoadBalancerAccessLogsArgs(
+                    bucket=args.access_logs.bucket, prefix=args.access_logs.prefix, enabled=True
+                )
+                if args.access_logs is not None
+                else None
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[args.access_logs.ready] if args.access_logs is not None else [],
+            ),
         )
         target_group = aws.lb.TargetGroup(
             f"{name}-tg",

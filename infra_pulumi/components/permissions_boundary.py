@@ -43,6 +43,7 @@ ROLE_SERVICES = (
     "ecs-tasks.amazonaws.com",
     "lambda.amazonaws.com",
     "scheduler.amazonaws.com",
+    "vpc-flow-logs.amazonaws.com",
 )
 
 #: Role writes IAM lets a policy tie to the new state's boundary: the condition key

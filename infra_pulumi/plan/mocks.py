@@ -207,6 +207,21 @@ def function_without_alias(image_uri: str) -> InvokeHandler:
     return handler
 
 
+#: ELB accounts of two Regions, from terraform-provider-aws's table
+#: (internal/service/elb/service_account_data_source.go, serviceAccountPerRegionMap).
+ELB_ACCOUNTS = {"ap-northeast-1": "582318560864", "us-east-1": "127311923021"}
+
+
+def elb_service_account(args: Mapping[str, Any]) -> InvokeResult:
+    """The provider's answer for a Region with an ELB account, or its error for one without."""
+    region = str(args["region"])
+    if region not in ELB_ACCOUNTS:
+        text = facts.ELB_GET_SERVICE_ACCOUNT.other_errors["unsupported region"]
+        raise provider_error(facts.ELB_GET_SERVICE_ACCOUNT.invoke, text.format(region=region))
+    account = ELB_ACCOUNTS[region]
+    return {"arn": f"arn:aws:iam::{account}:root", "id": account, "region": region}
+
+
 @dataclass(frozen=True)
 class InvokeAnswer:
     """One invoke the program made and how it was answered."""
@@ -243,6 +258,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
             if entry.not_found
         }
         defaults |= {
+            facts.ELB_GET_SERVICE_ACCOUNT.invoke: elb_service_account,
             "aws:index/getCallerIdentity:getCallerIdentity": lambda _: {
                 "accountId": self.account,
                 "arn": f"arn:aws:sts::{self.account}:assumed-role/offline-plan/session",

@@ -93,6 +93,8 @@ class InvokeFacts:
     """Per branch: how the data source prefixes any other error of its first call."""
     legacy_not_found: tuple[str, ...] = ()
     """Not-found texts of older provider versions, still recognised (see each entry)."""
+    other_errors: Mapping[str, str] = field(default_factory=dict)
+    """Other answers the program tells apart, by name, as templates of the arguments."""
     branch: Callable[[Args], str] = lambda _args: "read"
     """Which branch of the read the arguments take."""
 
@@ -542,6 +544,20 @@ ECR_GET_AUTHORIZATION_TOKEN = InvokeFacts(
     ),
 )
 
+ELB_GET_SERVICE_ACCOUNT = InvokeFacts(
+    invoke="aws:elb/getServiceAccount:getServiceAccount",
+    data_source="aws_elb_service_account",
+    source=(
+        "internal/service/elb/service_account_data_source.go dataSourceServiceAccountRead "
+        "(a table of Regions and ELB accounts; no API call)"
+    ),
+    calls={"read": ()},
+    outputs=("arn", "id", "region"),
+    # Not "not found": the Region has no ELB account, and the writer is the log delivery
+    # service principal instead (infra_pulumi/components/access_logs.py).
+    other_errors={"unsupported region": "unsupported ELB Service Account Region ({region})"},
+)
+
 #: Every invoke the program makes, by token.
 TABLE: dict[str, InvokeFacts] = {
     facts.invoke: facts
@@ -556,6 +572,7 @@ TABLE: dict[str, InvokeFacts] = {
         GET_PARTITION,
         GET_AVAILABILITY_ZONES,
         ECR_GET_AUTHORIZATION_TOKEN,
+        ELB_GET_SERVICE_ACCOUNT,
     )
 }
 

@@ -46,6 +46,8 @@ class PlannedResource:
     outputs: dict[str, Any]
     dependencies: tuple[str, ...]
     ignore_changes: tuple[str, ...]
+    protect: bool = False
+    retain_on_delete: bool = False
 
 
 @dataclass
@@ -99,6 +101,8 @@ class Plan:
                     "inputs": r.inputs,
                     "dependencies": list(r.dependencies),
                     "ignoreChanges": list(r.ignore_changes),
+                    "protect": r.protect,
+                    "retainOnDelete": r.retain_on_delete,
                 }
                 for r in self.resources
             ],
@@ -127,6 +131,8 @@ class RecordingMonitor(MockMonitor):
                     outputs=_plain(registration.state),
                     dependencies=tuple(request.dependencies),
                     ignore_changes=tuple(request.ignoreChanges),
+                    protect=bool(request.protect),
+                    retain_on_delete=bool(request.retainOnDelete),
                 )
             )
         return response

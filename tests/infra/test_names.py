@@ -33,6 +33,7 @@ def test_every_name_in_the_plan_was_validated(stack: str) -> None:
             pipelines=config.pipelines is not None,
             github_preview=config.github_preview is not None,
             kms_key=config.create_kms_key,
+            flow_logs=config.vpc_flow_logs,
         )
     }
     plan: Plan = evaluate(stack, invokes={SSM_GET_PARAMETER: parameter_value("abc1234")})
@@ -47,7 +48,10 @@ def test_every_name_in_the_plan_was_validated(stack: str) -> None:
             used += 1
         prefix = resource.inputs.get("bucketPrefix")
         if prefix is not None:
-            assert prefix == config.naming.artifact_bucket_prefix, resource.urn
+            assert prefix in {
+                config.naming.artifact_bucket_prefix,
+                config.naming.access_log_bucket_prefix,
+            }, resource.urn
     # The manifest, tag and lock parameters' names are validated too; the lock parameter
     # is created by the release tool, so not every validated name is in the plan.
     assert used >= 20

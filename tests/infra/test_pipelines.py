@@ -272,13 +272,19 @@ def test_no_pipelines_without_config(first_deploy_plan: Plan) -> None:
 
 
 def test_artifact_bucket_is_encrypted_private_and_expiring(prod_plan: Plan) -> None:
-    (bucket,) = prod_plan.of_type("aws:s3/bucket:Bucket")
+    (bucket,) = [b for b in prod_plan.of_type("aws:s3/bucket:Bucket") if "ArtifactBucket" in b.urn]
     # A generated name: unique across regions and accounts, so it cannot collide or be
     # created first by someone else.
     assert "bucket" not in bucket.inputs
     assert bucket.inputs["bucketPrefix"] == "container-delivery-prod-artifacts-"
     assert len(bucket.inputs["bucketPrefix"]) <= 37  # Terraform appends 26 characters
-    (block,) = prod_plan.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    artifacts = [r for r in prod_plan.resources if "ArtifactBucket" in r.urn]
+
+    def one(typ: str) -> PlannedResource:
+        (found,) = [r for r in artifacts if r.type == typ]
+        return found
+
+    block = one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     for key in (
         "blockPublicAcls",
         "blockPublicPolicy",
@@ -286,19 +292,17 @@ def test_artifact_bucket_is_encrypted_private_and_expiring(prod_plan: Plan) -> N
         "restrictPublicBuckets",
     ):
         assert block.inputs[key] is True, key
-    (encryption,) = prod_plan.of_type(
+    encryption = one(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
     )
     default = encryption.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
     assert default["sseAlgorithm"] == "aws:kms"
     assert default["kmsMasterKeyId"].startswith("arn:aws:kms:")  # prod's customer key
-    (lifecycle,) = prod_plan.of_type(
-        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-    )
+    lifecycle = one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
     (rule,) = lifecycle.inputs["rules"]
     assert rule["status"] == "Enabled"
     assert rule["expiration"]["days"] == 30
-    (bucket_policy,) = prod_plan.of_type("aws:s3/bucketPolicy:BucketPolicy")
+    bucket_policy = one("aws:s3/bucketPolicy:BucketPolicy")
     (deny,) = policy(bucket_policy)["Statement"]
     assert deny["Effect"] == "Deny"
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

@@ -54,7 +54,9 @@ def test_repositories_are_immutable_scanned_and_encrypted(first_deploy_plan: Pla
         ], repo.urn
         assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}, repo.urn
         assert repo.inputs["encryptionConfigurations"] == [{"encryptionType": "KMS"}], repo.urn
-        assert repo.inputs["forceDelete"] is False, repo.urn
+        # dev protects no data: `pulumi destroy` deletes the repository with its images
+        # (tests/infra/test_lifecycle.py has both modes).
+        assert repo.inputs["forceDelete"] is True, repo.urn
 
 
 def test_customer_managed_key_is_used_when_configured(run_program: RunProgram) -> None:

@@ -26,7 +26,8 @@ def test_every_encrypted_log_group_is_named_in_the_key_policy(prod_plan: Plan) -
     allowed = set(logs["Condition"]["StringEquals"]["kms:EncryptionContext:aws:logs:arn"])
     key_arn = key.outputs["arn"]
     groups = prod_plan.of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert len(groups) == 6  # two functions, the web service, three builds
+    # two functions, the web service, three builds, the VPC's flow logs
+    assert len(groups) == 7
     for group in groups:
         assert group.inputs["kmsKeyId"] == key_arn, group.urn
         # CloudWatch's encryption context is the log group's ARN without ':*'.
