@@ -162,28 +162,84 @@ def reconcile(info: analyzer_pb2.AnalyzerInfo, given: Mapping[str, Any]) -> dict
     return result
 
 
-def _pack_environment(plan: Plan, config: Mapping[str, str]) -> dict[str, str]:
+def _pack_environment(project: str, stack: str, config: Mapping[str, str]) -> dict[str, str]:
     """What the engine adds to the pack's environment (``constructEnv``)."""
     environment = dict(os.environ)
     environment.update(
         PULUMI_CONFIG=json.dumps(dict(config)),
-        PULUMI_PROJECT=plan.project,
-        PULUMI_STACK=plan.stack,
+        PULUMI_PROJECT=project,
+        PULUMI_STACK=stack,
         PULUMI_DRY_RUN="true",
         PULUMI_ORGANIZATION="organization",
     )
     return environment
 
 
+class PackSession:
+    """A running pack, spoken to as the engine does: configure it, then analyze plans."""
+
+    def __init__(self, stub: Any, pack_dir: Path, project: str, stack: str) -> None:
+        self._stub = stub
+        # The engine's order: ConfigureStack when it starts the pack, then GetAnalyzerInfo.
+        stub.ConfigureStack(
+            analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=stack, project=project, organization="organization", dry_run=True
+            )
+        )
+        self.info = stub.GetAnalyzerInfo(empty_pb2.Empty())
+        self.version = str(read_pack(pack_dir).get("version") or self.info.version)
+        self.settings: dict[str, Any] = {}
+
+    def configure(self, policy_config: Mapping[str, Any]) -> None:
+        """Reconcile ``policy_config`` with the pack's defaults and send it (Configure)."""
+        self.settings = reconcile(self.info, policy_config)
+        self._stub.Configure(
+            analyzer_pb2.ConfigureAnalyzerRequest(
+                policyConfig={
+                    name: analyzer_pb2.PolicyConfig(
+                        enforcementLevel=LEVEL_VALUES[value["enforcementLevel"]],
+                        properties=_struct(value["properties"]),
+                    )
+                    for name, value in self.settings.items()
+                }
+            )
+        )
+
+    def analyze(self, plan: Plan, config: Mapping[str, str]) -> PolicyReport:
+        """Analyze every resource, then AnalyzeStack, and collect the diagnostics."""
+        providers = default_providers(plan.project, plan.stack, config)
+        report = PolicyReport(
+            self.info.name,
+            self.version,
+            {name: value["enforcementLevel"] for name, value in sorted(self.settings.items())},
+        )
+        # The engine attributes an Analyze diagnostic to the resource analyzed.
+        responses = [(r.urn, self._stub.Analyze(r)) for r in analyze_requests(plan, providers)]
+        responses.append(("", self._stub.AnalyzeStack(analyze_stack_request(plan, providers))))
+        for urn, response in responses:
+            for diagnostic in response.diagnostics:
+                report.violations.append(
+                    Violation(
+                        policy=diagnostic.policyName,
+                        enforcement=LEVELS[diagnostic.enforcementLevel],
+                        urn=diagnostic.urn or urn,
+                        message=diagnostic.message,
+                    )
+                )
+        return report
+
+
 @contextmanager
-def analyzer(pack_dir: Path, plan: Plan, config: Mapping[str, str]) -> Iterator[Any]:
+def session(
+    pack_dir: Path, project: str, stack: str, config: Mapping[str, str]
+) -> Iterator[PackSession]:
     """The pack's Analyzer service, started as the policy host starts it, stopped after."""
     read_pack(pack_dir)
     process = subprocess.Popen(
         # The engine address is only used to log through the engine; none is needed here.
         [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
         cwd=pack_dir,
-        env=_pack_environment(plan, config),
+        env=_pack_environment(project, stack, config),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -192,7 +248,7 @@ def analyzer(pack_dir: Path, plan: Plan, config: Mapping[str, str]) -> Iterator[
         port = _read_port(process)
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             grpc.channel_ready_future(channel).result(timeout=START_TIMEOUT_SECONDS)
-            yield analyzer_pb2_grpc.AnalyzerStub(channel)
+            yield PackSession(analyzer_pb2_grpc.AnalyzerStub(channel), pack_dir, project, stack)
     finally:
         process.terminate()
         try:
@@ -208,7 +264,9 @@ def analyzer(pack_dir: Path, plan: Plan, config: Mapping[str, str]) -> Iterator[
 def _read_port(process: subprocess.Popen[str]) -> int:
     """The first line the pack prints is its port; anything else means it failed to start."""
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+    stdout = process.stdout
+    assert stdout is not None  # noqa: S101 - Popen was given stdout=PIPE
+    reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(START_TIMEOUT_SECONDS)
     text = lines[0].strip() if lines else ""
@@ -224,44 +282,9 @@ def run(
     pack_dir: Path, plan: Plan, config: Mapping[str, str], policy_config: Mapping[str, Any]
 ) -> PolicyReport:
     """Every rule of the pack over the plan: Analyze per resource, then AnalyzeStack."""
-    providers = default_providers(plan.project, plan.stack, config)
-    with analyzer(pack_dir, plan, config) as stub:
-        info = stub.GetAnalyzerInfo(empty_pb2.Empty())
-        settings = reconcile(info, policy_config)
-        stub.Configure(
-            analyzer_pb2.ConfigureAnalyzerRequest(
-                policyConfig={
-                    name: analyzer_pb2.PolicyConfig(
-                        enforcementLevel=LEVEL_VALUES[value["enforcementLevel"]],
-                        properties=_struct(value["properties"]),
-                    )
-                    for name, value in settings.items()
-                }
-            )
-        )
-        stub.ConfigureStack(
-            analyzer_pb2.AnalyzerStackConfigureRequest(
-                stack=plan.stack, project=plan.project, organization="organization", dry_run=True
-            )
-        )
-        version = str(read_pack(pack_dir).get("version") or info.version)
-        report = PolicyReport(
-            info.name, version, {n: s["enforcementLevel"] for n, s in sorted(settings.items())}
-        )
-        # The engine attributes an Analyze diagnostic to the resource analyzed.
-        responses = [(r.urn, stub.Analyze(r)) for r in analyze_requests(plan, providers)]
-        responses.append(("", stub.AnalyzeStack(analyze_stack_request(plan, providers))))
-    for urn, response in responses:
-        for diagnostic in response.diagnostics:
-            report.violations.append(
-                Violation(
-                    policy=diagnostic.policyName,
-                    enforcement=LEVELS[diagnostic.enforcementLevel],
-                    urn=diagnostic.urn or urn,
-                    message=diagnostic.message,
-                )
-            )
-    return report
+    with session(pack_dir, plan.project, plan.stack, config) as pack:
+        pack.configure(policy_config)
+        return pack.analyze(plan, config)
 
 
 def render_report(report: PolicyReport, console: Console) -> None:
