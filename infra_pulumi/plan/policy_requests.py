@@ -61,9 +61,7 @@ def _config_value(text: str) -> Any:
         return text
 
 
-def default_providers(
-    project: str, stack: str, config: Mapping[str, str]
-) -> dict[str, Provider]:
+def default_providers(project: str, stack: str, config: Mapping[str, str]) -> dict[str, Provider]:
     """``default_<version>`` provider per package, its properties from ``<package>:*`` config."""
     providers = {}
     for package, distribution in PROVIDER_DISTRIBUTIONS.items():
@@ -152,7 +150,9 @@ def analyze_stack_request(
     plan: Plan, providers: Mapping[str, Provider]
 ) -> analyzer_pb2.AnalyzeStackRequest:
     """The ``AnalyzeStack`` request: the root stack, the default providers, every resource."""
-    root = f"urn:pulumi:{plan.stack}::{plan.project}::{ROOT_STACK_TYPE}::{plan.project}-{plan.stack}"
+    root = (
+        f"urn:pulumi:{plan.stack}::{plan.project}::{ROOT_STACK_TYPE}::{plan.project}-{plan.stack}"
+    )
     resources = [
         analyzer_pb2.AnalyzerResource(
             urn=root,

@@ -28,10 +28,10 @@ from typing import Any
 import grpc
 import jsonschema
 import yaml
-from rich.console import Console
-from rich.table import Table
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+from rich.console import Console
+from rich.table import Table
 
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.plan.policy_requests import (
@@ -52,7 +52,7 @@ START_TIMEOUT_SECONDS = 60
 
 
 class PolicyPackError(ConfigError):
-    """The policy pack or its config cannot be used: missing, wrong runtime, or it fails to start."""
+    """The policy pack or its config is unusable: missing, wrong runtime, or failing to start."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,10 @@ def reconcile(info: analyzer_pb2.AnalyzerInfo, given: Mapping[str, Any]) -> dict
         )
     # As the engine converts it (GetAnalyzerInfo): each entry's level and properties.
     initial = {
-        key: {"enforcementLevel": LEVELS[v.enforcementLevel], **json_format.MessageToDict(v.properties)}
+        key: {
+            "enforcementLevel": LEVELS[v.enforcementLevel],
+            **json_format.MessageToDict(v.properties),
+        }
         for key, v in info.initialConfig.items()
     }
     result: dict[str, Any] = {}
@@ -149,10 +152,16 @@ def reconcile(info: analyzer_pb2.AnalyzerInfo, given: Mapping[str, Any]) -> dict
                     level = entry.get("enforcementLevel", level)
                     properties.update({k: v for k, v in entry.items() if k != "enforcementLevel"})
         if level not in LEVEL_VALUES:
-            raise PolicyPackError(f"policy {name}: enforcement level {level!r} is not one of "
-                                  f"{', '.join(LEVEL_VALUES)}")
-        full = {"type": "object", "properties": schema, "additionalProperties": False,
-                "required": list(policy.configSchema.required)}
+            raise PolicyPackError(
+                f"policy {name}: enforcement level {level!r} is not one of "
+                f"{', '.join(LEVEL_VALUES)}"
+            )
+        full = {
+            "type": "object",
+            "properties": schema,
+            "additionalProperties": False,
+            "required": list(policy.configSchema.required),
+        }
         try:
             jsonschema.validate(properties, full)
         except jsonschema.ValidationError as exc:
@@ -265,7 +274,7 @@ def _read_port(process: subprocess.Popen[str]) -> int:
     """The first line the pack prints is its port; anything else means it failed to start."""
     lines: list[str] = []
     stdout = process.stdout
-    assert stdout is not None  # noqa: S101 - Popen was given stdout=PIPE
+    assert stdout is not None
     reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(START_TIMEOUT_SECONDS)

@@ -18,6 +18,4 @@ def buckets(resources: list[PolicyResource]) -> Iterator[tuple[PolicyResource, s
 
 def configuring(resources: list[PolicyResource], typ: str, bucket: str) -> list[PolicyResource]:
     """The sub-resources of one type whose ``bucket`` is this bucket."""
-    return [
-        r for r in resources if r.resource_type == typ and str(r.props.get("bucket")) == bucket
-    ]
+    return [r for r in resources if r.resource_type == typ and str(r.props.get("bucket")) == bucket]

@@ -119,7 +119,9 @@ def allowed_actions(statement: Mapping[str, Any]) -> set[str]:
         return set()
     if "NotAction" in statement:
         excluded = {
-            a.lower() for pattern in as_list(statement.get("NotAction")) for a in expand(str(pattern))
+            a.lower()
+            for pattern in as_list(statement.get("NotAction"))
+            for a in expand(str(pattern))
         }
         return {a for a in expand("*") if a.lower() not in excluded}
     return {a for pattern in as_list(statement.get("Action")) for a in expand(str(pattern))}

@@ -22,7 +22,9 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if alarms.get("enabled") is not True or not as_list(alarms.get("alarms")):
         report("alarmConfiguration must be enabled and name at least one CloudWatch alarm.")
     elif alarms.get("ignorePollAlarmFailure") is True:
-        report("ignorePollAlarmFailure is true: a deployment would go on when alarms can't be read.")
+        report(
+            "ignorePollAlarmFailure is true: a deployment would go on when alarms can't be read."
+        )
     rollback = args.props.get("autoRollbackConfiguration") or {}
     events = set(as_list(rollback.get("events")))
     missing = [event for event in ROLLBACK_EVENTS if event not in events]

@@ -28,7 +28,7 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
             if statement.get("Effect") != "Allow":
                 continue
             if "*" in as_list(statement.get("Action")):
-                report(f"{document.where}, {label(statement, index)}: Action is \"*\".")
+                report(f'{document.where}, {label(statement, index)}: Action is "*".')
             elif "NotAction" in statement:
                 report(
                     f"{document.where}, {label(statement, index)}: Allow with NotAction grants "
@@ -41,13 +41,13 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         arns = as_list(args.props.get("managedPolicyArns"))
     for arn in arns:
         if str(arn).endswith(f":policy/{ADMINISTRATOR}"):
-            report(f"attaches {arn}, whose document allows \"Action\": \"*\".")
+            report(f'attaches {arn}, whose document allows "Action": "*".')
 
 
 POLICY = ResourceValidationPolicy(
     name="iam-no-action-star",
     description=(
-        "No IAM policy statement may allow \"Action\": \"*\" (or every action but some, with "
+        'No IAM policy statement may allow "Action": "*" (or every action but some, with '
         "NotAction), and no role may get AdministratorAccess: list the actions it needs."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,

@@ -14,14 +14,21 @@ from pulumi_policy import (
 )
 
 from guardrails._common import as_list
-from guardrails._iam import WRITE_LEVELS, access_level, allowed_actions, documents, label, statements
+from guardrails._iam import (
+    WRITE_LEVELS,
+    access_level,
+    allowed_actions,
+    documents,
+    label,
+    statements,
+)
 from guardrails.iam_no_action_star import ATTACHMENTS
 
 #: Writes AWS authorizes only on "*", each with the reason; a team extends the list in config.
 ALLOWED_ACTIONS = {
     "codedeploy:StopDeployment": (
         "the Service Authorization Reference lists no resource type for it (the request names "
-        "a deployment id), so AWS evaluates it against \"*\""
+        'a deployment id), so AWS evaluates it against "*"'
     ),
 }
 #: AWS managed policies the pack cannot read, each allowed for a documented reason.
@@ -64,11 +71,13 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
                 if a.lower() not in allowed and (access_level(a) or "Write") in WRITE_LEVELS
             )
             if writes:
-                shown = ", ".join(writes[:5]) + (f" and {len(writes) - 5} more" if len(writes) > 5 else "")
+                shown = ", ".join(writes[:5]) + (
+                    f" and {len(writes) - 5} more" if len(writes) > 5 else ""
+                )
                 report(
                     f"{document.where}, {label(statement, index)}: write actions on any "
                     f"resource: {shown}. Name the resources' ARNs, or add an action AWS "
-                    "authorizes only on \"*\" to allowedActions with its reason."
+                    'authorizes only on "*" to allowedActions with its reason.'
                 )
     managed = config.get("allowedManagedPolicies", ALLOWED_MANAGED_POLICIES)
     for arn in _managed_arns(args.resource_type, args.props):
@@ -84,7 +93,7 @@ POLICY = ResourceValidationPolicy(
     name="iam-no-write-on-any-resource",
     description=(
         "Identity policies may allow write actions (AWS access levels Write, Permissions "
-        "management, Tagging) on \"Resource\": \"*\" only for the documented exceptions "
+        'management, Tagging) on "Resource": "*" only for the documented exceptions '
         "(config allowedActions), and attach only listed AWS managed policies (config "
         "allowedManagedPolicies)."
     ),
@@ -96,7 +105,7 @@ POLICY = ResourceValidationPolicy(
                 "type": "object",
                 "additionalProperties": {"type": "string", "minLength": 1},
                 "default": ALLOWED_ACTIONS,
-                "description": "Write actions allowed on \"*\": action -> why AWS requires \"*\".",
+                "description": 'Write actions allowed on "*": action -> why AWS requires "*".',
             },
             "allowedManagedPolicies": {
                 "type": "object",

@@ -58,7 +58,7 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
             if arns is None:
                 report(
                     f"{where}: allows {', '.join(needing)} without the condition "
-                    f"{OPERATORS[0]} {{\"{KEY}\": \"<boundary policy ARN>\"}}."
+                    f'{OPERATORS[0]} {{"{KEY}": "<boundary policy ARN>"}}.'
                 )
             elif not arns or not all(matches_any(arn, patterns) for arn in arns):
                 report(f"{where}: {KEY} is {arns}, not a boundary policy matching {patterns}.")

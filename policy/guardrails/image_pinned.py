@@ -1,4 +1,4 @@
-"""Lambda functions and ECS task definitions run images pinned by a tag or a digest, never latest."""
+"""Lambda functions and ECS task definitions run images pinned by a tag or digest, never latest."""
 
 from __future__ import annotations
 

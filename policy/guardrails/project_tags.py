@@ -7,6 +7,7 @@ is what a resource really carries, whichever way the program tags it.
 
 from __future__ import annotations
 
+import pulumi
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -14,8 +15,6 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-
-import pulumi
 
 PLACEHOLDERS = {"{project}": pulumi.get_project, "{stack}": pulumi.get_stack}
 
@@ -66,7 +65,7 @@ POLICY = StackValidationPolicy(
                 "default": {"project": "{project}", "stack": "{stack}"},
                 "description": (
                     "Tag key -> required value; {project} and {stack} are the Pulumi project "
-                    "and stack, and \"*\" accepts any non-empty value."
+                    'and stack, and "*" accepts any non-empty value.'
                 ),
             }
         }

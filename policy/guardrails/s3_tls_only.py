@@ -29,7 +29,9 @@ def _denies_plain_http(statement: Mapping[str, Any], bucket: str) -> bool:
     )
     condition = (statement.get("Condition") or {}).get("Bool") or {}
     # Bucket ARNs in any partition (aws, aws-cn, aws-us-gov), by their bucket/key part.
-    resources = {re.sub(r"^arn:[^:]+:s3:::", "", str(r)) for r in as_list(statement.get("Resource"))}
+    resources = {
+        re.sub(r"^arn:[^:]+:s3:::", "", str(r)) for r in as_list(statement.get("Resource"))
+    }
     return (
         statement.get("Effect") == "Deny"
         and everyone
@@ -41,7 +43,9 @@ def _denies_plain_http(statement: Mapping[str, Any], bucket: str) -> bool:
 
 def validate(args: StackValidationArgs, report: ReportViolation) -> None:
     for bucket, name in buckets(args.resources):
-        documents = [as_json(p.props.get("policy")) for p in configuring(args.resources, BUCKET_POLICY, name)]
+        documents = [
+            as_json(p.props.get("policy")) for p in configuring(args.resources, BUCKET_POLICY, name)
+        ]
         if "policy" in bucket.props:
             documents.append(as_json(bucket.props.get("policy")))
         if not any(_denies_plain_http(s, name) for d in documents for s in statements(d)):

@@ -66,7 +66,9 @@ def pack() -> Iterator[PackSession]:
 def check(pack: PackSession) -> Check:
     """Violations of the pack for these resources, under this policy config."""
 
-    def run(*resources: PlannedResource, policy_config: dict[str, Any] | None = None) -> list[Violation]:
+    def run(
+        *resources: PlannedResource, policy_config: dict[str, Any] | None = None
+    ) -> list[Violation]:
         pack.configure(policy_config or {})
         plan = Plan(project=PROJECT, stack=STACK, resources=list(resources))
         return pack.analyze(plan, CONFIG).violations

@@ -19,7 +19,8 @@ def test_mutable_and_default_repositories_are_reported(check: Check) -> None:
     mutable = of(check(repository(imageTagMutability="MUTABLE")), "ecr-tag-immutability")
     absent = of(check(repository()), "ecr-tag-immutability")
     assert [v.enforcement for v in mutable] == ["mandatory"]
-    assert "MUTABLE" in mutable[0].message and mutable[0].urn.endswith("::images")
+    assert "MUTABLE" in mutable[0].message
+    assert mutable[0].urn.endswith("::images")
     assert len(absent) == 1, "ECR's default is MUTABLE"
 
 
@@ -27,13 +28,23 @@ def test_mutable_and_default_repositories_are_reported(check: Check) -> None:
     "filters",
     [
         [{"filter": "initial*", "filterType": "WILDCARD"}],
-        [{"filter": "initial", "filterType": "WILDCARD"}, {"filter": "dev", "filterType": "WILDCARD"}],
+        [
+            {"filter": "initial", "filterType": "WILDCARD"},
+            {"filter": "dev", "filterType": "WILDCARD"},
+        ],
         [{"filter": "*", "filterType": "WILDCARD"}],
     ],
 )
-def test_an_exclusion_beyond_the_placeholder_is_reported(check: Check, filters: list[object]) -> None:
+def test_an_exclusion_beyond_the_placeholder_is_reported(
+    check: Check, filters: list[object]
+) -> None:
     found = of(
-        check(repository(imageTagMutability="IMMUTABLE_WITH_EXCLUSION", imageTagMutabilityExclusionFilters=filters)),
+        check(
+            repository(
+                imageTagMutability="IMMUTABLE_WITH_EXCLUSION",
+                imageTagMutabilityExclusionFilters=filters,
+            )
+        ),
         "ecr-tag-immutability",
     )
     assert found
@@ -81,14 +92,19 @@ def task_definition(image: str) -> object:
 
 
 @pytest.mark.parametrize("build", [function, task_definition])
-@pytest.mark.parametrize("image", [f"{REGISTRY}/shop:latest", f"{REGISTRY}/shop", "localhost:5000/shop"])
+@pytest.mark.parametrize(
+    "image", [f"{REGISTRY}/shop:latest", f"{REGISTRY}/shop", "localhost:5000/shop"]
+)
 def test_latest_or_tagless_images_are_reported(check: Check, build: object, image: str) -> None:
     found = of(check(build(image)), "image-pinned")  # type: ignore[operator]
-    assert len(found) == 1 and image in found[0].message
+    assert len(found) == 1
+    assert image in found[0].message
 
 
 @pytest.mark.parametrize("build", [function, task_definition])
-@pytest.mark.parametrize("image", [f"{REGISTRY}/shop:abc1234", f"{REGISTRY}/shop@sha256:{'a' * 64}"])
+@pytest.mark.parametrize(
+    "image", [f"{REGISTRY}/shop:abc1234", f"{REGISTRY}/shop@sha256:{'a' * 64}"]
+)
 def test_a_release_tag_or_a_digest_pins(check: Check, build: object, image: str) -> None:
     assert not of(check(build(image)), "image-pinned")  # type: ignore[operator]
 
@@ -101,16 +117,21 @@ def test_the_forbidden_tags_are_config(check: Check) -> None:
 
 
 @pytest.mark.parametrize("build", [function, task_definition])
-@pytest.mark.parametrize("image", ["nginx:1.27", "ghcr.io/acme/shop:abc1234", "public.ecr.aws/acme/shop:1"])
+@pytest.mark.parametrize(
+    "image", ["nginx:1.27", "ghcr.io/acme/shop:abc1234", "public.ecr.aws/acme/shop:1"]
+)
 def test_images_from_other_registries_are_reported(check: Check, build: object, image: str) -> None:
     found = of(check(build(image)), "image-registries")  # type: ignore[operator]
-    assert len(found) == 1 and found[0].enforcement == "mandatory"
+    assert len(found) == 1
+    assert found[0].enforcement == "mandatory"
     assert not of(check(build(f"{REGISTRY}/shop:abc1234")), "image-registries")  # type: ignore[operator]
 
 
 def test_allowed_registries_and_repositories_are_config(check: Check) -> None:
     ours = function(f"{REGISTRY}/shop-test-lambda:abc1234")
-    other_account = function("999999999999.dkr.ecr.eu-west-1.amazonaws.com/shop-test-lambda:abc1234")
+    other_account = function(
+        "999999999999.dkr.ecr.eu-west-1.amazonaws.com/shop-test-lambda:abc1234"
+    )
     config = {
         "image-registries": {
             "allowedRegistries": [f"{ACCOUNT}.dkr.ecr.*.amazonaws.com"],
@@ -121,4 +142,5 @@ def test_allowed_registries_and_repositories_are_config(check: Check) -> None:
     assert of(check(other_account, policy_config=config), "image-registries")
     elsewhere = function(f"{REGISTRY}/someone-else:abc1234")
     found = of(check(elsewhere, policy_config=config), "image-registries")
-    assert found and "repository someone-else" in found[0].message
+    assert found
+    assert "repository someone-else" in found[0].message

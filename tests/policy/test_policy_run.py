@@ -25,23 +25,34 @@ def plan_of(*resources: object) -> Plan:
 
 
 def test_analyze_gets_camel_case_inputs_with_the_providers_tags() -> None:
-    repository = resource("aws:ecr/repository:Repository", "repo", {"name": "r", "imageTagMutability": "IMMUTABLE"})
+    repository = resource(
+        "aws:ecr/repository:Repository", "repo", {"name": "r", "imageTagMutability": "IMMUTABLE"}
+    )
     providers = default_providers(PROJECT, STACK, CONFIG)
     (request,) = analyze_requests(plan_of(repository), providers)
     props = json_format.MessageToDict(request.properties)
     assert props["imageTagMutability"] == "IMMUTABLE"
     assert props["tagsAll"] == {"project": PROJECT, "stack": STACK}
     assert request.provider.type == "pulumi:providers:aws"
-    assert request.provider.urn.startswith(f"urn:pulumi:{STACK}::{PROJECT}::pulumi:providers:aws::default_")
+    assert request.provider.urn.startswith(
+        f"urn:pulumi:{STACK}::{PROJECT}::pulumi:providers:aws::default_"
+    )
     assert json_format.MessageToDict(request.provider.properties)["region"] == "eu-west-1"
     assert request.options.parent == ROOT
 
 
 def test_the_stack_request_lists_the_root_stack_and_the_default_providers() -> None:
-    repository = resource("aws:ecr/repository:Repository", "repo", {"name": "r"}, {"arn": "arn:aws:ecr:x"})
+    repository = resource(
+        "aws:ecr/repository:Repository", "repo", {"name": "r"}, {"arn": "arn:aws:ecr:x"}
+    )
     request = analyze_stack_request(plan_of(repository), default_providers(PROJECT, STACK, CONFIG))
     types = [r.type for r in request.resources]
-    assert types == ["pulumi:pulumi:Stack", "pulumi:providers:aws", "pulumi:providers:docker", repository.type]
+    assert types == [
+        "pulumi:pulumi:Stack",
+        "pulumi:providers:aws",
+        "pulumi:providers:docker",
+        repository.type,
+    ]
     assert request.resources[0].urn == ROOT
     assert json_format.MessageToDict(request.resources[-1].properties)["arn"] == "arn:aws:ecr:x"
 
@@ -61,7 +72,11 @@ def test_tags_follow_the_provider_schema(typ: str, taggable: bool) -> None:
 
 def test_a_release_is_read_from_the_stack_config_as_the_engine_passes_it() -> None:
     """requireRelease reaches the pack in PULUMI_CONFIG, as the engine's constructEnv sets it."""
-    listener = resource("aws:lb/listener:Listener", "http", {"protocol": "HTTP", "port": 80, "defaultActions": [{"type": "forward"}]})
+    listener = resource(
+        "aws:lb/listener:Listener",
+        "http",
+        {"protocol": "HTTP", "port": 80, "defaultActions": [{"type": "forward"}]},
+    )
     config = {**CONFIG, f"{PROJECT}:requireRelease": "true"}
     with session(POLICY_DIR, PROJECT, STACK, config) as pack:
         pack.configure({})
@@ -73,7 +88,10 @@ def test_a_release_is_read_from_the_stack_config_as_the_engine_passes_it() -> No
 def test_levels_come_from_config_like_the_engines(pack: PackSession) -> None:
     url = resource("aws:lambda/functionUrl:FunctionUrl", "url", {"authorizationType": "NONE"})
     pack.configure({"function-url-auth": "mandatory"})
-    assert [v.enforcement for v in of(pack.analyze(plan_of(url), CONFIG).violations, "function-url-auth")] == ["mandatory"]
+    assert [
+        v.enforcement
+        for v in of(pack.analyze(plan_of(url), CONFIG).violations, "function-url-auth")
+    ] == ["mandatory"]
     pack.configure({"all": "disabled"})
     assert pack.analyze(plan_of(url), CONFIG).violations == []
     assert set(pack.settings["image-pinned"]["properties"]) == {"forbiddenTags"}
@@ -83,31 +101,62 @@ def test_levels_come_from_config_like_the_engines(pack: PackSession) -> None:
     ("config", "message"),
     [
         ({"no-such-rule": "mandatory"}, "names no-such-rule, not in the pack"),
-        ({"log-group-retention": {"minimumRetentionDays": "ninety"}}, "minimumRetentionDays: 'ninety' is not of type 'integer'"),
-        ({"log-group-retention": {"minimumRetentionDay": 90}}, "Additional properties are not allowed"),
+        (
+            {"log-group-retention": {"minimumRetentionDays": "ninety"}},
+            "minimumRetentionDays: 'ninety' is not of type 'integer'",
+        ),
+        (
+            {"log-group-retention": {"minimumRetentionDay": 90}},
+            "Additional properties are not allowed",
+        ),
         ({"image-pinned": "sometimes"}, "enforcement level 'sometimes'"),
     ],
 )
-def test_a_bad_policy_config_is_refused_by_name(pack: PackSession, config: dict[str, object], message: str) -> None:
+def test_a_bad_policy_config_is_refused_by_name(
+    pack: PackSession, config: dict[str, object], message: str
+) -> None:
     with pytest.raises(PolicyPackError, match=message):
         pack.configure(config)
 
 
 def test_the_pack_is_declared_as_pulumi_runs_python_packs() -> None:
     project = read_pack(POLICY_DIR)
-    assert project["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
+    assert project["runtime"] == {
+        "name": "python",
+        "options": {"toolchain": "pip", "virtualenv": "venv"},
+    }
     pins = dict(
-        line.split("==") for line in (POLICY_DIR / "requirements.txt").read_text().splitlines() if "==" in line
+        line.split("==")
+        for line in (POLICY_DIR / "requirements.txt").read_text().splitlines()
+        if "==" in line
     )
     root = (PROJECT_ROOT / "requirements.txt").read_text()
-    assert f"pulumi=={pins['pulumi']}" in root.splitlines(), "the pack runs on the program's Pulumi SDK"
+    assert f"pulumi=={pins['pulumi']}" in root.splitlines(), (
+        "the pack runs on the program's Pulumi SDK"
+    )
     assert "pulumi-policy" in pins
 
 
-def test_cli_errors_name_the_pack_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_errors_name_the_pack_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--stack", "dev", "--json", "-", "--policy-pack", str(tmp_path)]) == 2
     assert "no PulumiPolicy.yaml" in capsys.readouterr().err
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"log-group-retention": {"minimumRetentionDays": 30}}))
-    assert main(["--stack", "dev", "--json", "-", "--policy-pack", "policy", "--policy-pack-config", str(config)]) == 3
+    assert (
+        main(
+            [
+                "--stack",
+                "dev",
+                "--json",
+                "-",
+                "--policy-pack",
+                "policy",
+                "--policy-pack-config",
+                str(config),
+            ]
+        )
+        == 3
+    )
     assert "below the floor of 30" in capsys.readouterr().out

@@ -15,16 +15,23 @@ def test_default_tags_reach_every_taggable_resource(check: Check) -> None:
 
 
 def test_a_resource_overriding_a_project_tag_is_reported(check: Check) -> None:
-    queue = resource("aws:sqs/queue:Queue", "queue", {"name": "shop-test-q", "tags": {"stack": "prod"}})
+    queue = resource(
+        "aws:sqs/queue:Queue", "queue", {"name": "shop-test-q", "tags": {"stack": "prod"}}
+    )
     found = of(check(queue), "project-tags")
-    assert len(found) == 1 and found[0].urn.endswith("::queue")
+    assert len(found) == 1
+    assert found[0].urn.endswith("::queue")
     assert "tag 'stack' is 'prod', not 'test'" in found[0].message
 
 
 def test_without_default_tags_every_taggable_resource_is_reported() -> None:
     untagged = {"aws:region": CONFIG["aws:region"]}
     queue = resource("aws:sqs/queue:Queue", "queue", {"name": "shop-test-q"})
-    tagged = resource("aws:sqs/queue:Queue", "tagged", {"name": "shop-test-t", "tags": {"project": PROJECT, "stack": STACK}})
+    tagged = resource(
+        "aws:sqs/queue:Queue",
+        "tagged",
+        {"name": "shop-test-t", "tags": {"project": PROJECT, "stack": STACK}},
+    )
     with session(POLICY_DIR, PROJECT, STACK, untagged) as pack:
         pack.configure({})
         violations = pack.analyze(Plan(PROJECT, STACK, [queue, tagged]), untagged).violations
@@ -37,6 +44,7 @@ def test_the_required_tags_are_config(check: Check) -> None:
     queue = resource("aws:sqs/queue:Queue", "queue", {"name": "shop-test-q"})
     config = {"project-tags": {"requiredTags": {"project": "{project}", "cost-center": "*"}}}
     found = of(check(queue, policy_config=config), "project-tags")
-    assert found and "no 'cost-center' tag" in found[0].message
+    assert found
+    assert "no 'cost-center' tag" in found[0].message
     tagged = resource("aws:sqs/queue:Queue", "queue", {"name": "q", "tags": {"cost-center": "42"}})
     assert not of(check(tagged, policy_config=config), "project-tags")

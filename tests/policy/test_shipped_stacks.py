@@ -19,7 +19,16 @@ EXIT_POLICY_VIOLATION = 3
 def plan_with_pack(tmp_path: Path, *args: str) -> tuple[int, dict[str, object], str]:
     out = tmp_path / "plan.json"
     done = subprocess.run(
-        [sys.executable, "-m", "infra_pulumi.plan", *args, "--json", str(out), "--policy-pack", "policy"],
+        [
+            sys.executable,
+            "-m",
+            "infra_pulumi.plan",
+            *args,
+            "--json",
+            str(out),
+            "--policy-pack",
+            "policy",
+        ],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -40,7 +49,10 @@ def test_dev_passes_every_rule(tmp_path: Path) -> None:
 
 def test_prod_fails_only_the_boundary_rule_until_issue_20(tmp_path: Path) -> None:
     code, report, output = plan_with_pack(tmp_path, "--stack", "prod", "--released", "abc1234")
-    found = {(v["policy"], v["urn"].rsplit("::", 1)[-1], v["enforcement"]) for v in report["violations"]}
+    found = {
+        (v["policy"], v["urn"].rsplit("::", 1)[-1], v["enforcement"]) for v in report["violations"]
+    }
     assert found == {("iam-permissions-boundary", "infra-deploy-policy", "mandatory")}, output
     assert code == EXIT_POLICY_VIOLATION
-    assert "FAIL policy pack" in output and "iam-permissions-boundary" in output
+    assert "FAIL policy pack" in output
+    assert "iam-permissions-boundary" in output
