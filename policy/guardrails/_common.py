@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pulumi
+
+#: The SDK's ReportViolation; its ``urn`` argument is optional (only stack rules pass it).
+Report = Callable[..., None]
 
 #: Config properties of every rule that applies only to stacks which must run a release.
 RELEASE_SCHEMA: dict[str, dict[str, Any]] = {

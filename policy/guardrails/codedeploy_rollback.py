@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from pulumi_policy import (
     EnforcementLevel,
-    ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
-from guardrails._common import as_list
+from guardrails._common import Report, as_list
 
 GROUP = "aws:codedeploy/deploymentGroup:DeploymentGroup"
 ROLLBACK_EVENTS = ("DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM")
 
 
-def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def validate(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != GROUP:
         return
     alarms = args.props.get("alarmConfiguration") or {}

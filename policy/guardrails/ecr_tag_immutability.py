@@ -5,17 +5,16 @@ from __future__ import annotations
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
-    ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
-from guardrails._common import as_list
+from guardrails._common import Report, as_list
 
 REPOSITORY = "aws:ecr/repository:Repository"
 
 
-def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def validate(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != REPOSITORY:
         return
     allowed = set(args.get_config().get("mutableTags") or [])

@@ -5,15 +5,16 @@ from __future__ import annotations
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
-    ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
+from guardrails._common import Report
+
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 
 
-def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def validate(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != FUNCTION_URL or args.get_config().get("allowPublic"):
         return
     if args.props.get("authorizationType") != "AWS_IAM":

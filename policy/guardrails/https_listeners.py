@@ -5,18 +5,17 @@ from __future__ import annotations
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
-    ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
-from guardrails._common import RELEASE_SCHEMA, as_list, requires_release
+from guardrails._common import RELEASE_SCHEMA, Report, as_list, requires_release
 
 LISTENER_TYPES = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 SECURE = ("HTTPS", "TLS")
 
 
-def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def validate(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type not in LISTENER_TYPES:
         return
     if not requires_release(args.get_config()):

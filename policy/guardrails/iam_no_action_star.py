@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pulumi_policy import (
     EnforcementLevel,
-    ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
-from guardrails._common import as_list
+from guardrails._common import Report, as_list
 from guardrails._iam import documents, label, statements
 
 #: AWS's managed policy whose document is ``"Action": "*"`` on ``"*"``.
@@ -22,7 +21,7 @@ ATTACHMENTS = (
 )
 
 
-def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def validate(args: ResourceValidationArgs, report: Report) -> None:
     for document in documents(args.resource_type, args.props):
         for index, statement in enumerate(statements(document.body)):
             if statement.get("Effect") != "Allow":

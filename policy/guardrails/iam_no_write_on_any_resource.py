@@ -8,12 +8,11 @@ from typing import Any
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
-    ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
-from guardrails._common import as_list
+from guardrails._common import Report, as_list
 from guardrails._iam import (
     WRITE_LEVELS,
     access_level,
@@ -56,7 +55,7 @@ def _managed_arns(resource_type: str, props: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def validate(args: ResourceValidationArgs, report: Report) -> None:
     config = args.get_config()
     allowed = {a.lower() for a in config.get("allowedActions", ALLOWED_ACTIONS)}
     for document in documents(args.resource_type, args.props):

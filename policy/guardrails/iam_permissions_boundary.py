@@ -15,12 +15,11 @@ from typing import Any
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
-    ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
-from guardrails._common import as_list, matches_any
+from guardrails._common import Report, as_list, matches_any
 from guardrails._iam import allowed_actions, documents, label, statements, supporting_condition_key
 
 KEY = "iam:PermissionsBoundary"
@@ -39,7 +38,7 @@ def _boundaries(statement: Mapping[str, Any]) -> list[str] | None:
     return None
 
 
-def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def validate(args: ResourceValidationArgs, report: Report) -> None:
     patterns = args.get_config().get("boundaryPolicyArns") or ["arn:*:iam::*:policy/*"]
     governed = supporting_condition_key(KEY) - ESCAPES
     for document in documents(args.resource_type, args.props):

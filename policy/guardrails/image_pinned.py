@@ -5,15 +5,15 @@ from __future__ import annotations
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
-    ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
+from guardrails._common import Report
 from guardrails._images import images, parse
 
 
-def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def validate(args: ResourceValidationArgs, report: Report) -> None:
     forbidden = set(args.get_config().get("forbiddenTags") or [])
     for where, text in images(args.resource_type, args.props):
         image = parse(text)

@@ -5,16 +5,15 @@ from __future__ import annotations
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
-    ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
-from guardrails._common import matches_any
+from guardrails._common import Report, matches_any
 from guardrails._images import images, parse
 
 
-def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def validate(args: ResourceValidationArgs, report: Report) -> None:
     config = args.get_config()
     registries = config.get("allowedRegistries") or []
     repositories = config.get("allowedRepositories") or ["*"]

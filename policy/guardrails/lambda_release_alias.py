@@ -5,18 +5,17 @@ from __future__ import annotations
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
-    ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
 )
 
-from guardrails._common import RELEASE_SCHEMA, requires_release
+from guardrails._common import RELEASE_SCHEMA, Report, requires_release
 
 FUNCTION = "aws:lambda/function:Function"
 ALIAS = "aws:lambda/alias:Alias"
 
 
-def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+def validate(args: StackValidationArgs, report: Report) -> None:
     if not requires_release(args.get_config()):
         args.not_applicable("this stack does not require a release")
     # An alias names its function by name or by ARN (the provider accepts both).

@@ -5,18 +5,17 @@ from __future__ import annotations
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
-    ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
 )
 
-from guardrails._common import resource_label
+from guardrails._common import Report, resource_label
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 KEY = "aws:kms/key:Key"
 
 
-def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+def validate(args: StackValidationArgs, report: Report) -> None:
     keys = [r for r in args.resources if r.resource_type == KEY]
     require = bool(args.get_config().get("requireKmsKey"))
     if not keys and not require:

@@ -5,15 +5,16 @@ from __future__ import annotations
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
-    ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
+from guardrails._common import Report
+
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 
-def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def validate(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != LOG_GROUP:
         return
     floor = int(args.get_config().get("minimumRetentionDays", 14))

@@ -11,10 +11,11 @@ import pulumi
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
-    ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
 )
+
+from guardrails._common import Report
 
 PLACEHOLDERS = {"{project}": pulumi.get_project, "{stack}": pulumi.get_stack}
 
@@ -26,7 +27,7 @@ def _expected(value: str) -> str | None:
     return PLACEHOLDERS[value]() if value in PLACEHOLDERS else value
 
 
-def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+def validate(args: StackValidationArgs, report: Report) -> None:
     required = dict(args.get_config().get("requiredTags") or {})
     for resource in args.resources:
         if not resource.resource_type.startswith("aws:"):

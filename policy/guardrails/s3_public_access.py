@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from pulumi_policy import (
     EnforcementLevel,
-    ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
 )
 
 from guardrails._buckets import buckets, configuring
+from guardrails._common import Report
 
 BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 SETTINGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
-def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+def validate(args: StackValidationArgs, report: Report) -> None:
     for bucket, name in buckets(args.resources):
         blocks = configuring(args.resources, BLOCK, name)
         if not blocks:

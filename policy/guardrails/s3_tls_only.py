@@ -8,13 +8,12 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
-    ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
 )
 
 from guardrails._buckets import buckets, configuring
-from guardrails._common import as_json, as_list
+from guardrails._common import Report, as_json, as_list
 from guardrails._iam import statements
 
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -41,7 +40,7 @@ def _denies_plain_http(statement: Mapping[str, Any], bucket: str) -> bool:
     )
 
 
-def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+def validate(args: StackValidationArgs, report: Report) -> None:
     for bucket, name in buckets(args.resources):
         documents = [
             as_json(p.props.get("policy")) for p in configuring(args.resources, BUCKET_POLICY, name)

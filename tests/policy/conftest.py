@@ -7,7 +7,7 @@ small plan of resources (Analyze each, then AnalyzeStack) through the engine's p
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pulumi_aws  # noqa: F401 - registers the resource modules that say which types take tags
@@ -48,8 +48,8 @@ def resource(
     )
 
 
-def document(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+def document(*statements: Mapping[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [dict(s) for s in statements]})
 
 
 def of(violations: list[Violation], rule: str) -> list[Violation]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from tests.policy.conftest import ACCOUNT, Check, document, of, resource
@@ -9,7 +11,7 @@ from tests.policy.conftest import ACCOUNT, Check, document, of, resource
 BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/shop-test-boundary"
 
 
-def role_policy(*statements: dict[str, object]) -> object:
+def role_policy(*statements: Mapping[str, object]) -> object:
     return resource(
         "aws:iam/rolePolicy:RolePolicy",
         "policy",

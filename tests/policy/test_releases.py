@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import pytest
 
 from tests.policy.conftest import REGISTRY, Check, of, resource
@@ -81,7 +83,7 @@ def test_deployment_groups_without_alarms_or_rollback_are_reported(
     assert not of(check(group()), "codedeploy-alarms-rollback")
 
 
-def listener(protocol: str, actions: list[dict[str, object]]) -> object:
+def listener(protocol: str, actions: Sequence[Mapping[str, object]]) -> object:
     return resource(
         "aws:lb/listener:Listener",
         "http",

@@ -10,13 +10,14 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from infra_pulumi.plan.runner import PROJECT_ROOT
 
 EXIT_POLICY_VIOLATION = 3
 
 
-def plan_with_pack(tmp_path: Path, *args: str) -> tuple[int, dict[str, object], str]:
+def plan_with_pack(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any], str]:
     out = tmp_path / "plan.json"
     done = subprocess.run(
         [
