@@ -160,3 +160,18 @@ def test_cli_errors_name_the_pack_and_exit_2(
         == 3
     )
     assert "below the floor of 30" in capsys.readouterr().out
+
+
+def test_the_readme_table_lists_every_rule_with_its_level(pack: PackSession) -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Guardrails", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        line.split("|")[1].strip().strip("`"): line.split("|")[2].strip()
+        for line in section.splitlines()
+        if line.startswith("| `")
+    }
+    pack.configure({})
+    levels = {name: value["enforcementLevel"] for name, value in pack.settings.items()}
+    assert set(rows) == set(levels)
+    for name, level in levels.items():
+        assert rows[name].startswith(level), f"README says {rows[name]!r} for {name}"
