@@ -96,12 +96,12 @@ def supports_tags(resource_type: str) -> bool:
 
 
 def with_provider_tags(
-    resource: PlannedResource, values: Mapping[str, Any], aws: Provider
+    resource: PlannedResource, values: Mapping[str, Any], provider: Provider
 ) -> dict[str, Any]:
     """``values`` plus the ``tagsAll`` pulumi-aws's Check computes for a taggable type."""
     result = dict(values)
     if resource.custom and supports_tags(resource.type):
-        default_tags = (aws.properties.get("defaultTags") or {}).get("tags") or {}
+        default_tags = (provider.properties.get("defaultTags") or {}).get("tags") or {}
         result["tagsAll"] = {**default_tags, **(values.get("tags") or {})}
     return result
 
