@@ -6,8 +6,12 @@ the first-deploy story. ``--released``, ``--tag`` and ``--state`` plan the stack
 would be after a release, or as it is live, which a stack with ``requireRelease: true``
 needs.
 
+``--policy-pack DIR`` then runs a Python policy pack over the plan, as
+``pulumi preview --policy-pack DIR`` would (``infra_pulumi/plan/policy_run.py``).
+
 Exit codes: 0 planned; 1 the program stopped (a rule of the program, e.g. a regression or
-a missing release); 2 bad input (config, stack name, options, state file).
+a missing release); 2 bad input (config, stack name, options, state file, policy pack);
+3 the policy pack reported a mandatory violation.
 """
 
 from __future__ import annotations
@@ -25,11 +29,19 @@ from rich.markup import escape
 from infra_pulumi.exceptions import ConfigError, InfraError, ReleaseRequiredError
 from infra_pulumi.naming import IMAGES, Naming
 from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, InvokeResult, parameter_not_found
+from infra_pulumi.plan.policy_run import (
+    PolicyPackError,
+    PolicyReport,
+    read_policy_config,
+    render_report,
+)
+from infra_pulumi.plan.policy_run import run as run_policy_pack
 from infra_pulumi.plan.render import render
-from infra_pulumi.plan.runner import evaluate, project_name
+from infra_pulumi.plan.runner import Plan, evaluate, project_name, stack_config
 
 EXIT_STOPPED = 1
 EXIT_BAD_INPUT = 2
+EXIT_POLICY_VIOLATION = 3
 
 
 class PlanInputError(ConfigError):
@@ -157,6 +169,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="tag parameter values as JSON ({name: value}, or `aws ssm get-parameters` output)",
     )
+    parser.add_argument(
+        "--policy-pack",
+        type=Path,
+        metavar="DIR",
+        help="run the Python policy pack in DIR over the plan (e.g. policy)",
+    )
+    parser.add_argument(
+        "--policy-pack-config",
+        type=Path,
+        metavar="FILE",
+        help="JSON config for the policy pack, as `pulumi preview --policy-pack-config`",
+    )
     return parser
 
 
@@ -194,14 +218,35 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_STOPPED
 
     render(plan, console, origins)
-    document = json.dumps({**plan.to_json(), "tagOrigins": origins}, indent=2, sort_keys=True)
+    extra: dict[str, Any] = {"tagOrigins": origins}
+    report = None
+    if args.policy_pack is not None:
+        try:
+            report = _run_policy_pack(args, plan)
+        except ConfigError as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+            return EXIT_BAD_INPUT
+        render_report(report, console)
+        extra["policy"] = report.to_json()
+    document = json.dumps({**plan.to_json(), **extra}, indent=2, sort_keys=True)
     if str(args.json) == "-":
         sys.stdout.write(document + "\n")
     else:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(document + "\n", encoding="utf-8")
         err.print(f"Plan written to {escape(str(args.json))}")
-    return 0
+    return EXIT_POLICY_VIOLATION if report is not None and report.mandatory else 0
+
+
+def _run_policy_pack(args: argparse.Namespace, plan: Plan) -> PolicyReport:
+    if args.policy_pack_config is not None and not args.policy_pack_config.is_file():
+        raise PolicyPackError(f"--policy-pack-config {args.policy_pack_config}: no such file")
+    return run_policy_pack(
+        args.policy_pack.resolve(),
+        plan,
+        stack_config(plan.stack),
+        read_policy_config(args.policy_pack_config),
+    )
 
 
 if __name__ == "__main__":

@@ -412,6 +412,12 @@ def test_infra_buildspecs_pin_the_pulumi_cli() -> None:
     preview = commands(load_buildspec("infra_pulumi/buildspec-preview.yml"))
     deploy = commands(load_buildspec("infra_pulumi/buildspec-deploy.yml"))
     assert any(c.startswith("pulumi preview") for c in preview)
+    # The Preview stage runs the guardrails pack, installed as `pulumi install` installs it.
+    assert any(
+        c.endswith("--policy-pack policy") for c in preview if c.startswith("pulumi preview")
+    )
+    install_preview = load_buildspec("infra_pulumi/buildspec-preview.yml")["phases"]["install"]
+    assert "(cd policy && pulumi install)" in install_preview["commands"]
     assert not any("pulumi up" in c for c in preview)
     assert any(c.startswith("pulumi up --yes") for c in deploy)
 

@@ -318,3 +318,17 @@ def test_preview_installs_the_program_before_pulumi_runs(preview: Workflow) -> N
     assert install["working-directory"] == "infra_pulumi"
     assert names.index(install["run"]) < names.index("pulumi/actions")
     assert names.index("aws-actions/configure-aws-credentials") < names.index("pulumi/actions")
+
+
+def test_preview_runs_the_guardrails_pack_from_its_own_virtualenv(preview: Workflow) -> None:
+    (pulumi,) = action_steps(preview, "pulumi/actions")
+    assert pulumi["with"]["policyPacks"] == "policy"
+    assert "policy/**" in triggers(preview)["pull_request"]["paths"]
+    # `pulumi install` in policy/: the virtualenv PulumiPolicy.yaml names, the pack's pins.
+    (install,) = [
+        s for s in steps(preview) if s.get("name") == "Set up the policy pack's virtualenv"
+    ]
+    assert install["working-directory"] == "policy"
+    assert install["run"] == "python3 -m venv venv && venv/bin/pip install -r requirements.txt"
+    names = [str(s.get("uses", s.get("run", ""))).split("@")[0] for s in steps(preview)]
+    assert names.index(install["run"]) < names.index("pulumi/actions")
