@@ -70,6 +70,9 @@ UNBOUNDED_ROLE_WRITES = (
     "iam:UpdateRoleDescription",
 )
 
+#: The tag the guardrails pack (``policy/guardrails/_iam.py``) knows a boundary by.
+BOUNDARY_TAG = ("purpose", "permissions-boundary")
+
 #: Changes to a managed policy's content or existence.
 POLICY_WRITES = (
     "iam:CreatePolicyVersion",
@@ -277,6 +280,8 @@ class PermissionsBoundary(pulumi.ComponentResource):
             name=args.scope.policy_name,
             description="Permissions boundary of every role of this stack (see the README, IAM)",
             policy=document(boundary_statements(args.scope, args.extra_allows)),
+            # Marks it for the guardrails pack (policy/): a ceiling, attached to nothing.
+            tags={BOUNDARY_TAG[0]: BOUNDARY_TAG[1]},
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.policy_arn = policy.arn

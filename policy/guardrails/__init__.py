@@ -9,6 +9,7 @@ from guardrails import (
     ecr_tag_immutability,
     function_url_auth,
     https_listeners,
+    iam_boundary_only,
     iam_no_action_star,
     iam_no_write_on_any_resource,
     iam_permissions_boundary,
@@ -39,5 +40,6 @@ POLICIES: list[Policy] = [
     iam_no_action_star.POLICY,
     iam_no_write_on_any_resource.POLICY,
     iam_permissions_boundary.POLICY,
+    iam_boundary_only.POLICY,
     project_tags.POLICY,
 ]

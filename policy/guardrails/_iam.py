@@ -27,6 +27,11 @@ IDENTITY_POLICY_TYPES = (
     "aws:iam/groupPolicy:GroupPolicy",
 )
 ROLE = "aws:iam/role:Role"
+#: The tag that marks a managed policy as a permissions boundary: a ceiling of the roles
+#: that carry it, which grants nothing itself. The grant rules skip it;
+#: ``iam-boundary-only`` checks that it is only ever used as a boundary.
+BOUNDARY_TAG = ("purpose", "permissions-boundary")
+POLICY = "aws:iam/policy:Policy"
 #: Resource types whose `policy` is not an IAM document at all.
 NOT_IAM = ("aws:ecr/lifecyclePolicy:LifecyclePolicy",)
 
@@ -38,6 +43,15 @@ class Document:
     where: str
     identity: bool
     body: Any
+    boundary: bool = False
+    """A permissions boundary's document: it caps, it does not grant."""
+
+
+def is_boundary(resource_type: str, props: Mapping[str, Any]) -> bool:
+    """A managed policy tagged as a permissions boundary (``BOUNDARY_TAG``)."""
+    tags = props.get("tags") or {}
+    key, value = BOUNDARY_TAG
+    return resource_type == POLICY and isinstance(tags, Mapping) and tags.get(key) == value
 
 
 def documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[Document]:
@@ -48,7 +62,12 @@ def documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[Document
     if "policy" in props:
         body = as_json(props.get("policy"))
         if isinstance(body, Mapping) and "Statement" in body:
-            yield Document("policy", resource_type in IDENTITY_POLICY_TYPES, body)
+            yield Document(
+                "policy",
+                resource_type in IDENTITY_POLICY_TYPES,
+                body,
+                boundary=is_boundary(resource_type, props),
+            )
     if resource_type == ROLE:
         for index, inline in enumerate(as_list(props.get("inlinePolicies"))):
             if inline.get("policy"):

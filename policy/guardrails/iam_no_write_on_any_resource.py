@@ -61,6 +61,8 @@ def validate(args: ResourceValidationArgs, report: Report) -> None:
     for document in documents(args.resource_type, args.props):
         if not document.identity:
             continue  # a resource policy's Resource is the resource itself
+        if document.boundary:
+            continue  # a ceiling, checked by iam-boundary-only; it grants nothing
         for index, statement in enumerate(statements(document.body)):
             if not _any_resource(statement):
                 continue

@@ -187,3 +187,71 @@ def test_the_boundary_arns_are_config(check: Check) -> None:
     other = bounded(value=f"arn:aws:iam::{ACCOUNT}:policy/anything-goes")
     assert not of(check(role_policy(other)), "iam-permissions-boundary")
     assert of(check(role_policy(other), policy_config=config), "iam-permissions-boundary")
+
+
+def boundary_policy(tagged: bool = True) -> object:
+    """A permissions boundary as the program makes one: a ceiling drawn with NotAction."""
+    return resource(
+        "aws:iam/policy:Policy",
+        "boundary",
+        {
+            "name": "shop-test-boundary",
+            "policy": document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),
+            **({"tags": {"purpose": "permissions-boundary"}} if tagged else {}),
+        },
+    )
+
+
+def role(name: str, boundary: str | None = BOUNDARY) -> object:
+    return resource(
+        "aws:iam/role:Role",
+        name,
+        {
+            "name": name,
+            "assumeRolePolicy": document(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ),
+            **({"permissionsBoundary": boundary} if boundary else {}),
+        },
+    )
+
+
+GRANT_RULES = ("iam-no-action-star", "iam-no-write-on-any-resource")
+
+
+def test_a_boundary_is_a_ceiling_not_a_grant(check: Check) -> None:
+    """Tagged as a boundary and carried by every role: the grant rules skip its NotAction."""
+    found = check(boundary_policy(), role("shop-test-api"))
+    assert not [v for v in found if v.policy in (*GRANT_RULES, "iam-boundary-only")], found
+    # Untagged, the same document is a grant, and both grant rules see it.
+    untagged = check(boundary_policy(tagged=False), role("shop-test-api"))
+    for rule in GRANT_RULES:
+        assert of(untagged, rule), rule
+
+
+def test_a_boundary_attached_as_a_grant_is_reported(check: Check) -> None:
+    attached = resource(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "attach-boundary",
+        {"role": "shop-test-api", "policyArn": BOUNDARY},
+    )
+    found = of(check(boundary_policy(), role("shop-test-api"), attached), "iam-boundary-only")
+    assert len(found) == 1
+    assert "attaches the permissions boundary shop-test-boundary" in found[0].message
+
+
+def test_a_role_without_the_boundary_is_reported(check: Check) -> None:
+    found = of(
+        check(boundary_policy(), role("shop-test-api"), role("shop-test-web", None)),
+        "iam-boundary-only",
+    )
+    assert len(found) == 1
+    assert found[0].message.endswith(
+        "role shop-test-web does not carry the stack's permissions boundary (shop-test-boundary)."
+    )
+    other = f"arn:aws:iam::{ACCOUNT}:policy/other"
+    assert of(check(boundary_policy(), role("shop-test-web", other)), "iam-boundary-only")

@@ -1,8 +1,4 @@
-"""Both shipped stacks against the pack, through the CLI, exactly as .ci/run runs them.
-
-prod's deploy role does not carry the permissions-boundary condition until issue 20 lands:
-its one mandatory finding is named here, so this test changes (to no finding) with it.
-"""
+"""Both shipped stacks against the pack, through the CLI, exactly as .ci/run runs them."""
 
 from __future__ import annotations
 
@@ -44,16 +40,25 @@ def test_dev_passes_every_rule(tmp_path: Path) -> None:
     code, report, output = plan_with_pack(tmp_path, "--stack", "dev")
     assert code == 0, output
     assert report["violations"] == [], output
-    assert len(report["policies"]) == 15
+    assert len(report["policies"]) == 16
     assert "PASS policy pack container-delivery-guardrails" in output
 
 
-def test_prod_fails_only_the_boundary_rule_until_issue_20(tmp_path: Path) -> None:
+def test_prod_passes_every_rule(tmp_path: Path) -> None:
     code, report, output = plan_with_pack(tmp_path, "--stack", "prod", "--released", "abc1234")
-    found = {
-        (v["policy"], v["urn"].rsplit("::", 1)[-1], v["enforcement"]) for v in report["violations"]
-    }
-    assert found == {("iam-permissions-boundary", "infra-deploy-policy", "mandatory")}, output
+    assert code == 0, output
+    assert report["violations"] == [], output
+    assert "PASS policy pack container-delivery-guardrails" in output
+
+
+def test_a_mandatory_violation_fails_the_plan(tmp_path: Path) -> None:
+    """dev keeps logs 14 days; a team whose floor is 30 sees exit 3, the rule named."""
+    config = tmp_path / "pack.json"
+    config.write_text(json.dumps({"log-group-retention": {"minimumRetentionDays": 30}}))
+    code, report, output = plan_with_pack(
+        tmp_path, "--stack", "dev", "--policy-pack-config", str(config)
+    )
+    found = {v["policy"] for v in report["violations"]}
+    assert found == {"log-group-retention"}, output
     assert code == EXIT_POLICY_VIOLATION
     assert "FAIL policy pack" in output
-    assert "iam-permissions-boundary" in output
