@@ -122,3 +122,14 @@ def test_the_schema_check_sees_a_mistake(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "fortnightly" in result.stdout
+
+
+def test_every_ecosystem_waits_before_taking_a_release() -> None:
+    """A cooldown on every update entry: nothing is proposed the day it is published."""
+    updates = yaml.safe_load(DEPENDABOT.read_text())["updates"]
+    assert {u["package-ecosystem"] for u in updates} == {"docker", "pip", "github-actions"}
+    for update in updates:
+        cooldown = update.get("cooldown") or {}
+        assert cooldown.get("default-days", 0) >= 3, update["package-ecosystem"]
+        if update["package-ecosystem"] == "pip":
+            assert cooldown["semver-major-days"] >= cooldown["semver-minor-days"] >= 3

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from infra_pulumi.stack_config import PipelinesConfig
+from infra_pulumi.delivery_config import GithubPreviewConfig, PipelinesConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -305,6 +305,17 @@ def test_preview_assumes_a_role_through_oidc(preview: Workflow) -> None:
     (job,) = preview["jobs"].values()
     assert job["permissions"]["id-token"] == "write"
     assert "AWS_ACCESS_KEY_ID" not in PREVIEW.read_text()
+
+
+def test_preview_runs_in_the_environment_the_role_trusts(preview: Workflow) -> None:
+    """The OIDC subject of a job in an environment is repo:<owner>/<repo>:environment:<name>;
+    the stack's preview role trusts exactly that, for githubPreview.environment."""
+    (job,) = preview["jobs"].values()
+    environment = GithubPreviewConfig(repository="o/r").environment
+    assert job["environment"] == environment == "preview"
+    # The secrets come from the environment, so only runs its reviewers approve see them.
+    text = PREVIEW.read_text()
+    assert "Settings > Environments > preview" in text
 
 
 def test_preview_installs_the_program_before_pulumi_runs(preview: Workflow) -> None:
