@@ -18,7 +18,8 @@ from cdk_parity.compare.engine import (
 from cdk_parity.compare.intrinsics import Renderer
 from cdk_parity.compare.model import Resource
 from cdk_parity.compare.normalize import pulumi_resources
-from cdk_parity.compare.run import Run, evaluate_as
+from cdk_parity.compare.run import Run
+from cdk_parity.compare.sides import evaluate_as
 from cdk_parity.exceptions import CdkParityError
 from cdk_parity.report import render
 
