@@ -1,18 +1,24 @@
-"""Command line of the CDK reference: ``python -m cdk_parity synth --stack dev --mode lookup``."""
+"""Command line: ``python -m cdk_parity synth --stack dev --mode lookup`` writes the CDK
+reference's templates; ``python -m cdk_parity compare`` compares the Pulumi program with
+them and writes the report (exit 1 on any difference not in expected_differences.yaml)."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from cdk_parity.exceptions import CdkParityError
 from cdk_parity.reference.config import ConfigError
 from cdk_parity.reference.node import require_node
 from cdk_parity.reference.tag_lookup import DEFAULT_MODE, TagMode
+
+#: The stacks ``compare`` compares unless told otherwise.
+DEFAULT_STACKS = ("dev", "prod")
 
 
 def _synth(args: argparse.Namespace) -> int:
@@ -31,6 +37,80 @@ def _synth(args: argparse.Namespace) -> int:
         print(f"  missing context (the CDK CLI would look it up): {key}")
     print(f"synthesized in {result.seconds:.2f}s ({result.mode} tag lookup)")
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    # Imported here: the comparison loads the Pulumi program's runtime, synth does not.
+    from cdk_parity.compare.run import run
+    from cdk_parity.report import render
+
+    started = time.perf_counter()
+
+    def progress(message: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    result = run(
+        args.stack or list(DEFAULT_STACKS),
+        mode=TagMode.parse(args.mode),
+        probe_stack=args.probe_stack,
+        expected_path=Path(args.expected) if args.expected else None,
+        progress=progress,
+        timing_runs=args.timing_runs,
+        measure_memory=not args.no_memory,
+    )
+    markdown, html = render.write(result, Path(args.out))
+    summary = render.summary(result)
+    for line in summary.lines:
+        print(line)
+    for line in render.failing_lines(result):
+        print(line)
+    print(f"report: {markdown} and {html}")
+    if summary.failing:
+        print(
+            "Unexpected differences: align the two sides, or record each intentional one "
+            "with its reason in cdk_parity/expected_differences.yaml.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _add_compare(commands: Any) -> None:
+    parser = commands.add_parser(
+        "compare", help="compare the Pulumi program with the CDK reference"
+    )
+    parser.add_argument(
+        "--stack",
+        action="append",
+        help=f"stack to compare (repeatable; default: {' and '.join(DEFAULT_STACKS)})",
+    )
+    parser.add_argument(
+        "--mode",
+        default=str(TagMode.SYNTH_TIME),
+        choices=[m.value for m in TagMode],
+        help="CDK tag-lookup mode to pair against (default synth-time, the talk's workaround)",
+    )
+    parser.add_argument(
+        "--probe-stack",
+        help="stack for the first-deploy probe of all three modes (default: the first)",
+    )
+    parser.add_argument("--out", default="out/parity", help="report directory (default out/parity)")
+    parser.add_argument(
+        "--timing-runs",
+        type=int,
+        default=5,
+        help="warm runs of each side, in turn, per stack, for the timing ratio (default 5)",
+    )
+    parser.add_argument(
+        "--no-memory",
+        action="store_true",
+        help="skip the peak-memory runs (each side once more in a fresh process)",
+    )
+    parser.add_argument(
+        "--expected",
+        help="reviewed differences file (default cdk_parity/expected_differences.yaml)",
+    )
+    parser.set_defaults(handler=_compare)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,17 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--context-file", help="JSON of context values, e.g. a cdk.context.json with lookups"
     )
     synth.set_defaults(handler=_synth)
-    # Further commands (the comparison) register themselves from their own modules.
-    for name in ("cdk_parity.compare",):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(commands)
+    _add_compare(commands)
     return parser
 
 

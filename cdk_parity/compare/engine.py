@@ -30,6 +30,10 @@ Verdict = Literal["same", "intentional", "unexpected", "missing"]
 
 EXPECTED_DIFFERENCES = Path(__file__).resolve().parents[1] / "expected_differences.yaml"
 
+#: History in a reason ("issue 10", "defect 7", "issue #14"): the report shows every
+#: reason to readers who know no issue tracker, so a reason explains the design.
+_HISTORY = re.compile(r"\b(?:issue|defect)s?\s*#?\s*\d+", re.IGNORECASE)
+
 
 def _globs(value: str | tuple[str, ...]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else value
@@ -75,6 +79,12 @@ class ExpectedDifference(BaseModel):
             raise ValueError(f"{self.id}: give exactly one of property and onlyIn")
         if self.only_in is not None and self.is_bounded():
             raise ValueError(f"{self.id}: pulumiOnly/cdkOnly bound a property, not onlyIn")
+        history = _HISTORY.search(self.reason)
+        if history is not None:
+            raise ValueError(
+                f"{self.id}: the reason names {history.group(0)!r}; say what the design does "
+                "and why, not which issue or defect brought it"
+            )
         return self
 
     def is_bounded(self) -> bool:

@@ -5,7 +5,7 @@ kernel started), each side runs ``repetitions`` more times, in turn, and each pa
 gives one CDK/Pulumi ratio; the summary shows their median and range.
 
 Peak memory: each side runs once more in a fresh process (``python -m
-cdk_parity.compare.measure <side> <stack>``), while this process samples the resident
+cdk_parity.compare.sides <side> <stack> <mode>``), while this process samples the resident
 memory of that process and all its children (CDK's jsii kernel is a Node.js child)
 from ``/proc`` every few milliseconds. Linux only; elsewhere it is reported as unknown.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -100,25 +99,3 @@ def peak_memory(command: Sequence[str], *, cwd: Path | None = None) -> int | Non
     if process.returncode != 0:
         raise subprocess.CalledProcessError(process.returncode, list(command), stderr=stderr)
     return peak
-
-
-def side_command(side: str, stack: str, mode: str) -> list[str]:
-    return [sys.executable, "-m", "cdk_parity.compare.measure", side, stack, mode]
-
-
-def main(argv: Sequence[str]) -> int:
-    """Run one side once, as the comparison runs it: ``<pulumi|cdk> <stack> <mode>``."""
-    from cdk_parity.compare.run import evaluate_as, release_for, synthesize_as
-    from cdk_parity.reference.tag_lookup import TagMode
-
-    side, stack, mode = argv
-    release = release_for(stack)
-    if side == "pulumi":
-        evaluate_as(stack, release)
-    else:
-        synthesize_as(stack, TagMode.parse(mode), release)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

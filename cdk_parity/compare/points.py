@@ -54,7 +54,7 @@ def _releases(resources: Iterable[Resource]) -> tuple[int, list[str], list[str]]
 
 
 def _release_point(stack: StackRun) -> Point:
-    """Point 11 (issue 14): who moves traffic to a new Lambda version."""
+    """Point 11, beyond the talk: who moves traffic to a new Lambda version."""
     c_count, c_shifted, c_configs = _releases(stack.cdk)
     p_count, p_shifted, p_configs = _releases(stack.pulumi)
     if not c_count or not p_count or (c_count, c_configs) != (p_count, p_configs):

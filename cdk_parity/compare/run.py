@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
 
 from cdk_parity.compare.engine import Comparison, ExpectedDifference, compare, load_expected
-from cdk_parity.compare.measure import Timing, peak_memory, side_command, time_in_turn
+from cdk_parity.compare.measure import Timing, peak_memory, time_in_turn
 from cdk_parity.compare.metrics import (
     CDK_EXCLUDE,
     CDK_SOURCES,
@@ -20,31 +18,21 @@ from cdk_parity.compare.metrics import (
 )
 from cdk_parity.compare.model import Resource, Side
 from cdk_parity.compare.normalize import cdk_resources, pulumi_resources
+from cdk_parity.compare.sides import (
+    SIDES,
+    cdk_seconds,
+    evaluate_as,
+    pulumi_seconds,
+    release_for,
+    side_command,
+    synthesize_as,
+)
 from cdk_parity.reference.config import EXAMPLE_ACCOUNT, load_stack_config
-from cdk_parity.reference.synth import Synthesis, synthesize
-from cdk_parity.reference.tag_lookup import TagMode, lookup_context_key
-from cdk_parity.reference.tags import IMAGES
-from infra_pulumi.plan import Plan, evaluate
-from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
-
-if TYPE_CHECKING:
-    from mypy_boto3_ssm import SSMClient
-
-#: The tag both tools are told is released, for stacks that require a release (prod):
-#: a first deploy of such a stack stops by design, so it is compared after one release.
-EXAMPLE_RELEASE = "0a1b2c3"
+from cdk_parity.reference.synth import Synthesis
+from cdk_parity.reference.tag_lookup import TagMode
+from infra_pulumi.plan import Plan
 
 Progress = Callable[[str], None]
-
-
-class _ReleasedParameters:
-    """An SSM client for synth-time mode that answers every tag parameter with a release."""
-
-    def __init__(self, tag: str) -> None:
-        self.tag = tag
-
-    def get_parameter(self, Name: str, **_: Any) -> dict[str, Any]:  # noqa: N803 - boto3's name
-        return {"Parameter": {"Name": Name, "Type": "String", "Value": self.tag}}
 
 
 @dataclass
@@ -126,40 +114,6 @@ class Run:
         ]
 
 
-def release_for(stack: str) -> str | None:
-    """The tag both sides are told is released: none (first deploy) unless the stack
-    requires a release (prod), whose first deploy stops by design."""
-    return EXAMPLE_RELEASE if load_stack_config(stack).config.require_release else None
-
-
-def _context_for(stack: str, mode: TagMode, release: str | None) -> dict[str, Any]:
-    if mode is not TagMode.LOOKUP or release is None:
-        return {}
-    settings = load_stack_config(stack)
-    naming = settings.config.naming
-    return {
-        lookup_context_key(naming.tag_parameter(image), settings.account, settings.region): release
-        for image in IMAGES
-    }
-
-
-def synthesize_as(stack: str, mode: TagMode, release: str | None) -> Synthesis:
-    """Synthesize with the same answer the Pulumi side gets for the tag parameters."""
-    if mode is TagMode.SYNTH_TIME:
-        if release is None:
-            return synthesize(stack, mode, offline=True)
-        client = cast("SSMClient", _ReleasedParameters(release))
-        return synthesize(stack, mode, ssm_client_factory=lambda _region: client)
-    return synthesize(stack, mode, context=_context_for(stack, mode, release))
-
-
-def evaluate_as(stack: str, release: str | None) -> tuple[Plan, float]:
-    invokes = {SSM_GET_PARAMETER: parameter_value(release)} if release is not None else None
-    started = time.perf_counter()
-    plan = evaluate(stack, invokes=invokes)
-    return plan, time.perf_counter() - started
-
-
 def probe(stack: str, mode: TagMode) -> ModeProbe:
     """A first deploy in ``mode``: does the template need the tag parameter to exist?"""
     synthesis = synthesize_as(stack, mode, None)
@@ -183,12 +137,34 @@ def probe(stack: str, mode: TagMode) -> ModeProbe:
     )
 
 
-def _pulumi_seconds(stack: str, release: str | None) -> float:
-    return evaluate_as(stack, release)[1]
-
-
-def _cdk_seconds(stack: str, mode: TagMode, release: str | None) -> float:
-    return synthesize_as(stack, mode, release).seconds
+def _stack_run(
+    stack: str,
+    *,
+    mode: TagMode,
+    reviewed: list[ExpectedDifference],
+    progress: Progress,
+    timing_runs: int,
+    cold: bool,
+) -> StackRun:
+    """One stack: both sides, normalised and compared, then timed if asked."""
+    settings = load_stack_config(stack)
+    release = release_for(stack)
+    progress(f"{stack}: evaluating the Pulumi program offline")
+    plan, seconds = evaluate_as(stack, release)
+    progress(f"{stack}: synthesizing the CDK reference ({mode})")
+    synthesis = synthesize_as(stack, mode, release)
+    left = pulumi_resources(plan)
+    right = cdk_resources(synthesis.template, account=EXAMPLE_ACCOUNT, region=settings.region)
+    comparison = compare(left, right, reviewed, mode=str(mode), stack=stack)
+    timing = None
+    if timing_runs > 0:
+        progress(f"{stack}: timing {timing_runs} warm runs of each side, in turn")
+        timing = time_in_turn(
+            partial(pulumi_seconds, stack, release),
+            partial(cdk_seconds, stack, mode, release),
+            timing_runs,
+        )
+    return StackRun(stack, release, plan, seconds, synthesis, left, right, comparison, cold, timing)
 
 
 def run(
@@ -212,46 +188,24 @@ def run(
         reviewed = expected
     else:
         reviewed = load_expected(expected_path) if expected_path else load_expected()
-    runs = []
-    for index, stack in enumerate(stacks):
-        settings = load_stack_config(stack)
-        release = release_for(stack)
-        progress(f"{stack}: evaluating the Pulumi program offline")
-        plan, seconds = evaluate_as(stack, release)
-        progress(f"{stack}: synthesizing the CDK reference ({mode})")
-        synthesis = synthesize_as(stack, mode, release)
-        left = pulumi_resources(plan)
-        right = cdk_resources(synthesis.template, account=EXAMPLE_ACCOUNT, region=settings.region)
-        comparison = compare(left, right, reviewed, mode=str(mode), stack=stack)
-        timing = None
-        if timing_runs > 0:
-            progress(f"{stack}: timing {timing_runs} warm runs of each side, in turn")
-            timing = time_in_turn(
-                partial(_pulumi_seconds, stack, release),
-                partial(_cdk_seconds, stack, mode, release),
-                timing_runs,
-            )
-        runs.append(
-            StackRun(
-                stack,
-                release,
-                plan,
-                seconds,
-                synthesis,
-                left,
-                right,
-                comparison,
-                index == 0,
-                timing,
-            )
+    runs = [
+        _stack_run(
+            stack,
+            mode=mode,
+            reviewed=reviewed,
+            progress=progress,
+            timing_runs=timing_runs,
+            cold=index == 0,
         )
+        for index, stack in enumerate(stacks)
+    ]
     memory: dict[str, int | None] = {}
     if measure_memory:
-        for side in ("pulumi", "cdk"):
+        for side in SIDES:
             progress(f"{stacks[0]}: peak memory of the {side} side in a fresh process")
             memory[side] = peak_memory(side_command(side, stacks[0], str(mode)))
-    probes = []
     target = probe_stack or stacks[0]
+    probes = []
     for other in TagMode:
         progress(f"{target}: first-deploy probe of CDK mode {other}")
         probes.append(probe(target, other))

@@ -1,4 +1,5 @@
-"""The stack's own KMS key, the CDK way, for ``createKmsKey: true``.
+"""The stack's encryption: its own KMS key the CDK way (``createKmsKey: true``), a
+brought-in key (``kmsKeyArn``), or none (AWS-managed keys).
 
 ``kms.Key`` keeps CDK's default key policy (the account root may use the key, so IAM
 policies apply); CloudWatch Logs is added with ``add_to_resource_policy``, limited to
@@ -8,12 +9,17 @@ this stack's log groups by the ``kms:EncryptionContext:aws:logs:arn`` condition
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
+
+from cdk_parity.reference.config import StackConfig
+
+#: The CodeBuild projects whose log groups the stack's own key encrypts, by short name.
+BUILD_PROJECTS = ("infra-preview", "infra-deploy", "app-build")
 
 
 def stack_key(
@@ -49,3 +55,23 @@ def stack_key(
         iam.PolicyStatement(principals=[logs], actions=["kms:DescribeKey"], resources=["*"])
     )
     return key
+
+
+def stack_encryption(
+    stack: Stack, config: StackConfig, function_names: Iterable[str]
+) -> kms.IKey | None:
+    """The key of the stack's images, logs and artifacts; None for AWS-managed keys.
+
+    The stack's own key lets CloudWatch Logs use it for exactly the log groups the stack
+    creates: each function's, the web service's, and each build project's.
+    """
+    names = config.naming
+    if config.create_kms_key:
+        log_groups = [f"/aws/lambda/{physical}" for physical in function_names]
+        log_groups.append(f"/ecs/{names.web_service}")
+        if config.pipelines is not None:
+            log_groups += [f"/aws/codebuild/{names.prefix}-{short}" for short in BUILD_PROJECTS]
+        return stack_key(stack, "StackKey", alias=names.kms_alias, log_groups=log_groups)
+    if config.kms_key_arn:
+        return kms.Key.from_key_arn(stack, "Key", config.kms_key_arn)
+    return None

@@ -18,6 +18,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_parity.reference.common import retention
+from cdk_parity.reference.config import StackConfig
+from cdk_parity.reference.placeholder import PlaceholderImage
 
 
 class ContainerFunction(Construct):
@@ -76,3 +78,37 @@ class ContainerFunction(Construct):
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
         )
+
+
+def container_functions(
+    scope: Construct,
+    config: StackConfig,
+    *,
+    repository: ecr.IRepository,
+    tag: str,
+    placeholder: PlaceholderImage,
+    kms_key_arn: str | None,
+) -> dict[str, lambda_.Function]:
+    """Every function of the stack config, by short name, all from the one Lambda image."""
+    names = config.naming
+    functions: dict[str, lambda_.Function] = {}
+    for fn in config.lambda_functions:
+        function = ContainerFunction(
+            scope,
+            f"Function-{fn.name}",
+            function_name=names.function(fn.name),
+            role_name=names.function_role(fn.name),
+            repository=repository,
+            tag=tag,
+            command=fn.command,
+            memory_mb=fn.memory_mb,
+            timeout_seconds=fn.timeout_seconds,
+            architecture=config.lambda_architecture,
+            log_retention_days=config.log_retention_days,
+            environment=fn.environment,
+            kms_key_arn=kms_key_arn,
+        )
+        # The talk's point 4: the function can only be created once `initial` exists.
+        function.function.node.add_dependency(placeholder.deployment)
+        functions[fn.name] = function.function
+    return functions

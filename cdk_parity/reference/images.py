@@ -1,142 +1,69 @@
-"""ECR repositories, the ``initial`` placeholder push, and the image-tag parameters.
-
-The talk's points 4 and 8: commit tags are immutable, and a placeholder image built
-from ``docker/initial_lambda`` is copied once into the repository as ``initial`` with
-``DockerImageAsset`` + ``ECRDeployment`` (cdk-ecr-deployment). Synthesis only stages
-the Docker context into the cloud assembly; Docker runs at ``cdk deploy`` time.
-"""
+"""Per image: its ECR repository, its ``initial`` placeholder push, and its tag parameter."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from aws_cdk import Duration
 from aws_cdk import aws_ecr as ecr
-from aws_cdk import aws_ecr_assets as ecr_assets
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_ssm as ssm
-from cdk_ecr_deployment import DockerImageName, ECRDeployment
 from constructs import Construct
 
-from cdk_parity.reference.tags import PLACEHOLDER_TAG, TAG_PATTERN
+from cdk_parity.reference.config import PROJECT_ROOT, StackConfig
+from cdk_parity.reference.ecr import ImageRepository
+from cdk_parity.reference.placeholder import PlaceholderImage
+from cdk_parity.reference.tag_parameter import ImageTagParameter
+from cdk_parity.reference.tags import IMAGES
 
 
-class ImageRepository(Construct):
-    """IMMUTABLE_WITH_EXCLUSION (only ``initial`` stays mutable), scan on push, KMS, lifecycle.
+@dataclass(frozen=True)
+class Images:
+    """What the stack builds for its two images, by image name."""
 
-    The lifecycle rules follow ECR's documented evaluation: rules apply in priority
-    order, and an image that matches a rule's tag selection can never be expired by a
-    lower-priority rule. So rule 1 selects the placeholder (keeping it), rule 2 expires
-    untagged images, and rule 3 keeps the newest ``keep_images`` tagged images. One
-    ``tagPatternList`` entry per rule: with several, ECR selects only images that carry
-    all of them.
-    """
+    repositories: Mapping[str, ecr.IRepository]
+    placeholders: Mapping[str, PlaceholderImage]
+    tag_parameters: Mapping[str, ssm.StringParameter]
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        repository_name: str,
-        keep_images: int,
-        untagged_days: int = 7,
-        kms_key_arn: str | None = None,
-        lambda_function_arns: Sequence[str] = (),
-    ) -> None:
-        super().__init__(scope, construct_id)
-        key = kms.Key.from_key_arn(self, "Key", kms_key_arn) if kms_key_arn is not None else None
-        self.repository = ecr.Repository(
-            self,
-            "Repository",
-            repository_name=repository_name,
-            image_tag_mutability=ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION,
-            image_tag_mutability_exclusion_filters=[
-                ecr.ImageTagMutabilityExclusionFilter.wildcard(PLACEHOLDER_TAG)
-            ],
-            image_scan_on_push=True,
-            encryption=ecr.RepositoryEncryption.KMS,
-            encryption_key=key,
+
+def images(
+    scope: Construct,
+    config: StackConfig,
+    *,
+    kms_key_arn: str | None,
+    lambda_function_arns: Sequence[str],
+) -> Images:
+    """Both repositories (the Lambda one lets the named functions pull), both placeholders
+    (one architecture per stack: the web tasks run on the functions'), both parameters."""
+    names = config.naming
+    repositories = {
+        image: ImageRepository(
+            scope,
+            f"{image.capitalize()}Repository",
+            repository_name=names.repository(image),
+            keep_images=config.ecr_keep_images,
+            kms_key_arn=kms_key_arn,
+            lambda_function_arns=lambda_function_arns if image == "lambda" else (),
+        ).repository
+        for image in IMAGES
+    }
+    contexts = {"lambda": config.placeholder_context, "web": config.web.placeholder_context}
+    placeholders = {
+        image: PlaceholderImage(
+            scope,
+            f"{image.capitalize()}Placeholder",
+            repository=repositories[image],
+            context=PROJECT_ROOT / contexts[image],
+            platform=config.docker_platform,
         )
-        # add_lifecycle_rule numbers the rules 1, 2, 3 in the order they are added.
-        self.repository.add_lifecycle_rule(
-            description=f"Keep the {PLACEHOLDER_TAG!r} placeholder out of the rules below",
-            tag_status=ecr.TagStatus.TAGGED,
-            tag_pattern_list=[PLACEHOLDER_TAG],
-            max_image_count=1,
-        )
-        self.repository.add_lifecycle_rule(
-            description=f"Expire untagged images after {untagged_days} days",
-            tag_status=ecr.TagStatus.UNTAGGED,
-            max_image_age=Duration.days(untagged_days),
-        )
-        self.repository.add_lifecycle_rule(
-            description=f"Keep the {keep_images} newest commit-tagged images",
-            tag_status=ecr.TagStatus.TAGGED,
-            tag_pattern_list=["*"],
-            max_image_count=keep_images,
-        )
-        if lambda_function_arns:
-            self.repository.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid="LambdaPullForNamedFunctions",
-                    principals=[iam.ServicePrincipal("lambda.amazonaws.com")],
-                    actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                    conditions={"StringEquals": {"aws:sourceArn": sorted(lambda_function_arns)}},
-                )
-            )
-
-
-class PlaceholderImage(Construct):
-    """``DockerImageAsset`` of a placeholder context, copied to ``<repository>:initial``."""
-
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        repository: ecr.IRepository,
-        context: Path,
-        platform: str,
-    ) -> None:
-        super().__init__(scope, construct_id)
-        self.asset = ecr_assets.DockerImageAsset(
-            self,
-            "Asset",
-            directory=str(context),
-            platform=(
-                ecr_assets.Platform.LINUX_ARM64
-                if platform == "linux/arm64"
-                else ecr_assets.Platform.LINUX_AMD64
-            ),
-        )
-        self.deployment = ECRDeployment(
-            self,
-            "CopyToRepository",
-            src=DockerImageName(self.asset.image_uri),
-            dest=DockerImageName(f"{repository.repository_uri}:{PLACEHOLDER_TAG}"),
-        )
-
-
-class ImageTagParameter(Construct):
-    """``/<project>/<stack>/images/<image>/tag``, created with ``initial``.
-
-    The template value stays ``initial``, so CloudFormation never writes it again
-    after the app pipeline has: the equivalent of Pulumi's ``ignore_changes``.
-    """
-
-    def __init__(self, scope: Construct, construct_id: str, *, name: str, image: str) -> None:
-        super().__init__(scope, construct_id)
-        self.parameter = ssm.StringParameter(
-            self,
-            "Parameter",
-            parameter_name=name,
-            string_value=PLACEHOLDER_TAG,
-            allowed_pattern=TAG_PATTERN,
-            tier=ssm.ParameterTier.STANDARD,
-            description=(
-                f"Released tag of the {image} image. Written by the app pipeline; "
-                "created by the infra stack, which ignores later values."
-            ),
-        )
+        for image in IMAGES
+    }
+    tag_parameters = {
+        image: ImageTagParameter(
+            scope,
+            f"{image.capitalize()}TagParameter",
+            name=names.tag_parameter(image),
+            image=image,
+        ).parameter
+        for image in IMAGES
+    }
+    return Images(repositories, placeholders, tag_parameters)

@@ -13,7 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from aws_cdk import Stack
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_ssm as ssm
+
+from cdk_parity.reference.config import StackConfig
+from cdk_parity.reference.releases import LambdaReleases
 from cdk_parity.reference.tags import PLACEHOLDER_TAG
+from cdk_parity.reference.web_service import WEB_CONTAINER, WebService
 
 SCHEMA = 2
 
@@ -79,3 +87,54 @@ def document(project: str, stack: str, images: Mapping[str, ImageTargets]) -> di
             for name, image in images.items()
         },
     }
+
+
+def _image(
+    config: StackConfig, image: str, repository: ecr.IRepository, **targets: Any
+) -> ImageTargets:
+    names = config.naming
+    return ImageTargets(
+        repository_name=repository.repository_name,
+        repository_url=repository.repository_uri,
+        tag_parameter=names.tag_parameter(image),
+        lock_parameter=names.lock_parameter(image),
+        failed_releases_parameter=names.failed_releases_parameter(image),
+        **targets,
+    )
+
+
+def deploy_manifest(
+    stack: Stack,
+    config: StackConfig,
+    *,
+    repositories: Mapping[str, ecr.IRepository],
+    functions: Mapping[str, lambda_.Function],
+    releases: LambdaReleases,
+    web: WebService,
+) -> ssm.StringParameter:
+    """The manifest parameter (beyond the talk; docs/app-release.md): every function with
+    its alias and deployment group on the Lambda image, the web service on the web image."""
+    lambda_targets = [
+        LambdaTarget(
+            name=functions[short].function_name,
+            alias=release.alias.alias_name,
+            application=releases.application.application_name,
+            deployment_group=release.deployment_group.deployment_group_name,
+        )
+        for short, release in releases.releases.items()
+    ]
+    web_target = EcsServiceTarget(
+        cluster=web.cluster.cluster_name, service=web.service.service_name, container=WEB_CONTAINER
+    )
+    targets = {
+        "lambda": _image(config, "lambda", repositories["lambda"], lambda_functions=lambda_targets),
+        "web": _image(config, "web", repositories["web"], ecs_services=[web_target]),
+    }
+    return ssm.StringParameter(
+        stack,
+        "DeployManifest",
+        parameter_name=config.naming.manifest_parameter,
+        string_value=stack.to_json_string(document(config.project, config.stack, targets)),
+        tier=ssm.ParameterTier.STANDARD,
+        description="Deploy-target manifest (schema 2): read by the app release tool.",
+    )

@@ -1,36 +1,23 @@
-"""Both CodePipelines, defined on the infra side as in the talk (points 1 and 6).
+"""The two CodePipelines (V2), both defined on the infra side as in the talk (points 1, 6).
 
-The app build project carries every name the app side needs (the tag parameters'
-key names, the manifest parameter, the repositories) as environment variables.
-The pipeline and project constructs create their own roles, as a CDK user gets them;
-each stage's permissions are granted with the constructs' ``grant*`` methods.
+The infra pipeline previews, optionally waits for approval, and deploys; the app
+pipeline builds, pushes and releases, then rolls the web service out from
+``imagedefinitions.json``. The pipeline constructs create their own roles, as a CDK user
+gets them; each action's permissions come from CDK.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_codepipeline_actions as actions
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
-
-from cdk_parity.reference.common import retention
-
-#: CodeBuild's Amazon Linux 2023 standard images (Docker included), per architecture: a
-#: stack's images build natively on a host of the stack's architecture.
-BUILD_IMAGES: Mapping[str, codebuild.IBuildImage] = {
-    "x86_64": codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5,
-    "arm64": codebuild.LinuxArmBuildImage.AMAZON_LINUX_2023_STANDARD_3_0,
-}
-BUILD_IMAGE = BUILD_IMAGES["x86_64"]
 
 
 @dataclass(frozen=True)
@@ -41,108 +28,6 @@ class PipelineSource:
     repository: str
     """``owner/name``."""
     branch: str
-
-
-def artifact_bucket(scope: Construct, construct_id: str, *, kms_key: kms.IKey | None) -> s3.Bucket:
-    """Private, TLS-only, KMS-encrypted, artifacts expire after 30 days.
-
-    No bucket name: CloudFormation generates a unique one, so the same stack can live
-    in several regions of one account and nobody can claim the name first.
-    """
-    return s3.Bucket(
-        scope,
-        construct_id,
-        encryption=s3.BucketEncryption.KMS if kms_key else s3.BucketEncryption.KMS_MANAGED,
-        encryption_key=kms_key,
-        bucket_key_enabled=True,
-        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        enforce_ssl=True,
-        removal_policy=RemovalPolicy.RETAIN,
-        lifecycle_rules=[
-            s3.LifecycleRule(
-                id="expire-artifacts",
-                expiration=Duration.days(30),
-                abort_incomplete_multipart_upload_after=Duration.days(1),
-            )
-        ],
-    )
-
-
-class BuildProject(Construct):
-    """A CodeBuild project for one pipeline stage, with the role it creates and its log group.
-
-    The caller grants the project what its stage needs (``repository.grant_pull_push(
-    project)``, ...); managed policies and a permissions boundary go on the project's role.
-    """
-
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        project_name: str,
-        description: str,
-        buildspec: str,
-        environment: Mapping[str, str],
-        secret_environment: Mapping[str, str] | None = None,
-        managed_policies: Sequence[str] = (),
-        permissions_boundary_arn: str | None = None,
-        privileged: bool = False,
-        architecture: str = "x86_64",
-        timeout_minutes: int = 30,
-        log_retention_days: int = 30,
-        kms_key: kms.IKey | None = None,
-    ) -> None:
-        super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=f"/aws/codebuild/{project_name}",
-            retention=retention(log_retention_days),
-            encryption_key=kms_key,
-        )
-        variables = {
-            key: codebuild.BuildEnvironmentVariable(value=value)
-            for key, value in sorted(environment.items())
-        }
-        variables.update(
-            {
-                key: codebuild.BuildEnvironmentVariable(
-                    value=arn, type=codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER
-                )
-                for key, arn in sorted((secret_environment or {}).items())
-            }
-        )
-        self.project = codebuild.PipelineProject(
-            self,
-            "Project",
-            project_name=project_name,
-            description=description,
-            build_spec=codebuild.BuildSpec.from_source_filename(buildspec),
-            environment=codebuild.BuildEnvironment(
-                build_image=BUILD_IMAGES[architecture],
-                compute_type=codebuild.ComputeType.SMALL,
-                privileged=privileged,
-            ),
-            environment_variables=variables,
-            timeout=Duration.minutes(timeout_minutes),
-            encryption_key=kms_key,
-            logging=codebuild.LoggingOptions(
-                cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=self.log_group)
-            ),
-        )
-        role = self.project.role
-        assert role is not None  # a PipelineProject without a given role creates one
-        self.role = role
-        for name in managed_policies:
-            role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(name))
-        if permissions_boundary_arn:
-            iam.PermissionsBoundary.of(self.project).apply(
-                iam.ManagedPolicy.from_managed_policy_arn(
-                    self, "Boundary", permissions_boundary_arn
-                )
-            )
 
 
 def _source_role(scope: Construct, construct_id: str, connection_arn: str) -> iam.Role:

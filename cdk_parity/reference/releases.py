@@ -11,6 +11,7 @@ shifts in its release tool instead (README, "Comparing with the CDK reference").
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from aws_cdk import Duration, Stack, TimeZone
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -21,7 +22,7 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from constructs import Construct
 
-from cdk_parity.reference.config import DeploymentAlarmsConfig, LambdaFunctionConfig
+from cdk_parity.reference.config import DeploymentAlarmsConfig, LambdaFunctionConfig, StackConfig
 from cdk_parity.reference.naming import LIVE_ALIAS, Naming
 
 #: The stack config's predefined CodeDeploy configs (CodeDeploy User Guide, "Deployment
@@ -95,30 +96,8 @@ class LiveRelease(Construct):
         self.alias = lambda_.Alias(
             self, "Alias", alias_name=LIVE_ALIAS, version=function.current_version
         )
-        period = Duration.seconds(alarms.period_seconds)
         self.alarms = [
-            cloudwatch.Alarm(
-                self,
-                f"{metric.capitalize()}Alarm",
-                alarm_name=naming.alarm(short, metric),
-                alarm_description=f"{metric} of {function.function_name}:{LIVE_ALIAS} stop "
-                "and roll back its deployment",
-                # An alias's metrics carry FunctionName and Resource=<function>:<alias>.
-                metric=(
-                    self.alias.metric_errors(period=period, statistic="Sum")
-                    if metric == "errors"
-                    else self.alias.metric_throttles(period=period, statistic="Sum")
-                ),
-                threshold=(
-                    alarms.errors_threshold if metric == "errors" else alarms.throttles_threshold
-                ),
-                evaluation_periods=alarms.evaluation_periods,
-                comparison_operator=(
-                    cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
-                ),
-                # No invocations in a period is no evidence of a bad release.
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
+            self._alarm(metric, naming.alarm(short, metric), function, alarms)
             for metric in ("errors", "throttles")
         ]
         self.deployment_group = codedeploy.LambdaDeploymentGroup(
@@ -134,21 +113,7 @@ class LiveRelease(Construct):
             ),
             role=role,
         )
-        self.schedule: scheduler.Schedule | None = None
-        if settings.schedule is not None:
-            self.schedule = scheduler.Schedule(
-                self,
-                "Schedule",
-                schedule_name=naming.schedule(short),
-                schedule=scheduler.ScheduleExpression.expression(
-                    settings.schedule, TimeZone.of(settings.schedule_timezone)
-                ),
-                # The target grants the role lambda:InvokeFunction on the alias only.
-                target=targets.LambdaInvoke(
-                    self.alias, role=self._schedule_role(naming.schedule_role(short))
-                ),
-                description=f"Invokes {function.function_name}:{LIVE_ALIAS}",
-            )
+        self.schedule = self._schedule(settings, naming, function)
         self.url: lambda_.FunctionUrl | None = None
         if settings.url is not None:
             self.url = self.alias.add_function_url(
@@ -158,6 +123,56 @@ class LiveRelease(Construct):
                     else lambda_.FunctionUrlAuthType.AWS_IAM
                 )
             )
+
+    def _alarm(
+        self,
+        metric: str,
+        alarm_name: str,
+        function: lambda_.Function,
+        alarms: DeploymentAlarmsConfig,
+    ) -> cloudwatch.Alarm:
+        """The alias's errors or throttles, summed per period: a breach stops the shift."""
+        period = Duration.seconds(alarms.period_seconds)
+        return cloudwatch.Alarm(
+            self,
+            f"{metric.capitalize()}Alarm",
+            alarm_name=alarm_name,
+            alarm_description=f"{metric} of {function.function_name}:{LIVE_ALIAS} stop "
+            "and roll back its deployment",
+            # An alias's metrics carry FunctionName and Resource=<function>:<alias>.
+            metric=(
+                self.alias.metric_errors(period=period, statistic="Sum")
+                if metric == "errors"
+                else self.alias.metric_throttles(period=period, statistic="Sum")
+            ),
+            threshold=(
+                alarms.errors_threshold if metric == "errors" else alarms.throttles_threshold
+            ),
+            evaluation_periods=alarms.evaluation_periods,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            # No invocations in a period is no evidence of a bad release.
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+    def _schedule(
+        self, settings: LambdaFunctionConfig, naming: Naming, function: lambda_.Function
+    ) -> scheduler.Schedule | None:
+        if settings.schedule is None:
+            return None
+        short = settings.name
+        return scheduler.Schedule(
+            self,
+            "Schedule",
+            schedule_name=naming.schedule(short),
+            schedule=scheduler.ScheduleExpression.expression(
+                settings.schedule, TimeZone.of(settings.schedule_timezone)
+            ),
+            # The target grants the role lambda:InvokeFunction on the alias only.
+            target=targets.LambdaInvoke(
+                self.alias, role=self._schedule_role(naming.schedule_role(short))
+            ),
+            description=f"Invokes {function.function_name}:{LIVE_ALIAS}",
+        )
 
     def _schedule_role(self, role_name: str) -> iam.Role:
         """The role the schedule assumes; EventBridge Scheduler's execution-role trust
@@ -172,3 +187,37 @@ class LiveRelease(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": account}},
             ),
         )
+
+
+@dataclass(frozen=True)
+class LambdaReleases:
+    """The stack's CodeDeploy application and each function's release, by short name."""
+
+    application: codedeploy.LambdaApplication
+    releases: Mapping[str, LiveRelease]
+
+
+def lambda_releases(
+    scope: Construct, config: StackConfig, functions: Mapping[str, lambda_.Function]
+) -> LambdaReleases:
+    """One application and one service role for the stack; a live release per function."""
+    names = config.naming
+    application = codedeploy.LambdaApplication(
+        scope, "CodeDeployApplication", application_name=names.codedeploy_application
+    )
+    role = service_role(scope, "CodeDeployRole", role_name=names.codedeploy_role)
+    releases = {
+        fn.name: LiveRelease(
+            scope,
+            f"Release-{fn.name}",
+            function=functions[fn.name],
+            settings=fn,
+            naming=names,
+            application=application,
+            deployment_config_name=config.lambda_deployment.deployment_config,
+            alarms=config.lambda_deployment.alarms,
+            role=role,
+        )
+        for fn in config.lambda_functions
+    }
+    return LambdaReleases(application, releases)

@@ -21,11 +21,12 @@ starts importing a component would leak it into the reference and fail here.
 
 from __future__ import annotations
 
-import ast
+import shutil
 from pathlib import Path
 
+from tests.cdk_parity.imports import imports_of
+
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "cdk_parity"
 
 ADAPTERS = {
     "cdk_parity/reference/config.py": {
@@ -37,42 +38,22 @@ ADAPTERS = {
 }
 
 
-def imports_of(path: Path) -> set[str]:
-    """Every module ``path`` imports, statically or through importlib with a literal."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Call) and node.args:
-            name = ast.unparse(node.func)
-            argument = node.args[0]
-            if name in ("importlib.import_module", "import_module", "__import__") and isinstance(
-                argument, ast.Constant
-            ):
-                found.add(str(argument.value))
-    return found
-
-
 def _infra(modules: set[str]) -> set[str]:
     return {m for m in modules if m == "infra_pulumi" or m.startswith("infra_pulumi.")}
 
 
-def _module_file(name: str) -> Path | None:
-    base = ROOT.joinpath(*name.split("."))
+def _module_file(name: str, root: Path = ROOT) -> Path | None:
+    base = root.joinpath(*name.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():
             return candidate
     return None
 
 
-def closure(start: set[str]) -> set[str]:
+def closure(start: set[str], root: Path = ROOT) -> set[str]:
     """``infra_pulumi`` modules reachable from ``start`` through static imports."""
     seen: set[str] = set()
-    pending = [m for m in start if _module_file(m)]
+    pending = [m for m in start if _module_file(m, root)]
     while pending:
         name = pending.pop()
         if name in seen:
@@ -80,16 +61,17 @@ def closure(start: set[str]) -> set[str]:
         seen.add(name)
         parts = name.split(".")
         parents = {".".join(parts[:i]) for i in range(1, len(parts))}
-        path = _module_file(name)
+        path = _module_file(name, root)
         assert path is not None
-        pending += [m for m in _infra(imports_of(path)) | parents if _module_file(m)]
+        pending += [m for m in _infra(imports_of(path)) | parents if _module_file(m, root)]
     return seen
 
 
-def test_only_the_adapters_import_infra_pulumi() -> None:
-    offenders = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
-        relative = path.relative_to(ROOT).as_posix()
+def offenders(root: Path = ROOT) -> dict[str, list[str]]:
+    """Per module of ``root/cdk_parity``, the ``infra_pulumi`` imports its room forbids."""
+    found = {}
+    for path in sorted((root / "cdk_parity").rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
         used = _infra(imports_of(path))
         if relative.startswith("cdk_parity/compare/"):
             allowed = {
@@ -99,20 +81,28 @@ def test_only_the_adapters_import_infra_pulumi() -> None:
             allowed = {m for m in used if m in ADAPTERS.get(relative, set()) or any(
                 m.startswith(f"{a}.") for a in ADAPTERS.get(relative, set()))}  # fmt: skip
         if used - allowed:
-            offenders[relative] = sorted(used - allowed)
-    assert offenders == {}, (
+            found[relative] = sorted(used - allowed)
+    return found
+
+
+def leaked(root: Path = ROOT) -> list[str]:
+    """Modules of the Pulumi program's rules that the adapters reach."""
+    reached = closure(set().union(*ADAPTERS.values()), root)
+    assert {"infra_pulumi.naming", "infra_pulumi.stack_config"} <= reached
+    return sorted(m for m in reached if m.startswith("infra_pulumi.components") or m in (
+        "infra_pulumi.__main__", "infra_pulumi.image_tags"))  # fmt: skip
+
+
+def test_only_the_adapters_import_infra_pulumi() -> None:
+    assert offenders() == {}, (
         "the CDK reference must not share rules with the Pulumi program; import inputs "
-        f"through cdk_parity/reference/config.py or cdk_parity/reference/naming.py: {offenders}"
+        "through cdk_parity/reference/config.py or cdk_parity/reference/naming.py: "
+        f"{offenders()}"
     )
 
 
 def test_the_adapters_reach_no_component_of_the_pulumi_program() -> None:
-    start = set().union(*ADAPTERS.values())
-    reached = closure(start)
-    assert {"infra_pulumi.naming", "infra_pulumi.stack_config"} <= reached
-    leaked = sorted(m for m in reached if m.startswith("infra_pulumi.components") or m in (
-        "infra_pulumi.__main__", "infra_pulumi.image_tags"))  # fmt: skip
-    assert leaked == []
+    assert leaked() == []
 
 
 def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
@@ -126,3 +116,41 @@ def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
         "infra_pulumi.components.ecr.HEX_PREFIXES",
         "infra_pulumi.components.iam",
     }
+
+
+def _copy(tmp_path: Path, *names: str) -> Path:
+    ignore = shutil.ignore_patterns("__pycache__", "cdk.out")
+    for name in names:
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=ignore)
+    return tmp_path
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_the_check_fails_on_imports_planted_in_a_copy(tmp_path: Path) -> None:
+    """A rule borrowed by the stack (lazily), and a component borrowed by the comparison:
+    both named; the adapters' own inputs still pass."""
+    root = _copy(tmp_path, "cdk_parity")
+    _append(
+        root / "cdk_parity/reference/stack.py",
+        "\n\ndef _borrowed() -> object:\n"
+        "    from infra_pulumi.components.ecr import lifecycle_policy\n\n"
+        "    return lifecycle_policy\n",
+    )
+    _append(root / "cdk_parity/compare/kinds/ecr.py", "\nimport infra_pulumi.components.ecr\n")
+    assert offenders(root) == {
+        "cdk_parity/compare/kinds/ecr.py": ["infra_pulumi.components.ecr"],
+        "cdk_parity/reference/stack.py": [
+            "infra_pulumi.components.ecr",
+            "infra_pulumi.components.ecr.lifecycle_policy",
+        ],
+    }
+
+
+def test_the_check_fails_when_an_adapter_input_reaches_a_component(tmp_path: Path) -> None:
+    """The naming module starting to import a component leaks it into the reference."""
+    root = _copy(tmp_path, "infra_pulumi")
+    _append(root / "infra_pulumi/naming.py", "\nfrom infra_pulumi.components import ecr\n")
+    assert "infra_pulumi.components.ecr" in leaked(root)

@@ -63,14 +63,15 @@ PULUMI_REPLACEMENTS = {
 }
 CDK_REPLACEMENTS = {
     # The circuit breaker no longer rolls back.
-    "cdk_parity/reference/web.py": (
+    "cdk_parity/reference/web_service.py": (
         "ecs.DeploymentCircuitBreaker(enable=True, rollback=True)",
         "ecs.DeploymentCircuitBreaker(enable=True, rollback=False)",
     ),
     # An extra grant to the web task role, which has none on either side.
     "cdk_parity/reference/stack.py": (
-        "        web.task_definition.node.add_dependency(web_placeholder.deployment)\n",
-        "        web.task_definition.node.add_dependency(web_placeholder.deployment)\n"
+        '        web.task_definition.node.add_dependency(built.placeholders["web"].deployment)\n',
+        '        web.task_definition.node.add_dependency(built.placeholders["web"].deployment)\n'
+        "        from aws_cdk import aws_iam as iam\n\n"
         "        web.task_role.add_to_policy(\n"
         '            iam.PolicyStatement(actions=["s3:ListAllMyBuckets"], resources=["*"])\n'
         "        )\n",

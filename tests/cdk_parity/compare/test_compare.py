@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ from cdk_parity.compare.engine import (
 from cdk_parity.compare.intrinsics import Renderer
 from cdk_parity.compare.model import Resource
 from cdk_parity.compare.normalize import pulumi_resources
-from cdk_parity.compare.run import Run, evaluate_as
+from cdk_parity.compare.run import Run
+from cdk_parity.compare.sides import evaluate_as
 from cdk_parity.exceptions import CdkParityError
 from cdk_parity.report import render
 
@@ -185,6 +187,39 @@ def test_the_repository_file_is_valid() -> None:
     entries = load_expected()
     assert len(entries) >= 5
     assert all(len(e.reason) > 40 for e in entries)
+
+
+#: "issue 10", "defect 7", "issue #14", "Issues 3": history, which the report shows to
+#: readers who cannot look it up. Written here apart from the loader's own check.
+HISTORY = re.compile(r"\b(issue|defect)s?\s*#?\s*\d", re.IGNORECASE)
+
+
+def test_reasons_explain_the_design_not_its_history() -> None:
+    offenders = {e.id: HISTORY.findall(e.reason) for e in load_expected()}
+    assert {i: found for i, found in offenders.items() if found} == {}
+    comments = [
+        line
+        for line in EXPECTED_DIFFERENCES.read_text(encoding="utf-8").splitlines()
+        if line.lstrip().startswith("#") and HISTORY.search(line)
+    ]
+    assert comments == []
+
+
+@pytest.mark.parametrize(
+    ("reason", "named"),
+    [
+        ("The bucket is named by prefix; issue 10 (defect 7) replaces it.", "issue 10"),
+        ("Kept as it was before the rework of Issue #14, for compatibility.", "Issue #14"),
+        ("A workaround for defects 3 and 4 of the first release tool.", "defects 3"),
+    ],
+)
+def test_the_loader_refuses_a_reason_that_tells_history(
+    tmp_path: Path, reason: str, named: str
+) -> None:
+    path = tmp_path / "expected.yaml"
+    path.write_text(yaml.safe_dump([{"id": "h", "kind": "x", "property": "p", "reason": reason}]))
+    with pytest.raises(CdkParityError, match=rf"h: the reason names '{re.escape(named)}'"):
+        load_expected(path)
 
 
 @pytest.mark.parametrize(

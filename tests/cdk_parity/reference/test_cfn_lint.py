@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint  # type: ignore[import-untyped]  # no py.typed
 
-from cdk_parity.compare.run import Run, release_for, synthesize_as
+from cdk_parity.compare.run import Run
+from cdk_parity.compare.sides import release_for, synthesize_as
 from cdk_parity.reference.tag_lookup import TagMode
 
 SILENCED = ("W3005", "W3010")

@@ -1,0 +1,105 @@
+"""Each side run as the comparison runs it: the Pulumi program evaluated offline, the CDK
+reference synthesized, both told the same answer for the image-tag parameters.
+
+``python -m cdk_parity.compare.sides <pulumi|cdk> <stack> <mode>`` runs one side once,
+in a fresh process, for the peak-memory measurement (``cdk_parity.compare.measure``).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from cdk_parity.reference.config import load_stack_config
+from cdk_parity.reference.synth import Synthesis, synthesize
+from cdk_parity.reference.tag_lookup import TagMode, lookup_context_key
+from cdk_parity.reference.tags import IMAGES
+from infra_pulumi.plan import Plan, evaluate
+from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm import SSMClient
+
+#: The tag both tools are told is released, for stacks that require a release (prod):
+#: a first deploy of such a stack stops by design, so it is compared after one release.
+EXAMPLE_RELEASE = "0a1b2c3"
+
+SIDES = ("pulumi", "cdk")
+
+
+class _ReleasedParameters:
+    """An SSM client for synth-time mode that answers every tag parameter with a release."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+
+    def get_parameter(self, Name: str, **_: Any) -> dict[str, Any]:  # noqa: N803 - boto3's name
+        return {"Parameter": {"Name": Name, "Type": "String", "Value": self.tag}}
+
+
+def release_for(stack: str) -> str | None:
+    """The tag both sides are told is released: none (first deploy) unless the stack
+    requires a release (prod), whose first deploy stops by design."""
+    return EXAMPLE_RELEASE if load_stack_config(stack).config.require_release else None
+
+
+def _context_for(stack: str, mode: TagMode, release: str | None) -> dict[str, Any]:
+    if mode is not TagMode.LOOKUP or release is None:
+        return {}
+    settings = load_stack_config(stack)
+    naming = settings.config.naming
+    return {
+        lookup_context_key(naming.tag_parameter(image), settings.account, settings.region): release
+        for image in IMAGES
+    }
+
+
+def synthesize_as(stack: str, mode: TagMode, release: str | None) -> Synthesis:
+    """Synthesize with the same answer the Pulumi side gets for the tag parameters."""
+    if mode is TagMode.SYNTH_TIME:
+        if release is None:
+            return synthesize(stack, mode, offline=True)
+        client = cast("SSMClient", _ReleasedParameters(release))
+        return synthesize(stack, mode, ssm_client_factory=lambda _region: client)
+    return synthesize(stack, mode, context=_context_for(stack, mode, release))
+
+
+def evaluate_as(stack: str, release: str | None) -> tuple[Plan, float]:
+    invokes = {SSM_GET_PARAMETER: parameter_value(release)} if release is not None else None
+    started = time.perf_counter()
+    plan = evaluate(stack, invokes=invokes)
+    return plan, time.perf_counter() - started
+
+
+def pulumi_seconds(stack: str, release: str | None) -> float:
+    return evaluate_as(stack, release)[1]
+
+
+def cdk_seconds(stack: str, mode: TagMode, release: str | None) -> float:
+    return synthesize_as(stack, mode, release).seconds
+
+
+def side_command(side: str, stack: str, mode: str) -> list[str]:
+    """The command that runs one side once in a fresh process (this module's ``main``)."""
+    return [sys.executable, "-m", "cdk_parity.compare.sides", side, stack, mode]
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run one side once, as the comparison runs it: ``<pulumi|cdk> <stack> <mode>``."""
+    if len(argv) != 3 or argv[0] not in SIDES:
+        usage = f"usage: python -m cdk_parity.compare.sides <{'|'.join(SIDES)}> <stack> <mode>"
+        print(usage, file=sys.stderr)
+        return 2
+    side, stack, mode = argv
+    release = release_for(stack)
+    if side == "pulumi":
+        evaluate_as(stack, release)
+    else:
+        synthesize_as(stack, TagMode.parse(mode), release)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

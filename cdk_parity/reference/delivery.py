@@ -1,0 +1,158 @@
+"""Both pipelines and what they run on: the artifact bucket and three CodeBuild projects.
+
+As in the talk, the infra stack defines the app pipeline too, which is what lets it hand
+every name the app side needs to CodeBuild as an environment variable (point 6). The
+pipelines and their actions get their roles and grants from CDK: the artifact bucket,
+the builds they start, the connection, and the ECS deploy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Aws, Stack
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+
+from cdk_parity.reference.artifact_bucket import artifact_bucket
+from cdk_parity.reference.build_project import BuildProject
+from cdk_parity.reference.config import CdkStackConfig, StackConfig
+from cdk_parity.reference.pipeline_policies import deploy_iam_statements
+from cdk_parity.reference.pipelines import AppPipeline, InfraPipeline, PipelineSource
+
+
+def delivery_pipelines(
+    stack: Stack,
+    settings: CdkStackConfig,
+    *,
+    kms_key: kms.IKey | None,
+    repositories: Mapping[str, ecr.IRepository],
+    service: ecs.IBaseService,
+) -> codebuild.PipelineProject:
+    """Both pipelines; returns the app build project, for the caller to grant to."""
+    bucket = artifact_bucket(stack, "Artifacts", kms_key=kms_key)
+    _infra_pipeline(stack, settings.config, bucket=bucket, kms_key=kms_key)
+    return _app_pipeline(
+        stack, settings, bucket=bucket, kms_key=kms_key, repositories=repositories, service=service
+    )
+
+
+def _infra_environment(config: StackConfig) -> tuple[dict[str, str], dict[str, str]]:
+    """The infra builds' variables, and their secret: the state backend's passphrase for a
+    self-managed backend, or a Pulumi Cloud access token."""
+    pipelines = config.pipelines
+    assert pipelines is not None
+    backend = pipelines.state_backend
+    environment = {
+        "PULUMI_STACK": config.stack,
+        "PULUMI_VERSION": pipelines.pulumi_version,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }
+    if backend.url is not None:
+        environment["PULUMI_BACKEND_URL"] = backend.url
+    secret = "PULUMI_CONFIG_PASSPHRASE" if backend.url else "PULUMI_ACCESS_TOKEN"
+    return environment, {secret: backend.secret_arn}
+
+
+def _infra_pipeline(
+    stack: Stack, config: StackConfig, *, bucket: s3.IBucket, kms_key: kms.IKey | None
+) -> None:
+    pipelines = config.pipelines
+    assert pipelines is not None
+    names = config.naming
+    environment, secrets = _infra_environment(config)
+    preview = BuildProject(
+        stack,
+        "InfraPreview",
+        project_name=f"{names.prefix}-infra-preview",
+        description="pulumi preview of the infra stack",
+        buildspec="infra_pulumi/buildspec-preview.yml",
+        environment=environment,
+        secret_environment=secrets,
+        managed_policies=["ReadOnlyAccess"],
+        # The Docker provider may connect to the daemon even when it builds nothing.
+        privileged=True,
+        architecture=config.lambda_architecture,
+        log_retention_days=config.log_retention_days,
+        kms_key=kms_key,
+    )
+    deploy = BuildProject(
+        stack,
+        "InfraDeploy",
+        project_name=f"{names.prefix}-infra-deploy",
+        description="pulumi up of the infra stack",
+        buildspec="infra_pulumi/buildspec-deploy.yml",
+        environment=environment,
+        secret_environment=secrets,
+        # PowerUserAccess covers every service the stack uses except IAM.
+        managed_policies=["PowerUserAccess"],
+        permissions_boundary_arn=pipelines.permissions_boundary_arn,
+        privileged=True,
+        architecture=config.lambda_architecture,
+        timeout_minutes=60,
+        log_retention_days=config.log_retention_days,
+        kms_key=kms_key,
+    )
+    for statement in deploy_iam_statements(stack, names.prefix):
+        deploy.project.add_to_role_policy(statement)
+    InfraPipeline(
+        stack,
+        "InfraPipeline",
+        pipeline_name=f"{names.prefix}-infra",
+        source=PipelineSource(
+            pipelines.connection_arn, pipelines.infra_repository, pipelines.branch
+        ),
+        bucket=bucket,
+        preview=preview.project,
+        deploy=deploy.project,
+        manual_approval=config.manual_approval,
+    )
+
+
+def _app_pipeline(
+    stack: Stack,
+    settings: CdkStackConfig,
+    *,
+    bucket: s3.IBucket,
+    kms_key: kms.IKey | None,
+    repositories: Mapping[str, ecr.IRepository],
+    service: ecs.IBaseService,
+) -> codebuild.PipelineProject:
+    config = settings.config
+    pipelines = config.pipelines
+    assert pipelines is not None
+    names = config.naming
+    # The talk's key-name sharing (point 6): the app side learns every name here.
+    app_build = BuildProject(
+        stack,
+        "AppBuild",
+        project_name=f"{names.prefix}-app-build",
+        description="Build and push the app images, then release them",
+        buildspec="app/buildspec.yml",
+        environment={
+            "DEPLOY_MANIFEST_PARAMETER": names.manifest_parameter,
+            "LAMBDA_TAG_PARAMETER": names.tag_parameter("lambda"),
+            "WEB_TAG_PARAMETER": names.tag_parameter("web"),
+            "LAMBDA_REPOSITORY_URL": repositories["lambda"].repository_uri,
+            "WEB_REPOSITORY_URL": repositories["web"].repository_uri,
+            "ECR_REGISTRY": f"{settings.account}.dkr.ecr.{settings.region}.{Aws.URL_SUFFIX}",
+            "IMAGE_PLATFORM": config.docker_platform,
+        },
+        privileged=True,
+        architecture=config.lambda_architecture,
+        log_retention_days=config.log_retention_days,
+        kms_key=kms_key,
+    ).project
+    AppPipeline(
+        stack,
+        "AppPipeline",
+        pipeline_name=f"{names.prefix}-app",
+        source=PipelineSource(pipelines.connection_arn, pipelines.app_repository, pipelines.branch),
+        bucket=bucket,
+        build=app_build,
+        service=service,
+    )
+    return app_build

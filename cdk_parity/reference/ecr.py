@@ -1,0 +1,82 @@
+"""An ECR repository for one image: immutable commit tags, scanning, KMS, lifecycle rules.
+
+The talk's point 8: commit tags are immutable, so a failed lookup can never push the
+placeholder under a real tag; only ``initial`` stays mutable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from cdk_parity.reference.tags import PLACEHOLDER_TAG
+
+
+class ImageRepository(Construct):
+    """IMMUTABLE_WITH_EXCLUSION (only ``initial`` stays mutable), scan on push, KMS, lifecycle.
+
+    The lifecycle rules follow ECR's documented evaluation: rules apply in priority
+    order, and an image that matches a rule's tag selection can never be expired by a
+    lower-priority rule. So rule 1 selects the placeholder (keeping it), rule 2 expires
+    untagged images, and rule 3 keeps the newest ``keep_images`` tagged images. One
+    ``tagPatternList`` entry per rule: with several, ECR selects only images that carry
+    all of them.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        repository_name: str,
+        keep_images: int,
+        untagged_days: int = 7,
+        kms_key_arn: str | None = None,
+        lambda_function_arns: Sequence[str] = (),
+    ) -> None:
+        super().__init__(scope, construct_id)
+        key = kms.Key.from_key_arn(self, "Key", kms_key_arn) if kms_key_arn is not None else None
+        self.repository = ecr.Repository(
+            self,
+            "Repository",
+            repository_name=repository_name,
+            image_tag_mutability=ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION,
+            image_tag_mutability_exclusion_filters=[
+                ecr.ImageTagMutabilityExclusionFilter.wildcard(PLACEHOLDER_TAG)
+            ],
+            image_scan_on_push=True,
+            encryption=ecr.RepositoryEncryption.KMS,
+            encryption_key=key,
+        )
+        # add_lifecycle_rule numbers the rules 1, 2, 3 in the order they are added.
+        self.repository.add_lifecycle_rule(
+            description=f"Keep the {PLACEHOLDER_TAG!r} placeholder out of the rules below",
+            tag_status=ecr.TagStatus.TAGGED,
+            tag_pattern_list=[PLACEHOLDER_TAG],
+            max_image_count=1,
+        )
+        self.repository.add_lifecycle_rule(
+            description=f"Expire untagged images after {untagged_days} days",
+            tag_status=ecr.TagStatus.UNTAGGED,
+            max_image_age=Duration.days(untagged_days),
+        )
+        self.repository.add_lifecycle_rule(
+            description=f"Keep the {keep_images} newest commit-tagged images",
+            tag_status=ecr.TagStatus.TAGGED,
+            tag_pattern_list=["*"],
+            max_image_count=keep_images,
+        )
+        if lambda_function_arns:
+            self.repository.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="LambdaPullForNamedFunctions",
+                    principals=[iam.ServicePrincipal("lambda.amazonaws.com")],
+                    actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                    conditions={"StringEquals": {"aws:sourceArn": sorted(lambda_function_arns)}},
+                )
+            )
