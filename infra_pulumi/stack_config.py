@@ -585,15 +585,47 @@ def load_config(
     getter = get if get is not None else pulumi.Config().get
     project = pulumi.get_project()
     keys = present if present is not None else _keys_set(project)
+    if present is None:
+        check_provider_keys(_keys_set("aws"))
     raw = {key: getter(key) for key in {*KEYS, *keys}}
     return parse_config(raw, project, pulumi.get_stack())
 
 
-def _keys_set(project: str) -> list[str]:
-    """The project's keys among the config Pulumi gave the program (explicit or from the
-    host's ``PULUMI_CONFIG``), without the namespace."""
+def _keys_set(namespace: str) -> list[str]:
+    """The keys of one namespace among the config Pulumi gave the program (explicit or from
+    the host's ``PULUMI_CONFIG``), without the namespace."""
     from pulumi.runtime import config as runtime_config
 
     every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    prefix = f"{project}:"
+    prefix = f"{namespace}:"
     return [key.removeprefix(prefix) for key in every if key.startswith(prefix)]
+
+
+def provider_keys() -> list[str]:
+    """The ``aws:`` config keys the pinned pulumi-aws reads: its config module's properties
+    (``pulumi_aws.config``), in the provider's camelCase."""
+    import pulumi_aws.config as aws_config
+
+    names = [n for n, v in vars(aws_config.vars._ExportableConfig).items() if isinstance(v, property)]
+    return sorted(_camel(name) for name in names)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def check_provider_keys(keys: Sequence[str]) -> None:
+    """Refuse an ``aws:`` key the provider does not read: a misspelt ``aws:regin`` would
+    otherwise pass silently and the stack would deploy to the default region."""
+    known = provider_keys()
+    unknown = sorted(key for key in keys if key not in known)
+    if unknown:
+        raise ConfigError(
+            _problems(
+                [
+                    f"aws:{key}: not a config key of the AWS provider{_did_you_mean(key, known)}"
+                    for key in unknown
+                ]
+            )
+        )

@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from infra_pulumi.exceptions import ConfigError, InfraError, ReleaseRequiredError
-from infra_pulumi.naming import IMAGES, Naming
+from infra_pulumi.naming import IMAGES, PLACEHOLDER_TAG, Naming, is_valid_tag
 from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, InvokeResult, parameter_not_found
 from infra_pulumi.plan.policy_run import (
     PolicyPackError,
@@ -48,6 +48,16 @@ class PlanInputError(ConfigError):
     """An option or the state file is not usable."""
 
 
+def _release_tag(text: str) -> str:
+    """A tag given on the command line: what the app pipeline records, or the placeholder."""
+    if not is_valid_tag(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a release tag: expected the first 7 (up to 40) lowercase hex "
+            f"characters of a commit, e.g. abc1234, or the placeholder {PLACEHOLDER_TAG!r}"
+        )
+    return text
+
+
 def _tag_option(text: str) -> tuple[str, str]:
     image, sep, tag = text.partition("=")
     if not sep or image not in IMAGES or not tag:
@@ -55,7 +65,7 @@ def _tag_option(text: str) -> tuple[str, str]:
             f"expected IMAGE=TAG with IMAGE one of {', '.join(IMAGES)}, e.g. lambda=abc1234; "
             f"got {text!r}"
         )
-    return image, tag
+    return image, _release_tag(tag)
 
 
 def read_state(path: Path) -> dict[str, str]:
@@ -144,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
         description="Evaluate the Pulumi program offline and print the planned resources.",
     )
-    parser.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml to use")
+    parser.add_argument(
+        "--stack", default="dev", help="stack whose Pulumi.<stack>.yaml to use (default: dev)"
+    )
     parser.add_argument(
         "--json",
         type=Path,
@@ -153,7 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the plan as JSON (default: out/plan.json; '-' for stdout only)",
     )
     parser.add_argument(
-        "--released", metavar="TAG", help="plan as after releasing TAG of every image"
+        "--released",
+        type=_release_tag,
+        metavar="TAG",
+        help="plan as after releasing TAG of every image",
     )
     parser.add_argument(
         "--tag",

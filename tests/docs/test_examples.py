@@ -122,3 +122,30 @@ def test_ci_examples_are_what_ci_runs(example: Example) -> None:
 )
 def test_json_blocks_parse(example: Example) -> None:
     json.loads(example.code)
+
+
+def test_the_readme_sample_plan_has_the_columns_the_plan_prints(tmp_path: Path) -> None:
+    """The Quickstart shows the tags table as `python -m infra_pulumi.plan` prints it."""
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "infra_pulumi.plan",
+            "--stack",
+            "dev",
+            "--json",
+            str(tmp_path / "p.json"),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+
+    def header(text: str) -> list[str]:
+        line = next(row for row in text.splitlines() if row.startswith("┃ image"))
+        return [cell.strip() for cell in line.strip("┃").split("┃")]
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert header(readme) == header(shown)

@@ -274,3 +274,16 @@ def test_load_config_refuses_a_key_it_does_not_know() -> None:
     raw = {"lambdaFunctions": json.dumps(FUNCTIONS), "logRetentionDay": "14"}
     with pytest.raises(ConfigError, match="did you mean logRetentionDays"):
         load_config(raw.get, present=list(raw))
+
+
+def test_a_misspelt_provider_key_is_refused(run_program: Any) -> None:
+    """aws:regin would otherwise pass silently and plan us-east-1."""
+    from infra_pulumi.exceptions import ConfigError
+
+    with pytest.raises(
+        ConfigError, match=r"aws:regin: not a config key of the AWS provider; did you mean region\?"
+    ):
+        run_program(config={"aws:regin": "ap-northeast-1"})
+    # The keys pulumi-aws reads pass.
+    plan = run_program(config={"aws:skipRequestingAccountId": "false"})
+    assert plan.resources

@@ -115,12 +115,22 @@ def test_plan_of_the_live_state_from_a_parameters_file(tmp_path: Path, shape: st
     assert plan["tagOrigins"]["web"] == f"not in state file {state}: not found"
 
 
+#: The checkout's stacks, whatever stack files a user has added (read here with a glob).
+CHECKOUT_STACKS = ", ".join(
+    sorted(
+        p.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        for p in PROJECT_ROOT.glob("Pulumi.*.yaml")
+    )
+)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (
-            ["--stack", "staging"],
-            "no stack file Pulumi.staging.yaml .*the stacks here are: dev, prod",
+            ["--stack", "no-such-stack"],
+            "no stack file Pulumi.no-such-stack.yaml .*the stacks here are: "
+            + re.escape(CHECKOUT_STACKS),
         ),
         (["--stack", "../Pulumi.dev"], "'../Pulumi.dev' is not a stack name"),
         (["--state", "/nonexistent/params.json"], "--state /nonexistent/params.json: No such file"),
@@ -132,6 +142,22 @@ def test_plan_bad_input_is_one_line_and_exit_2(args: list[str], message: str) ->
     (line,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert re.search(message, line), line
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("option", [["--tag", "lambda=LATEST"], ["--released", "latest"]])
+def test_a_tag_that_is_not_a_release_is_the_options_fault(option: list[str]) -> None:
+    """Exit 2 naming the option: the user's input, not the SSM parameter, is wrong."""
+    result = plan_here(*option, "--json", "-")
+    assert result.returncode == 2, result.stderr
+    assert f"argument {option[0]}:" in result.stderr
+    assert "is not a release tag" in result.stderr
+    assert "parameter" not in result.stderr.split("error:", 1)[1]
+
+
+def test_help_says_the_default_stack() -> None:
+    result = plan_here("--help")
+    assert result.returncode == 0
+    assert "(default: dev)" in " ".join(result.stdout.split())
 
 
 def test_plan_refuses_a_malformed_tag_option() -> None:
