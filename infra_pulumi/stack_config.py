@@ -606,8 +606,8 @@ def provider_keys() -> list[str]:
     (``pulumi_aws.config``), in the provider's camelCase."""
     import pulumi_aws.config as aws_config
 
-    names = [n for n, v in vars(aws_config.vars._ExportableConfig).items() if isinstance(v, property)]
-    return sorted(_camel(name) for name in names)
+    exported = vars(aws_config.vars._ExportableConfig).items()
+    return sorted(_camel(name) for name, value in exported if isinstance(value, property))
 
 
 def _camel(name: str) -> str:
