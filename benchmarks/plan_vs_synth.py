@@ -1,0 +1,132 @@
+"""Benchmark: the offline Pulumi plan against the matching CDK synth, whole processes.
+
+For each stack the two commands run in turn, N times, each a fresh process (import,
+evaluate or synthesize, write the result), so both pay their whole start-up:
+
+* dev:  ``python -m infra_pulumi.plan --stack dev``  against
+        ``python -m cdk_parity synth --stack dev``
+* prod: ``python -m infra_pulumi.plan --stack prod --released abc1234``  against
+        ``python -m cdk_parity synth --stack prod --mode synth-time --offline``
+
+It prints, per stack, the median wall time and peak memory (``ru_maxrss`` of each child)
+of each side, and the median and range of the per-pair ratio CDK / plan: pairs run back
+to back, so a busy machine slows both sides of a pair alike.
+
+``--growth`` also times the program's evaluation alone, in this process and warm (the
+modules already imported), for dev, prod and dev with 4x the functions, and prints the
+time per resource: evaluation should grow linearly with the number of resources.
+
+    .venv/bin/python benchmarks/plan_vs_synth.py [--repetitions 7] [--growth]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_mib: float
+
+
+def run(command: list[str]) -> Run:
+    """One whole process; its wall time and peak resident memory."""
+    env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{stderr}")
+    # Linux reports ru_maxrss in KiB. The CDK side's peak is its Python process's; jsii's
+    # Node.js kernel is a grandchild, counted only if it is the largest.
+    return Run(seconds, usage.ru_maxrss / 1024)
+
+
+def pairs(stack: str, repetitions: int, out: Path) -> tuple[list[Run], list[Run]]:
+    plan = [PYTHON, "-m", "infra_pulumi.plan", "--stack", stack, "--json", str(out / "p.json")]
+    synth = [PYTHON, "-m", "cdk_parity", "synth", "--stack", stack, "--out", str(out / "cdk")]
+    if stack == "prod":
+        plan += ["--released", "abc1234"]
+        synth += ["--mode", "synth-time", "--offline"]
+    plans, synths = [], []
+    run(plan), run(synth)  # warm the disk cache for both, untimed
+    for _ in range(repetitions):
+        plans.append(run(plan))
+        synths.append(run(synth))
+    return plans, synths
+
+
+def report(stack: str, plans: list[Run], synths: list[Run]) -> None:
+    ratios = [s.seconds / p.seconds for p, s in zip(plans, synths, strict=True)]
+    plan_s = statistics.median(r.seconds for r in plans)
+    synth_s = statistics.median(r.seconds for r in synths)
+    print(
+        f"{stack:5} plan {plan_s:6.2f} s {statistics.median(r.peak_mib for r in plans):6.0f} MiB"
+        f" | CDK synth {synth_s:6.2f} s {statistics.median(r.peak_mib for r in synths):6.0f} MiB"
+        f" | CDK/plan median {statistics.median(ratios):4.1f}x"
+        f" (range {min(ratios):.1f}-{max(ratios):.1f}x over {len(ratios)} pairs)"
+    )
+
+
+def growth() -> None:
+    """Warm evaluation time per resource for dev, prod and dev with 4x the functions."""
+    sys.path.insert(0, str(ROOT))
+    from infra_pulumi.plan import evaluate
+    from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+
+    released = {SSM_GET_PARAMETER: parameter_value("abc1234")}
+    many = [
+        {"name": f"fn{i}", "command": ["api.handler"], "schedule": "rate(1 hour)"} for i in range(8)
+    ]
+    cases = {
+        "dev": ("dev", {}),
+        "prod": ("prod", {}),
+        "dev, 4x functions": ("dev", {"lambdaFunctions": many}),
+    }
+    for label, (stack, config) in cases.items():
+        evaluate(stack, config=config, invokes=released)  # imports every module it uses
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            plan = evaluate(stack, config=config, invokes=released)
+            times.append(time.perf_counter() - start)
+        seconds = statistics.median(times)
+        count = len(plan.resources)
+        print(
+            f"evaluation {label:18} {seconds * 1000:7.0f} ms  {count:4} resources  "
+            f"{seconds / count * 1000:5.2f} ms per resource"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repetitions", type=int, default=7)
+    parser.add_argument("--stacks", nargs="+", default=["dev", "prod"])
+    parser.add_argument("--growth", action="store_true", help="also time evaluation growth")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory() as scratch:
+        for stack in args.stacks:
+            report(stack, *pairs(stack, args.repetitions, Path(scratch)))
+    if args.growth:
+        growth()
+
+
+if __name__ == "__main__":
+    main()
