@@ -58,13 +58,14 @@ def _compare(args: argparse.Namespace) -> int:
         timing_runs=args.timing_runs,
         measure_memory=not args.no_memory,
     )
-    markdown, html = render.write(result, Path(args.out))
+    written = render.write(result, Path(args.out))
     summary = render.summary(result)
     for line in summary.lines:
         print(line)
     for line in render.failing_lines(result):
         print(line)
-    print(f"report: {markdown} and {html}")
+    markdown, html, data = written.paths
+    print(f"report: {markdown}, {html} and {data}")
     if summary.failing:
         print(
             "Unexpected differences: align the two sides, or record each intentional one "

@@ -13,10 +13,19 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from cdk_parity.compare.engine import Pair
 from cdk_parity.compare.points import Point, points
 from cdk_parity.compare.run import Run
-from cdk_parity.report.view import breakable, chart, inline_code, rows, show
+from cdk_parity.report.view import (
+    CHART_FONT_PX,
+    CHART_MAX_WIDTH_PX,
+    breakable,
+    chart,
+    inline_code,
+    rows,
+    show,
+)
 
 __all__ = [
     "Summary",
+    "Written",
     "as_json",
     "failing_lines",
     "show",
@@ -174,6 +183,8 @@ def _context(run: Run) -> dict[str, Any]:
         "summary": summary(run),
         "failing": failing(run, brief=True),
         "charts": {r.stack: chart(r.comparison, title=r.stack) for r in run.runs},
+        "chart_font_px": CHART_FONT_PX,
+        "chart_max_width_px": CHART_MAX_WIDTH_PX,
         "tables": {r.stack: rows(r.comparison) for r in run.runs},
         "counts": _counts(run),
         "show": show,
@@ -192,21 +203,35 @@ def _environment() -> Environment:
     )
 
 
-def write(run: Run, directory: Path) -> tuple[Path, Path]:
-    """Write ``report.md`` and ``report.html`` (and ``report.json``) into ``directory``."""
+@dataclass(frozen=True)
+class Written:
+    """The three files of one report."""
+
+    markdown: Path
+    html: Path
+    json: Path
+
+    @property
+    def paths(self) -> tuple[Path, Path, Path]:
+        return self.markdown, self.html, self.json
+
+
+def write(run: Run, directory: Path) -> Written:
+    """Write ``report.md``, ``report.html`` and ``report.json`` into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     environment = _environment()
     context = _context(run)
-    markdown = directory / "report.md"
-    html = directory / "report.html"
-    markdown.write_text(
+    written = Written(directory / "report.md", directory / "report.html", directory / "report.json")
+    written.markdown.write_text(
         environment.get_template("report.md.j2").render(**context), encoding="utf-8"
     )
-    html.write_text(environment.get_template("report.html.j2").render(**context), encoding="utf-8")
-    (directory / "report.json").write_text(
+    written.html.write_text(
+        environment.get_template("report.html.j2").render(**context), encoding="utf-8"
+    )
+    written.json.write_text(
         json.dumps(as_json(run), indent=2, default=str) + "\n", encoding="utf-8"
     )
-    return markdown, html
+    return written
 
 
 def _pair(pair: Pair) -> dict[str, Any]:

@@ -145,32 +145,58 @@ def rows(comparison: Comparison) -> tuple[list[Row], list[KindGroup]]:
     )
 
 
+#: The chart's width in its own units. The page shows it at most ``CHART_MAX_WIDTH_PX``
+#: wide and on a 390 px phone about 370 px wide, so its text, drawn at ``CHART_FONT_PX``,
+#: shows at 12 to 16 px: drawn wider, it would shrink to 7 px on a phone.
+CHART_WIDTH = 360
+CHART_FONT_PX = 12
+CHART_MAX_WIDTH_PX = 480
+#: A generous average advance of Helvetica and Arial, in ems, to size text with no font
+#: metrics at hand: labels laid out with it never overrun their column.
+CHAR_EM = 0.6
+
+
+def _text_width(text: str) -> float:
+    return len(text) * CHAR_EM * CHART_FONT_PX
+
+
+def _legend(width: int) -> tuple[list[str], int]:
+    """The verdict swatches, wrapped to ``width``; and the height they take."""
+    parts, x, y = [], 0.0, 4
+    for verdict in ("same", "intentional", "unexpected", "missing"):
+        entry = 16 + _text_width(verdict) + 12
+        if x and x + entry > width:
+            x, y = 0.0, y + 18
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y}" width="12" height="12" rx="2" fill="{COLOURS[verdict]}"/>'
+            f'<text x="{x + 16:.1f}" y="{y + 10}" class="legend">{verdict}</text>'
+        )
+        x += entry
+    return parts, y + 18
+
+
 def chart(comparison: Comparison, *, title: str) -> Markup:
     """Per kind, one bar of same / intentional / unexpected / missing resources (inline SVG)."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for pair in comparison.pairs:
         counts[pair.kind][pair.verdict] += 1
     kinds = sorted(counts, key=lambda k: (-sum(counts[k].values()), k))
-    label_width, bar_width, row, top = 170, 300, 22, 34
+    label_width = max((_text_width(k) for k in kinds), default=0) + 12
+    bar_width = CHART_WIDTH - label_width - 34  # room for the total after the bar
     scale = bar_width / max(sum(c.values()) for c in counts.values()) if counts else 0
-    height = top + row * len(kinds) + 8
-    width = label_width + bar_width + 60
+    legend, top = _legend(CHART_WIDTH)
+    row = 22
+    height = top + 8 + row * len(kinds)
     parts = [
-        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
+        f'<svg class="chart" role="img" viewBox="0 0 {CHART_WIDTH} {height}" '
         f'xmlns="http://www.w3.org/2000/svg" aria-labelledby="chart-{escape(title)}">',
         f'<title id="chart-{escape(title)}">{escape(title)}: resources per kind by verdict</title>',
+        *legend,
     ]
-    x = 0
-    for verdict in ("same", "intentional", "unexpected", "missing"):
-        parts.append(
-            f'<rect x="{x}" y="4" width="12" height="12" rx="2" fill="{COLOURS[verdict]}"/>'
-            f'<text x="{x + 16}" y="14" class="legend">{verdict}</text>'
-        )
-        x += 16 + 8 * len(verdict) + 18
     for index, kind in enumerate(kinds):
-        y = top + index * row
+        y = top + 8 + index * row
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + 14}" text-anchor="end" class="kind">'
+            f'<text x="{label_width - 8:.1f}" y="{y + 14}" text-anchor="end" class="kind">'
             f"{escape(kind)}</text>"
         )
         offset: float = label_width
@@ -183,7 +209,7 @@ def chart(comparison: Comparison, *, title: str) -> Markup:
                 f'<rect x="{offset:.1f}" y="{y + 2}" width="{width_px:.1f}" height="16" '
                 f'fill="{COLOURS[verdict]}"><title>{escape(kind)}: {count} {verdict}</title></rect>'
             )
-            if width_px >= 14:
+            if width_px >= _text_width(str(count)) + 4:
                 parts.append(
                     f'<text x="{offset + width_px / 2:.1f}" y="{y + 14}" text-anchor="middle" '
                     f'class="count">{count}</text>'

@@ -86,7 +86,8 @@ def _image_part(image: str | None, part: str) -> str | None:
     """``repository`` or ``tag`` of ``<registry>/<repository>:<tag>``.
 
     The tag may be a ``{{ssm:/path}}`` placeholder (deploy-time mode), which holds
-    slashes and colons of its own; a digest reference has no tag.
+    slashes and colons of its own. A digest reference (``<repository>@sha256:<hex>``)
+    has no tag: its ``tag`` is the pin, as ``digest_pin`` writes it.
     """
     if not image:
         return None
@@ -94,11 +95,23 @@ def _image_part(image: str | None, part: str) -> str | None:
     if match is None:
         return None
     if part == "tag" and "@" in image.split("/", 1)[1].split("{{", 1)[0]:
-        return None
+        return digest_pin(image.rsplit("@", 1)[1])
     return match.group(part)
 
 
+def digest_pin(digest: str) -> str:
+    """``@sha256:… (digest pin)``: an image pinned by digest, in place of its tag.
+
+    The digest's value is left out: it is the image's build (the offline plan's is made
+    up from the build context's path), while the comparison is about how each side names
+    the image: by a tag, or by the digest of what was pushed.
+    """
+    algorithm = digest.split(":", 1)[0]
+    return f"@{algorithm}:… (digest pin)"
+
+
 def image_tag(image: str | None) -> str | None:
+    """The tag of an image reference, or its digest pin (``digest_pin``)."""
     return _image_part(image, "tag")
 
 

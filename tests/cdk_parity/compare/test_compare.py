@@ -308,8 +308,11 @@ def test_command_passes_and_writes_the_report(
     assert "0 unexpected, 0 missing" in out
     assert "median of 1 warm runs in turn" in out
     assert "evaluating the Pulumi program offline" in err  # progress
-    assert (tmp_path / "report.html").is_file()
-    assert (tmp_path / "report.md").is_file()
+    # The last line names every file written, the machine-readable one too.
+    last = out.splitlines()[-1]
+    names = ("report.md", "report.html", "report.json")
+    assert last == "report: {}, {} and {}".format(*(tmp_path / name for name in names))
+    assert all((tmp_path / name).is_file() for name in names)
 
 
 def test_command_fails_on_an_unreviewed_difference(

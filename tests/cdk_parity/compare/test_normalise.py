@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cdk_parity.compare.engine import ExpectedDifference, PropertyDifference, compare, glob_match
-from cdk_parity.compare.kinds.common import grants
+from cdk_parity.compare.kinds.common import grants, image_repository, image_tag
 from cdk_parity.compare.kinds.ssm import accepted
 from cdk_parity.compare.model import Resource
 
@@ -85,3 +85,15 @@ def test_staleness_is_judged_only_for_the_stacks_an_entry_applies_to() -> None:
     assert comparison.stale == []
     comparison = compare([], [], [entry], mode="synth-time", stack="prod")
     assert [e.id for e in comparison.stale] == ["prod-only"]
+
+
+def test_a_digest_pin_reads_as_the_pin_in_place_of_a_tag() -> None:
+    registry = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com"
+    pinned = f"{registry}/p-dev-lambda@sha256:{'ab' * 32}"
+    assert image_repository(pinned) == "p-dev-lambda"
+    assert image_tag(pinned) == "@sha256:… (digest pin)"
+    assert image_tag(f"{registry}/p-dev-lambda:0a1b2c3") == "0a1b2c3"
+    # A deploy-time tag holds colons and slashes of its own, and no digest.
+    deploy_time = f"{registry}/p-dev-lambda:{{{{ssm:/p/dev/images/lambda/tag}}}}"
+    assert image_tag(deploy_time) == "{{ssm:/p/dev/images/lambda/tag}}"
+    assert image_tag(None) is None

@@ -160,3 +160,41 @@ def test_a_talk_point_whose_sides_disagree_fails_the_run(
     assert summary.failing
     assert f"UNEXPECTED talk point {off.number}: {off.title}" in "\n".join(summary.lines)
     assert render.as_json(parity_run)["failing"] is True
+
+
+#: A 390 px wide phone: the page's narrow layout pads the body .6rem (9.6 px) a side.
+PHONE_CONTENT_PX = 390 - 2 * 9.6
+#: Below this, chart text is hard to read on a phone (WCAG sets no floor; 11 px is the
+#: smallest size Apple's and Google's design guides use for text).
+LEGIBLE_PX = 11
+#: A generous average advance of Helvetica and Arial, in ems.
+CHAR_EM = 0.6
+
+
+def _px(rule: str, name: str) -> float:
+    found = re.search(rf"{name}: ([\d.]+)px", rule)
+    assert found is not None, f"{name} in {rule}"
+    return float(found.group(1))
+
+
+def test_chart_text_is_legible_on_a_phone_and_stays_inside_the_chart(written: Path) -> None:
+    html = (written / "report.html").read_text(encoding="utf-8")
+    style = html.split("<style>")[1].split("</style>")[0]
+    assert re.search(r"@media \(max-width: 700px\) \{\s*body \{ padding: 0 \.6rem;", style)
+    chart_rule = re.search(r"\.chart \{([^}]*)\}", style)
+    assert chart_rule is not None
+    font = _px(chart_rule.group(1), "font")
+    max_width = _px(chart_rule.group(1), "max-width")
+    charts = re.findall(r'<svg class="chart"[^>]*viewBox="0 0 ([\d.]+) [\d.]+"(.*?)</svg>', html)
+    assert charts
+    for width_text, body in charts:
+        width = float(width_text)
+        on_phone = font * min(PHONE_CONTENT_PX, max_width) / width
+        on_desktop = font * max_width / width
+        assert on_phone >= LEGIBLE_PX, f"chart text shows at {on_phone:.1f} px on a phone"
+        assert on_desktop <= 18, f"chart text shows at {on_desktop:.1f} px on a wide screen"
+        # Right-aligned kind labels start inside the chart; legend words end inside it.
+        for x, label in re.findall(r'<text x="([\d.]+)"[^>]*class="kind">([^<]+)<', body):
+            assert float(x) >= len(label) * CHAR_EM * font, label
+        for x, word in re.findall(r'<text x="([\d.]+)"[^>]*class="legend">([^<]+)<', body):
+            assert float(x) + len(word) * CHAR_EM * font <= width, word
