@@ -9,6 +9,7 @@ passphrase, and the stand-ins on ``PATH`` with automatic plugin downloads off.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -119,8 +120,12 @@ class Workspace:
             RECORD_ENV: str(self.record.path),
         }
 
-    def run(self, *args: str, expect: int | None = 0, timeout: float = 300) -> Result:
-        """``pulumi <args>`` in the project; fails unless it exits with ``expect``."""
+    def run(
+        self, *args: str, expect: int | None = 0, timeout: float = 300, show: bool = True
+    ) -> Result:
+        """``pulumi <args>`` in the project; fails unless it exits with ``expect``.
+
+        ``show`` prints the command's output (the stage's log, with ``-s``)."""
         command = [str(self.pulumi), *args, "--non-interactive", "--color=never"]
         started = time.monotonic()
         done = subprocess.run(
@@ -137,7 +142,8 @@ class Workspace:
         )
         # The stage's log shows the engine's own words (run with -s to see them).
         print(f"\n$ pulumi {' '.join(args)}  ({result.seconds:.1f}s, exit {done.returncode})")
-        print(result.output.rstrip())
+        if show:
+            print(result.output.rstrip())
         if expect is not None and done.returncode != expect:
             raise EngineCommandError(
                 f"`pulumi {' '.join(args)}` exited {done.returncode}, expected {expect}:\n"
@@ -150,10 +156,29 @@ class Workspace:
 
     def export(self, stack: str) -> dict[str, Any]:
         """The stack's checkpoint as the backend holds it (``pulumi stack export``)."""
-        data: dict[str, Any] = json.loads(self.run("stack", "export", "--stack", stack).stdout)
+        data: dict[str, Any] = json.loads(self.run("stack", "export", "--stack", stack, show=False).stdout)
         return data
 
     def state_file(self, stack: str) -> Path:
         """The file backend's checkpoint file for a stack of this project."""
         project = "container-delivery"
         return self.backend / ".pulumi" / "stacks" / project / f"{stack}.json"
+
+
+def calls(entries: list[dict[str, Any]], method: str) -> list[dict[str, Any]]:
+    """The recorded calls of one protocol method (``Create``, ``Update``, ``Run``...)."""
+    return [e for e in entries if e["method"] == method]
+
+
+def summary(output: str) -> dict[str, int]:
+    """The engine's last "Resources:" block: ``{"to create": 81}`` or ``{"created": 81}``,
+    ``{"unchanged": 81}``, ``{"updated": 2, "unchanged": 79}``..."""
+    if "Resources:" not in output:
+        raise AssertionError(f"the engine printed no Resources: summary:\n{output}")
+    block = output.rsplit("Resources:", 1)[1].split("\n\n", 1)[0]
+    counts: dict[str, int] = {}
+    for line in block.strip().splitlines():
+        match = re.fullmatch(r"\s*[+~\-]?\s*(\d+) (.+?)\s*", line)
+        if match:
+            counts[match.group(2)] = int(match.group(1))
+    return counts

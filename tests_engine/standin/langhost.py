@@ -19,6 +19,7 @@ first needs it), type checkers and debuggers.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -119,7 +120,11 @@ class StandInLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             program=request.program,
             info=_info(request.info),
             dryRun=request.dryRun,
-            configKeys=sorted(request.config),
+            # The config as the program receives it, secret values masked.
+            config={
+                key: "[secret]" if key in request.configSecretKeys else value
+                for key, value in request.config.items()
+            },
             configSecretKeys=sorted(request.configSecretKeys),
         )
         venv = virtualenv(request.info)
@@ -167,7 +172,9 @@ def main(argv: list[str]) -> None:
     server.start()
     sys.stdout.write(f"{port}\n")
     sys.stdout.flush()
-    server.wait_for_termination()
+    # The engine ends its plugins with SIGINT when it is done with them.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.wait_for_termination()
 
 
 if __name__ == "__main__":

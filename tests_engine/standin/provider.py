@@ -13,6 +13,7 @@ is read from there). Every call is recorded (store.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.metadata
 import sys
 from collections.abc import Mapping
@@ -22,6 +23,8 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.provider.provider import Provider
 from pulumi.provider.server import ProviderServicer
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from infra_pulumi.plan.mocks import (
@@ -46,7 +49,27 @@ _ENGINE_INVOKE_PREFIX = "invocation of {token} returned an error: "
 
 
 def _to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
-    return plain(json_format.MessageToDict(struct))  # type: ignore[no-any-return]
+    """Property values as the SDK's mock monitor hands them to the offline mocks
+    (``rpc.deserialize_properties``): secrets stay wrapped, numbers are floats."""
+    values: dict[str, Any] = rpc.deserialize_properties(struct, keep_unknowns=True)
+    return values
+
+
+def _logged(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values for the record: secrets masked, integral numbers as ints."""
+
+    def mask(value: Any) -> Any:
+        if isinstance(value, dict):
+            if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+                return "[secret]"
+            return {k: mask(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [mask(v) for v in value]
+        if isinstance(value, Unknown):
+            return "[unknown]"
+        return value
+
+    return plain(mask(dict(values)))  # type: ignore[no-any-return]
 
 
 def _to_struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
@@ -93,8 +116,7 @@ class StandInServicer(ProviderServicer):
         self.record.append({"provider": self.package, "method": method, **fields})
 
     async def CheckConfig(self, request: Any, context: Any) -> Any:  # noqa: N802
-        news = _to_dict(request.news)
-        self._log("CheckConfig", urn=request.urn, news=news)
+        self._log("CheckConfig", urn=request.urn, news=_logged(_to_dict(request.news)))
         return provider_pb2.CheckResponse(inputs=request.news)
 
     async def DiffConfig(self, request: Any, context: Any) -> Any:  # noqa: N802
@@ -109,15 +131,16 @@ class StandInServicer(ProviderServicer):
         region = args.get("region") or request.variables.get(f"{self.package}:config:region")
         if isinstance(region, str) and region:
             self.region = region
-        self._log("Configure", args=args)
-        # No secrets or resource references: the engine sends plain values and keeps the
-        # secretness itself; no preview support: the engine plans with the inputs alone.
+        self._log("Configure", args=_logged(args))
+        # Secrets arrive wrapped and are answered as they came, as the real providers
+        # do; resource references arrive as their ids. Previews of Create and Update come
+        # here too (supportsPreview), so a preview shows the outputs an update keeps.
         return provider_pb2.ConfigureResponse(
-            acceptSecrets=False, acceptResources=False, supportsPreview=False
+            acceptSecrets=True, acceptResources=False, supportsPreview=True
         )
 
     async def Check(self, request: Any, context: Any) -> Any:  # noqa: N802
-        self._log("Check", urn=request.urn, news=_to_dict(request.news))
+        self._log("Check", urn=request.urn, news=_logged(_to_dict(request.news)))
         return provider_pb2.CheckResponse(inputs=request.news)
 
     async def Diff(self, request: Any, context: Any) -> Any:  # noqa: N802
@@ -128,8 +151,8 @@ class StandInServicer(ProviderServicer):
             "Diff",
             urn=request.urn,
             id=request.id,
-            news=news,
-            oldInputs=old_inputs,
+            news=_logged(news),
+            oldInputs=_logged(old_inputs),
             ignoreChanges=list(request.ignoreChanges),
             changed=changed,
         )
@@ -145,10 +168,14 @@ class StandInServicer(ProviderServicer):
 
     async def Create(self, request: Any, context: Any) -> Any:  # noqa: N802
         inputs = _to_dict(request.properties)
+        if request.preview:
+            # Computed outputs are unknown until the resource exists: left out, the SDK
+            # sees them as unknown in a preview.
+            return provider_pb2.CreateResponse(id="", properties=request.properties)
         resource_id, state = self._state(request.urn, inputs)
         typ, _ = _type_and_name(request.urn)
         self.cloud.put(CloudObject(typ, resource_id, request.urn, state))
-        self._log("Create", urn=request.urn, id=resource_id, news=inputs)
+        self._log("Create", urn=request.urn, id=resource_id, news=_logged(inputs))
         return provider_pb2.CreateResponse(id=resource_id, properties=_to_struct(state))
 
     async def Read(self, request: Any, context: Any) -> Any:  # noqa: N802
@@ -168,13 +195,19 @@ class StandInServicer(ProviderServicer):
 
     async def Update(self, request: Any, context: Any) -> Any:  # noqa: N802
         news = _to_dict(request.news)
+        if request.preview:
+            # The outputs an update keeps, with the new inputs (some may be unknown yet).
+            planned = struct_pb2.Struct()
+            planned.CopyFrom(request.olds)
+            planned.update(request.news)
+            return provider_pb2.UpdateResponse(properties=planned)
         self._log(
             "Update",
             urn=request.urn,
             id=request.id,
-            news=news,
-            olds=_to_dict(request.olds),
-            oldInputs=_to_dict(request.old_inputs),
+            news=_logged(news),
+            olds=_logged(_to_dict(request.olds)),
+            oldInputs=_logged(_to_dict(request.old_inputs)),
             ignoreChanges=list(request.ignoreChanges),
         )
         _, state = self._state(request.urn, news)
@@ -199,12 +232,17 @@ class StandInServicer(ProviderServicer):
             return None
         for obj in self.cloud.objects("aws:ssm/parameter:Parameter"):
             if obj.properties.get("name") == args.get("name"):
-                return parameter_value(str(obj.properties.get("value")))
+                # A parameter's value is set through `value` or, when it is not
+                # sensitive, `insecureValue` (this program's tag parameters).
+                value = obj.properties.get("value", obj.properties.get("insecureValue"))
+                if isinstance(value, dict):  # a secret, as the engine sent it
+                    value = value.get("value")
+                return parameter_value(str(value))
         return None
 
     async def Invoke(self, request: Any, context: Any) -> Any:  # noqa: N802
         args = _to_dict(request.args)
-        self._log("Invoke", token=request.tok, args=args)
+        self._log("Invoke", token=request.tok, args=_logged(args))
         handler = self._cloud_lookup(request.tok, args) or OfflineMocks(
             region=self.region
         ).invokes.get(request.tok)
@@ -246,7 +284,9 @@ def main(argv: list[str]) -> None:
         sys.stdout.flush()
         await server.wait_for_termination()
 
-    asyncio.run(serve())
+    # The engine ends its plugins with SIGINT when it is done with them.
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve())
 
 
 if __name__ == "__main__":
