@@ -9,8 +9,8 @@ passphrase, and the stand-ins on ``PATH`` with automatic plugin downloads off.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,7 +23,7 @@ from tests_engine.standin.store import CLOUD_ENV, RECORD_ENV, CallRecord, Cloud
 
 REPO = Path(__file__).resolve().parents[1]
 ENGINE_BIN = REPO / "tools" / "pulumi-engine" / "bin"
-PASSPHRASE = "engine-tests-passphrase"  # noqa: S105 - a test stack's passphrase, not a secret
+PASSPHRASE = "engine-tests-passphrase"
 
 #: What the program needs from the repository, as `pulumi up` in a clone would see it.
 _PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "requirements.txt")
@@ -125,7 +125,7 @@ class Workspace:
     ) -> Result:
         """``pulumi <args>`` in the project; fails unless it exits with ``expect``.
 
-        ``show`` prints the command's output (the stage's log, with ``-s``)."""
+        ``show`` prints the engine's closing summary (the stage's log, with ``-s``)."""
         command = [str(self.pulumi), *args, "--non-interactive", "--color=never"]
         started = time.monotonic()
         done = subprocess.run(
@@ -140,10 +140,11 @@ class Workspace:
         result = Result(
             command[1:], done.returncode, done.stdout, done.stderr, time.monotonic() - started
         )
-        # The stage's log shows the engine's own words (run with -s to see them).
+        # The stage's log (pytest -s) shows each command and the engine's own summary; a
+        # command that ends unexpectedly shows all of its output in the failure.
         print(f"\n$ pulumi {' '.join(args)}  ({result.seconds:.1f}s, exit {done.returncode})")
-        if show:
-            print(result.output.rstrip())
+        if show and "Resources:" in result.stdout:
+            print("Resources:" + result.stdout.rsplit("Resources:", 1)[1].rstrip())
         if expect is not None and done.returncode != expect:
             raise EngineCommandError(
                 f"`pulumi {' '.join(args)}` exited {done.returncode}, expected {expect}:\n"
@@ -156,7 +157,9 @@ class Workspace:
 
     def export(self, stack: str) -> dict[str, Any]:
         """The stack's checkpoint as the backend holds it (``pulumi stack export``)."""
-        data: dict[str, Any] = json.loads(self.run("stack", "export", "--stack", stack, show=False).stdout)
+        data: dict[str, Any] = json.loads(
+            self.run("stack", "export", "--stack", stack, show=False).stdout
+        )
         return data
 
     def state_file(self, stack: str) -> Path:

@@ -51,7 +51,9 @@ def _describe_alias(workspace: Workspace, description: str) -> None:
     """Change another input of the alias (its description) in the project's copy."""
     path = workspace.project / DESCRIPTION_FILE
     text = path.read_text(encoding="utf-8")
-    current = next(line for line in text.splitlines() if "description=" in line and "invoker" in line)
+    current = next(
+        line for line in text.splitlines() if "description=" in line and "invoker" in line
+    )
     path.write_text(
         text.replace(current, f"            description={json.dumps(description)},"),
         encoding="utf-8",
@@ -64,6 +66,24 @@ def _type_of(urn: str) -> str:
 
 def _alias_updates(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in calls(entries, "Update") if e["urn"].endswith(ALIAS_URN_SUFFIX)]
+
+
+def test_install_asks_the_host_to_install_in_the_program_directory(dev: Workspace) -> None:
+    """`pulumi install` hands the language host the `main` folder as the directory to
+    install in. The real host then runs pip there (infra_pulumi/requirements.txt); the
+    stand-in cannot, and says so: installing is not covered by this stage."""
+    mark = dev.record.mark()
+
+    result = dev.run("install", expect=None)
+
+    requests = calls(dev.record.since(mark), "InstallDependencies")
+    assert len(requests) == 1, requests
+    assert Path(requests[0]["directory"]) == dev.project / "infra_pulumi"
+    assert Path(requests[0]["info"]["programDirectory"]) == dev.project / "infra_pulumi"
+    assert Path(requests[0]["info"]["rootDirectory"]) == dev.project
+    assert requests[0]["info"]["options"] == {"toolchain": "pip", "virtualenv": ".venv"}
+    assert result.returncode != 0
+    assert "the stand-in Python language host does not install dependencies" in result.output
 
 
 def test_preview_runs_the_program_where_the_host_would(dev: Workspace) -> None:
@@ -182,7 +202,7 @@ def test_with_refresh_the_alias_update_sends_the_live_version(dev: Workspace) ->
     entries = dev.record.since(mark)
     reads = [e for e in calls(entries, "Read") if e["urn"].endswith(ALIAS_URN_SUFFIX)]
     # `up --refresh` reads every resource twice: in its preview and in the update.
-    assert reads and all(r["found"] for r in reads), reads
+    assert [r["found"] for r in reads] == [True, True], reads
     updates = _alias_updates(entries)
     assert len(updates) == 1, updates
     assert updates[0]["news"]["functionVersion"] == "3"
@@ -195,11 +215,14 @@ def test_destroy_deletes_everything(dev: Workspace) -> None:
     completes. The stand-ins delete whatever they are asked to: a real ECR repository with
     images and force_delete=False would refuse (RepositoryNotEmptyException)."""
     created = len(dev.cloud.objects())
+    state = dev.export("dev")["deployment"]["resources"]
+    # The summary counts every resource but the default providers (also deleted).
+    counted = [r for r in state if not r["type"].startswith("pulumi:providers:")]
     mark = dev.record.mark()
 
     result = dev.run("destroy", "--yes", "--stack", "dev")
 
-    print(summary(result.output))
+    assert summary(result.output) == {"deleted": len(counted)}
     deletes = calls(dev.record.since(mark), "Delete")
     assert len(deletes) == created
     assert all(d["found"] for d in deletes)

@@ -165,9 +165,7 @@ def main(argv: list[str]) -> None:
     # The engine passes its address last (plugin.buildArgsForNewPlugin).
     engine = argv[-1]
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(
-        StandInLanguageHost(engine), server
-    )
+    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(StandInLanguageHost(engine), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     sys.stdout.write(f"{port}\n")

@@ -17,13 +17,13 @@ import contextlib
 import importlib.metadata
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.output import Unknown
 from pulumi.provider.provider import Provider
 from pulumi.provider.server import ProviderServicer
-from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
@@ -36,7 +36,7 @@ from infra_pulumi.plan.mocks import (
     _outputs_for,
     parameter_value,
 )
-from tests_engine.standin.store import Cloud, CloudObject, CallRecord, plain
+from tests_engine.standin.store import CallRecord, Cloud, CloudObject, plain
 
 #: The Python SDK package whose version each stand-in reports, so that the engine finds
 #: the version the program's SDK asks for (requirements.txt pins both).
@@ -69,11 +69,18 @@ def _logged(values: Mapping[str, Any]) -> dict[str, Any]:
             return "[unknown]"
         return value
 
-    return plain(mask(dict(values)))  # type: ignore[no-any-return]
+    logged: dict[str, Any] = plain(mask(dict(values)))
+    return logged
 
 
 def _to_struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
     return json_format.ParseDict(dict(values), struct_pb2.Struct())
+
+
+async def _abort(context: Any, code: grpc.StatusCode, text: str) -> NoReturn:
+    """End the call with a gRPC error (grpc.aio's ``abort`` raises)."""
+    await context.abort(code, text)
+    raise AssertionError("grpc.aio's abort returned")
 
 
 def _type_and_name(urn: str) -> tuple[str, str]:
@@ -123,7 +130,9 @@ class StandInServicer(ProviderServicer):
         olds, news = _to_dict(request.olds), _to_dict(request.news)
         changed = changed_inputs(olds, _to_dict(request.old_inputs), news, [])
         self._log("DiffConfig", urn=request.urn, changed=changed)
-        kind = provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE
+        kind = (
+            provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE
+        )
         return provider_pb2.DiffResponse(changes=kind, diffs=changed)
 
     async def Configure(self, request: Any, context: Any) -> Any:  # noqa: N802
@@ -156,7 +165,9 @@ class StandInServicer(ProviderServicer):
             ignoreChanges=list(request.ignoreChanges),
             changed=changed,
         )
-        kind = provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE
+        kind = (
+            provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE
+        )
         return provider_pb2.DiffResponse(changes=kind, diffs=changed)
 
     def _state(self, urn: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -247,7 +258,8 @@ class StandInServicer(ProviderServicer):
             region=self.region
         ).invokes.get(request.tok)
         if handler is None:
-            await context.abort(
+            await _abort(
+                context,
                 grpc.StatusCode.UNIMPLEMENTED,
                 f"the stand-in {self.package} provider has no answer for invoke {request.tok}; "
                 "add one to infra_pulumi/plan/mocks.py (the offline runner needs it too)",
@@ -256,7 +268,7 @@ class StandInServicer(ProviderServicer):
             result = handler(args)
         except EngineError as exc:
             text = exc.details().removeprefix(_ENGINE_INVOKE_PREFIX.format(token=request.tok))
-            await context.abort(grpc.StatusCode.UNKNOWN, text)
+            await _abort(context, grpc.StatusCode.UNKNOWN, text)
         values, failures = result if isinstance(result, tuple) else (result, [])
         response = {
             "return": _to_struct(values),

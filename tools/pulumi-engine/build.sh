@@ -8,6 +8,15 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 
+if ! command -v go >/dev/null; then
+    if [ -x /usr/local/go/bin/go ]; then
+        PATH="/usr/local/go/bin:$PATH"
+    else
+        echo "go is not on PATH: the engine builds with Go 1.26.6 or newer (go.mod)" >&2
+        exit 1
+    fi
+fi
+
 # The CLI's version, read from go.mod so that the pin lives in one place.
 version="$(go list -m -f '{{.Version}}' github.com/pulumi/pulumi/pkg/v3)"
 out="$here/bin"
