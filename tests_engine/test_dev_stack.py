@@ -210,6 +210,19 @@ def test_with_refresh_the_alias_update_sends_the_live_version(dev: Workspace) ->
     assert _live_alias(dev).properties["functionVersion"] == "3"
 
 
+def test_refresh_takes_the_live_version_into_inputs_and_state(dev: Workspace) -> None:
+    """After `pulumi refresh`, the state's inputs (what ignore_changes falls back to) and
+    outputs both hold the version CodeDeploy set."""
+    _release(dev, "4")
+
+    dev.run("refresh", "--yes", "--stack", "dev")
+
+    state = dev.export("dev")["deployment"]["resources"]
+    (alias,) = [r for r in state if r["urn"].endswith(ALIAS_URN_SUFFIX)]
+    assert alias["inputs"]["functionVersion"] == "4"
+    assert alias["outputs"]["functionVersion"] == "4"
+
+
 def test_destroy_deletes_everything(dev: Workspace) -> None:
     """Nothing in the dev stack is protected today (issue 20 adds protection), so destroy
     completes. The stand-ins delete whatever they are asked to: a real ECR repository with
