@@ -89,7 +89,6 @@ def _infra_pipeline(
         secret_environment=secrets,
         # PowerUserAccess covers every service the stack uses except IAM.
         managed_policies=["PowerUserAccess"],
-        permissions_boundary_arn=pipelines.permissions_boundary_arn,
         privileged=True,
         architecture=config.lambda_architecture,
         timeout_minutes=60,
