@@ -135,6 +135,47 @@ def _pulumi_props(
     )
 
 
+def _key(reference: str, name: str, stores: set[str], log_targets: set[str]) -> str:
+    if reference in stores:
+        return "artifact-store"
+    return "access-log-store" if reference in log_targets else name
+
+
+def _pulumi_roles(plan: PulumiSide) -> tuple[set[str], set[str]]:
+    """The buckets (by name) that are a pipeline's artifact store, and log targets."""
+    stores = {
+        str(store.get("location"))
+        for pipeline in plan.of("aws:codepipeline/pipeline:Pipeline")
+        for store in pipeline.inputs.get("artifactStores", [])
+    }
+    targets = {
+        str(r.inputs.get("targetBucket")) for r in plan.of("aws:s3/bucketLogging:BucketLogging")
+    } | {
+        str(lb.inputs["accessLogs"].get("bucket"))
+        for lb in plan.of("aws:lb/loadBalancer:LoadBalancer")
+        if lb.inputs.get("accessLogs", {}).get("enabled")
+    }
+    return stores, targets
+
+
+def _cfn_roles(template: CfnSide) -> tuple[set[str], set[str]]:
+    """The buckets (by rendered Ref) that are a pipeline's artifact store, and log targets."""
+    stores = {
+        str(props.get("ArtifactStore", {}).get("Location"))
+        for _, props in template.of("AWS::CodePipeline::Pipeline")
+    }
+    targets = {
+        str(p.get("LoggingConfiguration", {}).get("DestinationBucketName"))
+        for _, p in template.of("AWS::S3::Bucket")
+    } | {
+        str(a["Value"])
+        for _, p in template.of("AWS::ElasticLoadBalancingV2::LoadBalancer")
+        for a in p.get("LoadBalancerAttributes", [])
+        if a["Key"] == "access_logs.s3.bucket"
+    }
+    return stores, targets
+
+
 class S3Bucket(Kind):
     """Encryption, public access, ownership, expiry, policy (TLS-only and who may write),
     where it sends its access logs, and what deleting the stack does to it."""
@@ -142,33 +183,16 @@ class S3Bucket(Kind):
     name = "s3-bucket"
 
     def from_pulumi(self, plan: PulumiSide) -> Iterator[Resource]:
-        stores = {
-            str(store.get("location"))
-            for pipeline in plan.of("aws:codepipeline/pipeline:Pipeline")
-            for store in pipeline.inputs.get("artifactStores", [])
-        }
-        log_targets = {
-            str(r.inputs.get("targetBucket")) for r in plan.of("aws:s3/bucketLogging:BucketLogging")
-        } | {
-            str(lb.inputs.get("accessLogs", {}).get("bucket"))
-            for lb in plan.of("aws:lb/loadBalancer:LoadBalancer")
-            if lb.inputs.get("accessLogs", {}).get("enabled")
-        }
+        stores, log_targets = _pulumi_roles(plan)
         keyed: list[tuple[PlannedResource, str, str]] = []
         for bucket in plan.of("aws:s3/bucket:Bucket"):
-            bucket_id = str(bucket.outputs.get("id"))
             prefix = bucket.inputs.get("bucketPrefix")
             name = bucket.inputs.get("bucket") or (
                 f"{prefix}* (generated)" if prefix else "(generated)"
             )
-            key = (
-                "artifact-store"
-                if bucket_id in stores
-                else "access-log-store"
-                if bucket_id in log_targets
-                else name
+            keyed.append(
+                (bucket, name, _key(str(bucket.outputs.get("id")), name, stores, log_targets))
             )
-            keyed.append((bucket, name, key))
         known = {
             ref: f"[{self.name} {key}]"
             for bucket, _, key in keyed
@@ -195,31 +219,14 @@ class S3Bucket(Kind):
             str(p.get("BucketName")): logical
             for logical, p in template.of("Custom::S3AutoDeleteObjects")
         }
-        stores = {
-            str(props.get("ArtifactStore", {}).get("Location"))
-            for _, props in template.of("AWS::CodePipeline::Pipeline")
-        }
-        log_targets = {
-            str(p.get("LoggingConfiguration", {}).get("DestinationBucketName"))
-            for _, p in template.of("AWS::S3::Bucket")
-        } | {
-            str(a["Value"])
-            for _, p in template.of("AWS::ElasticLoadBalancingV2::LoadBalancer")
-            for a in p.get("LoadBalancerAttributes", [])
-            if a["Key"] == "access_logs.s3.bucket"
-        }
+        stores, log_targets = _cfn_roles(template)
         keyed = []
         for logical, props in template.of("AWS::S3::Bucket"):
             reference = str(render({"Ref": logical}))
             name = props.get("BucketName", "(generated)")
-            key = (
-                "artifact-store"
-                if reference in stores
-                else "access-log-store"
-                if reference in log_targets
-                else name
+            keyed.append(
+                (logical, props, reference, name, _key(reference, name, stores, log_targets))
             )
-            keyed.append((logical, props, reference, name, key))
         known = {
             ref: f"[{self.name} {key}]"
             for logical, _, reference, _, key in keyed
