@@ -1,6 +1,8 @@
 """The AWS managed policies this project attaches, as the IAM tests evaluate them.
 
-AWSCodeDeployRoleForLambdaLimited is copied whole from AWS's Managed Policy Reference.
+AWSCodeDeployRoleForLambdaLimited and AWSLambdaBasicExecutionRole (policy version v1, the
+role of CDK's custom-resource handlers) are copied whole from AWS's Managed Policy Reference
+(docs.aws.amazon.com/aws-managed-policy/latest/reference/).
 
 Copied from the policy documents AWS publishes, as archived by zoph-io/IAMTrail (formerly
 MAMIP), which records every version of every AWS managed policy:
@@ -21,6 +23,7 @@ from typing import Any
 CODEDEPLOY_LAMBDA_LIMITED_ARN = (
     "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited"
 )
+LAMBDA_BASIC_EXECUTION_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 READ_ONLY_ACCESS_ARN = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 POWER_USER_ACCESS_ARN = "arn:aws:iam::aws:policy/PowerUserAccess"
 
@@ -160,8 +163,20 @@ CODEDEPLOY_LAMBDA_LIMITED: dict[str, Any] = {
     ],
 }
 
+LAMBDA_BASIC_EXECUTION: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": "*",
+        }
+    ],
+}
+
 MANAGED: dict[str, dict[str, Any]] = {
     CODEDEPLOY_LAMBDA_LIMITED_ARN: CODEDEPLOY_LAMBDA_LIMITED,
+    LAMBDA_BASIC_EXECUTION_ARN: LAMBDA_BASIC_EXECUTION,
     READ_ONLY_ACCESS_ARN: READ_ONLY_ACCESS,
     POWER_USER_ACCESS_ARN: POWER_USER_ACCESS,
 }

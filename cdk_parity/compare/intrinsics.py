@@ -18,6 +18,7 @@ from typing import Any
 NAME_PROPERTIES: Mapping[str, str] = {
     "AWS::ECR::Repository": "RepositoryName",
     "AWS::IAM::Role": "RoleName",
+    "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
     "AWS::Logs::LogGroup": "LogGroupName",
     "AWS::Lambda::Function": "FunctionName",
     "AWS::SSM::Parameter": "Name",
@@ -87,7 +88,12 @@ class Renderer:
                 f"arn:aws:codedeploy:{self.region}:{self.account}:deploymentgroup:"
                 f"{application}/{name}"
             )
-        if typ in ("AWS::ECS::Service", "AWS::IAM::OIDCProvider", "AWS::Lambda::Alias"):
+        if typ in (
+            "AWS::ECS::Service",
+            "AWS::IAM::ManagedPolicy",
+            "AWS::IAM::OIDCProvider",
+            "AWS::Lambda::Alias",
+        ):
             found.add(self._ref(logical_id))  # CloudFormation's Ref of these is the ARN
         return {arn for arn in found if arn.startswith(("arn:", "${"))}
 
@@ -151,6 +157,12 @@ class Renderer:
                 return f"{{{{ssm:{parameter.get('Default', name)}}}}}"
             return f"${{param:{name}}}"
         resource = self.resources.get(name)
+        if resource is not None and resource["Type"] == "AWS::IAM::ManagedPolicy":
+            policy = self.physical_name(name)
+            path = str(resource.get("Properties", {}).get("Path", "/"))
+            if policy is None:
+                return f"${{{name}}}"
+            return f"arn:aws:iam::{self.account}:policy{path}{policy}"
         if resource is not None and resource["Type"] == "AWS::IAM::OIDCProvider":
             host = str(resource["Properties"]["Url"]).removeprefix("https://")
             return f"arn:aws:iam::{self.account}:oidc-provider/{host}"

@@ -49,8 +49,13 @@ def time_in_turn(pulumi: Callable[[], float], cdk: Callable[[], float], repetiti
 
 
 def _children(pid: int) -> list[int]:
+    """The children of ``pid``; none once it has exited (listing its tasks then raises)."""
     found = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").glob("*/children"))
+    except OSError:  # ProcessLookupError when the process exits while it is listed
+        return []
+    for task in tasks:
         try:
             found += [int(child) for child in task.read_text().split()]
         except OSError:

@@ -25,7 +25,9 @@ class BuildProject(Construct):
     """A CodeBuild project for one pipeline stage, with the role it creates and its log group.
 
     The caller grants the project what its stage needs (``repository.grant_pull_push(
-    project)``, ...); managed policies and a permissions boundary go on the project's role.
+    project)``, ...); managed policies go on the project's role. The project creates its
+    role, unless ``role_name`` asks for a named one (a policy that must name the role by
+    ARN, as the stack's boundary names the deploy role, cannot reference it).
     """
 
     def __init__(
@@ -39,7 +41,7 @@ class BuildProject(Construct):
         environment: Mapping[str, str],
         secret_environment: Mapping[str, str] | None = None,
         managed_policies: Sequence[str] = (),
-        permissions_boundary_arn: str | None = None,
+        role_name: str | None = None,
         privileged: bool = False,
         architecture: str = "x86_64",
         timeout_minutes: int = 30,
@@ -71,18 +73,22 @@ class BuildProject(Construct):
             logging=codebuild.LoggingOptions(
                 cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=self.log_group)
             ),
+            role=(
+                iam.Role(
+                    self,
+                    "Role",
+                    role_name=role_name,
+                    assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+                )
+                if role_name is not None
+                else None
+            ),
         )
         role = self.project.role
         assert role is not None  # a PipelineProject without a given role creates one
         self.role = role
         for name in managed_policies:
             role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(name))
-        if permissions_boundary_arn:
-            iam.PermissionsBoundary.of(self.project).apply(
-                iam.ManagedPolicy.from_managed_policy_arn(
-                    self, "Boundary", permissions_boundary_arn
-                )
-            )
 
 
 def _variables(

@@ -8,8 +8,11 @@ it to a program and validated by the Pulumi side's config model. This module and
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.plan.runner import PROJECT_ROOT, project_name, stack_config
@@ -54,11 +57,21 @@ class CdkStackConfig:
 
 
 def load_stack_config(
-    stack: str, *, account: str = EXAMPLE_ACCOUNT, project_dir: Path = PROJECT_ROOT
+    stack: str,
+    *,
+    account: str = EXAMPLE_ACCOUNT,
+    project_dir: Path = PROJECT_ROOT,
+    overrides: Mapping[str, Any] | None = None,
 ) -> CdkStackConfig:
-    """Read ``Pulumi.<stack>.yaml`` and validate it (``ConfigError`` names a bad key)."""
+    """Read ``Pulumi.<stack>.yaml`` and validate it (``ConfigError`` names a bad key).
+
+    ``overrides`` set keys of the project's namespace over the file's, as ``pulumi config
+    set`` would: ``{"protectData": False}``; structured values as Python values.
+    """
     project = project_name(project_dir)
     values = stack_config(stack, project_dir)
+    for key, value in (overrides or {}).items():
+        values[f"{project}:{key}"] = value if isinstance(value, str) else json.dumps(value)
     namespace = f"{project}:"
     raw = {key.removeprefix(namespace): v for key, v in values.items() if key.startswith(namespace)}
     region = values.get("aws:region", "us-east-1")

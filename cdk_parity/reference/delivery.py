@@ -18,10 +18,13 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from cdk_parity.reference.artifact_bucket import artifact_bucket
+from cdk_parity.reference.boundary import BoundaryScope
 from cdk_parity.reference.build_project import BuildProject
 from cdk_parity.reference.config import CdkStackConfig, StackConfig
+from cdk_parity.reference.lifecycle import data_removal
 from cdk_parity.reference.pipeline_policies import deploy_iam_statements
 from cdk_parity.reference.pipelines import AppPipeline, InfraPipeline, PipelineSource
+from cdk_parity.reference.preview_reads import PreviewReads, preview_statements
 
 
 def delivery_pipelines(
@@ -31,10 +34,22 @@ def delivery_pipelines(
     kms_key: kms.IKey | None,
     repositories: Mapping[str, ecr.IRepository],
     service: ecs.IBaseService,
+    preview_reads: PreviewReads,
+    access_logs: s3.IBucket | None,
 ) -> codebuild.PipelineProject:
-    """Both pipelines; returns the app build project, for the caller to grant to."""
-    bucket = artifact_bucket(stack, "Artifacts", kms_key=kms_key)
-    _infra_pipeline(stack, settings.config, bucket=bucket, kms_key=kms_key)
+    """Both pipelines; returns the app build project, for the caller to grant to.
+
+    ``access_logs``: where the artifact bucket's S3 server access logs go, if anywhere.
+    """
+    config = settings.config
+    bucket = artifact_bucket(
+        stack,
+        "Artifacts",
+        kms_key=kms_key,
+        removal_policy=data_removal(config),
+        access_logs=access_logs if config.access_log("artifact_bucket") else None,
+    )
+    _infra_pipeline(stack, config, bucket=bucket, kms_key=kms_key, reads=preview_reads)
     return _app_pipeline(
         stack, settings, bucket=bucket, kms_key=kms_key, repositories=repositories, service=service
     )
@@ -58,7 +73,12 @@ def _infra_environment(config: StackConfig) -> tuple[dict[str, str], dict[str, s
 
 
 def _infra_pipeline(
-    stack: Stack, config: StackConfig, *, bucket: s3.IBucket, kms_key: kms.IKey | None
+    stack: Stack,
+    config: StackConfig,
+    *,
+    bucket: s3.IBucket,
+    kms_key: kms.IKey | None,
+    reads: PreviewReads,
 ) -> None:
     pipelines = config.pipelines
     assert pipelines is not None
@@ -72,7 +92,6 @@ def _infra_pipeline(
         buildspec="infra_pulumi/buildspec-preview.yml",
         environment=environment,
         secret_environment=secrets,
-        managed_policies=["ReadOnlyAccess"],
         # The Docker provider may connect to the daemon even when it builds nothing.
         privileged=True,
         architecture=config.lambda_architecture,
@@ -87,16 +106,23 @@ def _infra_pipeline(
         buildspec="infra_pulumi/buildspec-deploy.yml",
         environment=environment,
         secret_environment=secrets,
-        # PowerUserAccess covers every service the stack uses except IAM.
+        # PowerUserAccess covers every service the stack uses except IAM; the stack's
+        # boundary caps it. Named, because the boundary denies changes to it by ARN.
         managed_policies=["PowerUserAccess"],
-        permissions_boundary_arn=pipelines.permissions_boundary_arn,
+        role_name=names.build_role("infra-deploy"),
         privileged=True,
         architecture=config.lambda_architecture,
         timeout_minutes=60,
         log_retention_days=config.log_retention_days,
         kms_key=kms_key,
     )
-    for statement in deploy_iam_statements(stack, names.prefix):
+    # Exactly what the program's preview reads, the state backend's own folder included.
+    backend = pipelines.state_backend
+    for statement in preview_statements(
+        stack, reads, state_bucket=backend.state_bucket, state_prefix=backend.state_prefix
+    ):
+        preview.project.add_to_role_policy(statement)
+    for statement in deploy_iam_statements(BoundaryScope.of(stack, config)):
         deploy.project.add_to_role_policy(statement)
     InfraPipeline(
         stack,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -19,6 +19,9 @@ from cdk_parity.reference.tags import PLACEHOLDER_TAG
 
 class ImageRepository(Construct):
     """IMMUTABLE_WITH_EXCLUSION (only ``initial`` stays mutable), scan on push, KMS, lifecycle.
+
+    ``removal_policy`` keeps it (and its images) when the stack is deleted, or deletes it
+    with its images (``lifecycle.py``).
 
     The lifecycle rules follow ECR's documented evaluation: rules apply in priority
     order, and an image that matches a rule's tag selection can never be expired by a
@@ -38,6 +41,7 @@ class ImageRepository(Construct):
         untagged_days: int = 7,
         kms_key_arn: str | None = None,
         lambda_function_arns: Sequence[str] = (),
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
         key = kms.Key.from_key_arn(self, "Key", kms_key_arn) if kms_key_arn is not None else None
@@ -52,6 +56,10 @@ class ImageRepository(Construct):
             image_scan_on_push=True,
             encryption=ecr.RepositoryEncryption.KMS,
             encryption_key=key,
+            removal_policy=removal_policy,
+            # A repository that is not kept is emptied first (CloudFormation's
+            # EmptyOnDelete), or deleting it fails while it holds images.
+            empty_on_delete=removal_policy == RemovalPolicy.DESTROY,
         )
         # add_lifecycle_rule numbers the rules 1, 2, 3 in the order they are added.
         self.repository.add_lifecycle_rule(

@@ -11,21 +11,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_parity.reference.config import StackConfig
+from cdk_parity.reference.lifecycle import data_removal
 
 #: The CodeBuild projects whose log groups the stack's own key encrypts, by short name.
 BUILD_PROJECTS = ("infra-preview", "infra-deploy", "app-build")
 
 
 def stack_key(
-    scope: Construct, construct_id: str, *, alias: str, log_groups: Sequence[str]
+    scope: Construct,
+    construct_id: str,
+    *,
+    alias: str,
+    log_groups: Sequence[str],
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
 ) -> kms.Key:
-    """A rotated key with an alias; CloudWatch Logs may use it for ``log_groups`` only."""
+    """A rotated key with an alias; CloudWatch Logs may use it for ``log_groups`` only.
+
+    ``DESTROY`` schedules the key's deletion (after the pending window) with the stack.
+    """
     stack = Stack.of(scope)
     key = kms.Key(
         scope,
@@ -34,6 +43,7 @@ def stack_key(
         description=f"{alias}: this stack's images, logs and pipeline artifacts",
         enable_key_rotation=True,
         pending_window=Duration.days(30),
+        removal_policy=removal_policy,
     )
     logs = iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")
     key.add_to_resource_policy(
@@ -63,7 +73,8 @@ def stack_encryption(
     """The key of the stack's images, logs and artifacts; None for AWS-managed keys.
 
     The stack's own key lets CloudWatch Logs use it for exactly the log groups the stack
-    creates: each function's, the web service's, and each build project's.
+    creates: each function's, the web service's, each build project's and the VPC
+    flow logs'.
     """
     names = config.naming
     if config.create_kms_key:
@@ -71,7 +82,15 @@ def stack_encryption(
         log_groups.append(f"/ecs/{names.web_service}")
         if config.pipelines is not None:
             log_groups += [f"/aws/codebuild/{names.prefix}-{short}" for short in BUILD_PROJECTS]
-        return stack_key(stack, "StackKey", alias=names.kms_alias, log_groups=log_groups)
+        if config.vpc_flow_logs:
+            log_groups.append(names.flow_log_group)
+        return stack_key(
+            stack,
+            "StackKey",
+            alias=names.kms_alias,
+            log_groups=log_groups,
+            removal_policy=data_removal(config),
+        )
     if config.kms_key_arn:
         return kms.Key.from_key_arn(stack, "Key", config.kms_key_arn)
     return None

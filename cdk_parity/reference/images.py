@@ -11,6 +11,7 @@ from constructs import Construct
 
 from cdk_parity.reference.config import PROJECT_ROOT, StackConfig
 from cdk_parity.reference.ecr import ImageRepository
+from cdk_parity.reference.lifecycle import data_removal
 from cdk_parity.reference.placeholder import PlaceholderImage
 from cdk_parity.reference.tag_parameter import ImageTagParameter
 from cdk_parity.reference.tags import IMAGES
@@ -43,6 +44,7 @@ def images(
             keep_images=config.ecr_keep_images,
             kms_key_arn=kms_key_arn,
             lambda_function_arns=lambda_function_arns if image == "lambda" else (),
+            removal_policy=data_removal(config),
         ).repository
         for image in IMAGES
     }
@@ -63,6 +65,7 @@ def images(
             f"{image.capitalize()}TagParameter",
             name=names.tag_parameter(image),
             image=image,
+            removal_policy=data_removal(config),
         ).parameter
         for image in IMAGES
     }

@@ -6,14 +6,21 @@ from aws_cdk import Duration
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cdk_parity.reference.access_logs import LOAD_BALANCER_PREFIX
 from cdk_parity.reference.config import WebConfig
 from cdk_parity.reference.naming import Naming
 
 
 class WebLoadBalancer(Construct):
-    """Internet-facing ALB, its security group (80/443 in), one IP target group."""
+    """Internet-facing ALB, its security group (80/443 in), one IP target group.
+
+    With ``access_logs``, the load balancer writes its access logs to that bucket under
+    ``alb/``; CDK's ``log_access_logs`` adds the bucket-policy statement for the Region's
+    Elastic Load Balancing account, and orders the load balancer after it.
+    """
 
     def __init__(
         self,
@@ -23,6 +30,7 @@ class WebLoadBalancer(Construct):
         naming: Naming,
         vpc: ec2.IVpc,
         web: WebConfig,
+        access_logs: s3.IBucket | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.security_group = self._security_group(
@@ -38,6 +46,8 @@ class WebLoadBalancer(Construct):
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
             drop_invalid_header_fields=True,
         )
+        if access_logs is not None:
+            self.load_balancer.log_access_logs(access_logs, LOAD_BALANCER_PREFIX)
         self.target_group = elbv2.ApplicationTargetGroup(
             self,
             "TargetGroup",

@@ -1,5 +1,6 @@
 """What each pipeline stage may do beyond what CDK's constructs grant: the infra deploy's
-IAM (PowerUserAccess grants none) and the app build's release tool, by exact ARN."""
+IAM under the stack's boundary (PowerUserAccess grants none) and the app build's release
+tool, by exact ARN."""
 
 from __future__ import annotations
 
@@ -13,102 +14,46 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 
-from cdk_parity.reference.github_preview import GITHUB_OIDC_HOST
+from cdk_parity.reference.boundary import (
+    BoundaryScope,
+    identity_provider_statements,
+    role_write_statements,
+    self_protection_statements,
+)
 from cdk_parity.reference.naming import Naming
 from cdk_parity.reference.releases import LambdaReleases, LiveRelease
 from cdk_parity.reference.tags import IMAGES
 
-#: Services the infra deploy role may hand this stack's roles to (iam:PassedToService).
-_ROLE_SERVICES = (
-    "codebuild.amazonaws.com",
-    "codedeploy.amazonaws.com",  # the deployment groups' service role
-    "codepipeline.amazonaws.com",
-    "ecs-tasks.amazonaws.com",
-    "lambda.amazonaws.com",
-    "scheduler.amazonaws.com",  # the schedules' roles
-)
 
-#: Managing the stack's roles: their inline and attached policies and their boundary.
-_ROLE_ACTIONS = (
-    "iam:AttachRolePolicy",
-    "iam:CreateRole",
-    "iam:DeleteRole",
-    "iam:DeleteRolePermissionsBoundary",
-    "iam:DeleteRolePolicy",
-    "iam:DetachRolePolicy",
-    "iam:GetRole",
-    "iam:GetRolePolicy",
-    "iam:ListAttachedRolePolicies",
-    "iam:ListInstanceProfilesForRole",
-    "iam:ListRolePolicies",
-    "iam:PutRolePermissionsBoundary",
-    "iam:PutRolePolicy",
-    "iam:TagRole",
-    "iam:UntagRole",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:UpdateRole",
-)
-#: Managing GitHub's OIDC provider, which the preview role trusts.
-_OIDC_PROVIDER_ACTIONS = (
-    "iam:AddClientIDToOpenIDConnectProvider",
-    "iam:CreateOpenIDConnectProvider",
-    "iam:DeleteOpenIDConnectProvider",
-    "iam:GetOpenIDConnectProvider",
-    "iam:RemoveClientIDFromOpenIDConnectProvider",
-    "iam:TagOpenIDConnectProvider",
-    "iam:UntagOpenIDConnectProvider",
-    "iam:UpdateOpenIDConnectProviderThumbprint",
-)
+def deploy_iam_statements(scope: BoundaryScope) -> list[iam.PolicyStatement]:
+    """IAM for a deploy of this stack; PowerUserAccess grants none.
 
-
-def deploy_iam_statements(stack: Stack, prefix: str) -> list[iam.PolicyStatement]:
-    """IAM for a deploy of this stack; PowerUserAccess grants no IAM.
-
-    From IAM's service authorization reference: managing roles with inline and
-    attached policies and a boundary, passing them only to the services that assume
-    them, GitHub's OIDC provider, and the service-linked roles ECS and ELB create.
+    Roles are matched by the stack's name prefix: adding a function adds a role, which
+    must be creatable before this policy changes. Every role write that can add a
+    permission requires the stack's boundary on the role, and the boundary's denies
+    keep it and this role fixed (``boundary.py``).
     """
-    roles = stack.format_arn(service="iam", region="", resource="role", resource_name=f"{prefix}-*")
     return [
         iam.PolicyStatement(
-            actions=list(_ROLE_ACTIONS),
-            resources=[roles],
-        ),
-        iam.PolicyStatement(
-            actions=["iam:PassRole"],
-            resources=[roles],
-            conditions={"StringEquals": {"iam:PassedToService": list(_ROLE_SERVICES)}},
-        ),
-        iam.PolicyStatement(
-            actions=list(_OIDC_PROVIDER_ACTIONS),
-            resources=[
-                stack.format_arn(
-                    service="iam",
-                    region="",
-                    resource="oidc-provider",
-                    resource_name=GITHUB_OIDC_HOST,
-                )
+            sid="ReadStackRoles",
+            actions=[
+                "iam:GetRole",
+                "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListInstanceProfilesForRole",
+                "iam:ListRolePolicies",
             ],
+            resources=[scope.stack_roles],
         ),
         iam.PolicyStatement(
-            actions=["iam:CreateServiceLinkedRole"],
-            resources=[
-                stack.format_arn(
-                    service="iam",
-                    region="",
-                    resource="role",
-                    resource_name="aws-service-role/*",
-                )
-            ],
-            conditions={
-                "StringEquals": {
-                    "iam:AWSServiceName": [
-                        "ecs.amazonaws.com",
-                        "elasticloadbalancing.amazonaws.com",
-                    ]
-                }
-            },
+            # An administrator creates and changes the boundary; a deploy reads it.
+            sid="ReadTheBoundary",
+            actions=["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"],
+            resources=[scope.policy_arn],
         ),
+        *role_write_statements(scope),
+        *identity_provider_statements(scope),
+        *self_protection_statements(scope),
     ]
 
 

@@ -10,20 +10,26 @@ IDs, and a new scope would rename, so replace, every resource of a deployed stac
 from __future__ import annotations
 
 from aws_cdk import ArnFormat, CfnOutput, Environment, Stack
-from aws_cdk import aws_kms as kms
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from cdk_parity.reference.access_logs import access_log_bucket
+from cdk_parity.reference.boundary import permissions_boundary
 from cdk_parity.reference.config import CdkStackConfig, StackConfig
 from cdk_parity.reference.delivery import delivery_pipelines
 from cdk_parity.reference.encryption import stack_encryption
+from cdk_parity.reference.flow_logs import vpc_flow_logs
 from cdk_parity.reference.functions import container_functions
 from cdk_parity.reference.github_preview import github_preview_role
 from cdk_parity.reference.images import Images, images
+from cdk_parity.reference.lifecycle import logs_follow_data
 from cdk_parity.reference.load_balancer import WebLoadBalancer
 from cdk_parity.reference.manifest import deploy_manifest
 from cdk_parity.reference.network import Network
 from cdk_parity.reference.pipeline_policies import grant_release_tool
+from cdk_parity.reference.preview_reads import PreviewReads
 from cdk_parity.reference.releases import LambdaReleases, lambda_releases
 from cdk_parity.reference.tag_lookup import ResolvedTag, TagLookupOptions, resolve_tag
 from cdk_parity.reference.tags import IMAGES
@@ -31,7 +37,8 @@ from cdk_parity.reference.web_service import WebService
 
 
 class ContainerDeliveryStack(Stack):
-    """ECR, placeholder, tag parameters, Lambda functions, web service, pipelines."""
+    """ECR, placeholder, tag parameters, Lambda functions, web service, pipelines, every
+    role under the stack's permissions boundary."""
 
     resolved_tags: dict[str, ResolvedTag]
 
@@ -55,6 +62,8 @@ class ContainerDeliveryStack(Stack):
         # Known before the functions exist, so the repository policy can name them.
         function_arns = [self._function_arn(physical) for physical in function_names]
         self.resolved_tags = self._resolve_tags(settings, tag_lookup)
+        permissions_boundary(self, config)
+        logs_follow_data(self, config)
         key = stack_encryption(self, config, function_names)
         key_arn = key.key_arn if key is not None else None
         built = images(self, config, kms_key_arn=key_arn, lambda_function_arns=function_arns)
@@ -67,7 +76,14 @@ class ContainerDeliveryStack(Stack):
             kms_key_arn=key_arn,
         )
         releases = lambda_releases(self, config, functions)
-        site, web = self._web(config, built, key_arn)
+        access_logs = access_log_bucket(self, config)
+        site, web = self._web(config, built, key_arn, access_logs)
+        reads = PreviewReads(
+            tag_parameter_arns=[p.parameter_arn for p in built.tag_parameters.values()],
+            function_arns=function_arns,
+            service_arn=web.service.service_arn,
+            repository_arns=[r.repository_arn for r in built.repositories.values()],
+        )
         manifest = deploy_manifest(
             self,
             config,
@@ -77,16 +93,20 @@ class ContainerDeliveryStack(Stack):
             web=web,
         )
         if config.pipelines is not None:
-            self._pipelines(settings, key, built, function_arns, releases, web, manifest)
-        if config.github_preview is not None:
-            github_preview_role(
+            app_build = delivery_pipelines(
                 self,
-                config,
-                tag_parameters=list(built.tag_parameters.values()),
-                function_arns=function_arns,
+                settings,
+                kms_key=key,
+                repositories=built.repositories,
                 service=web.service,
-                repositories=list(built.repositories.values()),
+                preview_reads=reads,
+                access_logs=access_logs,
             )
+            self._grant_release_tool(
+                settings, app_build, built, function_arns, releases, web, manifest
+            )
+        if config.github_preview is not None:
+            github_preview_role(self, config, reads=reads)
         CfnOutput(self, "LambdaRepositoryUrl", value=built.repositories["lambda"].repository_uri)
         CfnOutput(self, "WebRepositoryUrl", value=built.repositories["web"].repository_uri)
         CfnOutput(self, "DeployManifestParameter", value=manifest.parameter_name)
@@ -108,20 +128,17 @@ class ContainerDeliveryStack(Stack):
             for image in IMAGES
         }
 
-    def _pipelines(
+    def _grant_release_tool(
         self,
         settings: CdkStackConfig,
-        key: kms.IKey | None,
+        app_build: codebuild.PipelineProject,
         built: Images,
         function_arns: list[str],
         releases: LambdaReleases,
         web: WebService,
         manifest: ssm.StringParameter,
     ) -> None:
-        """Both pipelines, and what the app build's release tool may do."""
-        app_build = delivery_pipelines(
-            self, settings, kms_key=key, repositories=built.repositories, service=web.service
-        )
+        """What the app build's release tool may do."""
         grant_release_tool(
             self,
             app_build,
@@ -143,12 +160,23 @@ class ContainerDeliveryStack(Stack):
         )
 
     def _web(
-        self, config: StackConfig, built: Images, kms_key_arn: str | None
+        self,
+        config: StackConfig,
+        built: Images,
+        kms_key_arn: str | None,
+        access_logs: s3.IBucket | None,
     ) -> tuple[WebLoadBalancer, WebService]:
-        """The VPC, the load balancer and the web service, once the placeholder exists."""
+        """The VPC (with its flow logs), the load balancer (with its access logs) and the
+        web service, once the placeholder exists."""
         vpc = Network(self, "Network", name_prefix=config.naming.prefix, network=config.network)
+        vpc_flow_logs(self, config, vpc=vpc.vpc, kms_key_arn=kms_key_arn)
         load_balancer = WebLoadBalancer(
-            self, "Web", naming=config.naming, vpc=vpc.vpc, web=config.web
+            self,
+            "Web",
+            naming=config.naming,
+            vpc=vpc.vpc,
+            web=config.web,
+            access_logs=access_logs if config.access_log("load_balancer") else None,
         )
         web = WebService(
             self,

@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 #: Zones an offline synth uses: the same two the Pulumi offline plan's mocks answer.
 OFFLINE_ZONE_SUFFIXES = ("a", "c")
 
+#: The feature flags ``cdk.json`` sets (the CDK CLI reads them from there; an in-process
+#: synth gets them here). ``serverAccessLogsUseBucketPolicy``, which ``cdk init`` sets in
+#: new projects: a bucket that receives S3 server access logs admits the logging service
+#: by bucket policy, since its ACLs are disabled (BucketOwnerEnforced).
+FEATURE_FLAGS: Mapping[str, Any] = {"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True}
+
 
 def availability_zones_key(account: str, region: str) -> str:
     """The context key CDK's availability-zones lookup is cached under."""
@@ -34,13 +40,14 @@ def availability_zones_key(account: str, region: str) -> str:
 
 
 def offline_context(settings: CdkStackConfig) -> dict[str, Any]:
-    """Answers to the lookups an offline synth cannot make, like the Pulumi plan's mocks.
+    """The app's feature flags, and answers to the lookups an offline synth cannot make,
+    like the Pulumi plan's mocks.
 
     Only the zone list: the tag lookups are left missing on purpose, so ``lookup``
     mode shows what CDK does without the CLI.
     """
     zones = [f"{settings.region}{suffix}" for suffix in OFFLINE_ZONE_SUFFIXES]
-    return {availability_zones_key(settings.account, settings.region): zones}
+    return {**FEATURE_FLAGS, availability_zones_key(settings.account, settings.region): zones}
 
 
 def build_stack(

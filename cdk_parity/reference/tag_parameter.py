@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -15,7 +16,15 @@ class ImageTagParameter(Construct):
     after the app pipeline has: the equivalent of Pulumi's ``ignore_changes``.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, name: str, image: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        image: str,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.parameter = ssm.StringParameter(
             self,
@@ -29,3 +38,5 @@ class ImageTagParameter(Construct):
                 "created by the infra stack, which ignores later values."
             ),
         )
+        # Kept with the stack's data (the released tag), or deleted with the stack.
+        self.parameter.apply_removal_policy(removal_policy)

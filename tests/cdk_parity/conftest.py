@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from aws_cdk import App
 from aws_cdk.assertions import Template
 
@@ -25,12 +26,28 @@ FAKE_CREDENTIALS = {
 
 
 def build(
-    stack: str, options: TagLookupOptions, context: dict[str, Any] | None = None
+    stack: str,
+    options: TagLookupOptions,
+    context: dict[str, Any] | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> ContainerDeliveryStack:
-    """The reference stack in a fresh app, with the offline synth's zone answers."""
-    settings = load_stack_config(stack)
+    """The reference stack in a fresh app, with the offline synth's zone answers;
+    ``overrides`` set stack config keys over the stack file's."""
+    settings = load_stack_config(stack, overrides=overrides)
     app = App(context={**offline_context(settings), **(context or {})})
     return build_stack(app, settings, options)
+
+
+def everything_on(stack: str) -> dict[str, Any]:
+    """Config that gives ``stack`` every kind of role and bucket: prod's pipelines and GitHub
+    preview role, and every access log (dev then also shows the unprotected lifecycle)."""
+    root = Path(__file__).resolve().parents[2]
+    prod = yaml.safe_load((root / "Pulumi.prod.yaml").read_text(encoding="utf-8"))["config"]
+    return {
+        "pipelines": prod["container-delivery:pipelines"],
+        "githubPreview": prod["container-delivery:githubPreview"],
+        "accessLogs": {"loadBalancer": True, "vpcFlowLogs": True, "artifactBucket": True},
+    }
 
 
 @pytest.fixture
@@ -62,6 +79,21 @@ def prod_stack() -> ContainerDeliveryStack:
 @pytest.fixture(scope="session")
 def prod_template(prod_stack: ContainerDeliveryStack) -> Template:
     return Template.from_stack(prod_stack)
+
+
+@pytest.fixture(scope="session")
+def dev_full_stack() -> ContainerDeliveryStack:
+    """dev (protectData off) with pipelines, the GitHub role and every access log."""
+    return build(
+        "dev",
+        TagLookupOptions(mode=TagMode.SYNTH_TIME, offline=True),
+        overrides=everything_on("dev"),
+    )
+
+
+@pytest.fixture(scope="session")
+def dev_full_template(dev_full_stack: ContainerDeliveryStack) -> Template:
+    return Template.from_stack(dev_full_stack)
 
 
 @pytest.fixture(scope="session")

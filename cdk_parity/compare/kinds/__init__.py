@@ -14,11 +14,13 @@ from cdk_parity.compare.kinds.base import CfnSide, Kind, PulumiSide
 from cdk_parity.compare.kinds.codedeploy import CodeDeployApplication, DeploymentGroup
 from cdk_parity.compare.kinds.ecr import EcrRepository, PlaceholderImage
 from cdk_parity.compare.kinds.ecs import EcsCluster, EcsService, EcsTaskDefinition
+from cdk_parity.compare.kinds.flow_logs import FlowLog
 from cdk_parity.compare.kinds.functions import LambdaFunction
 from cdk_parity.compare.kinds.iam import IamRole, OidcProvider
 from cdk_parity.compare.kinds.kms import KmsKey
 from cdk_parity.compare.kinds.load_balancing import Listener, LoadBalancer, TargetGroup
 from cdk_parity.compare.kinds.logs import LogGroup
+from cdk_parity.compare.kinds.managed_policy import ManagedPolicy
 from cdk_parity.compare.kinds.network import NetworkPlumbing, SecurityGroup, Subnet, Vpc
 from cdk_parity.compare.kinds.pipelines import CodeBuildProject, CodePipeline
 from cdk_parity.compare.kinds.s3 import S3Bucket
@@ -39,12 +41,14 @@ KINDS: tuple[Kind, ...] = (
     Schedule(),
     FunctionUrl(),
     LambdaPermission(),
+    ManagedPolicy(),
     IamRole(),
     OidcProvider(),
     Vpc(),
     Subnet(),
     NetworkPlumbing(),
     SecurityGroup(),
+    FlowLog(),
     LoadBalancer(),
     TargetGroup(),
     Listener(),

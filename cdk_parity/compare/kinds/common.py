@@ -142,3 +142,25 @@ def function_and_qualifier(reference: str) -> tuple[str, str | None]:
         rest = reference
     name, _, qualifier = rest.partition(":")
     return name, qualifier or None
+
+
+#: CloudFormation deletion policies that leave the resource when the stack deletes it.
+RETAINING = frozenset({"Retain", "RetainExceptOnCreate", "Snapshot"})
+
+
+def on_delete(*, protected: bool, retained: bool, emptied: bool, holds_data: bool) -> str:
+    """What deleting the stack does to a resource, in words both tools share.
+
+    ``protected``: Pulumi's ``protect`` (destroy and replacement refuse); ``retained``:
+    Pulumi's ``retain_on_delete`` or a CloudFormation ``DeletionPolicy`` that keeps it;
+    ``emptied``: its contents are deleted first (ECR force delete / EmptyOnDelete, S3
+    force destroy / CDK's auto-delete objects); ``holds_data``: a repository or bucket,
+    whose deletion otherwise fails while it holds anything.
+    """
+    if protected:
+        return "protected"
+    if retained:
+        return "retained"
+    if emptied:
+        return "emptied and deleted"
+    return "deleted only when empty" if holds_data else "deleted"

@@ -7,7 +7,14 @@ from typing import Any
 
 from cdk_parity.compare import ecr_lifecycle
 from cdk_parity.compare.kinds.base import CfnSide, Kind, PulumiSide
-from cdk_parity.compare.kinds.common import as_list, image_repository, image_tag, statements
+from cdk_parity.compare.kinds.common import (
+    RETAINING,
+    as_list,
+    image_repository,
+    image_tag,
+    on_delete,
+    statements,
+)
 from cdk_parity.compare.model import Resource
 
 
@@ -38,7 +45,8 @@ def _lifecycle(document: Any) -> dict[str, Any]:
 
 
 class EcrRepository(Kind):
-    """Tag mutability and its exclusions, scanning, encryption, lifecycle, who may pull.
+    """Tag mutability and its exclusions, scanning, encryption, lifecycle, who may pull,
+    and what deleting the stack does to it (and its images).
 
     The lifecycle policy is compared by meaning: its rules without priority numbers and
     descriptions, and what it does to a sample repository (``ecr_lifecycle``).
@@ -70,6 +78,12 @@ class EcrRepository(Kind):
                 "kmsKey": encryption.get("kmsKey"),
                 **_lifecycle(policies[0].inputs["policy"] if policies else None),
                 "lambdaPull": pull_grants(p.inputs["policy"] for p in pull),
+                "onDelete": on_delete(
+                    protected=repo.protect,
+                    retained=repo.retain_on_delete,
+                    emptied=bool(repo.inputs.get("forceDelete")),
+                    holds_data=True,
+                ),
             }
             entry = plan.resource(self.name, name, props, repo, *policies, *pull)
             yield entry.noted(lifecyclePolicy=policies[0].inputs["policy"] if policies else None)
@@ -89,6 +103,12 @@ class EcrRepository(Kind):
                 "kmsKey": encryption.get("KmsKey"),
                 **_lifecycle(policy),
                 "lambdaPull": pull_grants([props.get("RepositoryPolicyText")]),
+                "onDelete": on_delete(
+                    protected=False,
+                    retained=template.resources[logical].get("DeletionPolicy") in RETAINING,
+                    emptied=bool(props.get("EmptyOnDelete")),
+                    holds_data=True,
+                ),
             }
             key = props.get("RepositoryName", logical)
             yield template.resource(self.name, key, normalised, logical).noted(

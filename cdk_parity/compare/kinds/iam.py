@@ -47,6 +47,11 @@ def _field(props: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+def _boundary(arn: Any, side: PulumiSide | CfnSide) -> str | None:
+    """The boundary policy, named as its entry (``[iam-managed-policy <name>]``) when known."""
+    return side.symbols.name(str(arn)) if arn is not None else None
+
+
 def _key(users: list[str], name: str) -> str:
     return " + ".join(sorted(users)) if users else name
 
@@ -81,7 +86,7 @@ class IamRole(Kind):
                 "trustedBy": principals(role.inputs["assumeRolePolicy"]),
                 "grants": grants((p.inputs["policy"] for p in inline), plan.symbols.name),
                 "managedPolicies": sorted(p.inputs["policyArn"] for p in attached),
-                "permissionsBoundary": role.inputs.get("permissionsBoundary"),
+                "permissionsBoundary": _boundary(role.inputs.get("permissionsBoundary"), plan),
             }
             key = _key(users.get(str(role.outputs.get("arn")), []), name)
             yield plan.resource(self.name, key, props, role, *inline, *attached)
@@ -112,7 +117,7 @@ class IamRole(Kind):
                 "trustedBy": principals(props.get("AssumeRolePolicyDocument")),
                 "grants": [g for g in grants(docs, template.symbols.name) if g not in internal],
                 "managedPolicies": sorted(str(a) for a in props.get("ManagedPolicyArns", [])),
-                "permissionsBoundary": props.get("PermissionsBoundary"),
+                "permissionsBoundary": _boundary(props.get("PermissionsBoundary"), template),
             }
             key = _key(users.get(logical, []), name or f"logical:{logical}")
             yield template.resource(self.name, key, normalised, logical, *sources)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cdk_parity.compare.kinds.base import CfnSide, Kind, PulumiSide
-from cdk_parity.compare.kinds.common import statements
+from cdk_parity.compare.kinds.common import RETAINING, on_delete, statements
 from cdk_parity.compare.model import Resource
 
 
@@ -29,7 +29,8 @@ def _refers_to(raw: Any, logical: str) -> bool:
 
 
 class KmsKey(Kind):
-    """Rotation, deletion window, key policy statements; keyed by the alias."""
+    """Rotation, deletion window, key policy statements, what deleting the stack does to
+    it (``deleted`` schedules the key's deletion); keyed by the alias."""
 
     name = "kms-key"
 
@@ -42,6 +43,12 @@ class KmsKey(Kind):
                 "rotation": key.inputs.get("enableKeyRotation"),
                 "deletionWindowDays": key.inputs.get("deletionWindowInDays"),
                 "policy": _policy_lines(key.inputs.get("policy")),
+                "onDelete": on_delete(
+                    protected=key.protect,
+                    retained=key.retain_on_delete,
+                    emptied=False,
+                    holds_data=False,
+                ),
             }
             yield plan.resource(self.name, alias, props, key, *mine)
 
@@ -58,6 +65,12 @@ class KmsKey(Kind):
                 "rotation": props.get("EnableKeyRotation"),
                 "deletionWindowDays": props.get("PendingWindowInDays"),
                 "policy": _policy_lines(props.get("KeyPolicy")),
+                "onDelete": on_delete(
+                    protected=False,
+                    retained=template.resources[logical].get("DeletionPolicy") in RETAINING,
+                    emptied=False,
+                    holds_data=False,
+                ),
             }
             yield template.resource(
                 self.name, alias_name, normalised, logical, *(a for a, _ in mine)

@@ -9,7 +9,8 @@ from cdk_parity.compare.model import Resource
 
 
 class LoadBalancer(Kind):
-    """Scheme, type, and whether invalid header fields are dropped."""
+    """Scheme, type, whether invalid header fields are dropped, and the key prefix its
+    access logs are written under (None: not logged)."""
 
     name = "load-balancer"
 
@@ -20,6 +21,11 @@ class LoadBalancer(Kind):
                 "scheme": "internal" if inputs.get("internal") else "internet-facing",
                 "type": inputs.get("loadBalancerType"),
                 "dropInvalidHeaders": inputs.get("dropInvalidHeaderFields", False),
+                "accessLogPrefix": (
+                    inputs["accessLogs"].get("prefix", "")
+                    if inputs.get("accessLogs", {}).get("enabled")
+                    else None
+                ),
             }
             yield plan.resource(self.name, inputs["name"], props, balancer)
 
@@ -33,6 +39,11 @@ class LoadBalancer(Kind):
                     "routing.http.drop_invalid_header_fields.enabled"
                 )
                 == "true",
+                "accessLogPrefix": (
+                    attributes.get("access_logs.s3.prefix", "")
+                    if attributes.get("access_logs.s3.enabled") == "true"
+                    else None
+                ),
             }
             yield template.resource(self.name, props.get("Name", logical), normalised, logical)
 

@@ -1,15 +1,17 @@
-"""CloudWatch log groups: each function's, each build project's, the web service's."""
+"""CloudWatch log groups: each function's, each build project's, the web service's, the
+VPC flow logs'."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from cdk_parity.compare.kinds.base import CfnSide, Kind, PulumiSide
+from cdk_parity.compare.kinds.common import RETAINING, on_delete
 from cdk_parity.compare.model import Resource
 
 
 class LogGroup(Kind):
-    """Retention and the encryption key."""
+    """Retention, the encryption key, and what deleting the stack does to it."""
 
     name = "log-group"
 
@@ -18,6 +20,12 @@ class LogGroup(Kind):
             props = {
                 "retentionDays": group.inputs.get("retentionInDays"),
                 "kmsKey": group.inputs.get("kmsKeyId"),
+                "onDelete": on_delete(
+                    protected=group.protect,
+                    retained=group.retain_on_delete or bool(group.inputs.get("skipDestroy")),
+                    emptied=False,
+                    holds_data=False,
+                ),
             }
             yield plan.resource(self.name, group.inputs["name"], props, group)
 
@@ -26,6 +34,12 @@ class LogGroup(Kind):
             normalised = {
                 "retentionDays": props.get("RetentionInDays"),
                 "kmsKey": props.get("KmsKeyId"),
+                "onDelete": on_delete(
+                    protected=False,
+                    retained=template.resources[logical].get("DeletionPolicy") in RETAINING,
+                    emptied=False,
+                    holds_data=False,
+                ),
             }
             yield template.resource(
                 self.name, props.get("LogGroupName", logical), normalised, logical

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cdk_parity.compare.kinds.base import CfnSide, Kind, PulumiSide
-from cdk_parity.compare.kinds.common import json_or_value
+from cdk_parity.compare.kinds.common import RETAINING, json_or_value, on_delete
 from cdk_parity.compare.model import Resource
 
 #: Values an image-tag pattern is tried on: what it must take (the placeholder, short
@@ -39,17 +39,23 @@ def accepted(pattern: str | None) -> list[str] | None:
     return [p if p else "(empty)" for p in TAG_PROBES if compiled.search(p)]
 
 
-def _props(kind: Any, tier: Any, value: Any, pattern: str | None) -> dict[str, Any]:
+def _props(
+    kind: Any, tier: Any, value: Any, pattern: str | None, *, protected: bool, retained: bool
+) -> dict[str, Any]:
     return {
         "type": kind,
         "tier": tier,
         "value": json_or_value(value),
         "acceptedValues": accepted(pattern),
+        "onDelete": on_delete(
+            protected=protected, retained=retained, emptied=False, holds_data=False
+        ),
     }
 
 
 class SsmParameter(Kind):
-    """Type, tier, value (the manifest parsed as JSON), and what its pattern lets in.
+    """Type, tier, value (the manifest parsed as JSON), what its pattern lets in, and what
+    deleting the stack does to it.
 
     The pattern is compared by what it accepts of ``TAG_PROBES``, so two spellings of
     one rule are the same; its text is kept as a note.
@@ -62,13 +68,27 @@ class SsmParameter(Kind):
             inputs = param.inputs
             value = inputs.get("insecureValue", inputs.get("value"))
             pattern = inputs.get("allowedPattern")
-            props = _props(inputs.get("type"), inputs.get("tier"), value, pattern)
+            props = _props(
+                inputs.get("type"),
+                inputs.get("tier"),
+                value,
+                pattern,
+                protected=param.protect,
+                retained=param.retain_on_delete,
+            )
             entry = plan.resource(self.name, inputs["name"], props, param)
             yield entry.noted(allowedPattern=pattern)
 
     def from_cfn(self, template: CfnSide) -> Iterator[Resource]:
         for logical, props in template.of("AWS::SSM::Parameter"):
             pattern = props.get("AllowedPattern")
-            normalised = _props(props.get("Type"), props.get("Tier"), props.get("Value"), pattern)
+            normalised = _props(
+                props.get("Type"),
+                props.get("Tier"),
+                props.get("Value"),
+                pattern,
+                protected=False,
+                retained=template.resources[logical].get("DeletionPolicy") in RETAINING,
+            )
             entry = template.resource(self.name, props.get("Name", logical), normalised, logical)
             yield entry.noted(allowedPattern=pattern)

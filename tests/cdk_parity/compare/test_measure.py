@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk_parity.compare.measure import peak_memory, time_in_turn
+from cdk_parity.compare.measure import peak_memory, time_in_turn, tree_rss
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/status").exists(), reason="peak memory is read from Linux's /proc"
@@ -27,6 +27,28 @@ def test_peak_memory_includes_the_children() -> None:
     peak = peak_memory([sys.executable, "-c", PARENT])
     assert peak is not None
     assert peak > 150 * 2**20
+
+
+def test_a_process_exiting_while_it_is_sampled_counts_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sampling races the side's exit. Listing ``/proc/<pid>/task`` of a process that is
+    exiting raised, in a real run of ``compare`` here, ``ProcessLookupError: [Errno 3] No
+    such process: '/proc/<pid>/task'`` from ``os.scandir``; that is zero bytes, not an error."""
+    listing = Path.glob
+
+    def exiting(self: Path, pattern: str) -> object:
+        if self.name == "task":
+            raise ProcessLookupError(3, "No such process", str(self))
+        return listing(self, pattern)
+
+    monkeypatch.setattr(Path, "glob", exiting)
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(2)"])
+    try:
+        assert tree_rss(process.pid) > 0  # its own memory still counts
+    finally:
+        process.kill()
+        process.wait()
 
 
 def test_a_failing_side_is_an_error_not_a_number() -> None:
