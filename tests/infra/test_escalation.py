@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 
@@ -69,8 +71,8 @@ def test_the_deploy_role_can_still_do_its_job_under_the_boundary(plans: dict[str
     )
 
 
-def _drop_boundary_condition(document: dict) -> dict:
-    mutated = copy.deepcopy(document)
+def _drop_boundary_condition(document: Mapping[str, Any]) -> dict[str, Any]:
+    mutated = copy.deepcopy(dict(document))
     for statement in mutated["Statement"]:
         if statement.get("Sid") == "StackRolesOnlyUnderTheBoundary":
             statement.pop("Condition")
@@ -94,7 +96,7 @@ def test_dropping_the_self_protection_is_seen(plans: dict[str, Plan]) -> None:
     plan = plans["prod"]
     deploy = principals(plan)["container-delivery-prod-infra-deploy-build"]
 
-    def keep(document: dict) -> dict:
+    def keep(document: Mapping[str, Any]) -> dict[str, Any]:
         kept = [s for s in document["Statement"] if s.get("Sid") != "TheDeployRoleIsFixed"]
         return {**document, "Statement": kept}
 
