@@ -51,11 +51,10 @@ def _describe_alias(workspace: Workspace, description: str) -> None:
     """Change another input of the alias (its description) in the project's copy."""
     path = workspace.project / DESCRIPTION_FILE
     text = path.read_text(encoding="utf-8")
-    current = next(
-        line for line in text.splitlines() if "description=" in line and "invoker" in line
-    )
+    # The alias's description is a module constant (a change is a code change).
+    current = next(line for line in text.splitlines() if line.startswith("ALIAS_DESCRIPTION = "))
     path.write_text(
-        text.replace(current, f"            description={json.dumps(description)},"),
+        text.replace(current, f"ALIAS_DESCRIPTION = {json.dumps(description)}"),
         encoding="utf-8",
     )
 

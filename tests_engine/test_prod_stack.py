@@ -66,3 +66,27 @@ def test_preview_with_a_released_tag_plans(prod: Workspace) -> None:
     messages = [d["message"] for d in plan["diagnostics"]]
     assert messages, "the preview reported no diagnostics at all (not even the plugin warnings)"
     assert not [m for m in messages if "does not exist yet" in m], messages
+
+
+def test_up_then_destroy_stops_at_the_protected_data(prod: Workspace) -> None:
+    """prod protects its data (protectData follows requireRelease): the engine refuses a
+    destroy before deleting anything, and names the protected resources."""
+    prod.run("up", "--stack", "prod", "--yes")
+    state = prod.export("prod")
+    protected = [
+        r["urn"] for r in state["deployment"]["resources"] if r.get("protect") and r.get("custom")
+    ]
+    assert any(
+        urn.endswith("aws:ecr/repository:Repository::lambda-repository") for urn in protected
+    )
+    assert any("aws:kms/key:Key" in urn for urn in protected)
+    mark = prod.record.mark()
+
+    result = prod.run("destroy", "--stack", "prod", "--yes", expect=None)
+
+    assert result.returncode != 0
+    assert "protected" in result.output
+    # Nothing was deleted: the engine checks protection before any delete.
+    assert calls(prod.record.since(mark), "Delete") == []
+    left = prod.export("prod")["deployment"]["resources"]
+    assert len(left) == len(state["deployment"]["resources"])
