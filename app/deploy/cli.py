@@ -126,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="delete a lock whose expiry has passed (its holder died) and go ahead; logged",
     )
+    changes.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan (one line per step, with its guard and restore) and change "
+        "nothing: no lock, no write; exit 0 whether or not there is anything to change",
+    )
 
     commands.add_parser(
         "tag",
@@ -184,8 +190,13 @@ def main(
     retry: RetryPolicy | None = None,
     wait: WaitPolicy | None = None,
     interrupts: Interrupts | None = None,
+    exiting: bool = False,
 ) -> int:
-    """Run the CLI; returns the exit code. Tests inject clients, environment and streams."""
+    """Run the CLI; returns the exit code. Tests inject clients, environment and streams.
+
+    ``exiting``: the process ends when this returns (``python -m app.deploy``), so
+    SIGINT and SIGTERM are ignored from then on (``Interrupts.installed``).
+    """
     args = build_parser().parse_args(argv)
     env = os.environ if env is None else env
     out = stdout or sys.stdout
@@ -193,7 +204,7 @@ def main(
     as_json = getattr(args, "json", False)
     interrupts = interrupts or Interrupts(_stderr_writer(err))
     try:
-        with interrupts.installed():
+        with interrupts.installed(exiting=exiting):
             return _run(args, env, clients, out, err, retry, wait, interrupts)
     except DeployError as exc:
         message = str(exc)
@@ -285,7 +296,7 @@ def _run(
                 "no AWS region: set AWS_REGION or AWS_DEFAULT_REGION, or use a profile "
                 "with a region; nothing was asked or changed"
             )
-    manifest = _manifest(manifest_name, clients)
+    manifest = _manifest(manifest_name, clients, retry)
     releaser = Releaser(
         clients,
         manifest,
@@ -333,6 +344,18 @@ def _run(
             print(status_table(images), file=out)
         return code
 
+    if args.dry_run:
+        plan = (
+            releaser.plan_release(args.image, args.tag, imagedefinitions=args.imagedefinitions)
+            if args.command == "release"
+            else releaser.plan_rollback(args.image, imagedefinitions=args.imagedefinitions)
+        )
+        if args.json:
+            _print_json(out, plan.to_dict())
+        else:
+            print("\n".join(plan.lines()), file=out, flush=True)
+        return EXIT_OK
+
     result: ReleaseResult
     if args.command == "release":
         result = releaser.release(args.image, args.tag, imagedefinitions=args.imagedefinitions)
@@ -341,13 +364,13 @@ def _run(
     if args.json:
         _print_json(out, result.to_dict())
     else:
-        print(result_summary(result), file=out)
+        print(result_summary(result), file=out, flush=True)
     return EXIT_OK
 
 
-def _manifest(name: str, clients: AwsClients) -> DeployManifest:
+def _manifest(name: str, clients: AwsClients, retry: RetryPolicy | None) -> DeployManifest:
     try:
-        return load_manifest(clients.ssm, name)
+        return load_manifest(clients.ssm, name, retry)
     except DeployError:
         raise
     except Exception as exc:
@@ -374,4 +397,4 @@ def _error_document(exc: DeployError, message: str) -> dict[str, Any]:
 
 
 def _print_json(out: TextIO, document: object) -> None:
-    print(json.dumps(document, indent=2), file=out)
+    print(json.dumps(document, indent=2), file=out, flush=True)

@@ -55,7 +55,7 @@ class AwsClients:
             self._session = boto3.Session(region_name=self._env.get("AWS_REGION") or None)
         return self._session
 
-    def _client(self, service: str) -> object:
+    def _client(self, service: str, *, attempts: int = 3) -> object:
         given = self._given[service]
         if given is not None:
             return given
@@ -65,7 +65,7 @@ class AwsClients:
         # covers transient network and 5xx errors below the tool's own retry policy.
         config = Config(
             max_pool_connections=self._max_pool_connections,
-            retries={"mode": "standard", "max_attempts": 3},
+            retries={"mode": "standard", "max_attempts": attempts},
         )
         return self.session().client(service, config=config)  # type: ignore[call-overload]
 
@@ -88,3 +88,12 @@ class AwsClients:
     @cached_property
     def codedeploy(self) -> CodeDeployClient:
         return self._client("codedeploy")  # type: ignore[return-value]
+
+    @cached_property
+    def codedeploy_once(self) -> CodeDeployClient:
+        """CodeDeploy without botocore's retries, for ``CreateDeployment``.
+
+        It has no idempotency token: a retry after a lost answer would start a second
+        deployment. The caller looks for its own instead (``app.deploy.traffic``).
+        """
+        return self._client("codedeploy", attempts=1)  # type: ignore[return-value]

@@ -83,6 +83,7 @@ from app.deploy.exceptions import (
     UnknownImageError,
     UnsupportedSchemaError,
 )
+from app.deploy.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -103,6 +104,37 @@ ParameterName = Annotated[str, msgspec.Meta(pattern=r"^/\S+$")]
 
 AliasName = Annotated[str, msgspec.Meta(pattern=r"^(?![0-9]+$)[A-Za-z0-9_-]{1,128}$")]
 """A Lambda alias name (CreateAlias's ``Name``: not only digits, which name versions)."""
+
+_FUNCTION_ARN = re.compile(
+    r"^arn:aws[a-zA-Z-]*:lambda:([a-z]{2}(?:-gov)?(?:-iso[a-z]?)?-[a-z]+-\d):(\d{12}):function:"
+    r"([A-Za-z0-9_-]{1,64})$"
+)
+FunctionName = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}$"
+    ),
+]
+"""A Lambda function's name (1 to 64 of ``A-Za-z0-9_-``), or its unqualified ARN.
+
+``arn:<partition>:lambda:<region>:<account>:function:<name>``, the forms
+``UpdateFunctionCode`` accepts (Lambda API reference, FunctionName) without a qualifier
+or a partial ARN. An ARN must name this account and region: the release checks that
+against ECR's own repository URI before anything changes (``app.deploy.registry``).
+"""
+
+
+def function_arn_parts(entry: str) -> tuple[str, str] | None:
+    """``(region, account)`` of a function given by ARN; None for a plain name."""
+    found = _FUNCTION_ARN.match(entry)
+    return (found[1], found[2]) if found else None
+
+
+def bare_function_name(entry: str) -> str:
+    """The function's name, whether ``entry`` is a name or an ARN."""
+    found = _FUNCTION_ARN.match(entry)
+    return found[3] if found else entry
+
 
 LOCK_PARAMETER_LEAF = "release-lock"
 FAILED_RELEASES_PARAMETER_LEAF = "failed-releases"
@@ -159,7 +191,7 @@ class LambdaTarget(msgspec.Struct, rename="camel", frozen=True):
     steps of the deployment group's config, rolled back on failure or alarm.
     """
 
-    name: Name
+    name: FunctionName
     alias: AliasName
     code_deploy_application: Name
     deployment_group: Name
@@ -179,7 +211,7 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
     repository_url: Name
     tag_parameter: ParameterName
     placeholder_tag: Name
-    lambda_functions: tuple[Name | LambdaTarget, ...] = ()
+    lambda_functions: tuple[FunctionName | LambdaTarget, ...] = ()
     ecs_services: tuple[EcsServiceTarget, ...] = ()
     # Optional in schema 1 (added within it: absent in manifests of older infra
     # stacks); required in schema 2.
@@ -199,7 +231,8 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
             raise ValueError(
                 "lambdaFunctions mixes names and objects; schema 1 lists names, schema 2 objects"
             )
-        names = self.function_names
+        # By name: a function listed once by name and once by ARN is listed twice.
+        names = [bare_function_name(name) for name in self.function_names]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"lambdaFunctions lists {', '.join(duplicates)} more than once")
@@ -302,7 +335,7 @@ class DeployManifest(msgspec.Struct, rename="camel", frozen=True):
         # while that image's tag parameter still names its own tag.
         owners: dict[tuple[str, ...], str] = {}
         for image_name, image in sorted(self.images.items()):
-            keys = [("Lambda function", name) for name in image.function_names]
+            keys = [("Lambda function", bare_function_name(n)) for n in image.function_names]
             keys += [
                 ("CodeDeploy deployment group", f"{t.code_deploy_application}/{t.deployment_group}")
                 for t in image.lambda_targets
@@ -413,10 +446,17 @@ def _locate(exc: msgspec.ValidationError, data: dict[str, Any]) -> str:
     return message
 
 
-def load_manifest(ssm: SSMClient, parameter_name: str) -> DeployManifest:
-    """Read and validate the manifest from the SSM parameter ``parameter_name``."""
+def load_manifest(
+    ssm: SSMClient, parameter_name: str, retry: RetryPolicy | None = None
+) -> DeployManifest:
+    """Read and validate the manifest from the SSM parameter ``parameter_name``.
+
+    The read is retried on throttling like every other call (``retry``, by default
+    ``RetryPolicy()``: six attempts).
+    """
+    policy = retry or RetryPolicy()
     try:
-        response = ssm.get_parameter(Name=parameter_name)
+        response = policy.call(lambda: ssm.get_parameter(Name=parameter_name))
     except ssm.exceptions.ParameterNotFound as exc:
         raise ManifestNotFoundError(
             f"deploy manifest parameter {parameter_name} does not exist; "

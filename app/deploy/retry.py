@@ -8,9 +8,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 T = TypeVar("T")
+
+CALL_ERRORS: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
+"""Every way an AWS call fails: an error answer, or no usable answer at all.
+
+botocore raises a ``BotoCoreError`` when the answer is lost (``ConnectionClosedError``,
+``ReadTimeoutError``), the endpoint cannot be reached (``EndpointConnectionError``) or
+the request cannot be made (no credentials). A lost answer says nothing about whether
+the request took effect, so each call site treats it like any other failed call and,
+where a write may have landed, reads before deciding.
+"""
 
 RETRYABLE_ERROR_CODES = frozenset(
     {

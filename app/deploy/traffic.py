@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -200,8 +201,15 @@ class Deployments:
         wait: DeploymentWaitPolicy,
         progress: Progress,
         max_concurrency: int,
+        codedeploy_once: Callable[[], CodeDeployClient] | None = None,
     ) -> None:
         self._codedeploy = codedeploy
+        # CreateDeployment has no idempotency token, so botocore must not repeat it on a
+        # lost answer: a second deployment from a stale CurrentVersion would undo the
+        # first. ``start`` looks for its own deployment instead. That client is made on
+        # first use (``prepare_start``, in the main thread: clients are made there).
+        self._once_factory = codedeploy_once
+        self._once: CodeDeployClient | None = None
         self._lambda = lambda_
         self._retry = retry
         self._wait = wait
@@ -223,6 +231,29 @@ class Deployments:
             ids.extend(page.get("deployments", []))
         return ids
 
+    def find(self, target: LambdaTarget, description: str) -> str | None:
+        """The deployment of ``target``'s group with ``description``, finished or not.
+
+        Each release's description is unique (it carries a random id), so this finds
+        a deployment whose ``CreateDeployment`` answer was lost, even one that has
+        already ended (an all-at-once deployment can end within a second). Only
+        deployments created in the last hour are listed (``createTimeRange``), which
+        allows for a skewed clock and keeps a long-lived group's listing short.
+        """
+        codedeploy = self._codedeploy
+        since = datetime.now(UTC) - timedelta(hours=1)
+        pages = codedeploy.get_paginator("list_deployments").paginate(
+            applicationName=target.code_deploy_application,
+            deploymentGroupName=target.deployment_group,
+            createTimeRange={"start": since},
+        )
+        listed = self._retry.call(lambda: list(pages))
+        ids = [d for page in listed for d in page.get("deployments", [])]
+        for deployment_id, (_, _, found) in self._infos(ids).items():
+            if found == description:
+                return deployment_id
+        return None
+
     def outcome(self, deployment_id: str) -> tuple[Outcome, str]:
         """``GetDeployment``: its status, and its description."""
         codedeploy = self._codedeploy
@@ -237,6 +268,14 @@ class Deployments:
         One request per 25 deployments each round rather than one each: a release to
         50 functions polls with 2 requests, well inside CodeDeploy's request rates.
         """
+        found = self._infos(deployment_ids)
+        missing = [d for d in deployment_ids if d not in found]
+        if missing:
+            raise DeployError(f"CodeDeploy does not know deployment(s) {', '.join(missing)}")
+        return {d: (outcome, config) for d, (outcome, config, _) in found.items()}
+
+    def _infos(self, deployment_ids: Sequence[str]) -> dict[str, tuple[Outcome, str, str]]:
+        """``BatchGetDeployments``: each known deployment's outcome, config and description."""
         codedeploy = self._codedeploy
         chunks = [
             list(deployment_ids[i : i + _BATCH]) for i in range(0, len(deployment_ids), _BATCH)
@@ -248,17 +287,15 @@ class Deployments:
             )
             return list(response.get("deploymentsInfo", []))
 
-        found: dict[str, tuple[Outcome, str]] = {}
+        found: dict[str, tuple[Outcome, str, str]] = {}
         for infos in self._map(fetch, chunks):
             for info in infos:
                 deployment_id = info.get("deploymentId", "")
                 found[deployment_id] = (
                     _outcome(deployment_id, info),
                     info.get("deploymentConfigName", ""),
+                    info.get("description", ""),
                 )
-        missing = [d for d in deployment_ids if d not in found]
-        if missing:
-            raise DeployError(f"CodeDeploy does not know deployment(s) {', '.join(missing)}")
         return found
 
     def _map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
@@ -268,6 +305,12 @@ class Deployments:
             return list(pool.map(fn, items))
 
     # -- writes ------------------------------------------------------------------------
+
+    def prepare_start(self) -> CodeDeployClient:
+        """The client ``start`` sends ``CreateDeployment`` with (made now if need be)."""
+        if self._once is None:
+            self._once = self._once_factory() if self._once_factory else self._codedeploy
+        return self._once
 
     def start(
         self,
@@ -280,13 +323,12 @@ class Deployments:
     ) -> str:
         """``CreateDeployment`` moving ``target``'s alias from ``current`` to ``version``.
 
-        CreateDeployment has no idempotency token. If its answer is lost (botocore
-        retries 5xx and network errors, so the first request may have landed and the
-        retry be refused as a second active deployment), the group's active
-        deployments are read and the one carrying this release's ``description`` is
-        this release's own.
+        CreateDeployment has no idempotency token, so it is sent once, never retried by
+        botocore. If it fails without saying the request was wrong (a 5xx, a lost
+        answer), the group's deployments are read, finished ones included, and the one
+        carrying this release's ``description`` is this release's own.
         """
-        codedeploy = self._codedeploy
+        codedeploy = self.prepare_start()
         kwargs: dict[str, Any] = {
             "applicationName": target.code_deploy_application,
             "deploymentGroupName": target.deployment_group,
@@ -309,10 +351,9 @@ class Deployments:
             first = exc
         except Exception as exc:  # noqa: BLE001 - a lost answer: look before deciding
             first = exc  # type: ignore[assignment]
-        for deployment_id in self.active(target):
-            _, found = self.outcome(deployment_id)
-            if found == description:
-                return deployment_id
+        found = self.find(target, description)
+        if found is not None:
+            return found
         if error_code(first) == "DeploymentLimitExceededException":
             others = ", ".join(self.active(target)) or "(ended since)"
             raise DeployError(
