@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 
     from mypy_boto3_lambda import LambdaClient
 
+    from app.deploy.deployments import Deployments
     from app.deploy.journal import Shifted
     from app.deploy.manifest import LambdaTarget
-    from app.deploy.traffic import Deployments
     from app.deploy.workers import Progress
 
 

@@ -25,6 +25,7 @@ from app.deploy.workers import run_concurrently
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
+    from app.deploy.deployments import Deployments
     from app.deploy.functions import FunctionOps
     from app.deploy.manifest import ImageTargets
     from app.deploy.parameter import TagParameter
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from app.deploy.retry import RetryPolicy
     from app.deploy.signals import Interrupts
     from app.deploy.state import ReleaseState
-    from app.deploy.traffic import Deployments
     from app.deploy.workers import Progress
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from app.deploy.deployments import Outcome
     from app.deploy.plan import PutTag, ShiftAlias, UpdateCode
-    from app.deploy.traffic import Outcome
 
 
 @dataclass

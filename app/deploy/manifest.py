@@ -29,29 +29,12 @@ tool's two parameters are required::
       }
     }
 
-Schema 1 lists function names, and a release moves each function's ``$LATEST``::
+Schema 1 lists function names (or their ARNs, of this account and region), and a
+release moves each function's ``$LATEST``; an image run by ECS services lists them::
 
-    {
-      "schema": 1, "project": "cd", "stack": "dev",
-      "images": {
-        "lambda": {
-          "repositoryName": "cd-dev-lambda",
-          "repositoryUrl": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/cd-dev-lambda",
-          "tagParameter": "/cd/dev/images/lambda/tag",
-          "placeholderTag": "initial",
-          "lambdaFunctions": ["cd-dev-jobs", "cd-dev-api"],
-          "ecsServices": []
-        },
-        "web": {
-          "repositoryName": "cd-dev-web",
-          "repositoryUrl": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/cd-dev-web",
-          "tagParameter": "/cd/dev/images/web/tag",
-          "placeholderTag": "initial",
-          "lambdaFunctions": [],
-          "ecsServices": [{"cluster": "cd-dev", "service": "cd-dev-web", "container": "web"}]
-        }
-      }
-    }
+    "lambda": {..., "lambdaFunctions": ["cd-dev-jobs", "cd-dev-api"], "ecsServices": []},
+    "web": {..., "lambdaFunctions": [],
+            "ecsServices": [{"cluster": "cd-dev", "service": "cd-dev-web", "container": "web"}]}
 
 Two fields per image name the release tool's own parameters. Schema 2 requires them;
 in schema 1 they are optional (an infra stack that predates them leaves them out) and
@@ -72,7 +55,6 @@ see docs/app-release.md, "Benchmark".
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
@@ -83,6 +65,7 @@ from app.deploy.exceptions import (
     UnknownImageError,
     UnsupportedSchemaError,
 )
+from app.deploy.names import bare_function_name, ssm_name_problem
 from app.deploy.retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -105,10 +88,6 @@ ParameterName = Annotated[str, msgspec.Meta(pattern=r"^/\S+$")]
 AliasName = Annotated[str, msgspec.Meta(pattern=r"^(?![0-9]+$)[A-Za-z0-9_-]{1,128}$")]
 """A Lambda alias name (CreateAlias's ``Name``: not only digits, which name versions)."""
 
-_FUNCTION_ARN = re.compile(
-    r"^arn:aws[a-zA-Z-]*:lambda:([a-z]{2}(?:-gov)?(?:-iso[a-z]?)?-[a-z]+-\d):(\d{12}):function:"
-    r"([A-Za-z0-9_-]{1,64})$"
-)
 FunctionName = Annotated[
     str,
     msgspec.Meta(
@@ -124,44 +103,8 @@ against ECR's own repository URI before anything changes (``app.deploy.registry`
 """
 
 
-def function_arn_parts(entry: str) -> tuple[str, str] | None:
-    """``(region, account)`` of a function given by ARN; None for a plain name."""
-    found = _FUNCTION_ARN.match(entry)
-    return (found[1], found[2]) if found else None
-
-
-def bare_function_name(entry: str) -> str:
-    """The function's name, whether ``entry`` is a name or an ARN."""
-    found = _FUNCTION_ARN.match(entry)
-    return found[3] if found else entry
-
-
 LOCK_PARAMETER_LEAF = "release-lock"
 FAILED_RELEASES_PARAMETER_LEAF = "failed-releases"
-
-_SSM_NAME_CHARACTERS = re.compile(r"[A-Za-z0-9_.\-/]+")
-_SSM_NAME_MAX_LENGTH = 1011
-_SSM_MAX_DEPTH = 15
-
-
-def ssm_name_problem(name: str) -> str | None:
-    """Why ``name`` is not a valid SSM parameter name, or None if it is.
-
-    The rules of PutParameter's ``Name`` (AWS API reference): only ``a-zA-Z0-9_.-``
-    and ``/``, a leading ``/`` in a hierarchy, at most 15 levels, not prefixed with
-    ``aws`` or ``ssm`` (any case), and at most 1011 characters.
-    """
-    if not name or len(name) > _SSM_NAME_MAX_LENGTH:
-        return f"must be 1 to {_SSM_NAME_MAX_LENGTH} characters"
-    if not _SSM_NAME_CHARACTERS.fullmatch(name):
-        return "may only contain a-z, A-Z, 0-9, _ . - and /"
-    if "/" in name and (not name.startswith("/") or "//" in name or name.endswith("/")):
-        return "must be a path like /a/b: a leading /, no empty or trailing level"
-    if name.count("/") > _SSM_MAX_DEPTH:
-        return f"is deeper than {_SSM_MAX_DEPTH} levels"
-    if name.lstrip("/").lower().startswith(("aws", "ssm")):
-        return 'must not start with "aws" or "ssm"'
-    return None
 
 
 def _sibling(parameter: str, leaf: str) -> str:

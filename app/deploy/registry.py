@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from app.deploy.exceptions import ImageTagNotFoundError, InvalidTargetError, UntrustedRegistryError
-from app.deploy.manifest import function_arn_parts
+from app.deploy.names import function_arn_parts
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient

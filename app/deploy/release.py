@@ -29,22 +29,19 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from app.deploy.applier import Applier
+from app.deploy.deployments import DeploymentWaitPolicy
 from app.deploy.exceptions import AwsAccessError, DeployError, ReleaseFailedError
-from app.deploy.functions import FunctionOps, FunctionState, WaitPolicy
+from app.deploy.functions import FunctionState, WaitPolicy
 from app.deploy.journal import Journal
 from app.deploy.lock import LockHolder, LockOwner, LockPolicy, ReleaseLock, read_lock
-from app.deploy.parameter import TagParameter
+from app.deploy.parts import Parts
 from app.deploy.planner import choose_previous, plan_release
-from app.deploy.records import Version
 from app.deploy.registry import Registry
-from app.deploy.restorer import Restorer
 from app.deploy.result import ReleaseResult, TargetResult, build_result, result_summary
 from app.deploy.retry import CALL_ERRORS, RetryPolicy, access_problem, describe_error, error_code
 from app.deploy.signals import Interrupts
-from app.deploy.state import StateReader
 from app.deploy.tags import validate_tag
-from app.deploy.traffic import ALL_AT_ONCE, Deployments, DeploymentWaitPolicy
+from app.deploy.traffic import ALL_AT_ONCE
 from app.deploy.workers import Progress, no_progress
 
 if TYPE_CHECKING:
@@ -80,62 +77,19 @@ class Releaser:
         self.manifest = manifest
         self._progress = progress or no_progress
         self._retry = retry or RetryPolicy()
-        self._wait = wait or WaitPolicy()
-        self._max_concurrency = max_concurrency
         self._lock_policy = lock or LockPolicy()
         self._owner = owner or LockOwner.of_this_process(os.environ)
         self._interrupts = interrupts or Interrupts()
-        self._deployment_wait = deployment_wait or DeploymentWaitPolicy()
-
-    # -- the parts -------------------------------------------------------------------
-
-    def _registry(self) -> Registry:
-        region = self.clients.lambda_.meta.region_name if self._has_arns() else None
-        return Registry(self.clients.ecr, retry=self._retry, region=region)
-
-    def _has_arns(self) -> bool:
-        return any(
-            name.startswith("arn:")
-            for image in self.manifest.images.values()
-            for name in image.function_names
-        )
-
-    def _deployments(self) -> Deployments:
-        return Deployments(
-            self.clients.codedeploy,
-            self.clients.lambda_,
-            retry=self._retry,
-            wait=self._deployment_wait,
+        self._parts = Parts(
+            clients,
+            manifest,
             progress=self._progress,
-            max_concurrency=self._max_concurrency,
-            codedeploy_once=lambda: self.clients.codedeploy_once,
-        )
-
-    def _functions(self) -> FunctionOps:
-        return FunctionOps(
-            self.clients.lambda_,
             retry=self._retry,
-            wait=self._wait,
-            progress=self._progress,
+            wait=wait or WaitPolicy(),
+            deployment_wait=deployment_wait or DeploymentWaitPolicy(),
             interrupts=self._interrupts,
+            max_concurrency=max_concurrency,
         )
-
-    def _parameter(self, image: ImageTargets) -> TagParameter:
-        return TagParameter(self.clients.ssm, image, retry=self._retry, progress=self._progress)
-
-    def _reader(self, image: ImageTargets, registry: Registry) -> StateReader:
-        return StateReader(
-            self.clients,
-            retry=self._retry,
-            functions=self._functions(),
-            registry=registry,
-            deployments=self._deployments() if image.uses_aliases else None,
-            interrupts=self._interrupts,
-            max_concurrency=self._max_concurrency,
-        )
-
-    def _lambda(self) -> Any:
-        return self.clients.lambda_
 
     # -- queries ---------------------------------------------------------------------
 
@@ -166,23 +120,8 @@ class Releaser:
     def previous_tag(self, image_name: str) -> str:
         """The tag ``rollback`` would release (``planner.choose_previous``)."""
         image = self.manifest.image(image_name)
-        history, failed = self._history_and_failures(image, migrate=False)
+        history, failed = self._parts.history_and_failures(image, migrate=False)
         return choose_previous(image_name, image, history, failed)
-
-    def _history_and_failures(
-        self, image: ImageTargets, *, migrate: bool
-    ) -> tuple[list[Version], set[int]]:
-        records = self._parameter(image).records()
-        _ = self.clients.ssm
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            history_future = pool.submit(records.history)
-            recorded_future = pool.submit(records.read)
-        history, recorded = history_future.result(), recorded_future.result()
-        failed = records.failed(history, recorded)
-        if migrate:
-            # Under the lock: move labels of earlier tool versions into the record.
-            records.migrate_labels(history, recorded)
-        return history, failed
 
     # -- dry run ---------------------------------------------------------------------
 
@@ -198,7 +137,7 @@ class Releaser:
         """What ``rollback`` would do now: the tag it would choose, and the plan for it."""
         image = self.manifest.image(image_name)
         try:
-            history, failed = self._history_and_failures(image, migrate=False)
+            history, failed = self._parts.history_and_failures(image, migrate=False)
         except CALL_ERRORS as exc:
             raise self._before_changes(image_name, "rollback --dry-run", exc) from exc
         tag = choose_previous(image_name, image, history, failed)
@@ -213,8 +152,8 @@ class Releaser:
         tag: str,
         imagedefinitions: Path | None,
     ) -> ReleasePlan:
-        registry = self._registry()
-        reader = self._reader(image, registry)
+        registry = self._parts.registry()
+        reader = self._parts.reader(image, registry)
         ssm = self.clients.ssm
         with ThreadPoolExecutor(max_workers=3) as pool:
             checked = pool.submit(registry.check_targets, image_name, image)
@@ -226,7 +165,7 @@ class Releaser:
                 image_name,
                 image,
                 tag,
-                self._parameter(image),
+                self._parts.parameter(image),
                 tag_checked=False,
                 settle=False,
             )
@@ -259,11 +198,11 @@ class Releaser:
         choosing the tag and releasing it.
         """
         image = self.manifest.image(image_name)
-        registry = self._registry()
+        registry = self._parts.registry()
         checks = [lambda: registry.check_targets(image_name, image)]
         with self._locked(image_name, image, "rollback", checks) as warnings:
             try:
-                history, failed = self._history_and_failures(image, migrate=True)
+                history, failed = self._parts.history_and_failures(image, migrate=True)
             except CALL_ERRORS as exc:
                 raise self._before_changes(image_name, "rollback", exc) from exc
             tag = choose_previous(image_name, image, history, failed)
@@ -278,7 +217,7 @@ class Releaser:
         """Release ``tag`` of ``image_name`` to all its targets (see the module docstring)."""
         validate_tag(tag)
         image = self.manifest.image(image_name)
-        registry = self._registry()
+        registry = self._parts.registry()
         checks = [
             lambda: registry.check_targets(image_name, image),
             lambda: registry.require_tag(image_name, image, tag),
@@ -371,9 +310,9 @@ class Releaser:
         tag_checked: bool,
     ) -> ReleaseResult:
         """Read, plan and apply under the lock; restore from the journal on failure."""
-        parameter = self._parameter(image)
+        parameter = self._parts.parameter(image)
         try:
-            state = self._reader(image, registry).read(
+            state = self._parts.reader(image, registry).read(
                 image_name, image, tag, parameter, tag_checked=tag_checked
             )
         except CALL_ERRORS as exc:
@@ -391,29 +330,13 @@ class Releaser:
         if plan.put is None and not plan.updates:
             self._progress(image_name, f"{tag} is already released; nothing to change")
         journal = Journal(tag)
-        functions = self._functions()
+        functions = self._parts.functions()
         try:
-            applier = Applier(
-                functions=functions,
-                parameter=parameter,
-                deployments=self._deployments,
-                lambda_=self._lambda,
-                retry=self._retry,
-                interrupts=self._interrupts,
-                progress=self._progress,
-                max_concurrency=self._max_concurrency,
+            definitions = self._parts.applier(functions, parameter).apply(
+                plan, image, state, journal
             )
-            definitions = applier.apply(plan, image, state, journal)
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - any failure is undone
-            Restorer(
-                functions=functions,
-                parameter=parameter,
-                deployments=self._deployments,
-                lambda_=self._lambda,
-                retry=self._retry,
-                progress=self._progress,
-                max_concurrency=self._max_concurrency,
-            ).restore(image_name, journal, exc)
+            self._parts.restorer(functions, parameter).restore(image_name, journal, exc)
         return build_result(plan, image, state, journal, definitions)
 
 

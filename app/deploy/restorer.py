@@ -32,10 +32,10 @@ from app.deploy.workers import run_concurrently
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
+    from app.deploy.deployments import Deployments
     from app.deploy.functions import FunctionOps
     from app.deploy.parameter import TagParameter
     from app.deploy.retry import RetryPolicy
-    from app.deploy.traffic import Deployments
     from app.deploy.workers import Progress
 
 

@@ -17,13 +17,13 @@ from app.deploy.traffic import AliasState, read_alias
 
 if TYPE_CHECKING:
     from app.deploy.clients import AwsClients
+    from app.deploy.deployments import Deployments
     from app.deploy.functions import FunctionOps, FunctionState
     from app.deploy.manifest import ImageTargets, LambdaTarget
     from app.deploy.parameter import TagParameter
     from app.deploy.registry import Registry
     from app.deploy.retry import RetryPolicy
     from app.deploy.signals import Interrupts
-    from app.deploy.traffic import Deployments
 
 
 @dataclass(frozen=True)
