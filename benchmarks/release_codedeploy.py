@@ -30,11 +30,13 @@ import argparse
 import json
 import logging
 import os
+import re
 import statistics
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -52,17 +54,44 @@ def tag_for(*parts: object) -> str:
     return hashlib.sha1("-".join(map(str, parts)).encode()).hexdigest()[:7]  # noqa: S324
 
 
+# Lambda's REST operations the tool calls (Lambda API reference, each operation's URI).
+_LAMBDA_OPERATIONS = (
+    ("GET", re.compile(r"^/2015-03-31/functions/[^/]+$"), "GetFunction"),
+    ("GET", re.compile(r"^/2015-03-31/functions/[^/]+/configuration$"), "GetFunctionConfiguration"),
+    ("PUT", re.compile(r"^/2015-03-31/functions/[^/]+/code$"), "UpdateFunctionCode"),
+    ("POST", re.compile(r"^/2015-03-31/functions/[^/]+/versions$"), "PublishVersion"),
+    ("GET", re.compile(r"^/2015-03-31/functions/[^/]+/aliases/[^/]+$"), "GetAlias"),
+)
+
+
+def operation_of(method: str, path: str, headers: dict[str, str]) -> str:
+    """The AWS operation of a request: ``X-Amz-Target``'s, or Lambda's from its URI."""
+    target = headers.get("x-amz-target")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    for verb, pattern, operation in _LAMBDA_OPERATIONS:
+        if method == verb and pattern.match(path):
+            return operation
+    return f"{method} {path}"
+
+
 class Counting:
-    """Wraps the double as the proxy's intercept, counting every request the tool makes."""
+    """Wraps the double as the proxy's intercept, counting every request the tool makes.
+
+    ``operations`` counts them per AWS operation, so a test can say exactly which
+    requests a release makes, apart from how often it polls (that depends on time).
+    """
 
     def __init__(self, double: Any) -> None:
         self.double = double
         self.count = 0
+        self.operations: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     def __call__(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Any:
         with self._lock:
             self.count += 1
+            self.operations[operation_of(method, path, headers)] += 1
         return self.double(method, path, headers, body)
 
 
@@ -143,16 +172,19 @@ def main() -> int:
 
     timings: dict[int, dict[str, list[float]]] = {}
     requests: dict[int, dict[str, int]] = {}
+    operations: dict[int, dict[str, dict[str, int]]] = {}
     for n in args.sizes:
         tags = {s: [tag_for(n, s, r) for r in range(args.repetitions)] for s in (1, 2)}
         stacks = {s: stack_of(n, s, ALL_AT_ONCE, tags[s]) for s in (1, 2)}
         timings[n] = {"schema1": [], "schema2": []}
         requests[n] = {}
+        operations[n] = {}
         for r in range(args.repetitions):
             for schema in (1, 2):  # back to back, so both share the machine's load
-                before = counting.count
+                before, by_operation = counting.count, Counter(counting.operations)
                 timings[n][f"schema{schema}"].append(release(stacks[schema], tags[schema][r], env))
                 requests[n][f"schema{schema}"] = counting.count - before
+                operations[n][f"schema{schema}"] = dict(counting.operations - by_operation)
                 check(stacks[schema], tags[schema][r], aliases=schema == 2)
 
     canary: dict[int, list[float]] = {}
@@ -196,7 +228,15 @@ def main() -> int:
             print(f"| {n} | {total:.2f} | {total - wait:.2f} | {(total - wait) / wait:.1%} |")
     if args.json:
         args.json.write_text(
-            json.dumps({"timings": timings, "requests": requests, "canary": canary}, indent=2)
+            json.dumps(
+                {
+                    "timings": timings,
+                    "requests": requests,
+                    "operations": operations,
+                    "canary": canary,
+                },
+                indent=2,
+            )
         )
     return 0
 
