@@ -35,7 +35,7 @@ from app.deploy.manifest import (
     load_manifest,
     ssm_name_problem,
 )
-from app.deploy.parser import build_parser
+from app.deploy.parser import parse
 from app.deploy.release import Releaser, ReleaseResult, WaitPolicy, result_summary
 from app.deploy.retry import RetryPolicy, access_problem
 from app.deploy.signals import Interrupts
@@ -91,7 +91,7 @@ def main(
     ``exiting``: the process ends when this returns (``python -m app.deploy``), so
     SIGINT and SIGTERM are ignored from then on (``Interrupts.installed``).
     """
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     env = os.environ if env is None else env
     out = stdout or sys.stdout
     err = stderr or sys.stderr

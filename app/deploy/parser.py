@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 from app.deploy.manifest import MANIFEST_PARAMETER_ENV
 
 
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse a command line; an unknown option is reported by the command it follows.
+
+    argparse's subcommands leave what they do not know to the top-level parser, which
+    would print the top-level usage for ``release ... --frobnicate``; the command's own
+    usage says what it takes.
+    """
+    parser, commands = _build()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        command = commands.get(getattr(args, "command", ""))
+        (command or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser (``parse`` is what the CLI uses)."""
+    return _build()[0]
+
+
+def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = argparse.ArgumentParser(
         prog="python -m app.deploy",
         description="Release an image tag to every Lambda function and ECS service that the "
@@ -57,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         "deployed with CodeDeployDefault.LambdaAllAtOnce)",
     )
     rollback.add_argument("--image", required=True, help="image name, a key of the manifest")
-    return parser
+    return parser, dict(commands.choices)
 
 
 def _shared_options() -> tuple[argparse.ArgumentParser, ...]:
