@@ -22,6 +22,10 @@ between CodeDeploy finishing and the tool noticing (its poll interval).
 
     .venv/bin/python benchmarks/release_codedeploy.py [--sizes 1 20 50] [--repetitions 3]
         [--canary-sizes 1 20] [--canary-minute-seconds 6] [--canary-repetitions 2]
+        [--baseline PATH-TO-ANOTHER-CHECKOUT]
+
+With ``--baseline`` the release tool of another checkout releases too, right after this
+one at each repetition and on the same stacks, and a table compares the two.
 """
 
 from __future__ import annotations
@@ -95,12 +99,15 @@ class Counting:
         return self.double(method, path, headers, body)
 
 
-def release(stack: Any, tag: str, env: dict[str, str]) -> float:
+def release(stack: Any, tag: str, env: dict[str, str], checkout: Path = REPO_ROOT) -> float:
+    """One ``release`` by the tool of ``checkout`` (this repository, or ``--baseline``)."""
+    if checkout != REPO_ROOT:
+        env = {**env, "PYTHONPATH": str(checkout)}  # its app.deploy, not the installed one
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "app.deploy", "release", "--image", "lambda", "--tag", tag,
          "--manifest-parameter", stack.manifest_parameter, "--json"],
-        env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+        env=env, cwd=checkout, capture_output=True, text=True, check=False,
     )  # fmt: skip
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
@@ -126,6 +133,11 @@ def main() -> int:
     parser.add_argument("--canary-minute-seconds", type=float, default=6.0)
     parser.add_argument("--canary-repetitions", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the raw timings here")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout whose release tool runs too, alternately with this one",
+    )
     args = parser.parse_args()
 
     os.environ.update(
@@ -173,10 +185,14 @@ def main() -> int:
     timings: dict[int, dict[str, list[float]]] = {}
     requests: dict[int, dict[str, int]] = {}
     operations: dict[int, dict[str, dict[str, int]]] = {}
+    baseline: dict[int, dict[str, list[float]]] = {}
     for n in args.sizes:
         tags = {s: [tag_for(n, s, r) for r in range(args.repetitions)] for s in (1, 2)}
-        stacks = {s: stack_of(n, s, ALL_AT_ONCE, tags[s]) for s in (1, 2)}
+        base_tags = {s: [tag_for(n, s, "base", r) for r in range(args.repetitions)] for s in (1, 2)}
+        pushed = {s: tags[s] + (base_tags[s] if args.baseline else []) for s in (1, 2)}
+        stacks = {s: stack_of(n, s, ALL_AT_ONCE, pushed[s]) for s in (1, 2)}
         timings[n] = {"schema1": [], "schema2": []}
+        baseline[n] = {"schema1": [], "schema2": []}
         requests[n] = {}
         operations[n] = {}
         for r in range(args.repetitions):
@@ -186,6 +202,11 @@ def main() -> int:
                 requests[n][f"schema{schema}"] = counting.count - before
                 operations[n][f"schema{schema}"] = dict(counting.operations - by_operation)
                 check(stacks[schema], tags[schema][r], aliases=schema == 2)
+                if args.baseline:  # right after, so both tools share the machine's load
+                    tag = base_tags[schema][r]
+                    seconds = release(stacks[schema], tag, env, args.baseline)
+                    baseline[n][f"schema{schema}"].append(seconds)
+                    check(stacks[schema], tag, aliases=schema == 2)
 
     canary: dict[int, list[float]] = {}
     for n in args.canary_sizes:
@@ -217,6 +238,8 @@ def main() -> int:
             f"| {n} | {one:.2f} | {two:.2f} | {two / one:.2f}x | {two / base:.2f} "
             f"| {requests[n]['schema1']} | {requests[n]['schema2']} |"
         )
+    if args.baseline:
+        print_baseline(args.baseline, args.sizes, timings, baseline)
     if canary:
         wait = CANARY_MINUTES * args.canary_minute_seconds
         print(f"\n## canary ({CANARY}, a minute of {args.canary_minute_seconds:g} s: "
@@ -231,6 +254,7 @@ def main() -> int:
             json.dumps(
                 {
                     "timings": timings,
+                    "baseline": baseline,
                     "requests": requests,
                     "operations": operations,
                     "canary": canary,
@@ -239,6 +263,39 @@ def main() -> int:
             )
         )
     return 0
+
+
+def print_baseline(
+    checkout: Path,
+    sizes: list[int],
+    timings: dict[int, dict[str, list[float]]],
+    baseline: dict[int, dict[str, list[float]]],
+) -> None:
+    """This tool against the baseline's, run alternately: medians and paired ratios."""
+    median = statistics.median
+    print(f"\n## this tool against the baseline's ({checkout}), run alternately\n")
+    print(
+        "| N | schema | baseline | tool | tool / baseline | paired, median (min to max) "
+        "| schema 2 / schema 1: baseline | tool |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in sizes:
+        for schema in ("schema1", "schema2"):
+            base, tool = baseline[n][schema], timings[n][schema]
+            paired = [t / b for t, b in zip(tool, base, strict=True)]
+            ratios = ""
+            if schema == "schema2":
+                ratios = (
+                    f"{median(base) / median(baseline[n]['schema1']):.2f}x "
+                    f"| {median(tool) / median(timings[n]['schema1']):.2f}x"
+                )
+            else:
+                ratios = "| "
+            print(
+                f"| {n} | {schema[-1]} | {median(base):.2f} | {median(tool):.2f} "
+                f"| {median(tool) / median(base):.2f}x | {median(paired):.2f}x "
+                f"({min(paired):.2f} to {max(paired):.2f}) | {ratios} |"
+            )
 
 
 if __name__ == "__main__":
