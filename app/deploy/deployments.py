@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from botocore.exceptions import ClientError
 
 from app.deploy.exceptions import DeployError
@@ -32,8 +32,7 @@ if TYPE_CHECKING:
 ENDED_STATUSES = frozenset({"Succeeded", "Failed", "Stopped"})
 
 
-@dataclass(frozen=True)
-class DeploymentWaitPolicy:
+class DeploymentWaitPolicy(msgspec.Struct, frozen=True):
     """How to poll a deployment: from ``first_delay``, growing by ``factor`` to ``max_delay``.
 
     A canary's first step lasts minutes, so a poll every ``max_delay`` seconds costs the
@@ -47,11 +46,10 @@ class DeploymentWaitPolicy:
     timeout: float = 3 * 3600.0
     traffic_interval: float = 5.0
     """How often a split alias is read again to show the next step (a step lasts minutes)."""
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    sleep: Callable[[float], None] = time.sleep
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(msgspec.Struct, frozen=True):
     """How a deployment ended (or, if ``status`` is active, that it has not yet)."""
 
     deployment_id: str

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from app.deploy.exceptions import DeployError, InvalidTargetError, RevisionConflictError
 from app.deploy.retry import CALL_ERRORS, RetryPolicy, describe_error
@@ -24,8 +25,7 @@ if TYPE_CHECKING:
     from app.deploy.workers import Progress
 
 
-@dataclass(frozen=True)
-class WaitPolicy:
+class WaitPolicy(msgspec.Struct, frozen=True):
     """How to poll ``LastUpdateStatus`` after ``UpdateFunctionCode``.
 
     botocore's ``function_updated_v2`` waiter polls every 1 s (and its sibling
@@ -38,11 +38,10 @@ class WaitPolicy:
     factor: float = 2.0
     max_delay: float = 2.0
     timeout: float = 600.0
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    sleep: Callable[[float], None] = time.sleep
 
 
-@dataclass(frozen=True)
-class FunctionState:
+class FunctionState(msgspec.Struct, frozen=True):
     """A function as read before the release: its image and its ``RevisionId``.
 
     ``config`` is ``$LATEST``'s whole configuration, which schema 2 compares with the
@@ -51,7 +50,7 @@ class FunctionState:
 
     image: str
     revision: str
-    config: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    config: Mapping[str, Any] = msgspec.field(default_factory=dict)
 
 
 class FunctionOps:

@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 if TYPE_CHECKING:
     from app.deploy.deployments import Outcome
     from app.deploy.plan import PutTag, ShiftAlias, UpdateCode
 
 
-@dataclass
-class TagWritten:
+class TagWritten(msgspec.Struct):
     """The tag parameter was (or may have been) written."""
 
     step: PutTag
 
 
-@dataclass
-class CodeChanged:
+class CodeChanged(msgspec.Struct):
     """A function's ``$LATEST`` was (or may have been) updated.
 
     ``revision`` is the ``RevisionId`` it reported after this release's update, the
@@ -38,8 +37,7 @@ class CodeChanged:
     settled: Mapping[str, Any] | None = None
 
 
-@dataclass
-class Shifted:
+class Shifted(msgspec.Struct):
     """A deployment this release started (or may have: ``deployment_id`` None)."""
 
     step: ShiftAlias
@@ -52,13 +50,12 @@ class Shifted:
 Entry = TagWritten | CodeChanged | Shifted
 
 
-@dataclass
-class Journal:
+class Journal(msgspec.Struct):
     """The entries of one release, in the order they were made; safe across threads."""
 
     tag: str
-    entries: list[Entry] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    entries: list[Entry] = msgspec.field(default_factory=list)
+    lock: threading.Lock = msgspec.field(default_factory=threading.Lock)
 
     def add(self, entry: Entry) -> None:
         with self.lock:

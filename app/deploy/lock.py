@@ -2,13 +2,15 @@
 
 ``PutParameter`` with ``Overwrite=False`` either creates the parameter or fails with
 ``ParameterAlreadyExists``, so of several releases asking at once exactly one gets
-the lock. Its value says who holds it and until when; the holder deletes it at the
-end. A lock whose holder died (SIGKILL, a lost build host) stays until it expires,
-and even then is only broken by someone who asks for it (``--break-expired-lock``).
+the lock. Its value says who holds it, until when, and a random token; the holder
+deletes it at the end if it still holds that token. A lock whose holder died
+(SIGKILL, a lost build host) stays until it expires, and even then is only broken by
+someone who asks for it (``--break-expired-lock``).
 
-SSM has no conditional delete, so breaking is check-then-delete: two people breaking
-the same expired lock at the same instant could both go ahead. That is why breaking
-is a deliberate, logged step and never automatic.
+SSM has no conditional delete, so breaking and releasing are check-then-delete: two
+people breaking the same expired lock at the same instant could both go ahead. That
+is why breaking is a deliberate, logged step and never automatic. A create or delete
+whose answer is lost is judged by reading the lock: the token says whose it is.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from app.deploy.exceptions import AwsAccessError, DeployError, LockHeldError
 from app.deploy.retry import CALL_ERRORS, RetryPolicy, access_problem, describe_error, error_code
@@ -33,8 +36,7 @@ if TYPE_CHECKING:
 LOCK_SCHEMA = 1
 
 
-@dataclass(frozen=True)
-class LockPolicy:
+class LockPolicy(msgspec.Struct, frozen=True):
     """How long a lock is valid, how long to wait for one, and whether to break it."""
 
     ttl: float = 3600.0
@@ -50,8 +52,7 @@ class LockPolicy:
     a few GetParameter calls a second at most, far below SSM's default throughput."""
 
 
-@dataclass(frozen=True)
-class LockOwner:
+class LockOwner(msgspec.Struct, frozen=True):
     """Who takes a lock: enough for a person to find the process or the build."""
 
     host: str
@@ -65,8 +66,7 @@ class LockOwner:
         return cls(socket.gethostname(), os.getpid(), env.get("CODEBUILD_BUILD_ID") or None)
 
 
-@dataclass(frozen=True)
-class LockHolder:
+class LockHolder(msgspec.Struct, frozen=True):
     """The value of a lock parameter: who holds it, for what, since and until when."""
 
     owner: LockOwner
@@ -74,7 +74,7 @@ class LockHolder:
     image: str
     started_at: datetime
     expires_at: datetime
-    token: str = field(default_factory=lambda: os.urandom(16).hex())
+    token: str = msgspec.field(default_factory=lambda: os.urandom(16).hex())
 
     def to_json(self) -> str:
         return json.dumps(
@@ -195,7 +195,7 @@ class ReleaseLock:
         ssm = self._ssm
         # The lock runs from when it is taken, not from when this release began waiting.
         now = self._clock()
-        self.holder = replace(
+        self.holder = msgspec.structs.replace(
             self.holder, started_at=now, expires_at=now + timedelta(seconds=self._policy.ttl)
         )
         try:

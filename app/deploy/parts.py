@@ -8,28 +8,28 @@ signals, and the clients are made in the thread that asks, never in a worker.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from app.deploy.applier import Applier
-from app.deploy.deployments import Deployments, DeploymentWaitPolicy
 from app.deploy.functions import FunctionOps, WaitPolicy
 from app.deploy.parameter import TagParameter
 from app.deploy.registry import Registry
-from app.deploy.restorer import Restorer
 from app.deploy.state import StateReader
 
 if TYPE_CHECKING:
     from app.deploy.clients import AwsClients
+    from app.deploy.deployments import Deployments, DeploymentWaitPolicy
     from app.deploy.manifest import DeployManifest, ImageTargets
     from app.deploy.records import Version
+    from app.deploy.restorer import Restorer
     from app.deploy.retry import RetryPolicy
     from app.deploy.signals import Interrupts
     from app.deploy.workers import Progress
 
 
-@dataclass(frozen=True)
-class Parts:
+class Parts(msgspec.Struct, frozen=True):
     """Builds the parts of a release for the images of one manifest."""
 
     clients: AwsClients
@@ -37,7 +37,7 @@ class Parts:
     progress: Progress
     retry: RetryPolicy
     wait: WaitPolicy
-    deployment_wait: DeploymentWaitPolicy
+    deployment_wait: DeploymentWaitPolicy | None
     interrupts: Interrupts
     max_concurrency: int
 
@@ -52,11 +52,15 @@ class Parts:
         return Registry(self.clients.ecr, retry=self.retry, region=region)
 
     def deployments(self) -> Deployments:
+        # Imported here, as the restorer is: a schema-1 release never needs them, and
+        # start-up is most of a release's time (docs/app-release.md, "Benchmark").
+        from app.deploy.deployments import Deployments, DeploymentWaitPolicy
+
         return Deployments(
             self.clients.codedeploy,
             self.clients.lambda_,
             retry=self.retry,
-            wait=self.deployment_wait,
+            wait=self.deployment_wait or DeploymentWaitPolicy(),
             progress=self.progress,
             max_concurrency=self.max_concurrency,
             codedeploy_once=lambda: self.clients.codedeploy_once,
@@ -101,6 +105,8 @@ class Parts:
         )
 
     def restorer(self, functions: FunctionOps, parameter: TagParameter) -> Restorer:
+        from app.deploy.restorer import Restorer  # only after a failure
+
         return Restorer(
             functions=functions,
             parameter=parameter,

@@ -8,15 +8,15 @@ instructions that its executor runs and its display-only executor prints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import msgspec
 
 if TYPE_CHECKING:
     from app.deploy.manifest import LambdaTarget
 
 
-@dataclass(frozen=True)
-class PutTag:
+class PutTag(msgspec.Struct, frozen=True):
     """Write the tag parameter (``PutParameter``, ``Overwrite``).
 
     Guard: ``version_before``, the version read; the versions this release writes are
@@ -44,8 +44,7 @@ class PutTag:
         return f"put {self.previous} back if the newest version is still this release's"
 
 
-@dataclass(frozen=True)
-class UpdateCode:
+class UpdateCode(msgspec.Struct, frozen=True):
     """``UpdateFunctionCode`` of ``$LATEST`` to ``image``, guarded by ``revision``.
 
     Waited for and verified. Restore: update back to ``previous_image``, guarded by the
@@ -72,8 +71,7 @@ class UpdateCode:
         return f"update back to {self.previous_image}, guarded by the RevisionId after this update"
 
 
-@dataclass(frozen=True)
-class PublishVersion:
+class PublishVersion(msgspec.Struct, frozen=True):
     """Schema 2: ``PublishVersion`` of ``$LATEST``, Description ``tag=<tag>``.
 
     Guard: ``CodeSha256`` and ``RevisionId``; None means "as the update step of this
@@ -105,8 +103,7 @@ class PublishVersion:
         return "none (a version is immutable)"
 
 
-@dataclass(frozen=True)
-class ShiftAlias:
+class ShiftAlias(msgspec.Struct, frozen=True):
     """Schema 2: one CodeDeploy deployment moving the alias to the published version.
 
     Guard: the version the alias serves (the AppSpec's ``CurrentVersion``). ``config``
@@ -137,8 +134,7 @@ class ShiftAlias:
         return f"stop with rollback, or deploy back to version {self.from_version} all at once"
 
 
-@dataclass(frozen=True)
-class WriteImageDefinitions:
+class WriteImageDefinitions(msgspec.Struct, frozen=True):
     """Write ``imagedefinitions.json`` for the pipeline's ECS deploy action (a local file).
 
     The last step: once it runs, every target runs the tag, so it has no restore.
@@ -168,8 +164,7 @@ class WriteImageDefinitions:
 Step = PutTag | UpdateCode | PublishVersion | ShiftAlias | WriteImageDefinitions
 
 
-@dataclass(frozen=True)
-class ReleasePlan:
+class ReleasePlan(msgspec.Struct, frozen=True):
     """What a release (or rollback) of ``tag`` will do, in order, and what it read."""
 
     command: Literal["release", "rollback"]
@@ -180,7 +175,7 @@ class ReleasePlan:
     previous_tag: str
     version_before: int
     steps: tuple[Step, ...]
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:

@@ -25,11 +25,11 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from app.deploy.deployments import DeploymentWaitPolicy
+from msgspec.structs import replace
+
 from app.deploy.exceptions import AwsAccessError, DeployError, ReleaseFailedError
 from app.deploy.functions import FunctionState, WaitPolicy
 from app.deploy.journal import Journal
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from app.deploy.clients import AwsClients
+    from app.deploy.deployments import DeploymentWaitPolicy
     from app.deploy.manifest import DeployManifest, ImageTargets
     from app.deploy.plan import ReleasePlan
 
@@ -86,7 +87,7 @@ class Releaser:
             progress=self._progress,
             retry=self._retry,
             wait=wait or WaitPolicy(),
-            deployment_wait=deployment_wait or DeploymentWaitPolicy(),
+            deployment_wait=deployment_wait,
             interrupts=self._interrupts,
             max_concurrency=max_concurrency,
         )

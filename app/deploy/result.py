@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
 
 if TYPE_CHECKING:
     from app.deploy.journal import Journal
@@ -12,8 +13,7 @@ if TYPE_CHECKING:
     from app.deploy.state import ReleaseState
 
 
-@dataclass(frozen=True)
-class TargetResult:
+class TargetResult(msgspec.Struct, frozen=True):
     """What a release did to one target."""
 
     kind: Literal["lambda", "ecs"]
@@ -28,8 +28,7 @@ class TargetResult:
     deployment: str | None = None
 
 
-@dataclass(frozen=True)
-class ReleaseResult:
+class ReleaseResult(msgspec.Struct, frozen=True):
     """The outcome of a successful (or no-op) release."""
 
     image: str
@@ -40,7 +39,7 @@ class ReleaseResult:
     parameter_changed: bool
     targets: list[TargetResult]
     imagedefinitions: str | None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = msgspec.field(default_factory=list)
 
     @property
     def noop(self) -> bool:

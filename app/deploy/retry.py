@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TypeVar
 
+import msgspec
 from botocore.exceptions import BotoCoreError, ClientError
 
 T = TypeVar("T")
@@ -50,8 +50,7 @@ def describe_error(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(msgspec.Struct, frozen=True):
     """Retry ``RETRYABLE_ERROR_CODES`` up to ``max_attempts`` times with jittered backoff.
 
     Delays grow as ``base_delay * 2**n``, capped at ``max_delay``; each is drawn from
@@ -61,7 +60,7 @@ class RetryPolicy:
     max_attempts: int = 6
     base_delay: float = 0.2
     max_delay: float = 5.0
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    sleep: Callable[[float], None] = time.sleep
 
     def delay(self, attempt: int) -> float:
         """The pause after failed attempt number ``attempt`` (1-based)."""

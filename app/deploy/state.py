@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from app.deploy.exceptions import DeployError, InvalidTargetError
 from app.deploy.traffic import AliasState, read_alias
@@ -26,22 +27,20 @@ if TYPE_CHECKING:
     from app.deploy.signals import Interrupts
 
 
-@dataclass(frozen=True)
-class AliasRead:
+class AliasRead(msgspec.Struct, frozen=True):
     """Schema 2: an alias as read before the release, and the configuration it serves."""
 
     alias: AliasState
     served: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class ReleaseState:
+class ReleaseState(msgspec.Struct, frozen=True):
     """Everything the planner needs, as read (under the lock, except for a dry run)."""
 
     previous_tag: str
     version_before: int
     functions: Mapping[str, FunctionState]
-    aliases: Mapping[str, AliasRead] = field(default_factory=dict)
+    aliases: Mapping[str, AliasRead] = msgspec.field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
 

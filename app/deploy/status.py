@@ -13,9 +13,9 @@ of the recorded tag publishes and shifts it.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+import msgspec
 from botocore.exceptions import ClientError
 
 from app.deploy.exceptions import EXIT_DRIFT, EXIT_UNREADABLE
@@ -29,8 +29,7 @@ if TYPE_CHECKING:
     from app.deploy.manifest import DeployManifest, ImageTargets
 
 
-@dataclass(frozen=True)
-class TargetStatus:
+class TargetStatus(msgspec.Struct, frozen=True):
     """One target: the image it runs now, against the image its recorded tag names."""
 
     image: str
@@ -44,9 +43,9 @@ class TargetStatus:
     # deployments still moving it, and what $LATEST has that the served version lacks.
     alias: str | None = None
     alias_version: str | None = None
-    weights: dict[str, float] = field(default_factory=dict)
-    deployments: list[str] = field(default_factory=list)
-    pending: list[str] = field(default_factory=list)
+    weights: dict[str, float] = msgspec.field(default_factory=dict)
+    deployments: list[str] = msgspec.field(default_factory=list)
+    pending: list[str] = msgspec.field(default_factory=list)
 
     @property
     def drift(self) -> bool:
@@ -83,8 +82,7 @@ class TargetStatus:
         return document
 
 
-@dataclass(frozen=True)
-class ImageStatus:
+class ImageStatus(msgspec.Struct, frozen=True):
     """One image of the manifest and the status of each of its targets."""
 
     image: str

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -33,13 +34,12 @@ TAG_DESCRIPTION_PREFIX = "tag="
 """A version the release tool publishes has the Description ``tag=<tag>``."""
 
 
-@dataclass(frozen=True)
-class AliasState:
+class AliasState(msgspec.Struct, frozen=True):
     """Where an alias points: its version, and the weights of any additional version."""
 
     name: str
     version: str
-    weights: Mapping[str, float] = field(default_factory=dict)
+    weights: Mapping[str, float] = msgspec.field(default_factory=dict)
 
     @property
     def split(self) -> bool:
