@@ -10,24 +10,15 @@ Schema 2 (issue 14) releases Lambda functions through published versions, a ``li
 alias and CodeDeploy. Each ``lambdaFunctions`` entry is an object, and the release
 tool's two parameters are required::
 
-    {
-      "schema": 2, "project": "cd", "stack": "dev",
-      "images": {
-        "lambda": {
-          "repositoryName": "cd-dev-lambda",
-          "repositoryUrl": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/cd-dev-lambda",
-          "tagParameter": "/cd/dev/images/lambda/tag",
-          "placeholderTag": "initial",
-          "lockParameter": "/cd/dev/images/lambda/release-lock",
-          "failedReleasesParameter": "/cd/dev/images/lambda/failed-releases",
-          "lambdaFunctions": [
-            {"name": "cd-dev-api", "alias": "live",
-             "codeDeployApplication": "cd-dev-lambda", "deploymentGroup": "cd-dev-api"}
-          ],
-          "ecsServices": []
-        }
-      }
-    }
+    {"schema": 2, "project": "cd", "stack": "dev", "images": {"lambda": {
+      "repositoryName": "cd-dev-lambda",
+      "repositoryUrl": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/cd-dev-lambda",
+      "tagParameter": "/cd/dev/images/lambda/tag", "placeholderTag": "initial",
+      "lockParameter": "/cd/dev/images/lambda/release-lock",
+      "failedReleasesParameter": "/cd/dev/images/lambda/failed-releases",
+      "lambdaFunctions": [{"name": "cd-dev-api", "alias": "live",
+          "codeDeployApplication": "cd-dev-lambda", "deploymentGroup": "cd-dev-api"}],
+      "ecsServices": []}}}
 
 Schema 1 lists function names (or their ARNs, of this account and region), and a
 release moves each function's ``$LATEST``; an image run by ECS services lists them::
