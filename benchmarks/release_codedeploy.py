@@ -22,6 +22,10 @@ between CodeDeploy finishing and the tool noticing (its poll interval).
 
     .venv/bin/python benchmarks/release_codedeploy.py [--sizes 1 20 50] [--repetitions 3]
         [--canary-sizes 1 20] [--canary-minute-seconds 6] [--canary-repetitions 2]
+        [--baseline PATH-TO-ANOTHER-CHECKOUT]
+
+With ``--baseline`` the release tool of another checkout releases too, right after this
+one at each repetition and on the same stacks, and a table compares the two.
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ import argparse
 import json
 import logging
 import os
+import re
 import statistics
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -52,26 +58,56 @@ def tag_for(*parts: object) -> str:
     return hashlib.sha1("-".join(map(str, parts)).encode()).hexdigest()[:7]  # noqa: S324
 
 
+# Lambda's REST operations the tool calls (Lambda API reference, each operation's URI).
+_LAMBDA_OPERATIONS = (
+    ("GET", re.compile(r"^/2015-03-31/functions/[^/]+$"), "GetFunction"),
+    ("GET", re.compile(r"^/2015-03-31/functions/[^/]+/configuration$"), "GetFunctionConfiguration"),
+    ("PUT", re.compile(r"^/2015-03-31/functions/[^/]+/code$"), "UpdateFunctionCode"),
+    ("POST", re.compile(r"^/2015-03-31/functions/[^/]+/versions$"), "PublishVersion"),
+    ("GET", re.compile(r"^/2015-03-31/functions/[^/]+/aliases/[^/]+$"), "GetAlias"),
+)
+
+
+def operation_of(method: str, path: str, headers: dict[str, str]) -> str:
+    """The AWS operation of a request: ``X-Amz-Target``'s, or Lambda's from its URI."""
+    target = headers.get("x-amz-target")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    for verb, pattern, operation in _LAMBDA_OPERATIONS:
+        if method == verb and pattern.match(path):
+            return operation
+    return f"{method} {path}"
+
+
 class Counting:
-    """Wraps the double as the proxy's intercept, counting every request the tool makes."""
+    """Wraps the double as the proxy's intercept, counting every request the tool makes.
+
+    ``operations`` counts them per AWS operation, so a test can say exactly which
+    requests a release makes, apart from how often it polls (that depends on time).
+    """
 
     def __init__(self, double: Any) -> None:
         self.double = double
         self.count = 0
+        self.operations: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     def __call__(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Any:
         with self._lock:
             self.count += 1
+            self.operations[operation_of(method, path, headers)] += 1
         return self.double(method, path, headers, body)
 
 
-def release(stack: Any, tag: str, env: dict[str, str]) -> float:
+def release(stack: Any, tag: str, env: dict[str, str], checkout: Path = REPO_ROOT) -> float:
+    """One ``release`` by the tool of ``checkout`` (this repository, or ``--baseline``)."""
+    if checkout != REPO_ROOT:
+        env = {**env, "PYTHONPATH": str(checkout)}  # its app.deploy, not the installed one
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "app.deploy", "release", "--image", "lambda", "--tag", tag,
          "--manifest-parameter", stack.manifest_parameter, "--json"],
-        env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+        env=env, cwd=checkout, capture_output=True, text=True, check=False,
     )  # fmt: skip
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
@@ -97,6 +133,11 @@ def main() -> int:
     parser.add_argument("--canary-minute-seconds", type=float, default=6.0)
     parser.add_argument("--canary-repetitions", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the raw timings here")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout whose release tool runs too, alternately with this one",
+    )
     args = parser.parse_args()
 
     os.environ.update(
@@ -143,17 +184,29 @@ def main() -> int:
 
     timings: dict[int, dict[str, list[float]]] = {}
     requests: dict[int, dict[str, int]] = {}
+    operations: dict[int, dict[str, dict[str, int]]] = {}
+    baseline: dict[int, dict[str, list[float]]] = {}
     for n in args.sizes:
         tags = {s: [tag_for(n, s, r) for r in range(args.repetitions)] for s in (1, 2)}
-        stacks = {s: stack_of(n, s, ALL_AT_ONCE, tags[s]) for s in (1, 2)}
+        base_tags = {s: [tag_for(n, s, "base", r) for r in range(args.repetitions)] for s in (1, 2)}
+        pushed = {s: tags[s] + (base_tags[s] if args.baseline else []) for s in (1, 2)}
+        stacks = {s: stack_of(n, s, ALL_AT_ONCE, pushed[s]) for s in (1, 2)}
         timings[n] = {"schema1": [], "schema2": []}
+        baseline[n] = {"schema1": [], "schema2": []}
         requests[n] = {}
+        operations[n] = {}
         for r in range(args.repetitions):
             for schema in (1, 2):  # back to back, so both share the machine's load
-                before = counting.count
+                before, by_operation = counting.count, Counter(counting.operations)
                 timings[n][f"schema{schema}"].append(release(stacks[schema], tags[schema][r], env))
                 requests[n][f"schema{schema}"] = counting.count - before
+                operations[n][f"schema{schema}"] = dict(counting.operations - by_operation)
                 check(stacks[schema], tags[schema][r], aliases=schema == 2)
+                if args.baseline:  # right after, so both tools share the machine's load
+                    tag = base_tags[schema][r]
+                    seconds = release(stacks[schema], tag, env, args.baseline)
+                    baseline[n][f"schema{schema}"].append(seconds)
+                    check(stacks[schema], tag, aliases=schema == 2)
 
     canary: dict[int, list[float]] = {}
     for n in args.canary_sizes:
@@ -185,6 +238,8 @@ def main() -> int:
             f"| {n} | {one:.2f} | {two:.2f} | {two / one:.2f}x | {two / base:.2f} "
             f"| {requests[n]['schema1']} | {requests[n]['schema2']} |"
         )
+    if args.baseline:
+        print_baseline(args.baseline, args.sizes, timings, baseline)
     if canary:
         wait = CANARY_MINUTES * args.canary_minute_seconds
         print(f"\n## canary ({CANARY}, a minute of {args.canary_minute_seconds:g} s: "
@@ -196,9 +251,51 @@ def main() -> int:
             print(f"| {n} | {total:.2f} | {total - wait:.2f} | {(total - wait) / wait:.1%} |")
     if args.json:
         args.json.write_text(
-            json.dumps({"timings": timings, "requests": requests, "canary": canary}, indent=2)
+            json.dumps(
+                {
+                    "timings": timings,
+                    "baseline": baseline,
+                    "requests": requests,
+                    "operations": operations,
+                    "canary": canary,
+                },
+                indent=2,
+            )
         )
     return 0
+
+
+def print_baseline(
+    checkout: Path,
+    sizes: list[int],
+    timings: dict[int, dict[str, list[float]]],
+    baseline: dict[int, dict[str, list[float]]],
+) -> None:
+    """This tool against the baseline's, run alternately: medians and paired ratios."""
+    median = statistics.median
+    print(f"\n## this tool against the baseline's ({checkout}), run alternately\n")
+    print(
+        "| N | schema | baseline | tool | tool / baseline | paired, median (min to max) "
+        "| schema 2 / schema 1: baseline | tool |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in sizes:
+        for schema in ("schema1", "schema2"):
+            base, tool = baseline[n][schema], timings[n][schema]
+            paired = [t / b for t, b in zip(tool, base, strict=True)]
+            ratios = ""
+            if schema == "schema2":
+                ratios = (
+                    f"{median(base) / median(baseline[n]['schema1']):.2f}x "
+                    f"| {median(tool) / median(timings[n]['schema1']):.2f}x"
+                )
+            else:
+                ratios = "| "
+            print(
+                f"| {n} | {schema[-1]} | {median(base):.2f} | {median(tool):.2f} "
+                f"| {median(tool) / median(base):.2f}x | {median(paired):.2f}x "
+                f"({min(paired):.2f} to {max(paired):.2f}) | {ratios} |"
+            )
 
 
 if __name__ == "__main__":

@@ -2,4 +2,4 @@
 
 from app.deploy.cli import main
 
-raise SystemExit(main())
+raise SystemExit(main(exiting=True))

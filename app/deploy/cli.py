@@ -16,7 +16,6 @@ import os
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, TextIO
 
 from app.deploy.clients import AwsClients
@@ -36,6 +35,7 @@ from app.deploy.manifest import (
     load_manifest,
     ssm_name_problem,
 )
+from app.deploy.parser import parse
 from app.deploy.release import Releaser, ReleaseResult, WaitPolicy, result_summary
 from app.deploy.retry import RetryPolicy, access_problem
 from app.deploy.signals import Interrupts
@@ -65,106 +65,6 @@ class StderrProgress:
             print(f"[{target}] {message}", file=self._stream, flush=True)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m app.deploy",
-        description="Release an image tag to every Lambda function and ECS service that the "
-        "infra stack's deploy manifest names for it.",
-        epilog="AWS settings come from the environment: AWS_PROFILE, AWS_REGION or "
-        "AWS_DEFAULT_REGION, AWS_ENDPOINT_URL. Exit codes: 0 ok, 1 failed and restored "
-        "(exists: not found), 2 bad input (nothing touched), 3 restore failed (manual "
-        "attention needed), 4 another release holds the lock, 5 AWS could not be asked "
-        "(region, credentials, access, network), 6 status: drift, 7 status: unreadable, "
-        "130 interrupted before any change.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    manifest_options = argparse.ArgumentParser(add_help=False)
-    manifest_options.add_argument(
-        "--manifest-parameter",
-        metavar="NAME",
-        help=f"SSM parameter holding the deploy manifest (default: ${MANIFEST_PARAMETER_ENV}), "
-        "e.g. /<project>/<stack>/deploy-manifest",
-    )
-    manifest_options.add_argument(
-        "--json", action="store_true", help="print machine-readable JSON on stdout"
-    )
-    concurrency = argparse.ArgumentParser(add_help=False)
-    concurrency.add_argument(
-        "--max-concurrency",
-        type=int,
-        default=16,
-        metavar="N",
-        help="targets updated or read at once (default: 16)",
-    )
-    changes = argparse.ArgumentParser(add_help=False)
-    changes.add_argument(
-        "--imagedefinitions",
-        type=Path,
-        default=Path("imagedefinitions.json"),
-        metavar="PATH",
-        help="where to write imagedefinitions.json for the image's ECS services "
-        "(default: ./imagedefinitions.json; written only if the image has ECS targets)",
-    )
-    changes.add_argument(
-        "--lock-wait",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="wait up to this long for another release of the image to finish "
-        "(default: 0, fail at once with exit 4)",
-    )
-    changes.add_argument(
-        "--lock-ttl",
-        type=float,
-        default=3600.0,
-        metavar="SECONDS",
-        help="how long this release's lock is valid if the process dies (default: 3600)",
-    )
-    changes.add_argument(
-        "--break-expired-lock",
-        action="store_true",
-        help="delete a lock whose expiry has passed (its holder died) and go ahead; logged",
-    )
-
-    commands.add_parser(
-        "tag",
-        help="print the image tag for this commit",
-        description="Print the first 7 characters of CODEBUILD_RESOLVED_SOURCE_VERSION, "
-        "or else of `git rev-parse HEAD`.",
-    )
-    exists = commands.add_parser(
-        "exists",
-        parents=[manifest_options],
-        help="exit 0 if the tag is in the image's ECR repository, 1 if not, 5 if AWS "
-        "could not be asked",
-    )
-    release = commands.add_parser(
-        "release",
-        parents=[manifest_options, concurrency, changes],
-        help="release a tag to every target of an image (manifest schema 2: publish a "
-        "version and shift each function's alias to it through CodeDeploy)",
-    )
-    for sub in (exists, release):
-        sub.add_argument("--image", required=True, help="image name, a key of the manifest")
-        sub.add_argument("--tag", required=True, help="image tag, 7-40 lowercase hex")
-    commands.add_parser(
-        "status",
-        parents=[manifest_options, concurrency],
-        help="recorded tag against the image each target runs (schema 2: what each alias "
-        "serves, deployments in progress, pending configuration); exit 6 on drift, "
-        "7 if something cannot be read",
-    )
-    rollback = commands.add_parser(
-        "rollback",
-        parents=[manifest_options, concurrency, changes],
-        help="release the previous tag from the tag parameter's history (schema 2: "
-        "deployed with CodeDeployDefault.LambdaAllAtOnce)",
-    )
-    rollback.add_argument("--image", required=True, help="image name, a key of the manifest")
-    return parser
-
-
 def _stderr_writer(stream: TextIO) -> Any:
     """How a signal handler writes a line: straight to the descriptor, taking no lock."""
     try:
@@ -184,16 +84,21 @@ def main(
     retry: RetryPolicy | None = None,
     wait: WaitPolicy | None = None,
     interrupts: Interrupts | None = None,
+    exiting: bool = False,
 ) -> int:
-    """Run the CLI; returns the exit code. Tests inject clients, environment and streams."""
-    args = build_parser().parse_args(argv)
+    """Run the CLI; returns the exit code. Tests inject clients, environment and streams.
+
+    ``exiting``: the process ends when this returns (``python -m app.deploy``), so
+    SIGINT and SIGTERM are ignored from then on (``Interrupts.installed``).
+    """
+    args = parse(argv)
     env = os.environ if env is None else env
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     as_json = getattr(args, "json", False)
     interrupts = interrupts or Interrupts(_stderr_writer(err))
     try:
-        with interrupts.installed():
+        with interrupts.installed(exiting=exiting):
             return _run(args, env, clients, out, err, retry, wait, interrupts)
     except DeployError as exc:
         message = str(exc)
@@ -285,7 +190,7 @@ def _run(
                 "no AWS region: set AWS_REGION or AWS_DEFAULT_REGION, or use a profile "
                 "with a region; nothing was asked or changed"
             )
-    manifest = _manifest(manifest_name, clients)
+    manifest = _manifest(manifest_name, clients, retry)
     releaser = Releaser(
         clients,
         manifest,
@@ -303,36 +208,65 @@ def _run(
     )
 
     if args.command == "exists":
-        found = releaser.exists(args.image, args.tag)
-        uri = manifest.image(args.image).image_uri(args.tag)
-        if args.json:
-            _print_json(
-                out, {"image": args.image, "tag": args.tag, "imageUri": uri, "exists": found}
-            )
-        else:
-            print(f"{uri}: {'exists' if found else 'not found'}", file=out)
-        return EXIT_OK if found else EXIT_FAILED
-
+        return _exists(args, releaser, manifest, out)
     if args.command == "status":
-        from app.deploy.status import collect_status, status_exit_code, status_table
+        return _status(args, clients, manifest, out, retry, max_concurrency)
+    return _release(args, releaser, out)
 
-        images = collect_status(clients, manifest, retry=retry, max_concurrency=max_concurrency)
-        code = status_exit_code(images)
+
+def _exists(
+    args: argparse.Namespace, releaser: Releaser, manifest: DeployManifest, out: TextIO
+) -> int:
+    found = releaser.exists(args.image, args.tag)
+    uri = manifest.image(args.image).image_uri(args.tag)
+    if args.json:
+        _print_json(out, {"image": args.image, "tag": args.tag, "imageUri": uri, "exists": found})
+    else:
+        print(f"{uri}: {'exists' if found else 'not found'}", file=out, flush=True)
+    return EXIT_OK if found else EXIT_FAILED
+
+
+def _status(
+    args: argparse.Namespace,
+    clients: AwsClients,
+    manifest: DeployManifest,
+    out: TextIO,
+    retry: RetryPolicy | None,
+    max_concurrency: int,
+) -> int:
+    from app.deploy.status import collect_status, status_exit_code, status_table
+
+    images = collect_status(clients, manifest, retry=retry, max_concurrency=max_concurrency)
+    code = status_exit_code(images)
+    if args.json:
+        _print_json(
+            out,
+            {
+                "ok": code == EXIT_OK,
+                "exitCode": code,
+                "drift": any(i.drift for i in images),
+                "unreadable": any(i.unreadable for i in images),
+                "images": [i.to_dict() for i in images],
+            },
+        )
+    else:
+        print(status_table(images), file=out, flush=True)
+    return code
+
+
+def _release(args: argparse.Namespace, releaser: Releaser, out: TextIO) -> int:
+    """``release`` or ``rollback``; with ``--dry-run`` only their plan."""
+    if args.dry_run:
+        plan = (
+            releaser.plan_release(args.image, args.tag, imagedefinitions=args.imagedefinitions)
+            if args.command == "release"
+            else releaser.plan_rollback(args.image, imagedefinitions=args.imagedefinitions)
+        )
         if args.json:
-            _print_json(
-                out,
-                {
-                    "ok": code == EXIT_OK,
-                    "exitCode": code,
-                    "drift": any(i.drift for i in images),
-                    "unreadable": any(i.unreadable for i in images),
-                    "images": [i.to_dict() for i in images],
-                },
-            )
+            _print_json(out, plan.to_dict())
         else:
-            print(status_table(images), file=out)
-        return code
-
+            print("\n".join(plan.lines()), file=out, flush=True)
+        return EXIT_OK
     result: ReleaseResult
     if args.command == "release":
         result = releaser.release(args.image, args.tag, imagedefinitions=args.imagedefinitions)
@@ -341,13 +275,13 @@ def _run(
     if args.json:
         _print_json(out, result.to_dict())
     else:
-        print(result_summary(result), file=out)
+        print(result_summary(result), file=out, flush=True)
     return EXIT_OK
 
 
-def _manifest(name: str, clients: AwsClients) -> DeployManifest:
+def _manifest(name: str, clients: AwsClients, retry: RetryPolicy | None) -> DeployManifest:
     try:
-        return load_manifest(clients.ssm, name)
+        return load_manifest(clients.ssm, name, retry)
     except DeployError:
         raise
     except Exception as exc:
@@ -374,4 +308,4 @@ def _error_document(exc: DeployError, message: str) -> dict[str, Any]:
 
 
 def _print_json(out: TextIO, document: object) -> None:
-    print(json.dumps(document, indent=2), file=out)
+    print(json.dumps(document, indent=2), file=out, flush=True)

@@ -55,17 +55,22 @@ class AwsClients:
             self._session = boto3.Session(region_name=self._env.get("AWS_REGION") or None)
         return self._session
 
-    def _client(self, service: str) -> object:
+    def _client(self, service: str, *, retried: bool = True) -> object:
         given = self._given[service]
         if given is not None:
             return given
         from botocore.config import Config
 
         # One pooled connection per concurrent worker; botocore's standard retry mode
-        # covers transient network and 5xx errors below the tool's own retry policy.
+        # covers transient network and 5xx errors below the tool's own retry policy
+        # (``max_attempts`` counts retries: 3 retries, 4 attempts in all).
         config = Config(
             max_pool_connections=self._max_pool_connections,
-            retries={"mode": "standard", "max_attempts": 3},
+            retries=(
+                {"mode": "standard", "max_attempts": 3}
+                if retried
+                else {"mode": "standard", "total_max_attempts": 1}
+            ),
         )
         return self.session().client(service, config=config)  # type: ignore[call-overload]
 
@@ -88,3 +93,12 @@ class AwsClients:
     @cached_property
     def codedeploy(self) -> CodeDeployClient:
         return self._client("codedeploy")  # type: ignore[return-value]
+
+    @cached_property
+    def codedeploy_once(self) -> CodeDeployClient:
+        """CodeDeploy without botocore's retries, for ``CreateDeployment``.
+
+        It has no idempotency token: a retry after a lost answer would start a second
+        deployment. The caller looks for its own instead (``app.deploy.traffic``).
+        """
+        return self._client("codedeploy", retried=False)  # type: ignore[return-value]

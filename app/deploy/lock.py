@@ -2,13 +2,15 @@
 
 ``PutParameter`` with ``Overwrite=False`` either creates the parameter or fails with
 ``ParameterAlreadyExists``, so of several releases asking at once exactly one gets
-the lock. Its value says who holds it and until when; the holder deletes it at the
-end. A lock whose holder died (SIGKILL, a lost build host) stays until it expires,
-and even then is only broken by someone who asks for it (``--break-expired-lock``).
+the lock. Its value says who holds it, until when, and a random token; the holder
+deletes it at the end if it still holds that token. A lock whose holder died
+(SIGKILL, a lost build host) stays until it expires, and even then is only broken by
+someone who asks for it (``--break-expired-lock``).
 
-SSM has no conditional delete, so breaking is check-then-delete: two people breaking
-the same expired lock at the same instant could both go ahead. That is why breaking
-is a deliberate, logged step and never automatic.
+SSM has no conditional delete, so breaking and releasing are check-then-delete: two
+people breaking the same expired lock at the same instant could both go ahead. That
+is why breaking is a deliberate, logged step and never automatic. A create or delete
+whose answer is lost is judged by reading the lock: the token says whose it is.
 """
 
 from __future__ import annotations
@@ -17,14 +19,13 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+import msgspec
 
 from app.deploy.exceptions import AwsAccessError, DeployError, LockHeldError
-from app.deploy.retry import RetryPolicy, access_problem, describe_error
+from app.deploy.retry import CALL_ERRORS, RetryPolicy, access_problem, describe_error, error_code
 from app.deploy.shell import shell_command
 
 if TYPE_CHECKING:
@@ -35,8 +36,7 @@ if TYPE_CHECKING:
 LOCK_SCHEMA = 1
 
 
-@dataclass(frozen=True)
-class LockPolicy:
+class LockPolicy(msgspec.Struct, frozen=True):
     """How long a lock is valid, how long to wait for one, and whether to break it."""
 
     ttl: float = 3600.0
@@ -52,8 +52,7 @@ class LockPolicy:
     a few GetParameter calls a second at most, far below SSM's default throughput."""
 
 
-@dataclass(frozen=True)
-class LockOwner:
+class LockOwner(msgspec.Struct, frozen=True):
     """Who takes a lock: enough for a person to find the process or the build."""
 
     host: str
@@ -67,8 +66,7 @@ class LockOwner:
         return cls(socket.gethostname(), os.getpid(), env.get("CODEBUILD_BUILD_ID") or None)
 
 
-@dataclass(frozen=True)
-class LockHolder:
+class LockHolder(msgspec.Struct, frozen=True):
     """The value of a lock parameter: who holds it, for what, since and until when."""
 
     owner: LockOwner
@@ -76,7 +74,7 @@ class LockHolder:
     image: str
     started_at: datetime
     expires_at: datetime
-    token: str = field(default_factory=lambda: os.urandom(16).hex())
+    token: str = msgspec.field(default_factory=lambda: os.urandom(16).hex())
 
     def to_json(self) -> str:
         return json.dumps(
@@ -197,7 +195,7 @@ class ReleaseLock:
         ssm = self._ssm
         # The lock runs from when it is taken, not from when this release began waiting.
         now = self._clock()
-        self.holder = replace(
+        self.holder = msgspec.structs.replace(
             self.holder, started_at=now, expires_at=now + timedelta(seconds=self._policy.ttl)
         )
         try:
@@ -217,10 +215,37 @@ class ReleaseLock:
             if current is not None and current.token == self.holder.token:
                 self.held = True
             return self.held
-        except ClientError as exc:
+        except CALL_ERRORS as exc:
+            if access_problem(exc) is None:
+                return self._after_a_failed_create(exc)
             raise self._fail(exc, "take") from exc
         self.held = True
         return True
+
+    def _after_a_failed_create(self, exc: BaseException) -> bool:
+        """A create that failed may still have landed (its answer lost): look, then decide.
+
+        A lock holding this release's token is its own, taken; anything else is the
+        create's failure. If the lock cannot even be read, the message says plainly
+        that it may be there, whose it would be, and how to remove it.
+        """
+        try:
+            current = read_lock(self._ssm, self.name, self._retry, self._policy.ttl)
+        except CALL_ERRORS as read_failure:
+            raise DeployError(
+                f"cannot take release lock {self.name}: {describe_error(exc)}; the create may "
+                f"have landed, and reading the lock failed too ({describe_error(read_failure)}). "
+                f"If it holds token {self.holder.token} it is this run's (nothing was changed): "
+                "delete it with "
+                + shell_command("aws", "ssm", "delete-parameter", "--name", self.name)
+                + f", or it blocks releases of image {self.holder.image} until "
+                f"{_iso(self.holder.expires_at)}"
+            ) from exc
+        if current is not None and current.token == self.holder.token:
+            self._progress(self.name, "the answer to the lock's create was lost; it is ours")
+            self.held = True
+            return True
+        raise self._fail(exc, "take") from exc
 
     def acquire(self) -> None:
         """Take the lock, waiting up to ``policy.wait`` seconds, else raise ``LockHeldError``."""
@@ -258,7 +283,7 @@ class ReleaseLock:
     def _current(self) -> LockHolder | None:
         try:
             return read_lock(self._ssm, self.name, self._retry, self._policy.ttl)
-        except ClientError as exc:
+        except CALL_ERRORS as exc:
             raise self._fail(exc, "read") from exc
 
     def _break(self, expired: LockHolder) -> None:
@@ -271,35 +296,56 @@ class ReleaseLock:
             self._retry.call(lambda: self._ssm.delete_parameter(Name=self.name))
         except self._ssm.exceptions.ParameterNotFound:
             pass
-        except ClientError as exc:
+        except CALL_ERRORS as exc:
             raise self._fail(exc, "break") from exc
 
     def release(self) -> str | None:
-        """Drop the lock if held; a warning to show if that failed, else None."""
+        """Drop the lock if held and still ours; a warning to show if not, else None.
+
+        Compare-and-delete: the lock is read first and deleted only if it still holds
+        this release's token (someone may have broken it as expired, by their clock,
+        and taken it anew). SSM has no conditional delete, so one round trip lies
+        between the two. A delete whose answer is lost is judged by reading again.
+        """
         if not self.held:
             return None
-        ssm = self._ssm
         try:
-            if self.holder.expires_at <= self._clock():
-                # Past our own expiry someone may have broken the lock and taken it anew:
-                # delete only our own.
-                current = self._current()
-                if current is None or current.token != self.holder.token:
-                    self.held = False
+            current = self._current()
+            if current is None:
+                self.held = False
+                return f"release lock {self.name} was already gone (broken by someone?)"
+            if current.token != self.holder.token:
+                self.held = False
+                if self.holder.expires_at <= self._clock():
                     return (
                         f"release lock {self.name} expired during this run and is no longer "
                         "this process's; left as it is"
                     )
-            self._retry.call(lambda: ssm.delete_parameter(Name=self.name))
-        except ssm.exceptions.ParameterNotFound:
-            self.held = False
-            return f"release lock {self.name} was already gone (broken by someone?)"
-        except (ClientError, DeployError) as exc:
-            detail = describe_error(exc)
-            return (
-                f"could not release lock {self.name} ({detail}); the next release waits for it "
-                f"to expire at {_iso(self.holder.expires_at)}, or delete it: "
-                + shell_command("aws", "ssm", "delete-parameter", "--name", self.name)
-            )
+                return (
+                    f"release lock {self.name} is no longer this process's (now held by "
+                    f"{current.describe()}; were clocks skewed by more than --lock-ttl?); "
+                    "left as it is"
+                )
+            self._retry.call(lambda: self._ssm.delete_parameter(Name=self.name))
+        except Exception as exc:  # noqa: BLE001 - any failed call, a lost answer included
+            return self._after_a_failed_delete(exc)
         self.held = False
         return None
+
+    def _after_a_failed_delete(self, exc: BaseException) -> str | None:
+        """The delete (or the read before it) failed: is the lock still this run's?"""
+        if error_code(exc) == "ParameterNotFound":
+            self.held = False  # the retry of a delete that had landed, its answer lost
+            return None
+        try:
+            current = read_lock(self._ssm, self.name, self._retry, self._policy.ttl)
+        except Exception:  # noqa: BLE001 - reported below, with the command
+            current = self.holder
+        if current is None or current.token != self.holder.token:
+            self.held = False
+            return None
+        return (
+            f"could not release lock {self.name} ({describe_error(exc)}); the next release "
+            f"waits for it to expire at {_iso(self.holder.expires_at)}, or delete it: "
+            + shell_command("aws", "ssm", "delete-parameter", "--name", self.name)
+        )

@@ -10,48 +10,22 @@ Schema 2 (issue 14) releases Lambda functions through published versions, a ``li
 alias and CodeDeploy. Each ``lambdaFunctions`` entry is an object, and the release
 tool's two parameters are required::
 
-    {
-      "schema": 2, "project": "cd", "stack": "dev",
-      "images": {
-        "lambda": {
-          "repositoryName": "cd-dev-lambda",
-          "repositoryUrl": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/cd-dev-lambda",
-          "tagParameter": "/cd/dev/images/lambda/tag",
-          "placeholderTag": "initial",
-          "lockParameter": "/cd/dev/images/lambda/release-lock",
-          "failedReleasesParameter": "/cd/dev/images/lambda/failed-releases",
-          "lambdaFunctions": [
-            {"name": "cd-dev-api", "alias": "live",
-             "codeDeployApplication": "cd-dev-lambda", "deploymentGroup": "cd-dev-api"}
-          ],
-          "ecsServices": []
-        }
-      }
-    }
+    {"schema": 2, "project": "cd", "stack": "dev", "images": {"lambda": {
+      "repositoryName": "cd-dev-lambda",
+      "repositoryUrl": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/cd-dev-lambda",
+      "tagParameter": "/cd/dev/images/lambda/tag", "placeholderTag": "initial",
+      "lockParameter": "/cd/dev/images/lambda/release-lock",
+      "failedReleasesParameter": "/cd/dev/images/lambda/failed-releases",
+      "lambdaFunctions": [{"name": "cd-dev-api", "alias": "live",
+          "codeDeployApplication": "cd-dev-lambda", "deploymentGroup": "cd-dev-api"}],
+      "ecsServices": []}}}
 
-Schema 1 lists function names, and a release moves each function's ``$LATEST``::
+Schema 1 lists function names (or their ARNs, of this account and region), and a
+release moves each function's ``$LATEST``; an image run by ECS services lists them::
 
-    {
-      "schema": 1, "project": "cd", "stack": "dev",
-      "images": {
-        "lambda": {
-          "repositoryName": "cd-dev-lambda",
-          "repositoryUrl": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/cd-dev-lambda",
-          "tagParameter": "/cd/dev/images/lambda/tag",
-          "placeholderTag": "initial",
-          "lambdaFunctions": ["cd-dev-jobs", "cd-dev-api"],
-          "ecsServices": []
-        },
-        "web": {
-          "repositoryName": "cd-dev-web",
-          "repositoryUrl": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/cd-dev-web",
-          "tagParameter": "/cd/dev/images/web/tag",
-          "placeholderTag": "initial",
-          "lambdaFunctions": [],
-          "ecsServices": [{"cluster": "cd-dev", "service": "cd-dev-web", "container": "web"}]
-        }
-      }
-    }
+    "lambda": {..., "lambdaFunctions": ["cd-dev-jobs", "cd-dev-api"], "ecsServices": []},
+    "web": {..., "lambdaFunctions": [],
+            "ecsServices": [{"cluster": "cd-dev", "service": "cd-dev-web", "container": "web"}]}
 
 Two fields per image name the release tool's own parameters. Schema 2 requires them;
 in schema 1 they are optional (an infra stack that predates them leaves them out) and
@@ -72,7 +46,6 @@ see docs/app-release.md, "Benchmark".
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
@@ -83,6 +56,8 @@ from app.deploy.exceptions import (
     UnknownImageError,
     UnsupportedSchemaError,
 )
+from app.deploy.names import bare_function_name, ssm_name_problem
+from app.deploy.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -104,32 +79,23 @@ ParameterName = Annotated[str, msgspec.Meta(pattern=r"^/\S+$")]
 AliasName = Annotated[str, msgspec.Meta(pattern=r"^(?![0-9]+$)[A-Za-z0-9_-]{1,128}$")]
 """A Lambda alias name (CreateAlias's ``Name``: not only digits, which name versions)."""
 
+FunctionName = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}$"
+    ),
+]
+"""A Lambda function's name (1 to 64 of ``A-Za-z0-9_-``), or its unqualified ARN.
+
+``arn:<partition>:lambda:<region>:<account>:function:<name>``, the forms
+``UpdateFunctionCode`` accepts (Lambda API reference, FunctionName) without a qualifier
+or a partial ARN. An ARN must name this account and region: the release checks that
+against ECR's own repository URI before anything changes (``app.deploy.registry``).
+"""
+
+
 LOCK_PARAMETER_LEAF = "release-lock"
 FAILED_RELEASES_PARAMETER_LEAF = "failed-releases"
-
-_SSM_NAME_CHARACTERS = re.compile(r"[A-Za-z0-9_.\-/]+")
-_SSM_NAME_MAX_LENGTH = 1011
-_SSM_MAX_DEPTH = 15
-
-
-def ssm_name_problem(name: str) -> str | None:
-    """Why ``name`` is not a valid SSM parameter name, or None if it is.
-
-    The rules of PutParameter's ``Name`` (AWS API reference): only ``a-zA-Z0-9_.-``
-    and ``/``, a leading ``/`` in a hierarchy, at most 15 levels, not prefixed with
-    ``aws`` or ``ssm`` (any case), and at most 1011 characters.
-    """
-    if not name or len(name) > _SSM_NAME_MAX_LENGTH:
-        return f"must be 1 to {_SSM_NAME_MAX_LENGTH} characters"
-    if not _SSM_NAME_CHARACTERS.fullmatch(name):
-        return "may only contain a-z, A-Z, 0-9, _ . - and /"
-    if "/" in name and (not name.startswith("/") or "//" in name or name.endswith("/")):
-        return "must be a path like /a/b: a leading /, no empty or trailing level"
-    if name.count("/") > _SSM_MAX_DEPTH:
-        return f"is deeper than {_SSM_MAX_DEPTH} levels"
-    if name.lstrip("/").lower().startswith(("aws", "ssm")):
-        return 'must not start with "aws" or "ssm"'
-    return None
 
 
 def _sibling(parameter: str, leaf: str) -> str:
@@ -159,7 +125,7 @@ class LambdaTarget(msgspec.Struct, rename="camel", frozen=True):
     steps of the deployment group's config, rolled back on failure or alarm.
     """
 
-    name: Name
+    name: FunctionName
     alias: AliasName
     code_deploy_application: Name
     deployment_group: Name
@@ -179,7 +145,7 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
     repository_url: Name
     tag_parameter: ParameterName
     placeholder_tag: Name
-    lambda_functions: tuple[Name | LambdaTarget, ...] = ()
+    lambda_functions: tuple[FunctionName | LambdaTarget, ...] = ()
     ecs_services: tuple[EcsServiceTarget, ...] = ()
     # Optional in schema 1 (added within it: absent in manifests of older infra
     # stacks); required in schema 2.
@@ -199,7 +165,8 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
             raise ValueError(
                 "lambdaFunctions mixes names and objects; schema 1 lists names, schema 2 objects"
             )
-        names = self.function_names
+        # By name: a function listed once by name and once by ARN is listed twice.
+        names = [bare_function_name(name) for name in self.function_names]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"lambdaFunctions lists {', '.join(duplicates)} more than once")
@@ -302,7 +269,7 @@ class DeployManifest(msgspec.Struct, rename="camel", frozen=True):
         # while that image's tag parameter still names its own tag.
         owners: dict[tuple[str, ...], str] = {}
         for image_name, image in sorted(self.images.items()):
-            keys = [("Lambda function", name) for name in image.function_names]
+            keys = [("Lambda function", bare_function_name(n)) for n in image.function_names]
             keys += [
                 ("CodeDeploy deployment group", f"{t.code_deploy_application}/{t.deployment_group}")
                 for t in image.lambda_targets
@@ -413,10 +380,17 @@ def _locate(exc: msgspec.ValidationError, data: dict[str, Any]) -> str:
     return message
 
 
-def load_manifest(ssm: SSMClient, parameter_name: str) -> DeployManifest:
-    """Read and validate the manifest from the SSM parameter ``parameter_name``."""
+def load_manifest(
+    ssm: SSMClient, parameter_name: str, retry: RetryPolicy | None = None
+) -> DeployManifest:
+    """Read and validate the manifest from the SSM parameter ``parameter_name``.
+
+    The read is retried on throttling like every other call (``retry``, by default
+    ``RetryPolicy()``: six attempts).
+    """
+    policy = retry or RetryPolicy()
     try:
-        response = ssm.get_parameter(Name=parameter_name)
+        response = policy.call(lambda: ssm.get_parameter(Name=parameter_name))
     except ssm.exceptions.ParameterNotFound as exc:
         raise ManifestNotFoundError(
             f"deploy manifest parameter {parameter_name} does not exist; "

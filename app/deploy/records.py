@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from app.deploy.exceptions import InvalidTargetError
 from app.deploy.retry import RetryPolicy
@@ -37,8 +38,7 @@ LEGACY_LABEL_PREFIX = "release-failed-v"
 TAG_PREFIX_LENGTH = 7
 
 
-@dataclass(frozen=True)
-class Version:
+class Version(msgspec.Struct, frozen=True):
     """One version of the tag parameter, from ``GetParameterHistory``."""
 
     version: int

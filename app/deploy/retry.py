@@ -5,12 +5,22 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TypeVar
 
-from botocore.exceptions import ClientError
+import msgspec
+from botocore.exceptions import BotoCoreError, ClientError
 
 T = TypeVar("T")
+
+CALL_ERRORS: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
+"""Every way an AWS call fails: an error answer, or no usable answer at all.
+
+botocore raises a ``BotoCoreError`` when the answer is lost (``ConnectionClosedError``,
+``ReadTimeoutError``), the endpoint cannot be reached (``EndpointConnectionError``) or
+the request cannot be made (no credentials). A lost answer says nothing about whether
+the request took effect, so each call site treats it like any other failed call and,
+where a write may have landed, reads before deciding.
+"""
 
 RETRYABLE_ERROR_CODES = frozenset(
     {
@@ -40,8 +50,7 @@ def describe_error(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(msgspec.Struct, frozen=True):
     """Retry ``RETRYABLE_ERROR_CODES`` up to ``max_attempts`` times with jittered backoff.
 
     Delays grow as ``base_delay * 2**n``, capped at ``max_delay``; each is drawn from
@@ -51,7 +60,7 @@ class RetryPolicy:
     max_attempts: int = 6
     base_delay: float = 0.2
     max_delay: float = 5.0
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    sleep: Callable[[float], None] = time.sleep
 
     def delay(self, attempt: int) -> float:
         """The pause after failed attempt number ``attempt`` (1-based)."""

@@ -35,11 +35,16 @@ class Interrupts:
         self._notify = notify or _ignore
         self._event = threading.Event()
         self._deferred = False
+        self._complete = False
         self.received: list[str] = []
 
     def defer(self) -> None:
         """From now on, signals only set the flag (call before the first AWS write)."""
         self._deferred = True
+
+    def complete(self) -> None:
+        """Past the last check: the release is done, and a signal now changes nothing."""
+        self._complete = True
 
     @property
     def requested(self) -> bool:
@@ -60,14 +65,23 @@ class Interrupts:
         self._event.set()
         if not self._deferred:
             raise KeyboardInterrupt(name)
+        if self._complete:
+            self._notify(f"[signal] {name} received after the release completed; ignored\n")
+            return
         self._notify(
             f"[signal] {name} received: stopping at the next safe point; "
             "changes already made will be put back\n"
         )
 
     @contextmanager
-    def installed(self) -> Iterator[Interrupts]:
-        """Handle SIGINT and SIGTERM in the main thread for the duration."""
+    def installed(self, *, exiting: bool = False) -> Iterator[Interrupts]:
+        """Handle SIGINT and SIGTERM in the main thread for the duration.
+
+        With ``exiting`` (the process ends afterwards) they are ignored from then on
+        instead of getting their previous handlers back: the outcome is decided and
+        printed, and a signal while the interpreter shuts down must not turn a
+        finished release into exit 143 or 130.
+        """
         if threading.current_thread() is not threading.main_thread():
             yield self
             return
@@ -76,4 +90,4 @@ class Interrupts:
             yield self
         finally:
             for signum, handler in previous.items():
-                signal.signal(signum, handler)
+                signal.signal(signum, signal.SIG_IGN if exiting else handler)

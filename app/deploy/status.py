@@ -13,15 +13,15 @@ of the recorded tag publishes and shifts it.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+import msgspec
 from botocore.exceptions import ClientError
 
 from app.deploy.exceptions import EXIT_DRIFT, EXIT_UNREADABLE
 from app.deploy.lock import LockHolder, read_lock
 from app.deploy.manifest import EcsServiceTarget, LambdaTarget
-from app.deploy.retry import RetryPolicy, describe_error
+from app.deploy.retry import CALL_ERRORS, RetryPolicy, describe_error
 from app.deploy.traffic import ACTIVE_STATUSES, config_differences, read_alias
 
 if TYPE_CHECKING:
@@ -29,8 +29,7 @@ if TYPE_CHECKING:
     from app.deploy.manifest import DeployManifest, ImageTargets
 
 
-@dataclass(frozen=True)
-class TargetStatus:
+class TargetStatus(msgspec.Struct, frozen=True):
     """One target: the image it runs now, against the image its recorded tag names."""
 
     image: str
@@ -44,9 +43,9 @@ class TargetStatus:
     # deployments still moving it, and what $LATEST has that the served version lacks.
     alias: str | None = None
     alias_version: str | None = None
-    weights: dict[str, float] = field(default_factory=dict)
-    deployments: list[str] = field(default_factory=list)
-    pending: list[str] = field(default_factory=list)
+    weights: dict[str, float] = msgspec.field(default_factory=dict)
+    deployments: list[str] = msgspec.field(default_factory=list)
+    pending: list[str] = msgspec.field(default_factory=list)
 
     @property
     def drift(self) -> bool:
@@ -83,8 +82,7 @@ class TargetStatus:
         return document
 
 
-@dataclass(frozen=True)
-class ImageStatus:
+class ImageStatus(msgspec.Struct, frozen=True):
     """One image of the manifest and the status of each of its targets."""
 
     image: str
@@ -140,39 +138,85 @@ def collect_status(
     A target that cannot be read is reported with its error and counts as drift;
     it does not stop the others from being reported.
     """
-    retry = retry or RetryPolicy()
     # Create the clients before worker threads share them; ECS only if it is used.
     _ = clients.ssm, clients.lambda_, clients.ecr
     if any(image.ecs_services for image in manifest.images.values()):
         _ = clients.ecs
     if any(image.uses_aliases for image in manifest.images.values()):
         _ = clients.codedeploy
+    reader = _Reader(clients, retry or RetryPolicy())
+    images = list(manifest.images.items())
+    targets: list[tuple[str, ImageTargets, Target]] = []
+    for image_name, image in images:
+        if image.uses_aliases:
+            targets.extend((image_name, image, t) for t in image.lambda_targets)
+        else:
+            targets.extend((image_name, image, fn) for fn in image.function_names)
+        targets.extend((image_name, image, svc) for svc in image.ecs_services)
+    workers = max(1, min(max_concurrency, len(targets) + len(images)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        names, entries = [n for n, _ in images], [i for _, i in images]
+        locks = pool.map(reader.lock_of, entries)
+        recorded = dict(zip(names, pool.map(reader.recorded, entries), strict=True))
+        results = list(
+            pool.map(lambda t: reader.target(t[0], t[1], t[2], recorded[t[0]][0]), targets)
+        )
+        lock_states = dict(zip(names, locks, strict=True))
+    return [
+        ImageStatus(
+            image=image_name,
+            tag_parameter=image.tag_parameter,
+            recorded_tag=recorded[image_name][0],
+            error=recorded[image_name][1],
+            targets=[t for t in results if t.image == image_name],
+            lock_parameter=image.lock_parameter_name,
+            lock=lock_states[image_name][0],
+            lock_error=lock_states[image_name][1],
+        )
+        for image_name, image in images
+    ]
 
-    def recorded(image: ImageTargets) -> tuple[str | None, str | None]:
+
+Target = str | LambdaTarget | EcsServiceTarget
+"""A schema-1 function name, a schema-2 function behind its alias, or an ECS service."""
+
+_UNREADABLE: tuple[type[Exception], ...] = (*CALL_ERRORS, LookupError)
+
+
+class _Reader:
+    """The reads of ``status``; each target's failure is its own row, never the others'."""
+
+    def __init__(self, clients: AwsClients, retry: RetryPolicy) -> None:
+        self.clients = clients
+        self.retry = retry
+
+    def recorded(self, image: ImageTargets) -> tuple[str | None, str | None]:
+        ssm = self.clients.ssm
         try:
-            response = retry.call(lambda: clients.ssm.get_parameter(Name=image.tag_parameter))
-        except ClientError as exc:
+            response = self.retry.call(lambda: ssm.get_parameter(Name=image.tag_parameter))
+        except CALL_ERRORS as exc:
             return None, f"{image.tag_parameter}: {describe_error(exc)}"
         return response["Parameter"]["Value"], None
 
-    def lock_of(image: ImageTargets) -> tuple[LockHolder | None, str | None]:
+    def lock_of(self, image: ImageTargets) -> tuple[LockHolder | None, str | None]:
         # A lock left by a killed release explains its drift; reading it is best effort.
         try:
-            return read_lock(clients.ssm, image.lock_parameter_name, retry, ttl=0), None
-        except ClientError as exc:
+            return read_lock(self.clients.ssm, image.lock_parameter_name, self.retry, ttl=0), None
+        except CALL_ERRORS as exc:
             return None, describe_error(exc)
 
-    def lambda_image(name: str) -> str:
-        response = retry.call(lambda: clients.lambda_.get_function(FunctionName=name))
+    def lambda_image(self, name: str) -> str:
+        lambda_ = self.clients.lambda_
+        response = self.retry.call(lambda: lambda_.get_function(FunctionName=name))
         return response["Code"].get("ImageUri", "")
 
-    def alias_target(target: LambdaTarget) -> tuple[str, dict[str, Any]]:
+    def alias_target(self, target: LambdaTarget) -> tuple[str, dict[str, Any]]:
         """The image the alias serves, and the schema-2 fields of its status.
 
         The image is the served version's (GetFunction with the alias as qualifier),
         never ``$LATEST``'s.
         """
-        lambda_, codedeploy = clients.lambda_, clients.codedeploy
+        lambda_, codedeploy, retry = self.clients.lambda_, self.clients.codedeploy, self.retry
         alias = read_alias(lambda_, target, retry)
         # Through the alias (IAM: the alias's ARN): its primary version's code and config.
         served = retry.call(
@@ -195,8 +239,8 @@ def collect_status(
         }
         return served["Code"].get("ImageUri", ""), fields
 
-    def ecs_image(svc: EcsServiceTarget) -> str:
-        ecs = clients.ecs
+    def ecs_image(self, svc: EcsServiceTarget) -> str:
+        ecs, retry = self.clients.ecs, self.retry
         found = retry.call(
             lambda: ecs.describe_services(cluster=svc.cluster, services=[svc.service])
         )
@@ -212,10 +256,11 @@ def collect_status(
                 return container.get("image", "")
         raise LookupError(f"task definition {task_definition} has no container {svc.container}")
 
-    def digest_tags(image: ImageTargets, digest: str) -> list[str]:
+    def digest_tags(self, image: ImageTargets, digest: str) -> list[str]:
+        ecr = self.clients.ecr
         try:
-            found = retry.call(
-                lambda: clients.ecr.describe_images(
+            found = self.retry.call(
+                lambda: ecr.describe_images(
                     repositoryName=image.repository_name, imageIds=[{"imageDigest": digest}]
                 )
             )
@@ -226,7 +271,7 @@ def collect_status(
         return sorted(t for d in found["imageDetails"] for t in d.get("imageTags", []))
 
     def target(
-        image_name: str, image: ImageTargets, key: str | LambdaTarget | EcsServiceTarget
+        self, image_name: str, image: ImageTargets, key: Target, tag: str | None
     ) -> TargetStatus:
         kind: Literal["lambda", "ecs"] = "ecs" if isinstance(key, EcsServiceTarget) else "lambda"
         name = (
@@ -234,18 +279,17 @@ def collect_status(
             if isinstance(key, LambdaTarget)
             else (key if isinstance(key, str) else f"{key.cluster}/{key.service}")
         )
-        tag = recorded_tags[image_name][0]
         extra: dict[str, Any] = {}
         try:
             if isinstance(key, LambdaTarget):
-                running, extra = alias_target(key)
+                running, extra = self.alias_target(key)
             elif isinstance(key, str):
-                running = lambda_image(key)
+                running = self.lambda_image(key)
             else:
-                running = ecs_image(key)
-        except (ClientError, LookupError) as exc:
-            error = describe_error(exc) if isinstance(exc, ClientError) else str(exc)
+                running = self.ecs_image(key)
+        except _UNREADABLE as exc:
             alias = key.alias if isinstance(key, LambdaTarget) else None
+            error = describe_error(exc)
             return TargetStatus(image_name, kind, name, tag, None, None, error, alias=alias)
         running_tag = image.tag_of(running)
         digest = image.digest_of(running)
@@ -253,42 +297,11 @@ def collect_status(
             # Pinned by digest (the placeholder, as the infra program pins it): the tags
             # ECR has on that digest say what it runs; the recorded one if it is among them.
             try:
-                tags = digest_tags(image, digest)
-            except ClientError as exc:
+                tags = self.digest_tags(image, digest)
+            except CALL_ERRORS as exc:
                 return TargetStatus(image_name, kind, name, tag, running, None, describe_error(exc))
             running_tag = tag if tag in tags else (tags[0] if tags else None)
         return TargetStatus(image_name, kind, name, tag, running, running_tag, **extra)
-
-    images = list(manifest.images.items())
-    targets: list[tuple[str, ImageTargets, str | LambdaTarget | EcsServiceTarget]] = []
-    for image_name, image in images:
-        if image.uses_aliases:
-            targets.extend((image_name, image, t) for t in image.lambda_targets)
-        else:
-            targets.extend((image_name, image, fn) for fn in image.function_names)
-        targets.extend((image_name, image, svc) for svc in image.ecs_services)
-    workers = max(1, min(max_concurrency, len(targets) + len(images)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        locks = pool.map(lock_of, [i for _, i in images])
-        recorded_tags = dict(
-            zip([n for n, _ in images], pool.map(recorded, [i for _, i in images]), strict=True)
-        )
-        results = list(pool.map(lambda t: target(*t), targets))
-        lock_states = dict(zip([n for n, _ in images], locks, strict=True))
-
-    return [
-        ImageStatus(
-            image=image_name,
-            tag_parameter=image.tag_parameter,
-            recorded_tag=recorded_tags[image_name][0],
-            error=recorded_tags[image_name][1],
-            targets=[t for t in results if t.image == image_name],
-            lock_parameter=image.lock_parameter_name,
-            lock=lock_states[image_name][0],
-            lock_error=lock_states[image_name][1],
-        )
-        for image_name, image in images
-    ]
 
 
 def _served(t: TargetStatus) -> str:

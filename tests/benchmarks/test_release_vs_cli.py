@@ -38,11 +38,12 @@ def test_benchmark_releases_with_both_approaches_and_prints_the_table(tmp_path):
         "2": ["talk", "tool"],
     }
     # Requests per release, counted at the server. One function: the manifest, the lock
-    # (create, and delete at the end), ECR's repository URI and the tag, the tag
-    # parameter, the function's read, the parameter write, the update and its
-    # verification. Each further function adds its read, update and verification.
+    # (create; at the end, read it and delete it if it still holds this release's token),
+    # ECR's repository URI and the tag, the tag parameter, the function's read, the
+    # parameter write, the update and its verification. Each further function adds its
+    # read, update and verification.
     counted = json.loads(raw.with_suffix(".requests.json").read_text())
-    assert counted["requestsPerRelease"] == {"1": 10, "2": 13}
+    assert counted["requestsPerRelease"] == {"1": 11, "2": 14}
     assert counted["roundTripSeconds"] > 0
     assert re.search(r"^one round trip \(GetParameter, median of 50\): [\d.]+ ms$", result.stdout,
                      flags=re.MULTILINE)  # fmt: skip

@@ -6,7 +6,9 @@ its clients. Instead its ``AWS_ENDPOINT_URL`` points here, and:
 * a ``Rule`` answers a matching request with an AWS-style error (the
   ``x-amzn-ErrorType`` header and a ``__type`` body, which botocore reads for both
   the rest-json and the json protocols), optionally after forwarding it, so the
-  request takes effect and only its response is lost;
+  request takes effect and only its response is lost; or (``lost_answer``) forwards
+  it and closes the connection without any answer, as a network does when the
+  answer is lost on its way back: botocore raises ``ConnectionClosedError``;
 * a ``Hold`` keeps matching requests waiting until the test opens it: that is how a
   test knows a process is at a chosen point (to signal it there, or to start a second
   process) without sleeping;
@@ -46,6 +48,11 @@ class Rule:
     hits: int = 0
     forward: bool = False
     """Forward the request first, then answer with the error: a lost response."""
+    drop: bool = False
+    """Forward the request, then close the connection without answering."""
+    after: Callable[[], None] | None = None
+    """Called once the request was forwarded, before its answer is replaced or dropped:
+    a test waits there for what must have happened before the client hears back."""
 
     def take(self, method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
         if self.times is not None and self.hits >= self.times:
@@ -79,6 +86,13 @@ class Hold:
 
     def open(self) -> None:
         self.opened.set()
+
+
+def lost_answer(
+    match: Match, times: int | None = None, after: Callable[[], None] | None = None
+) -> Rule:
+    """Forward matching requests and drop their answers (the connection closes)."""
+    return Rule(match, 0, "", times=times, drop=True, after=after)
 
 
 def any_request(method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
@@ -214,8 +228,13 @@ class FaultProxy:
                     hold.arrived.set()
                     hold.opened.wait(120)
                 rule = proxy._claim(self.command, path, headers, body)
-                if rule is not None and rule.forward:
+                if rule is not None and (rule.forward or rule.drop):
                     self._forward(body)  # it takes effect upstream; the answer is lost
+                    if rule.after is not None:
+                        rule.after()
+                if rule is not None and rule.drop:
+                    self.close_connection = True  # no answer at all: the client sees EOF
+                    return
                 if rule is not None:
                     payload = json.dumps(
                         {"__type": rule.code, "Type": "User", "message": "injected fault"}

@@ -44,6 +44,7 @@ class CliProcess:
         )
         self._lines: list[str] = []
         self._stdout: list[str] = []
+        self._stdout_closed = False
         self._changed = threading.Condition()
         self._readers = [
             threading.Thread(target=self._read_stderr, daemon=True),
@@ -65,7 +66,24 @@ class CliProcess:
 
     def _read_stdout(self) -> None:
         assert self.process.stdout is not None
-        self._stdout.append(self.process.stdout.read())
+        for line in self.process.stdout:
+            with self._changed:
+                self._stdout.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._stdout_closed = True
+            self._changed.notify_all()
+
+    def wait_for_stdout(self, text: str, timeout: float = 60) -> None:
+        """Block until the process has printed ``text`` on stdout (it flushes its result)."""
+        with self._changed:
+            found = self._changed.wait_for(
+                lambda: text in "".join(self._stdout) or self._stdout_closed,
+                timeout,
+            )
+            printed = "".join(self._stdout)
+        if not found or text not in printed:
+            raise AssertionError(f"{self.args}: no {text!r} on stdout; so far:\n{printed}")
 
     def wait_for_line(self, text: str, timeout: float = 60) -> str:
         """Block until the process has printed a line containing ``text`` on stderr."""

@@ -356,3 +356,22 @@ def test_a_held_lock_is_exit_4_with_json(cli, released):
     assert run.code == 4
     assert run.json()["errorType"] == "LockHeldError"
     assert released.recorded_tag("lambda") == OLD
+
+
+@pytest.mark.parametrize("command", ["release", "rollback", "status", "exists"])
+def test_an_unknown_option_after_a_command_shows_that_commands_usage(command, capsys):
+    """Issue 24.3: ``release ... --frobnicate`` gets release's usage, not the top level's."""
+    argv = {
+        "release": ["release", "--image", "lambda", "--tag", NEW],
+        "rollback": ["rollback", "--image", "lambda"],
+        "status": ["status"],
+        "exists": ["exists", "--image", "lambda", "--tag", NEW],
+    }[command]
+
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--frobnicate"])
+
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: python -m app.deploy {command} ")
+    assert f"python -m app.deploy {command}: error: unrecognized arguments: --frobnicate" in err

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .fakes import NEW, NEWER, OLD, FakeStack
+from .fakes import NEW, NEWER, OLD, REGION, FakeStack
 from .faultproxy import Rule, lambda_update, ssm_put_parameter
 
 pytestmark = pytest.mark.e2e
@@ -92,6 +92,58 @@ def test_bad_input_exits_2_and_touches_nothing(deploy, stack, manifest, message)
     assert run.returncode == 2, run.stderr
     assert message in run.stderr
     assert stack.state("lambda") == before
+
+
+ACCOUNT = "123456789012"
+"""moto's account, in which the fake stack lives (its ECR repository URIs say so)."""
+
+
+def function_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:lambda:{region}:{account}:function:{name}"
+
+
+@pytest.mark.parametrize(
+    ("region", "account", "message"),
+    [
+        (REGION, "210987654321", "account 210987654321, region us-east-1"),
+        ("eu-west-1", ACCOUNT, f"account {ACCOUNT}, region eu-west-1"),
+    ],
+    ids=["another-account", "another-region"],
+)
+def test_a_function_arn_of_another_account_or_region_is_bad_input(
+    deploy, stack, region, account, message
+):
+    """Issue 21.7: refused before any change, like a manifest naming another registry."""
+    before = stack.state("lambda")
+    versions = len(stack.history("lambda"))
+    first = stack.functions("lambda")[0]
+    stack.images["lambda"]["lambdaFunctions"][0] = function_arn(region, account, first)
+    stack.publish_manifest()
+
+    run = deploy("release", "--image", "lambda", "--tag", NEW)
+
+    assert run.returncode == 2, run.stderr
+    assert message in run.stderr
+    assert "Function entries must be names, or ARNs of this account and region" in run.stderr
+    stack.images["lambda"]["lambdaFunctions"][0] = first
+    assert stack.state("lambda") == before
+    assert len(stack.history("lambda")) == versions
+    assert stack.lock_value("lambda") is None
+
+
+def test_a_function_arn_of_this_account_and_region_is_released(deploy, stack):
+    first = stack.functions("lambda")[0]
+    stack.images["lambda"]["lambdaFunctions"][0] = function_arn(REGION, ACCOUNT, first)
+    stack.publish_manifest()
+
+    run = deploy("release", "--image", "lambda", "--tag", NEW)
+
+    assert run.returncode == 0, run.stderr
+    stack.images["lambda"]["lambdaFunctions"][0] = first
+    assert stack.state("lambda") == {
+        "tag": NEW,
+        "functions": {fn: stack.uri("lambda", NEW) for fn in stack.functions("lambda")},
+    }
 
 
 def test_kth_function_update_fails_and_everything_is_restored(deploy, stack, proxy):

@@ -9,8 +9,10 @@ final state, not orders of events.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
+import time
 
 import pytest
 
@@ -292,3 +294,81 @@ def test_malformed_tag_is_refused_before_any_aws_call(deploy, proxy):
     assert run.returncode == 2, run.stderr
     assert "'LATEST' is malformed" in run.stderr
     assert calls.hits == 0
+
+
+# -- issue 21.3: a signal once the release is over changes nothing ----------------------
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_after_the_result_is_printed_still_exits_0(e2e_stack, spawn, signum):
+    stack = e2e_stack
+    release = spawn("release", "--image", "lambda", "--tag", NEW, "--json")
+    release.wait_for_stdout('"ok": true')
+
+    # From the moment the result is out until the process is gone, signal it again and
+    # again, so some signal lands in every part of its way out (handlers, shutdown).
+    while release.process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            release.send(signum)
+        time.sleep(0.001)
+    finished = release.finish()
+
+    assert finished.returncode == 0, finished.stderr
+    assert finished.json()["ok"] is True
+    assert consistent_tag(stack) == NEW
+    assert stack.lock_value("lambda") is None
+
+
+# -- issue 21.5: a broken lock's old owner restores and unlocks by compare-and-set -------
+
+
+def test_a_release_whose_lock_was_broken_leaves_the_newer_release_alone(e2e_stack, proxy, spawn):
+    """A outlives its 1 s lock; B breaks it and releases NEWER while A still runs.
+
+    A is held at its first update; B is held at its unlock, after it has moved every
+    function. A then goes on: its updates meet B's changes and are refused, and it
+    restores. The tag parameter's newest version is B's, so A leaves it; the lock holds
+    B's token, so A leaves that too.
+    """
+    stack = e2e_stack
+    stack.push("lambda", NEWER)
+    functions = stack.functions("lambda")
+    lock = f"{tag_parameter(stack).rsplit('/', 1)[0]}/release-lock"
+    deletes: list[str] = []
+
+    def b_unlocks(method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
+        # B deletes the lock twice: breaking A's, then its own at the end.
+        if ssm("DeleteParameter", Name=lock)(method, path, headers, body):
+            deletes.append(path)
+            return len(deletes) == 2
+        return False
+
+    a_updates = proxy.hold(lambda_update(functions[0], NEW))
+    a = spawn(
+        "release", "--image", "lambda", "--tag", NEW, "--lock-ttl", "1",
+        "--max-concurrency", "1", "--json",
+    )  # fmt: skip
+    a_updates.wait_arrived()  # A holds the lock and has written NEW
+    b_unlock = proxy.hold(b_unlocks)
+    b = spawn(
+        "release", "--image", "lambda", "--tag", NEWER, "--lock-wait", "30",
+        "--break-expired-lock", "--json",
+    )  # fmt: skip
+    b_unlock.wait_arrived()  # B broke A's expired lock and released NEWER everywhere
+
+    a_updates.open()
+    finished_a = a.finish()
+    lock_after_a = stack.lock_value("lambda")
+    b_unlock.open()
+    finished_b = b.finish()
+
+    assert finished_a.returncode == 3, finished_a.stderr
+    (attention,) = finished_a.json()["needsAttention"]
+    assert f"SSM parameter {tag_parameter(stack)}: not set back to {OLD!r}" in attention
+    assert "written by someone else" in attention
+    assert lock_after_a is not None
+    assert lock_after_a["pid"] == b.pid  # A did not delete B's lock
+    assert "no longer this process's" in finished_a.stderr
+    assert finished_b.returncode == 0, finished_b.stderr
+    assert consistent_tag(stack) == NEWER
+    assert stack.lock_value("lambda") is None

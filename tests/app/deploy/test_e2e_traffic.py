@@ -19,8 +19,8 @@ import signal
 
 import pytest
 
-from .fakes import ALL_AT_ONCE, CANARY, NEW, OLD, FakeStack
-from .faultproxy import Rule, json_target
+from .fakes import ALL_AT_ONCE, CANARY, NEW, NEWER, OLD, FakeStack
+from .faultproxy import Rule, json_target, lost_answer
 
 pytestmark = pytest.mark.e2e
 
@@ -222,3 +222,34 @@ def test_a_lost_create_deployment_answer_is_found_not_repeated(
     assert lost.hits == 1
     assert sorted(len(codedeploy.of(fn)) for fn in stack.functions("lambda")) == [1, 1]
     assert_released(stack, NEW)
+
+
+def test_a_rollback_whose_finished_deployment_lost_its_answer_is_not_undone(
+    traffic_stack, codedeploy, proxy, deploy
+):
+    """Issue 21.4: the answer to CreateDeployment is lost after the deployment ended.
+
+    Rollback deploys all at once, so a deployment can be over before the tool hears
+    of it. The tool must find it among the group's deployments, finished ones included,
+    and neither repeat the request nor deploy the alias back.
+    """
+    stack = traffic_stack
+    stack.push("lambda", NEWER)
+    stack.release_directly("lambda", NEWER)  # history: initial, OLD, NEWER
+    lost = proxy.add(
+        lost_answer(
+            json_target("CodeDeploy_20141006.CreateDeployment"),
+            after=codedeploy.wait_all_ended,  # the answer is lost once the deployment ended
+        )
+    )
+
+    run = deploy("rollback", "--image", "lambda", "--json")
+
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["tag"] == OLD
+    assert lost.hits == 2  # one CreateDeployment per function, none repeated
+    for fn in stack.functions("lambda"):
+        (deployment,) = codedeploy.of(fn)
+        assert deployment.status == "Succeeded"
+        assert deployment.config == ALL_AT_ONCE
+    assert_released(stack, OLD)

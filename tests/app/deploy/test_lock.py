@@ -248,3 +248,39 @@ def test_a_release_refused_for_bad_input_drops_the_lock_it_took(released, make_r
         make_releaser().release("lambda", "ccccccc", imagedefinitions=None)
 
     assert released.lock_value("lambda") is None
+
+
+def test_release_before_expiry_still_leaves_someone_elses_lock(stack, make_lock, clock):
+    """Issue 21.5: another's clock ran ahead by more than the TTL and it broke our lock.
+
+    By this process's clock the lock has not expired, yet it holds another token now:
+    the unlock compares before deleting, whatever the clock says.
+    """
+    mine = make_lock(ttl=60)
+    mine.acquire()
+    stack.ssm.delete_parameter(Name=NAME)  # broken by someone whose clock said "expired"
+    make_lock(owner=holder(pid=222)).acquire()
+
+    warning = mine.release()
+
+    assert warning is not None
+    assert "no longer this process's" in warning
+    assert "pid 222" in warning
+    assert value(stack)["pid"] == 222
+
+
+def test_a_lost_answer_to_the_delete_is_judged_by_reading_again(stack, make_lock):
+    from botocore.exceptions import ConnectionClosedError
+
+    def delete_then_lose_the_answer(kwargs, response):
+        raise ConnectionClosedError(endpoint_url="http://127.0.0.1:1/")
+
+    lossy = FaultyClient(stack.ssm, rewrite={"delete_parameter": delete_then_lose_the_answer})
+    lock = make_lock(ssm=lossy)
+    lock.acquire()
+
+    warning = lock.release()
+
+    assert warning is None  # read again: the lock is gone, as asked
+    assert len(lossy.calls_to("delete_parameter")) == 1
+    assert value(stack) is None

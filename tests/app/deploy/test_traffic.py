@@ -16,11 +16,12 @@ import boto3
 import pytest
 
 from app.deploy.clients import AwsClients
+from app.deploy.deployments import DeploymentWaitPolicy
 from app.deploy.exceptions import ReleaseFailedError, RestoreFailedError
 from app.deploy.manifest import LambdaTarget
 from app.deploy.release import Releaser, WaitPolicy
 from app.deploy.retry import RetryPolicy
-from app.deploy.traffic import AliasState, DeploymentWaitPolicy, appspec, config_differences
+from app.deploy.traffic import AliasState, appspec, config_differences
 
 from .codedeploy_double import CodeDeployDouble, steps_of
 from .conftest import make_traffic_stack, manifest

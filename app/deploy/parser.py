@@ -1,0 +1,139 @@
+"""The command line's grammar: ``python -m app.deploy {tag,exists,release,status,rollback}``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.deploy.manifest import MANIFEST_PARAMETER_ENV
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse a command line; an unknown option is reported by the command it follows.
+
+    argparse's subcommands leave what they do not know to the top-level parser, which
+    would print the top-level usage for ``release ... --frobnicate``; the command's own
+    usage says what it takes.
+    """
+    parser, commands = _build()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        command = commands.get(getattr(args, "command", ""))
+        (command or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser (``parse`` is what the CLI uses)."""
+    return _build()[0]
+
+
+def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    parser = argparse.ArgumentParser(
+        prog="python -m app.deploy",
+        description="Release an image tag to every Lambda function and ECS service that the "
+        "infra stack's deploy manifest names for it.",
+        epilog="AWS settings come from the environment: AWS_PROFILE, AWS_REGION or "
+        "AWS_DEFAULT_REGION, AWS_ENDPOINT_URL. Exit codes: 0 ok, 1 failed and restored "
+        "(exists: not found), 2 bad input (nothing touched), 3 restore failed (manual "
+        "attention needed), 4 another release holds the lock, 5 AWS could not be asked "
+        "(region, credentials, access, network), 6 status: drift, 7 status: unreadable, "
+        "130 interrupted before any change.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    manifest_options, concurrency, changes = _shared_options()
+    commands.add_parser(
+        "tag",
+        help="print the image tag for this commit",
+        description="Print the first 7 characters of CODEBUILD_RESOLVED_SOURCE_VERSION, "
+        "or else of `git rev-parse HEAD`.",
+    )
+    exists = commands.add_parser(
+        "exists",
+        parents=[manifest_options],
+        help="exit 0 if the tag is in the image's ECR repository, 1 if not, 5 if AWS "
+        "could not be asked",
+    )
+    release = commands.add_parser(
+        "release",
+        parents=[manifest_options, concurrency, changes],
+        help="release a tag to every target of an image (manifest schema 2: publish a "
+        "version and shift each function's alias to it through CodeDeploy)",
+    )
+    for sub in (exists, release):
+        sub.add_argument("--image", required=True, help="image name, a key of the manifest")
+        sub.add_argument("--tag", required=True, help="image tag, 7-40 lowercase hex")
+    commands.add_parser(
+        "status",
+        parents=[manifest_options, concurrency],
+        help="recorded tag against the image each target runs (schema 2: what each alias "
+        "serves, deployments in progress, pending configuration); exit 6 on drift, "
+        "7 if something cannot be read",
+    )
+    rollback = commands.add_parser(
+        "rollback",
+        parents=[manifest_options, concurrency, changes],
+        help="release the previous tag from the tag parameter's history (schema 2: "
+        "deployed with CodeDeployDefault.LambdaAllAtOnce)",
+    )
+    rollback.add_argument("--image", required=True, help="image name, a key of the manifest")
+    return parser, dict(commands.choices)
+
+
+def _shared_options() -> tuple[argparse.ArgumentParser, ...]:
+    """The option groups several commands share: manifest, concurrency, changes."""
+    manifest_options = argparse.ArgumentParser(add_help=False)
+    manifest_options.add_argument(
+        "--manifest-parameter",
+        metavar="NAME",
+        help=f"SSM parameter holding the deploy manifest (default: ${MANIFEST_PARAMETER_ENV}), "
+        "e.g. /<project>/<stack>/deploy-manifest",
+    )
+    manifest_options.add_argument(
+        "--json", action="store_true", help="print machine-readable JSON on stdout"
+    )
+    concurrency = argparse.ArgumentParser(add_help=False)
+    concurrency.add_argument(
+        "--max-concurrency",
+        type=int,
+        default=16,
+        metavar="N",
+        help="targets updated or read at once (default: 16)",
+    )
+    changes = argparse.ArgumentParser(add_help=False)
+    changes.add_argument(
+        "--imagedefinitions",
+        type=Path,
+        default=Path("imagedefinitions.json"),
+        metavar="PATH",
+        help="where to write imagedefinitions.json for the image's ECS services "
+        "(default: ./imagedefinitions.json; written only if the image has ECS targets)",
+    )
+    changes.add_argument(
+        "--lock-wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait up to this long for another release of the image to finish "
+        "(default: 0, fail at once with exit 4)",
+    )
+    changes.add_argument(
+        "--lock-ttl",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="how long this release's lock is valid if the process dies (default: 3600)",
+    )
+    changes.add_argument(
+        "--break-expired-lock",
+        action="store_true",
+        help="delete a lock whose expiry has passed (its holder died) and go ahead; logged",
+    )
+    changes.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan (one line per step, with its guard and restore) and change "
+        "nothing: no lock, no write; exit 0 whether or not there is anything to change",
+    )
+    return manifest_options, concurrency, changes
