@@ -1,4 +1,5 @@
-"""Command line of the release tool: ``python -m app.deploy {tag,exists,release,status,rollback}``.
+"""Command line of the release tool: ``python -m app.deploy COMMAND`` (tag, exists, release,
+status, rollback, hold).
 
 Exit codes (docs/app-release.md has what a person does after each): 0 done; 1 the
 release failed and everything was restored (``exists``: the tag is not there); 2 bad
@@ -209,6 +210,17 @@ def _run(
 
     if args.command == "exists":
         return _exists(args, releaser, manifest, out)
+    if args.command == "hold":
+        from app.deploy.hold import hold
+
+        command = list(args.held_command)
+        if command[:1] == ["--"]:
+            command = command[1:]
+        for image in args.images:
+            manifest.image(image)  # an unknown image is bad input before any lock
+        return hold(
+            releaser, args.images, command, interrupts=interrupts, progress=StderrProgress(err)
+        )
     if args.command == "status":
         return _status(args, clients, manifest, out, retry, max_concurrency)
     return _release(args, releaser, out)
@@ -256,19 +268,27 @@ def _status(
 
 def _release(args: argparse.Namespace, releaser: Releaser, out: TextIO) -> int:
     """``release`` or ``rollback``; with ``--dry-run`` only their plan."""
+    recorded = args.command == "release" and args.recorded
     if args.dry_run:
-        plan = (
-            releaser.plan_release(args.image, args.tag, imagedefinitions=args.imagedefinitions)
-            if args.command == "release"
-            else releaser.plan_rollback(args.image, imagedefinitions=args.imagedefinitions)
-        )
+        if args.command == "release":
+            tag: str | None = releaser.recorded_tag(args.image) if recorded else args.tag
+            if tag is None:
+                return _nothing_recorded(args, out)
+            plan = releaser.plan_release(args.image, tag, imagedefinitions=args.imagedefinitions)
+        else:
+            plan = releaser.plan_rollback(args.image, imagedefinitions=args.imagedefinitions)
         if args.json:
             _print_json(out, plan.to_dict())
         else:
             print("\n".join(plan.lines()), file=out, flush=True)
         return EXIT_OK
     result: ReleaseResult
-    if args.command == "release":
+    if recorded:
+        outcome = releaser.release_recorded(args.image, imagedefinitions=args.imagedefinitions)
+        if outcome is None:
+            return _nothing_recorded(args, out)
+        result = outcome
+    elif args.command == "release":
         result = releaser.release(args.image, args.tag, imagedefinitions=args.imagedefinitions)
     else:
         result = releaser.rollback(args.image, imagedefinitions=args.imagedefinitions)
@@ -276,6 +296,16 @@ def _release(args: argparse.Namespace, releaser: Releaser, out: TextIO) -> int:
         _print_json(out, result.to_dict())
     else:
         print(result_summary(result), file=out, flush=True)
+    return EXIT_OK
+
+
+def _nothing_recorded(args: argparse.Namespace, out: TextIO) -> int:
+    """``release --recorded`` while the parameter holds the placeholder: exit 0, no change."""
+    if args.json:
+        _print_json(out, {"ok": True, "noop": True, "image": args.image, "tag": None})
+    else:
+        message = f"{args.image}: no release recorded yet (the placeholder); nothing to release"
+        print(message, file=out, flush=True)
     return EXIT_OK
 
 

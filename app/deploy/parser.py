@@ -1,4 +1,4 @@
-"""The command line's grammar: ``python -m app.deploy {tag,exists,release,status,rollback}``."""
+"""The command line's grammar: ``python -m app.deploy COMMAND``, one subparser per command."""
 
 from __future__ import annotations
 
@@ -61,9 +61,17 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
         help="release a tag to every target of an image (manifest schema 2: publish a "
         "version and shift each function's alias to it through CodeDeploy)",
     )
-    for sub in (exists, release):
-        sub.add_argument("--image", required=True, help="image name, a key of the manifest")
-        sub.add_argument("--tag", required=True, help="image tag, 7-40 lowercase hex")
+    exists.add_argument("--image", required=True, help="image name, a key of the manifest")
+    exists.add_argument("--tag", required=True, help="image tag, 7-40 lowercase hex")
+    release.add_argument("--image", required=True, help="image name, a key of the manifest")
+    which = release.add_mutually_exclusive_group(required=True)
+    which.add_argument("--tag", help="image tag, 7-40 lowercase hex")
+    which.add_argument(
+        "--recorded",
+        action="store_true",
+        help="the tag the image's tag parameter records, read once the lock is held (the "
+        "infra deploy stage's release); nothing to release while it holds the placeholder",
+    )
     commands.add_parser(
         "status",
         parents=[manifest_options, concurrency],
@@ -78,6 +86,22 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
         "deployed with CodeDeployDefault.LambdaAllAtOnce)",
     )
     rollback.add_argument("--image", required=True, help="image name, a key of the manifest")
+    hold = commands.add_parser(
+        "hold",
+        parents=[manifest_options, _lock_options()],
+        help="run a command while holding the release locks of images (the infra deploy "
+        "stage's pulumi up); exits with the command's exit code",
+        usage="python -m app.deploy hold --image IMAGE [--image IMAGE ...] [options] "
+        "-- COMMAND [ARG ...]",
+    )
+    hold.add_argument(
+        "--image",
+        required=True,
+        action="append",
+        dest="images",
+        help="image whose release lock to hold (repeatable)",
+    )
+    hold.add_argument("held_command", nargs=argparse.REMAINDER, metavar="-- COMMAND")
     return parser, dict(commands.choices)
 
 
@@ -110,26 +134,7 @@ def _shared_options() -> tuple[argparse.ArgumentParser, ...]:
         help="where to write imagedefinitions.json for the image's ECS services "
         "(default: ./imagedefinitions.json; written only if the image has ECS targets)",
     )
-    changes.add_argument(
-        "--lock-wait",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="wait up to this long for another release of the image to finish "
-        "(default: 0, fail at once with exit 4)",
-    )
-    changes.add_argument(
-        "--lock-ttl",
-        type=float,
-        default=3600.0,
-        metavar="SECONDS",
-        help="how long this release's lock is valid if the process dies (default: 3600)",
-    )
-    changes.add_argument(
-        "--break-expired-lock",
-        action="store_true",
-        help="delete a lock whose expiry has passed (its holder died) and go ahead; logged",
-    )
+    _add_lock_options(changes)
     changes.add_argument(
         "--dry-run",
         action="store_true",
@@ -137,3 +142,32 @@ def _shared_options() -> tuple[argparse.ArgumentParser, ...]:
         "nothing: no lock, no write; exit 0 whether or not there is anything to change",
     )
     return manifest_options, concurrency, changes
+
+
+def _lock_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    _add_lock_options(options)
+    return options
+
+
+def _add_lock_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lock-wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait up to this long for another release of the image to finish "
+        "(default: 0, fail at once with exit 4)",
+    )
+    parser.add_argument(
+        "--lock-ttl",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="how long this release's lock is valid if the process dies (default: 3600)",
+    )
+    parser.add_argument(
+        "--break-expired-lock",
+        action="store_true",
+        help="delete a lock whose expiry has passed (its holder died) and go ahead; logged",
+    )

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -228,6 +228,53 @@ class Releaser:
                 "release", image_name, image, tag, registry, imagedefinitions, tag_checked=True
             )
         return replace(result, warnings=warnings)
+
+    def release_recorded(
+        self, image_name: str, *, imagedefinitions: Path | None
+    ) -> ReleaseResult | None:
+        """Release the tag the image's parameter records, read under the lock.
+
+        The infra deploy stage's release after ``pulumi up``: a tag read before the lock
+        could be older than one an app release records meanwhile, and releasing it then
+        would roll that release back. None when the parameter still holds the placeholder
+        (no app release yet: nothing to release).
+        """
+        image = self.manifest.image(image_name)
+        registry = self._parts.registry()
+        checks = [lambda: registry.check_targets(image_name, image)]
+        with self._locked(image_name, image, "release", checks) as warnings:
+            try:
+                tag, _version = self._parts.parameter(image).read()
+            except CALL_ERRORS as exc:
+                raise self._before_changes(image_name, "release", exc) from exc
+            if tag == image.placeholder_tag:
+                self._progress(
+                    image_name,
+                    f"{image.tag_parameter} holds the placeholder {tag!r}: no release "
+                    "recorded yet, nothing to release",
+                )
+                return None
+            validate_tag(tag, f"recorded tag in {image.tag_parameter}")
+            self._progress(image_name, f"releasing the recorded tag {tag}")
+            try:
+                registry.require_tag(image_name, image, tag)
+            except CALL_ERRORS as exc:
+                raise self._before_changes(image_name, "release", exc) from exc
+            result = self._release_locked(
+                "release", image_name, image, tag, registry, imagedefinitions, tag_checked=True
+            )
+        return replace(result, warnings=warnings)
+
+    def recorded_tag(self, image_name: str) -> str | None:
+        """The tag the image's parameter records now (no lock: ``--dry-run``); None while
+        it holds the placeholder."""
+        image = self.manifest.image(image_name)
+        tag, _version = self._parts.parameter(image).read()
+        return None if tag == image.placeholder_tag else tag
+
+    def locked(self, image_name: str, command: str) -> AbstractContextManager[list[str]]:
+        """The image's release lock, held for the duration (``hold``)."""
+        return self._locked(image_name, self.manifest.image(image_name), command, [])
 
     @contextmanager
     def _locked(

@@ -168,7 +168,6 @@ def _grant_codedeploy(
         actions=[
             "codedeploy:BatchGetDeployments",
             "codedeploy:CreateDeployment",
-            "codedeploy:GetDeployment",
             "codedeploy:ListDeployments",
             "codedeploy:StopDeployment",
         ],

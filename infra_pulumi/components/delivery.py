@@ -190,7 +190,8 @@ class DeliveryPipelines(pulumi.ComponentResource):
             *infra_release_statements(
                 lambda_repository_arn=args.lambda_repository.arn,
                 tag_parameter_arn=args.tag_parameter_arns[lambda_index],
-                lock_parameter_arn=args.lock_parameter_arns[lambda_index],
+                # Both images' locks: `pulumi up` runs under them (app.deploy hold).
+                lock_parameter_arns=args.lock_parameter_arns,
                 failed_releases_parameter_arn=args.failed_releases_parameter_arns[lambda_index],
                 manifest_parameter_arn=args.manifest_parameter_arn,
                 lambda_release=args.lambda_release,

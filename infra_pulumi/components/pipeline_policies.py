@@ -65,7 +65,6 @@ def lambda_release_statements(arns: LambdaReleaseArns) -> list[dict[str, Any]]:
             "Action": [
                 "codedeploy:BatchGetDeployments",
                 "codedeploy:CreateDeployment",
-                "codedeploy:GetDeployment",
                 "codedeploy:ListDeployments",
             ],
             "Resource": list(arns.deployment_group_arns),
@@ -218,12 +217,13 @@ def infra_release_statements(
     *,
     lambda_repository_arn: pulumi.Input[str],
     tag_parameter_arn: pulumi.Input[str],
-    lock_parameter_arn: str,
+    lock_parameter_arns: Sequence[str],
     failed_releases_parameter_arn: str,
     manifest_parameter_arn: pulumi.Input[str],
     lambda_release: LambdaReleaseArns,
 ) -> list[dict[str, Any]]:
-    """The infra deploy stage's release of the current Lambda tag, after ``pulumi up``.
+    """The infra deploy stage's release of the current Lambda tag, after ``pulumi up``,
+    and ``pulumi up`` itself under both images' release locks (``app.deploy hold``).
 
     A configuration change only reaches ``$LATEST``; this release publishes it and
     shifts each alias through CodeDeploy (``infra_pulumi/buildspec-deploy.yml``). The
@@ -242,7 +242,7 @@ def infra_release_statements(
         },
         *release_record_statements(
             tag_parameter_arns=[tag_parameter_arn],
-            lock_parameter_arns=[lock_parameter_arn],
+            lock_parameter_arns=lock_parameter_arns,
             failed_releases_parameter_arns=[failed_releases_parameter_arn],
             manifest_parameter_arn=manifest_parameter_arn,
         ),

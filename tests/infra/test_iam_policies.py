@@ -271,7 +271,6 @@ def assert_lambda_release_grants(by_sid: dict[str, dict[str, Any]]) -> None:
     assert by_sid["DeployThroughOwnGroups"]["Action"] == [
         "codedeploy:BatchGetDeployments",
         "codedeploy:CreateDeployment",
-        "codedeploy:GetDeployment",
         "codedeploy:ListDeployments",
     ]
     assert by_sid["DeployThroughOwnGroups"]["Resource"] == [
@@ -308,9 +307,14 @@ def test_infra_deploy_role_may_release_the_lambda_image_by_exact_arns(prod_plan:
     by_sid = {s["Sid"]: s for s in json.loads(deploy_policy.inputs["policy"])["Statement"]}
     assert_lambda_release_grants(by_sid)
     ssm = f"arn:aws:ssm:{REGION_ACCOUNT}:parameter/container-delivery/prod"
-    # The Lambda image's parameters only: this stage never releases the web image.
+    # The Lambda image's parameters only (but the locks): this stage never releases web.
     assert by_sid["RecordReleasedTags"]["Resource"] == [f"{ssm}/images/lambda/tag"]
-    assert by_sid["HoldReleaseLocks"]["Resource"] == [f"{ssm}/images/lambda/release-lock"]
+    # Both images' locks: `pulumi up` runs under them (app.deploy hold --image lambda
+    # --image web), the release after it under the Lambda image's.
+    assert by_sid["HoldReleaseLocks"]["Resource"] == [
+        f"{ssm}/images/lambda/release-lock",
+        f"{ssm}/images/web/release-lock",
+    ]
     assert by_sid["RecordFailedReleases"]["Resource"] == [f"{ssm}/images/lambda/failed-releases"]
     assert by_sid["ReadDeployManifest"]["Resource"] == f"{ssm}/deploy-manifest"
     assert by_sid["CheckTheLambdaImage"]["Resource"] == (

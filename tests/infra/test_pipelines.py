@@ -419,7 +419,7 @@ def test_infra_buildspecs_pin_the_pulumi_cli() -> None:
     install_preview = load_buildspec("infra_pulumi/buildspec-preview.yml")["phases"]["install"]
     assert "(cd policy && pulumi install)" in install_preview["commands"]
     assert not any("pulumi up" in c for c in preview)
-    assert any(c.startswith("pulumi up --yes") for c in deploy)
+    assert any("-- pulumi up --yes" in c for c in deploy)
 
 
 def test_app_buildspec_skips_existing_tags_and_releases(tmp_path: Path) -> None:
@@ -436,79 +436,67 @@ def test_app_buildspec_skips_existing_tags_and_releases(tmp_path: Path) -> None:
         assert spec["phases"][phase]["on-failure"] == "ABORT", phase
 
 
-# --- The infra deploy stage's release of the current Lambda tag ---------------------
+# --- The infra deploy stage: pulumi up under the release locks, then the recorded tag ---
 
 
-def _release_block() -> str:
-    """The deploy buildspec's command that releases the recorded tag, after pulumi up."""
-    build = load_buildspec("infra_pulumi/buildspec-deploy.yml")["phases"]["build"]["commands"]
-    up = next(i for i, c in enumerate(build) if c.startswith("pulumi up --yes"))
-    (block,) = [c for c in build[up + 1 :] if "app.deploy release" in c]
-    return str(block)
-
-
-def _run_release_block(tmp_path: Path, recorded: str | None) -> subprocess.CompletedProcess[str]:
-    """Run the block in bash as CodeBuild would, with ``aws`` and the tool's python faked.
-
-    ``recorded`` is what the tag parameter holds (None: the lookup fails). The fake
-    python records its arguments and working directory instead of releasing.
-    """
+def _run_build_phase(tmp_path: Path) -> list[tuple[str, str, list[str]]]:
+    """Run the deploy buildspec's build commands in bash as CodeBuild would, with
+    ``pulumi`` and the release tool's python faked: each records its working directory,
+    PYTHONPATH and arguments instead of acting. (What ``hold`` and ``release --recorded``
+    do is tested against moto in tests/app/deploy/test_e2e_hold.py.)"""
     bin_dir, tool, app = tmp_path / "bin", tmp_path / "tool", tmp_path / "app-source"
-    for folder in (bin_dir, tool / "bin", app):
+    infra = tmp_path / "infra-source"
+    for folder in (bin_dir, tool / "bin", app, infra):
         folder.mkdir(parents=True)
-    aws = bin_dir / "aws"
-    if recorded is None:
-        aws.write_text("#!/bin/sh\necho 'AccessDeniedException' >&2\nexit 254\n")
-    else:
-        aws.write_text(
-            '#!/bin/sh\n[ "$1 $2 $3 $4" = "ssm get-parameter --name /p/s/images/lambda/tag" ]'
-            f" || exit 99\necho {recorded}\n"
-        )
-    python = tool / "bin" / "python"
-    python.write_text(f'#!/bin/sh\necho "$(pwd) $*" > {tmp_path / "called"}\n')
-    for script in (aws, python):
+    calls = tmp_path / "calls"
+    record = f'#!/bin/sh\necho "$0|$(pwd)|${{PYTHONPATH:-}}|$*" >> {calls}\n'
+    for script in (bin_dir / "pulumi", tool / "bin" / "python"):
+        script.write_text(record)
         script.chmod(0o755)
+    build = load_buildspec("infra_pulumi/buildspec-deploy.yml")["phases"]["build"]["commands"]
     env = {
         "PATH": f"{bin_dir}:/usr/bin:/bin",
-        "LAMBDA_TAG_PARAMETER": "/p/s/images/lambda/tag",
+        "PULUMI_STACK": "prod",
         "RELEASE_TOOL": str(tool),
         "CODEBUILD_SRC_DIR_APP": str(app),
     }
-    return subprocess.run(
-        ["bash", "-c", _release_block()], env=env, capture_output=True, text=True, check=False
+    done = subprocess.run(
+        ["bash", "-e", "-c", "\n".join(build)],
+        cwd=infra,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    assert done.returncode == 0, done.stderr
+    found = []
+    for line in calls.read_text().splitlines():
+        program, cwd, pythonpath, args = line.split("|", 3)
+        found.append((Path(program).name, f"{cwd}|{pythonpath}", args.split()))
+    return found
 
 
-def test_infra_deploy_releases_the_recorded_lambda_tag_after_pulumi_up(tmp_path: Path) -> None:
-    result = _run_release_block(tmp_path, "abc1234")
-    assert result.returncode == 0, result.stderr
-    called = (tmp_path / "called").read_text().split()
-    # From the app repository's checkout, so `app.deploy` imports from it.
-    assert called[0] == str(tmp_path / "app-source")
-    assert called[1:] == [
-        "-m",
-        "app.deploy",
-        "release",
-        "--image",
-        "lambda",
-        "--tag",
-        "abc1234",
-        "--lock-wait",
-        "600",
-    ]
-
-
-def test_infra_deploy_skips_the_release_while_the_tag_is_the_placeholder(tmp_path: Path) -> None:
-    result = _run_release_block(tmp_path, "initial")
-    assert result.returncode == 0, result.stderr
-    assert not (tmp_path / "called").exists()
-    assert "holds the placeholder tag 'initial'" in result.stdout
-
-
-def test_infra_deploy_fails_when_the_tag_cannot_be_read(tmp_path: Path) -> None:
-    result = _run_release_block(tmp_path, None)
-    assert result.returncode != 0
-    assert not (tmp_path / "called").exists()
+def test_infra_deploy_runs_pulumi_up_under_both_locks_then_releases_the_recorded_tag(
+    tmp_path: Path,
+) -> None:
+    calls = _run_build_phase(tmp_path)
+    app, infra = tmp_path / "app-source", tmp_path / "infra-source"
+    assert [c[0] for c in calls] == ["pulumi", "python", "python"]
+    assert calls[0][2] == ["stack", "select", "prod", "--non-interactive"]
+    # pulumi up in the infra checkout, under the locks of both images, with --refresh,
+    # the tool imported from the app repository's checkout.
+    assert calls[1][1] == f"{infra}|{app}"
+    assert calls[1][2] == [
+        "-m", "app.deploy", "hold", "--image", "lambda", "--image", "web",
+        "--lock-wait", "600",
+        "--", "pulumi", "up", "--yes", "--non-interactive", "--diff", "--refresh",
+    ]  # fmt: skip
+    # Then the tag the parameter records, read under the lock (nothing while it holds
+    # the placeholder), from the app repository's checkout.
+    assert calls[2][1].split("|")[0] == str(app)
+    assert calls[2][2] == [
+        "-m", "app.deploy", "release", "--image", "lambda", "--recorded", "--lock-wait", "600",
+    ]  # fmt: skip
 
 
 def test_infra_deploy_installs_the_release_tool_from_the_app_repository() -> None:
