@@ -604,9 +604,11 @@ def _keys_set(namespace: str) -> list[str]:
 def provider_keys() -> list[str]:
     """The ``aws:`` config keys the pinned pulumi-aws reads: its config module's properties
     (``pulumi_aws.config``), in the provider's camelCase."""
-    import pulumi_aws.config as aws_config
+    # The package first: importing its `vars` module on its own is a circular import.
+    import pulumi_aws.config  # noqa: F401
+    from pulumi_aws.config.vars import _ExportableConfig
 
-    exported = vars(aws_config.vars._ExportableConfig).items()
+    exported = vars(_ExportableConfig).items()
     return sorted(_camel(name) for name, value in exported if isinstance(value, property))
 
 
