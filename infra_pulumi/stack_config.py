@@ -604,11 +604,12 @@ def _keys_set(namespace: str) -> list[str]:
 def provider_keys() -> list[str]:
     """The ``aws:`` config keys the pinned pulumi-aws reads: its config module's properties
     (``pulumi_aws.config``), in the provider's camelCase."""
-    # The package first: importing its `vars` module on its own is a circular import.
-    import pulumi_aws.config  # noqa: F401
-    from pulumi_aws.config.vars import _ExportableConfig
+    # Through the package: it loads lazily, and importing its `vars` module on its own
+    # is a circular import; the typing stubs do not declare the module attribute.
+    import pulumi_aws.config as aws_config
 
-    exported = vars(_ExportableConfig).items()
+    config_vars: Any = aws_config.vars  # type: ignore[attr-defined]
+    exported = vars(config_vars._ExportableConfig).items()
     return sorted(_camel(name) for name, value in exported if isinstance(value, property))
 
 
