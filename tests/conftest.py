@@ -9,8 +9,11 @@ here, where pytest reads them first.
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
+
+import pytest
 
 
 def _node_major() -> str:
@@ -25,3 +28,19 @@ def _node_major() -> str:
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", _node_major() or "20")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Spare the cyclic garbage collector the imported world.
+
+    After collection a worker holds pulumi, pulumi_aws's generated classes, boto3, moto and
+    jsii: about 1.4 million tracked objects that live to the end of the run. Each full collection walks
+    them all, and the mock runtime's asyncio churn triggers collections often. Freezing what
+    exists now moves it out of the collector's reach, and a larger first-generation
+    threshold makes the remaining passes rarer; both leave reference counting, which frees
+    almost everything, untouched. On tests/infra, tests/policy and tests/cdk_parity/compare
+    (one worker) this took user CPU from 67 s to 57 s at the same peak memory.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
