@@ -36,9 +36,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     After collection a worker holds pulumi, pulumi_aws's generated classes, boto3, moto and
     jsii: over half a million tracked objects (557,000 for the whole suite) that live to
     the end of the run. Each full collection walks them all, and the mock runtime's asyncio
-    churn triggers collections often. Freezing what
-    exists now moves it out of the collector's reach, and a larger first-generation
-    threshold makes the remaining passes rarer; both leave reference counting, which frees
+    churn triggers collections often. Freezing what exists now moves it out of the
+    collector's reach, and a larger first-generation threshold makes the remaining passes
+    rarer; both leave reference counting, which frees
     almost everything, untouched. On tests/infra, tests/policy and tests/cdk_parity/compare
     (one worker) this took user CPU from 67 s to 57 s at the same peak memory.
     """
