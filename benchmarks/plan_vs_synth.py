@@ -12,18 +12,25 @@ It prints, per stack, the median wall time and peak memory (``ru_maxrss`` of eac
 of each side, and the median and range of the per-pair ratio CDK / plan: pairs run back
 to back, so a busy machine slows both sides of a pair alike.
 
+``--record`` writes the figures, with the machine, the date and the load average, to
+``benchmarks/results/plan_vs_synth.json``; the comparison report
+(``python -m cdk_parity compare``) and the README's performance section quote that file.
+
 ``--growth`` also times the program's evaluation alone, in this process and warm (the
 modules already imported), for dev, prod and dev with 4x the functions, and prints the
 time per resource: evaluation should grow linearly with the number of resources.
 
-    .venv/bin/python benchmarks/plan_vs_synth.py [--repetitions 7] [--growth]
+    .venv/bin/python benchmarks/plan_vs_synth.py [--repetitions 7] [--record] [--growth]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
+import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -33,7 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 PYTHON = sys.executable
+
+from cdk_parity.compare.measure import (  # noqa: E402 (the checkout, run as a script)
+    BENCHMARK_RECORD,
+    RecordedBenchmark,
+    StackBenchmark,
+)
 
 
 @dataclass(frozen=True)
@@ -73,15 +87,33 @@ def pairs(stack: str, repetitions: int, out: Path) -> tuple[list[Run], list[Run]
     return plans, synths
 
 
-def report(stack: str, plans: list[Run], synths: list[Run]) -> None:
-    ratios = [s.seconds / p.seconds for p, s in zip(plans, synths, strict=True)]
-    plan_s = statistics.median(r.seconds for r in plans)
-    synth_s = statistics.median(r.seconds for r in synths)
-    print(
-        f"{stack:5} plan {plan_s:6.2f} s {statistics.median(r.peak_mib for r in plans):6.0f} MiB"
-        f" | CDK synth {synth_s:6.2f} s {statistics.median(r.peak_mib for r in synths):6.0f} MiB"
-        f" | CDK/plan median {statistics.median(ratios):4.1f}x"
-        f" (range {min(ratios):.1f}-{max(ratios):.1f}x over {len(ratios)} pairs)"
+def summarise(stack: str, plans: list[Run], synths: list[Run]) -> StackBenchmark:
+    return StackBenchmark.of(
+        stack,
+        [(r.seconds, r.peak_mib) for r in plans],
+        [(r.seconds, r.peak_mib) for r in synths],
+    )
+
+
+def machine() -> str:
+    """CPU model and count, Python and Node.js versions: what the figures depend on."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        node = subprocess.run(
+            ["node", "--version"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        node = "no node"
+    return (
+        f"{model}, {os.cpu_count()} CPUs, {platform.system()}, "
+        f"Python {platform.python_version()}, Node.js {node}"
     )
 
 
@@ -91,7 +123,6 @@ def growth() -> None:
     With the cyclic GC off, as ``python -m infra_pulumi.plan`` runs: with it on, each
     full collection scans every object of the process (pulumi_aws's classes included), so
     evaluation grows faster than the resources do. ``--gc`` measures that too."""
-    sys.path.insert(0, str(ROOT))
     from infra_pulumi.plan import evaluate
     from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
 
@@ -123,15 +154,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repetitions", type=int, default=7)
     parser.add_argument("--stacks", nargs="+", default=["dev", "prod"])
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help=f"write the figures to {BENCHMARK_RECORD.relative_to(ROOT)}",
+    )
     parser.add_argument("--growth", action="store_true", help="also time evaluation growth")
     parser.add_argument(
         "--gc", action="store_true", help="time the growth with the cyclic GC on (default off)"
     )
     args = parser.parse_args()
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    if args.repetitions < 1:
+        parser.error("--repetitions must be at least 1")
+    load = os.getloadavg()[0]
+    print(f"{machine()}, load average {load:.2f}")
+    results = []
     with tempfile.TemporaryDirectory() as scratch:
         for stack in args.stacks:
-            report(stack, *pairs(stack, args.repetitions, Path(scratch)))
+            print(f"{stack}: {args.repetitions} pairs of whole processes…", file=sys.stderr)
+            results.append(summarise(stack, *pairs(stack, args.repetitions, Path(scratch))))
+            print(results[-1].line())
+    if args.record:
+        record = RecordedBenchmark(
+            recorded=datetime.datetime.now(datetime.UTC).date().isoformat(),
+            machine=machine(),
+            load_average=round(load, 2),
+            stacks=tuple(results),
+        )
+        BENCHMARK_RECORD.parent.mkdir(parents=True, exist_ok=True)
+        BENCHMARK_RECORD.write_text(json.dumps(record.to_json(), indent=2) + "\n")
+        print(f"recorded in {BENCHMARK_RECORD.relative_to(ROOT)}")
     if args.growth:
         if not args.gc:
             gc.disable()

@@ -22,3 +22,8 @@ class InvalidTagError(CdkParityError):
 
 class NodeMissingError(CdkParityError):
     """Node.js, which jsii runs the CDK library on, is not on PATH or is too old."""
+
+
+class BenchmarkRecordError(CdkParityError):
+    """The recorded whole-process benchmark (``benchmarks/results/plan_vs_synth.json``)
+    cannot be read: not JSON, or a field missing or of the wrong type."""

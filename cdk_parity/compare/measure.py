@@ -12,14 +12,21 @@ from ``/proc`` every few milliseconds. Linux only; elsewhere it is reported as u
 
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
+
+from cdk_parity.exceptions import BenchmarkRecordError
 
 SAMPLE_SECONDS = 0.01
+BENCHMARK_RECORD = (
+    Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "plan_vs_synth.json"
+)
 
 
 @dataclass(frozen=True)
@@ -104,3 +111,100 @@ def peak_memory(command: Sequence[str], *, cwd: Path | None = None) -> int | Non
     if process.returncode != 0:
         raise subprocess.CalledProcessError(process.returncode, list(command), stderr=stderr)
     return peak
+
+
+@dataclass(frozen=True)
+class StackBenchmark:
+    """One stack's whole-process pairs: medians of each side and of the per-pair ratio."""
+
+    stack: str
+    plan_seconds: float
+    synth_seconds: float
+    plan_mib: float
+    synth_mib: float
+    median_ratio: float
+    min_ratio: float
+    max_ratio: float
+    pairs: int
+
+    @classmethod
+    def of(
+        cls, stack: str, plans: Sequence[tuple[float, float]], synths: Sequence[tuple[float, float]]
+    ) -> StackBenchmark:
+        """From (seconds, peak MiB) of each run, the i-th plan paired with the i-th synth."""
+        if not plans or len(plans) != len(synths):
+            raise ValueError("need as many synth runs as plan runs, at least one")
+        ratios = [s[0] / p[0] for p, s in zip(plans, synths, strict=True)]
+        return cls(
+            stack=stack,
+            plan_seconds=statistics.median(p[0] for p in plans),
+            synth_seconds=statistics.median(s[0] for s in synths),
+            plan_mib=statistics.median(p[1] for p in plans),
+            synth_mib=statistics.median(s[1] for s in synths),
+            median_ratio=statistics.median(ratios),
+            min_ratio=min(ratios),
+            max_ratio=max(ratios),
+            pairs=len(ratios),
+        )
+
+    def line(self) -> str:
+        return (
+            f"{self.stack}: CDK synth / Pulumi plan {self.median_ratio:.1f}x median of "
+            f"{self.pairs} pairs (range {self.min_ratio:.1f}x to {self.max_ratio:.1f}x; "
+            f"plan {self.plan_seconds:.2f} s, {self.plan_mib:.0f} MiB; "
+            f"synth {self.synth_seconds:.2f} s, {self.synth_mib:.0f} MiB)"
+        )
+
+
+@dataclass(frozen=True)
+class RecordedBenchmark:
+    """What ``benchmarks/plan_vs_synth.py --record`` measured, and where."""
+
+    recorded: str
+    """UTC date of the run, ISO 8601."""
+    machine: str
+    """CPU model and count, Python and Node.js versions."""
+    load_average: float
+    """The one-minute load average when the run started: other work slows both sides."""
+    stacks: tuple[StackBenchmark, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, document: Any) -> RecordedBenchmark:
+        try:
+            return cls(
+                recorded=_typed(document["recorded"], str),
+                machine=_typed(document["machine"], str),
+                load_average=float(_typed(document["load_average"], (int, float))),
+                stacks=tuple(
+                    StackBenchmark(**{k: _typed(v, (str, int, float)) for k, v in s.items()})
+                    for s in _typed(document["stacks"], list)
+                ),
+            )
+        except (KeyError, TypeError, AttributeError) as error:
+            raise BenchmarkRecordError(f"not a benchmark record: {error}") from error
+
+
+def _typed(value: Any, kind: type | tuple[type, ...]) -> Any:
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"unexpected value {value!r}")
+    return value
+
+
+def read_recorded(path: Path = BENCHMARK_RECORD) -> RecordedBenchmark | None:
+    """The recorded benchmark; None if it was never recorded. Raises
+    ``BenchmarkRecordError`` if the file is there but unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BenchmarkRecordError(f"{path}: not JSON: {error}") from error
+    try:
+        return RecordedBenchmark.from_json(document)
+    except BenchmarkRecordError as error:
+        raise BenchmarkRecordError(f"{path}: {error}") from error

@@ -8,7 +8,13 @@ from functools import partial
 from pathlib import Path
 
 from cdk_parity.compare.engine import Comparison, ExpectedDifference, compare, load_expected
-from cdk_parity.compare.measure import Timing, peak_memory, time_in_turn
+from cdk_parity.compare.measure import (
+    RecordedBenchmark,
+    Timing,
+    peak_memory,
+    read_recorded,
+    time_in_turn,
+)
 from cdk_parity.compare.metrics import (
     CDK_EXCLUDE,
     CDK_SOURCES,
@@ -84,6 +90,9 @@ class Run:
     memory: dict[str, int | None] = field(default_factory=dict)
     """Peak resident bytes of each side (``pulumi``, ``cdk``) in a fresh process, on the
     first stack; empty when not measured, None where it cannot be."""
+    benchmark: RecordedBenchmark | None = None
+    """The whole-process benchmark as last recorded (``benchmarks/plan_vs_synth.py
+    --record``), quoted; None if it never was."""
 
     @property
     def failing(self) -> bool:
@@ -218,4 +227,5 @@ def run(
         loc_cdk=lines_of_code(CDK_SOURCES, CDK_EXCLUDE),
         expected=reviewed,
         memory=memory,
+        benchmark=read_recorded(),
     )

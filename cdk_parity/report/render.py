@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from cdk_parity.compare.engine import Pair
+from cdk_parity.compare.measure import RecordedBenchmark
 from cdk_parity.compare.points import Point, points
 from cdk_parity.compare.run import Run
 from cdk_parity.report.view import (
@@ -96,6 +97,15 @@ def failing_lines(run: Run) -> list[str]:
     ]
 
 
+def benchmark_lines(benchmark: RecordedBenchmark) -> list[str]:
+    """The recorded whole-process benchmark, one line per stack, with where it ran."""
+    return [
+        f"whole process, {stack.line()}; benchmarks/plan_vs_synth.py, recorded "
+        f"{benchmark.recorded} on {benchmark.machine}, load average {benchmark.load_average:.2f}"
+        for stack in benchmark.stacks
+    ]
+
+
 def summary(run: Run) -> Summary:
     lines = []
     for stack_run in run.runs:
@@ -131,6 +141,8 @@ def summary(run: Run) -> Summary:
             f"Pulumi {shown.get('pulumi')}, CDK {shown.get('cdk')} "
             "(CDK: Python and the jsii Node.js kernel)"
         )
+    if run.benchmark:
+        lines += benchmark_lines(run.benchmark)
     lines.append(f"lines of code: Pulumi program {run.loc_pulumi}, CDK app {run.loc_cdk}")
     for probe in run.probes:
         needs = (
@@ -288,4 +300,5 @@ def as_json(run: Run) -> dict[str, Any]:
         "staleDifferences": [e.id for e in run.stale],
         "staleBounds": [list(bound) for bound in run.stale_bounds],
         "peakMemoryBytes": run.memory,
+        "wholeProcessBenchmark": run.benchmark.to_json() if run.benchmark else None,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 import yaml
 from aws_cdk import App
 from aws_cdk.assertions import Template
+from filelock import FileLock
 
 from cdk_parity.compare.run import Run, run
 from cdk_parity.reference.config import load_stack_config
@@ -108,7 +110,25 @@ def lookup_synthesis(lookup_outdir: Path) -> Synthesis:
 
 
 @pytest.fixture(scope="session")
-def parity_run() -> Run:
+def parity_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Run:
     """One full comparison of both example stacks, as the command's default, with two warm
-    timing runs per stack (the command makes five) and no memory runs (see test_measure)."""
-    return run(["dev", "prod"], timing_runs=2)
+    timing runs per stack (the command makes five) and no memory runs (see test_measure).
+
+    Six test files read it, and pytest-xdist puts them on different workers; it takes
+    nine synths, so the first worker to need it computes it and the others read its pickle
+    (pytest-xdist's documented recipe for a session fixture run once, with filelock).
+    """
+
+    def compute() -> Run:
+        return run(["dev", "prod"], timing_runs=2)
+
+    if worker_id == "master":  # not under xdist
+        return compute()
+    shared = tmp_path_factory.getbasetemp().parent / "parity_run.pickle"
+    with FileLock(f"{shared}.lock"):
+        if shared.is_file():
+            loaded: Run = pickle.loads(shared.read_bytes())  # noqa: S301 - this run wrote it
+            return loaded
+        computed = compute()
+        shared.write_bytes(pickle.dumps(computed))
+        return computed
