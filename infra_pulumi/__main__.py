@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -28,7 +29,7 @@ from infra_pulumi.components.delivery import (
     PromotionRefs,
     WebServiceRef,
 )
-from infra_pulumi.components.ecr import ImageRepository, ImageRepositoryArgs, PromotedAccess
+from infra_pulumi.components.ecr import ImageRepository, ImageRepositoryArgs
 from infra_pulumi.components.flow_logs import FlowLogsArgs, VpcFlowLogs
 from infra_pulumi.components.github_preview import GithubPreviewRole, GithubPreviewRoleArgs
 from infra_pulumi.components.kms_key import StackKey, StackKeyArgs
@@ -76,9 +77,7 @@ from infra_pulumi.components.triggers import (
     AliasScheduleArgs,
 )
 from infra_pulumi.components.web_service import WEB_CONTAINER, WebService, WebServiceArgs
-from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.image_tags import (
-    Promotion,
     ResolvedTag,
     TagQuery,
     ecs_target,
@@ -88,7 +87,7 @@ from infra_pulumi.image_tags import (
     resolve_promoted_image,
 )
 from infra_pulumi.naming import ALARM_METRICS, IMAGES, LIVE_ALIAS, ecs_cpu_architecture
-from infra_pulumi.promotion import Place, build_stage, promoted_stages
+from infra_pulumi.promotion import Place, build_stage, promoted_access, promoted_stages
 from infra_pulumi.stack_config import load_config
 
 config = load_config()
@@ -104,12 +103,6 @@ partition = aws_partition.partition
 # --- Build once, promote: the other side of a promotion, by exact names and ARNs -----
 here = Place(partition, identity.account_id, region, aws_partition.dns_suffix)
 source = build_stage(config.project, config.promote_from, here) if config.promote_from else None
-if source is not None and source.place.region != region:
-    raise ConfigError(
-        f"{config.project}:promoteFrom.region is {source.place.region!r} but this stack runs "
-        f"in {region!r}: Lambda pulls a container image only from its own Region (README, "
-        '"Build once, promote")'
-    )
 promoted = promoted_stages(config.project, config.promotes_to, here)
 function_names = {fn.name: names.function(fn.name) for fn in config.lambda_functions}
 function_arns = [
@@ -168,12 +161,7 @@ if config.create_kms_key:
 def resolve(query: TagQuery) -> ResolvedTag:
     if source is None:
         return resolve_image_tag(query)
-    promotion = Promotion(
-        digest_parameter=names.digest_parameter(query.image),
-        source_repository_url=source.repository_url(query.image),
-        source_stack=source.stack,
-    )
-    return resolve_promoted_image(query, promotion)
+    return resolve_promoted_image(query, source.promotion(query.image, names))
 
 
 lambda_tag = resolve(
@@ -197,20 +185,6 @@ web_tag = resolve(
 # --- ECR, the placeholder, the tag parameters ---------------------------------------
 # A build stage lets the stages promoted from it pull its digests (README, "Build once,
 # promote"); a promoted stage's own repositories hold only its placeholders.
-def promoted_access(image: str) -> PromotedAccess | None:
-    if not promoted:
-        return None
-    return PromotedAccess(
-        accounts=[stage.place.account for stage in promoted],
-        partition=partition,
-        lambda_function_patterns=[s.function_pattern for s in promoted]
-        if image == "lambda"
-        else [],
-        puller_role_arns=[s.web_execution_role_arn for s in promoted] if image == "web" else [],
-        reader_role_arns=[arn for stage in promoted for arn in stage.image_reader_role_arns],
-    )
-
-
 lambda_repo = ImageRepository(
     "lambda",
     ImageRepositoryArgs(
@@ -219,7 +193,7 @@ lambda_repo = ImageRepository(
         kms_key_arn=kms_key_arn,
         lambda_function_arns=function_arns,
         force_delete=not protect_data,
-        promoted=promoted_access("lambda"),
+        promoted=promoted_access(promoted, "lambda", partition),
     ),
     opts=data_opts,
 )
@@ -230,7 +204,7 @@ web_repo = ImageRepository(
         keep_images=config.ecr_keep_images,
         kms_key_arn=kms_key_arn,
         force_delete=not protect_data,
-        promoted=promoted_access("web"),
+        promoted=promoted_access(promoted, "web", partition),
     ),
     opts=data_opts,
 )
@@ -470,19 +444,13 @@ web_service = WebService(
 
 
 # --- The deploy-target manifest -----------------------------------------------------
-def repository_entry(image: str, repository: ImageRepository) -> dict[str, object]:
-    """What targets pull: this stack's repository, or in a promoted stage (schema 3) the
-    build stage's, with this stage's own as the placeholder's, and the digest parameter."""
-    if source is None:
-        return {
-            "repository_name": repository.repository_name,
-            "repository_url": repository.repository_url,
-        }
+def repository_entry(image: str, repository: ImageRepository) -> dict[str, Any]:
+    """What targets pull: this stack's repository, or a promoted stage's (schema 3)."""
+    if source is not None:
+        return source.manifest_fields(image, names, repository.repository_url)
     return {
-        "repository_name": source.repository_name(image),
-        "repository_url": source.repository_url(image),
-        "placeholder_repository_url": repository.repository_url,
-        "digest_parameter": names.digest_parameter(image),
+        "repository_name": repository.repository_name,
+        "repository_url": repository.repository_url,
     }
 
 
@@ -661,6 +629,23 @@ if config.github_preview is not None:
     pipeline_outputs["githubPreviewRoleArn"] = preview_role.role_arn
 
 # --- Outputs ------------------------------------------------------------------------
+pulumi.export(
+    "stage",
+    {
+        "kind": "promoted",
+        "from": {
+            "stack": source.stack,
+            "account": source.place.account,
+            "region": source.place.region,
+            "readerRoleArn": source.reader_role_arn,
+        },
+    }
+    if source is not None
+    else {
+        "kind": "build",
+        "promotesTo": [{"stack": s.stack, "account": s.place.account} for s in promoted],
+    },
+)
 pulumi.export("lambdaRepositoryUrl", lambda_repo.repository_url)
 pulumi.export("webRepositoryUrl", web_repo.repository_url)
 pulumi.export("placeholderImage", placeholder.image_name)

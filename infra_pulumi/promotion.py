@@ -8,9 +8,16 @@ without reading its state. An omitted account or Region is this stack's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import pulumi
+
+from infra_pulumi.components.ecr import PromotedAccess
 from infra_pulumi.delivery_config import PromoteFromConfig, PromotesToConfig
+from infra_pulumi.exceptions import ConfigError
+from infra_pulumi.image_tags import Promotion
 from infra_pulumi.naming import IMAGES, LIVE_ALIAS, Naming
 
 
@@ -77,6 +84,23 @@ class BuildStage:
     def manifest_parameter(self) -> str:
         return self.naming.manifest_parameter
 
+    def promotion(self, image: str, here: Naming) -> Promotion:
+        """What ``resolve_promoted_image`` needs: this stage's digest parameter (``here``)
+        and the build stage's repository."""
+        return Promotion(here.digest_parameter(image), self.repository_url(image), self.stack)
+
+    def manifest_fields(
+        self, image: str, here: Naming, placeholder_url: pulumi.Input[str]
+    ) -> dict[str, Any]:
+        """A schema-3 manifest image's repository fields: targets pull the build stage's
+        repository; this stage's own holds its placeholder."""
+        return {
+            "repository_name": self.repository_name(image),
+            "repository_url": self.repository_url(image),
+            "placeholder_repository_url": placeholder_url,
+            "digest_parameter": here.digest_parameter(image),
+        }
+
 
 @dataclass(frozen=True)
 class PromotedStage:
@@ -119,7 +143,14 @@ class PromotedStage:
 
 
 def build_stage(project: str, source: PromoteFromConfig, here: Place) -> BuildStage:
-    """``promoteFrom`` resolved: an omitted account or Region is this stack's."""
+    """``promoteFrom`` resolved: an omitted account or Region is this stack's; another
+    Region is refused (the config check does the same when ``aws:region`` is set)."""
+    if source.region is not None and source.region != here.region:
+        raise ConfigError(
+            f"{project}:promoteFrom.region is {source.region!r} but this stack runs in "
+            f"{here.region!r}: Lambda pulls a container image only from its own Region "
+            '(README, "Build once, promote")'
+        )
     place = Place(
         partition=here.partition,
         account=source.account or here.account,
@@ -145,3 +176,20 @@ def promoted_stages(
 def live_alias_arns(place: Place, naming: Naming, functions: list[str]) -> list[str]:
     """``<function ARN>:live`` of each short name: what a reader checks a release against."""
     return [place.arn("lambda", f"function:{naming.function(f)}:{LIVE_ALIAS}") for f in functions]
+
+
+def promoted_access(
+    stages: Sequence[PromotedStage], image: str, partition: str
+) -> PromotedAccess | None:
+    """What a build stage's repository of ``image`` lets its promoted stages do: their
+    functions pull the Lambda image, their web tasks the web image, and the roles that
+    check a promoted digest read either's tags."""
+    if not stages:
+        return None
+    return PromotedAccess(
+        accounts=[stage.place.account for stage in stages],
+        partition=partition,
+        lambda_function_patterns=[s.function_pattern for s in stages] if image == "lambda" else [],
+        puller_role_arns=[s.web_execution_role_arn for s in stages] if image == "web" else [],
+        reader_role_arns=[arn for stage in stages for arn in stage.image_reader_role_arns],
+    )
