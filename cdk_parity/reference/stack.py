@@ -44,7 +44,7 @@ from cdk_parity.reference.promotion import (
     promotion_reader,
 )
 from cdk_parity.reference.releases import LambdaReleases, lambda_releases
-from cdk_parity.reference.tag_lookup import ResolvedTag, TagLookupOptions, resolve_tag
+from cdk_parity.reference.tag_lookup import ResolvedTag, TagLookupOptions, TagMode, resolve_tag
 from cdk_parity.reference.tags import IMAGES
 from cdk_parity.reference.web_service import WebService
 
@@ -78,9 +78,16 @@ class ContainerDeliveryStack(Stack):
         function_arns = [self._function_arn(physical) for physical in function_names]
         source = build_stage(settings)
         stages = promoted_stages(settings)
-        self.resolved_tags = self._resolve_tags(settings, tag_lookup)
         self.resolved_digests = (
             self._resolve_tags(settings, tag_lookup, digests=True) if source is not None else {}
+        )
+        # In deploy-time mode a promoted stage's template names the digest parameter only
+        # (CloudFormation resolves it); reading the tag parameter too would leave an
+        # unused template parameter.
+        self.resolved_tags = (
+            dict(self.resolved_digests)
+            if source is not None and tag_lookup.mode is TagMode.DEPLOY_TIME
+            else self._resolve_tags(settings, tag_lookup)
         )
         permissions_boundary(self, config, source)
         logs_follow_data(self, config)
