@@ -536,8 +536,11 @@ preview_reads = PreviewReads(
     function_arns=function_arns,
     alias_arns=alias_arns,
     service_arn=web_service.service_arn,
-    repository_arns=[lambda_repo.repository_arn, web_repo.repository_arn]
-    + (source.repository_arns if source is not None else []),
+    repository_arns=[
+        lambda_repo.repository_arn,
+        web_repo.repository_arn,
+        *(source.repository_arns if source is not None else []),
+    ],
     partition=partition,
 )
 pipeline_outputs: dict[str, pulumi.Output[str]] = {}

@@ -8,7 +8,7 @@ from the Pulumi program.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from aws_cdk.assertions import Template
@@ -16,6 +16,9 @@ from aws_cdk.assertions import Template
 from cdk_parity.compare.intrinsics import Renderer
 from cdk_parity.reference.tag_lookup import TagLookupOptions, TagMode
 from tests.cdk_parity.conftest import build
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm import SSMClient
 
 ACCOUNT = "123456789012"
 REGION = "ap-northeast-1"
@@ -50,8 +53,9 @@ def one(resources: dict[str, Any], typ: str, **props: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def promoted() -> Template:
     """prod after a promotion, synth-time mode."""
-    options = TagLookupOptions(mode=TagMode.SYNTH_TIME, ssm_client_factory=lambda _: _Released())
-    return Template.from_stack(build("prod", options))  # type: ignore[arg-type]
+    client = cast("SSMClient", _Released())
+    options = TagLookupOptions(mode=TagMode.SYNTH_TIME, ssm_client_factory=lambda _: client)
+    return Template.from_stack(build("prod", options))
 
 
 def test_dev_lets_prod_pull_read_and_nothing_else(dev_template: Template) -> None:
