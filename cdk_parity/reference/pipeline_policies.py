@@ -124,6 +124,7 @@ def grant_promote_tool(
     *,
     naming: Naming,
     source: BuildStage,
+    repositories: Mapping[str, ecr.IRepository],
     tag_parameters: Mapping[str, ssm.StringParameter],
     digest_parameters: Mapping[str, ssm.StringParameter],
     manifest: ssm.StringParameter,
@@ -148,6 +149,9 @@ def grant_promote_tool(
             resources=[source.repository_arn(stack, image) for image in IMAGES],
         )
     )
+    # The release tool checks this stage's own repositories (the placeholders') too.
+    for repository in repositories.values():
+        repository.grant(promote, "ecr:DescribeImages", "ecr:DescribeRepositories")
     _grant_records(stack, promote, naming, tag_parameters, manifest)
     for parameter in digest_parameters.values():
         parameter.grant_read(promote)

@@ -149,6 +149,7 @@ class ContainerDeliveryStack(Stack):
                     app_build,
                     naming=config.naming,
                     source=source,
+                    repositories=built.repositories,
                     tag_parameters=built.tag_parameters,
                     digest_parameters=digests,
                     manifest=manifest,

@@ -216,10 +216,11 @@ class DeliveryPipelines(pulumi.ComponentResource):
         deploy.statements = [
             *infra_deploy_statements(args.boundary_scope),
             *infra_release_statements(
-                # A promoted stage's functions run the build stage's Lambda repository.
-                lambda_repository_arn=args.lambda_repository.arn
+                # A promoted stage's functions run the build stage's Lambda repository; its
+                # own holds the placeholder.
+                lambda_repository_arns=[args.lambda_repository.arn]
                 if promotion is None
-                else promotion.source_repository_arns[lambda_index],
+                else [promotion.source_repository_arns[lambda_index], args.lambda_repository.arn],
                 tag_parameter_arn=args.tag_parameter_arns[lambda_index],
                 # Both images' locks: `pulumi up` runs under them (app.deploy hold).
                 lock_parameter_arns=args.lock_parameter_arns,
@@ -367,6 +368,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
         promote.statements = promote_build_statements(
             reader_role_arn=promotion.reader_role_arn,
             source_repository_arns=promotion.source_repository_arns,
+            own_repository_arns=[args.lambda_repository.arn, args.web_repository.arn],
             tag_parameter_arns=args.tag_parameter_arns,
             digest_parameter_arns=promotion.digest_parameter_arns,
             lock_parameter_arns=args.lock_parameter_arns,

@@ -217,6 +217,7 @@ def promote_build_statements(
     *,
     reader_role_arn: str,
     source_repository_arns: Sequence[str],
+    own_repository_arns: Sequence[pulumi.Input[str]],
     tag_parameter_arns: Sequence[pulumi.Input[str]],
     digest_parameter_arns: Sequence[pulumi.Input[str]],
     lock_parameter_arns: Sequence[str],
@@ -251,6 +252,14 @@ def promote_build_statements(
             ],
             "Resource": list(source_repository_arns),
         },
+        {
+            # The release tool checks this stage's own repository (the placeholder's)
+            # against ECR's, as `release` does.
+            "Sid": "CheckOwnRepositories",
+            "Effect": "Allow",
+            "Action": ["ecr:DescribeImages", "ecr:DescribeRepositories"],
+            "Resource": list(own_repository_arns),
+        },
         *release_record_statements(
             tag_parameter_arns=tag_parameter_arns,
             lock_parameter_arns=lock_parameter_arns,
@@ -283,7 +292,7 @@ def promote_build_statements(
 
 def infra_release_statements(
     *,
-    lambda_repository_arn: pulumi.Input[str],
+    lambda_repository_arns: Sequence[pulumi.Input[str]],
     tag_parameter_arn: pulumi.Input[str],
     lock_parameter_arns: Sequence[str],
     failed_releases_parameter_arn: str,
@@ -300,8 +309,9 @@ def infra_release_statements(
     release keeps working when that policy is replaced by a narrower one, and so that a
     permissions boundary knows what to allow.
 
-    In a promoted stage the Lambda repository is the build stage's (what its functions
-    run), and the tool reads the recorded digest next to the tag (``digest_parameter_arn``).
+    In a promoted stage the tool checks the build stage's Lambda repository (what its
+    functions run) and its own (the placeholder's), and records the digest next to the
+    tag (``digest_parameter_arn``).
     """
     statements: list[dict[str, Any]] = [
         {
@@ -310,7 +320,9 @@ def infra_release_statements(
             "Sid": "CheckTheLambdaImage",
             "Effect": "Allow",
             "Action": ["ecr:DescribeImages", "ecr:DescribeRepositories"],
-            "Resource": lambda_repository_arn,
+            "Resource": lambda_repository_arns[0]
+            if len(lambda_repository_arns) == 1
+            else list(lambda_repository_arns),
         },
         *release_record_statements(
             tag_parameter_arns=[tag_parameter_arn],
@@ -323,9 +335,10 @@ def infra_release_statements(
     if digest_parameter_arn is not None:
         statements.append(
             {
-                "Sid": "ReadThePromotedDigest",
+                # `release --recorded` releases the recorded digest again and records it.
+                "Sid": "RecordThePromotedDigest",
                 "Effect": "Allow",
-                "Action": ["ssm:GetParameter", "ssm:GetParameterHistory"],
+                "Action": ["ssm:GetParameter", "ssm:GetParameterHistory", "ssm:PutParameter"],
                 "Resource": digest_parameter_arn,
             }
         )

@@ -318,11 +318,15 @@ def test_infra_deploy_role_may_release_the_lambda_image_by_exact_arns(prod_plan:
     assert by_sid["RecordFailedReleases"]["Resource"] == [f"{ssm}/images/lambda/failed-releases"]
     assert by_sid["ReadDeployManifest"]["Resource"] == f"{ssm}/deploy-manifest"
     # prod is promoted from dev (account 111122223333 in Pulumi.prod.yaml): its functions
-    # run dev's Lambda repository, and the recorded digest sits next to the tag.
-    assert by_sid["CheckTheLambdaImage"]["Resource"] == (
-        "arn:aws:ecr:ap-northeast-1:111122223333:repository/container-delivery-dev-lambda"
-    )
-    assert by_sid["ReadThePromotedDigest"]["Resource"] == f"{ssm}/images/lambda/digest"
+    # run dev's Lambda repository (its own holds the placeholder), and `release
+    # --recorded` records the digest next to the tag.
+    assert by_sid["CheckTheLambdaImage"]["Resource"] == [
+        "arn:aws:ecr:ap-northeast-1:111122223333:repository/container-delivery-dev-lambda",
+        f"arn:aws:ecr:{REGION_ACCOUNT}:repository/container-delivery-prod-lambda",
+    ]
+    digest = by_sid["RecordThePromotedDigest"]
+    assert digest["Resource"] == f"{ssm}/images/lambda/digest"
+    assert digest["Action"] == ["ssm:GetParameter", "ssm:GetParameterHistory", "ssm:PutParameter"]
 
 
 def test_infra_deploy_role_may_pass_roles_to_codedeploy_and_scheduler(prod_plan: Plan) -> None:

@@ -300,6 +300,8 @@ def test_the_promote_role_names_exact_arns(prod_plan: Plan) -> None:
         "arn:aws:ecr:ap-northeast-1:111122223333:repository/container-delivery-dev-lambda",
         "arn:aws:ecr:ap-northeast-1:111122223333:repository/container-delivery-dev-web",
     ]
+    own = "arn:aws:ecr:ap-northeast-1:123456789012:repository/container-delivery-prod"
+    assert by_sid["CheckOwnRepositories"]["Resource"] == [f"{own}-lambda", f"{own}-web"]
     ssm = "arn:aws:ssm:ap-northeast-1:123456789012:parameter/container-delivery/prod/images"
     assert by_sid["RecordPromotedDigests"]["Resource"] == [
         f"{ssm}/lambda/digest",
