@@ -87,7 +87,13 @@ from infra_pulumi.image_tags import (
     resolve_promoted_image,
 )
 from infra_pulumi.naming import ALARM_METRICS, IMAGES, LIVE_ALIAS, ecs_cpu_architecture
-from infra_pulumi.promotion import Place, build_stage, promoted_access, promoted_stages
+from infra_pulumi.promotion import (
+    Place,
+    build_stage,
+    promoted_access,
+    promoted_stages,
+    stage_output,
+)
 from infra_pulumi.stack_config import load_config
 
 config = load_config()
@@ -632,23 +638,7 @@ if config.github_preview is not None:
     pipeline_outputs["githubPreviewRoleArn"] = preview_role.role_arn
 
 # --- Outputs ------------------------------------------------------------------------
-pulumi.export(
-    "stage",
-    {
-        "kind": "promoted",
-        "from": {
-            "stack": source.stack,
-            "account": source.place.account,
-            "region": source.place.region,
-            "readerRoleArn": source.reader_role_arn,
-        },
-    }
-    if source is not None
-    else {
-        "kind": "build",
-        "promotesTo": [{"stack": s.stack, "account": s.place.account} for s in promoted],
-    },
-)
+pulumi.export("stage", stage_output(source, promoted))
 pulumi.export("lambdaRepositoryUrl", lambda_repo.repository_url)
 pulumi.export("webRepositoryUrl", web_repo.repository_url)
 pulumi.export("placeholderImage", placeholder.image_name)

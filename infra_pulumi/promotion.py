@@ -193,3 +193,21 @@ def promoted_access(
         puller_role_arns=[s.web_execution_role_arn for s in stages] if image == "web" else [],
         reader_role_arns=[arn for stage in stages for arn in stage.image_reader_role_arns],
     )
+
+
+def stage_output(source: BuildStage | None, stages: Sequence[PromotedStage]) -> dict[str, Any]:
+    """The ``stage`` stack output: which kind of stage this is, and its other side."""
+    if source is not None:
+        return {
+            "kind": "promoted",
+            "from": {
+                "stack": source.stack,
+                "account": source.place.account,
+                "region": source.place.region,
+                "readerRoleArn": source.reader_role_arn,
+            },
+        }
+    return {
+        "kind": "build",
+        "promotesTo": [{"stack": s.stack, "account": s.place.account} for s in stages],
+    }
