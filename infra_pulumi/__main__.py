@@ -8,6 +8,8 @@ importable because ``pulumi install`` installs the project (``-e ..`` in
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -24,6 +26,7 @@ from infra_pulumi.components.delivery import (
     DeliveryPipelines,
     DeliveryPipelinesArgs,
     ImageRepositoryRef,
+    PromotionRefs,
     WebServiceRef,
 )
 from infra_pulumi.components.ecr import ImageRepository, ImageRepositoryArgs
@@ -47,6 +50,7 @@ from infra_pulumi.components.manifest import (
     EcsTarget,
     LambdaTarget,
     ManifestImage,
+    PromotedFrom,
 )
 from infra_pulumi.components.network import Network, NetworkArgs
 from infra_pulumi.components.permissions_boundary import (
@@ -60,7 +64,12 @@ from infra_pulumi.components.pipeline_policies import (
 )
 from infra_pulumi.components.placeholder import PlaceholderImage, PlaceholderImageArgs
 from infra_pulumi.components.preview_policies import PreviewReads, StateFolder
-from infra_pulumi.components.tag_parameter import ImageTagParameter, ImageTagParameterArgs
+from infra_pulumi.components.promotion_reader import PromotionReader, PromotionReaderArgs
+from infra_pulumi.components.tag_parameter import (
+    ImageDigestParameter,
+    ImageTagParameter,
+    ImageTagParameterArgs,
+)
 from infra_pulumi.components.triggers import (
     AliasFunctionUrl,
     AliasFunctionUrlArgs,
@@ -69,13 +78,22 @@ from infra_pulumi.components.triggers import (
 )
 from infra_pulumi.components.web_service import WEB_CONTAINER, WebService, WebServiceArgs
 from infra_pulumi.image_tags import (
+    ResolvedTag,
     TagQuery,
     ecs_target,
     image_uri,
     lambda_target,
     resolve_image_tag,
+    resolve_promoted_image,
 )
 from infra_pulumi.naming import ALARM_METRICS, IMAGES, LIVE_ALIAS, ecs_cpu_architecture
+from infra_pulumi.promotion import (
+    Place,
+    build_stage,
+    promoted_access,
+    promoted_stages,
+    stage_output,
+)
 from infra_pulumi.stack_config import load_config
 
 config = load_config()
@@ -85,7 +103,13 @@ names = config.naming
 # allow the pull first), so build them from the account, region and exact names.
 identity = aws.get_caller_identity()
 region = aws.get_region().region
-partition = aws.get_partition().partition
+aws_partition = aws.get_partition()
+partition = aws_partition.partition
+
+# --- Build once, promote: the other side of a promotion, by exact names and ARNs -----
+here = Place(partition, identity.account_id, region, aws_partition.dns_suffix)
+source = build_stage(config.project, config.promote_from, here) if config.promote_from else None
+promoted = promoted_stages(config.project, config.promotes_to, here)
 function_names = {fn.name: names.function(fn.name) for fn in config.lambda_functions}
 function_arns = [
     f"arn:{partition}:lambda:{region}:{identity.account_id}:function:{physical}"
@@ -103,6 +127,7 @@ boundary_scope = BoundaryScope(
     name_prefix=names.prefix,
     policy_name=names.permissions_boundary,
     deploy_role_name=names.build_role("infra-deploy") if config.pipelines else None,
+    assumable_roles=(source.reader_role_arn,) if source is not None else (),
 )
 boundary = PermissionsBoundary(
     "permissions-boundary",
@@ -135,8 +160,17 @@ if config.create_kms_key:
     )
     kms_key_arn = stack_key.key_arn
 
+
 # --- Image tags: resolved at program time, in preview and up alike -----------------
-lambda_tag = resolve_image_tag(
+# A promoted stage reads its digest parameters too: once promoted, its targets run the
+# build stage's repository at the recorded digest (image_tags.resolve_promoted_image).
+def resolve(query: TagQuery) -> ResolvedTag:
+    if source is None:
+        return resolve_image_tag(query)
+    return resolve_promoted_image(query, source.promotion(query.image, names))
+
+
+lambda_tag = resolve(
     TagQuery(
         image="lambda",
         parameter=names.tag_parameter("lambda"),
@@ -144,7 +178,7 @@ lambda_tag = resolve_image_tag(
         live_targets=[lambda_target(physical) for physical in function_names.values()],
     )
 )
-web_tag = resolve_image_tag(
+web_tag = resolve(
     TagQuery(
         image="web",
         parameter=names.tag_parameter("web"),
@@ -153,7 +187,10 @@ web_tag = resolve_image_tag(
     )
 )
 
+
 # --- ECR, the placeholder, the tag parameters ---------------------------------------
+# A build stage lets the stages promoted from it pull its digests (README, "Build once,
+# promote"); a promoted stage's own repositories hold only its placeholders.
 lambda_repo = ImageRepository(
     "lambda",
     ImageRepositoryArgs(
@@ -162,6 +199,7 @@ lambda_repo = ImageRepository(
         kms_key_arn=kms_key_arn,
         lambda_function_arns=function_arns,
         force_delete=not protect_data,
+        promoted=promoted_access(promoted, "lambda", partition),
     ),
     opts=data_opts,
 )
@@ -172,6 +210,7 @@ web_repo = ImageRepository(
         keep_images=config.ecr_keep_images,
         kms_key_arn=kms_key_arn,
         force_delete=not protect_data,
+        promoted=promoted_access(promoted, "web", partition),
     ),
     opts=data_opts,
 )
@@ -203,6 +242,19 @@ tag_parameters = {
     )
     for image in IMAGES
 }
+# A promoted stage records, next to each tag, the digest it was promoted with.
+digest_parameters = (
+    {
+        image: ImageDigestParameter(
+            f"{image}-digest",
+            ImageTagParameterArgs(parameter_name=names.digest_parameter(image), image=image),
+            opts=data_opts,
+        )
+        for image in IMAGES
+    }
+    if source is not None
+    else {}
+)
 
 # --- Lambda functions, all from the one Lambda image --------------------------------
 lambda_image = image_uri(lambda_repo.repository_url, lambda_tag, placeholder.repo_digest)
@@ -379,7 +431,9 @@ web_service = WebService(
         load_balancer_security_group_id=load_balancer.security_group_id,
         target_group_arn=load_balancer.target_group_arn,
         image_uri=web_image,
-        repository_arn=web_repo.repository_arn,
+        # A promoted stage's tasks pull the build stage's web repository once promoted.
+        repository_arns=[web_repo.repository_arn]
+        + ([source.repository_arn("web")] if source is not None else []),
         cpu_architecture=ecs_cpu_architecture(config.lambda_architecture),
         desired_count=config.web.desired_count,
         cpu=config.web.cpu,
@@ -394,7 +448,18 @@ web_service = WebService(
     ),
 )
 
+
 # --- The deploy-target manifest -----------------------------------------------------
+def repository_entry(image: str, repository: ImageRepository) -> dict[str, Any]:
+    """What targets pull: this stack's repository, or a promoted stage's (schema 3)."""
+    if source is not None:
+        return source.manifest_fields(image, names, repository.repository_url)
+    return {
+        "repository_name": repository.repository_name,
+        "repository_url": repository.repository_url,
+    }
+
+
 manifest = DeployManifest(
     "deploy-manifest",
     DeployManifestArgs(
@@ -403,8 +468,7 @@ manifest = DeployManifest(
         stack=config.stack,
         images={
             "lambda": ManifestImage(
-                repository_name=lambda_repo.repository_name,
-                repository_url=lambda_repo.repository_url,
+                **repository_entry("lambda", lambda_repo),
                 tag_parameter=names.tag_parameter("lambda"),
                 lock_parameter=names.lock_parameter("lambda"),
                 failed_releases_parameter=names.failed_releases_parameter("lambda"),
@@ -422,8 +486,7 @@ manifest = DeployManifest(
                 ],
             ),
             "web": ManifestImage(
-                repository_name=web_repo.repository_name,
-                repository_url=web_repo.repository_url,
+                **repository_entry("web", web_repo),
                 tag_parameter=names.tag_parameter("web"),
                 lock_parameter=names.lock_parameter("web"),
                 failed_releases_parameter=names.failed_releases_parameter("web"),
@@ -435,18 +498,55 @@ manifest = DeployManifest(
             ),
         },
         targets=[*(f.function for f in functions.values()), deployments, web_service],
+        promoted_from=None
+        if source is None
+        else PromotedFrom(
+            stack=source.stack,
+            account=source.place.account,
+            region=source.place.region,
+            manifest_parameter=source.manifest_parameter,
+            reader_role_arn=source.reader_role_arn,
+        ),
     ),
 )
 
+# --- The promotion reader: what a promoted stage reads here, and the tag it adds -----
+if promoted:
+    PromotionReader(
+        "promotion-reader",
+        PromotionReaderArgs(
+            role_name=names.promotion_reader_role,
+            partition=partition,
+            trusted_accounts=[stage.place.account for stage in promoted],
+            trusted_role_arns=[stage.promote_role_arn for stage in promoted],
+            parameter_arns=[
+                manifest.parameter_arn,
+                *(p.parameter_arn for p in tag_parameters.values()),
+                *(f"{parameter_arn_prefix}{names.failed_releases_parameter(i)}" for i in IMAGES),
+            ],
+            repository_arns=[lambda_repo.repository_arn, web_repo.repository_arn],
+            alias_arns=alias_arns,
+            service_arn=web_service.service_arn,
+            permissions_boundary=permissions_boundary,
+        ),
+    )
+
 # --- Pipelines: both defined here, as in the talk ----------------------------------
 tag_parameter_arns = [p.parameter_arn for p in tag_parameters.values()]
-# What a `pulumi preview` of this program reads, for the preview roles.
+digest_parameter_arns = [p.parameter_arn for p in digest_parameters.values()]
+# What a `pulumi preview` of this program reads, for the preview roles: in a promoted
+# stage its digest parameters too, and the build stage's repositories (the promoted
+# digest's check and the regression guard read them across accounts).
 preview_reads = PreviewReads(
-    tag_parameter_arns=tag_parameter_arns,
+    tag_parameter_arns=[*tag_parameter_arns, *digest_parameter_arns],
     function_arns=function_arns,
     alias_arns=alias_arns,
     service_arn=web_service.service_arn,
-    repository_arns=[lambda_repo.repository_arn, web_repo.repository_arn],
+    repository_arns=[
+        lambda_repo.repository_arn,
+        web_repo.repository_arn,
+        *(source.repository_arns if source is not None else []),
+    ],
     partition=partition,
 )
 pipeline_outputs: dict[str, pulumi.Output[str]] = {}
@@ -493,11 +593,25 @@ if config.pipelines is not None:
                 if access_log_bucket is not None and config.access_log("artifact_bucket")
                 else None
             ),
+            promotion=None
+            if source is None
+            else PromotionRefs(
+                source_stack=source.stack,
+                reader_role_arn=source.reader_role_arn,
+                source_repository_arns=source.repository_arns,
+                source_web_repository_url=source.repository_url("web"),
+                digest_parameter_arns=digest_parameter_arns,
+                # The promote pipeline's source is the app repository: the buildspec
+                # travels inline, from the infra repository's file.
+                buildspec=(
+                    Path(pulumi.get_root_directory()) / "infra_pulumi" / "buildspec-promote.yml"
+                ).read_text(encoding="utf-8"),
+            ),
         ),
     )
     pipeline_outputs = {
         "infraPipeline": delivery.infra_pipeline_name,
-        "appPipeline": delivery.app_pipeline_name,
+        "promotePipeline" if source is not None else "appPipeline": delivery.app_pipeline_name,
         "artifactBucket": delivery.artifact_bucket_name,
     }
 
@@ -524,6 +638,7 @@ if config.github_preview is not None:
     pipeline_outputs["githubPreviewRoleArn"] = preview_role.role_arn
 
 # --- Outputs ------------------------------------------------------------------------
+pulumi.export("stage", stage_output(source, promoted))
 pulumi.export("lambdaRepositoryUrl", lambda_repo.repository_url)
 pulumi.export("webRepositoryUrl", web_repo.repository_url)
 pulumi.export("placeholderImage", placeholder.image_name)
@@ -533,7 +648,10 @@ pulumi.export(
 )
 pulumi.export(
     "resolvedImageTags",
-    {r.image: {"tag": r.tag, "source": r.source} for r in (lambda_tag, web_tag)},
+    {
+        r.image: {"tag": r.tag, "source": r.source, **({"digest": r.digest} if r.digest else {})}
+        for r in (lambda_tag, web_tag)
+    },
 )
 pulumi.export("lambdaImageUri", lambda_image)
 pulumi.export("lambdaFunctions", {short: f.function_name for short, f in functions.items()})

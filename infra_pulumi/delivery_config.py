@@ -105,3 +105,46 @@ class AccessLogsConfig(_Model):
     artifact_bucket: bool | None = Field(
         None, alias="artifactBucket", description="S3 server access logs of the artifact bucket."
     )
+
+
+#: Pulumi's stack names (letters, digits, '-', '_', '.'); the physical-name checks of the
+#: stack that owns the name apply on that stack's side.
+_STACK = r"^[A-Za-z0-9_.-]{1,100}$"
+_ACCOUNT = r"^\d{12}$"
+#: An AWS Region code, e.g. ap-northeast-1, us-gov-west-1, cn-north-1.
+_REGION = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
+
+
+class PromoteFromConfig(_Model):
+    """Where a promoted stage takes its images from: its build stage (README, "Build once,
+    promote"). The promoted stage builds nothing; its targets pull the build stage's
+    digests from the build stage's repositories."""
+
+    stack: str = Field(
+        pattern=_STACK, description="The build stage's stack name, e.g. dev (required)."
+    )
+    account: str | None = Field(
+        None,
+        pattern=_ACCOUNT,
+        description="The build stage's 12-digit account; default: this stack's account.",
+    )
+    region: str | None = Field(
+        None,
+        pattern=_REGION,
+        description=(
+            "The build stage's Region; default: this stack's. It must be this stack's: "
+            "Lambda pulls a container image only from its own Region."
+        ),
+    )
+
+
+class PromotesToConfig(_Model):
+    """A promoted stage a build stage serves: who may pull its images and assume its
+    promotion reader role, named by exact ARNs built from this entry and the naming rule."""
+
+    stack: str = Field(pattern=_STACK, description="The promoted stage's stack name, e.g. prod.")
+    account: str | None = Field(
+        None,
+        pattern=_ACCOUNT,
+        description="The promoted stage's 12-digit account; default: this stack's account.",
+    )

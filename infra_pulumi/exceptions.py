@@ -106,3 +106,30 @@ class LookupFailedError(InfraError):
             "Check the deploying role's permissions, the region and network access, then "
             "run again."
         )
+
+
+class InvalidDigestError(InfraError):
+    """A promoted stage's digest parameter holds neither an image digest nor ``initial``."""
+
+    def __init__(self, parameter: str, value: str) -> None:
+        self.parameter = parameter
+        self.value = value
+        super().__init__(
+            f"image-digest parameter {parameter} holds {value!r}, which is not an image digest. "
+            "Expected sha256: and 64 lowercase hex characters, or 'initial' (nothing promoted "
+            "yet). Promote with python -m app.deploy promote, which records tag and digest "
+            "together."
+        )
+
+
+class PromotionStateError(InfraError):
+    """A promoted stage's tag and digest parameters disagree, or the recorded digest is not
+    the build stage's image of the recorded tag.
+
+    A promoted stage runs only a digest its build stage released, pinned by digest; with
+    parameters that disagree there is nothing safe to run, so the program stops.
+    """
+
+    def __init__(self, problem: str, fix: str) -> None:
+        self.problem = problem
+        super().__init__(f"{problem}. Nothing was changed. {fix}")

@@ -12,6 +12,12 @@ program runs Python in both ``pulumi preview`` and ``pulumi up``, so the synchro
 - any other failure: fail with ``TagLookupError``; never fall back;
 - a malformed value: fail with ``InvalidTagError``.
 
+A promoted stage (README, "Build once, promote") also reads its digest parameter: once it
+holds a digest, targets run ``<build stage's repository>@<digest>``, checked first in that
+repository (the digest exists and carries the recorded tag); until then, the placeholder,
+with the same guard, which counts every digest of the build stage's repository as a
+release. A recorded tag without a digest is refused: a promoted stage never runs a tag.
+
 While a target runs the placeholder, it is pinned by digest (``repo@sha256:...``), so a
 re-pushed placeholder reaches it (the text ``repo:initial`` would not change, and the old
 digest would be left untagged and expire). The regression guard therefore asks ECR what a
@@ -26,7 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import pulumi
@@ -34,15 +40,24 @@ import pulumi_aws as aws
 
 from infra_pulumi import engine_errors
 from infra_pulumi.exceptions import (
+    InvalidDigestError,
     InvalidTagError,
     LiveTargetLookupError,
+    PromotionStateError,
     RegressionError,
     ReleaseRequiredError,
     TagLookupError,
 )
-from infra_pulumi.naming import LIVE_ALIAS, PLACEHOLDER_TAG, is_commit_tag, is_valid_tag
+from infra_pulumi.naming import (
+    LIVE_ALIAS,
+    NO_DIGEST,
+    PLACEHOLDER_TAG,
+    is_commit_tag,
+    is_digest,
+    is_valid_tag,
+)
 
-TagSource = Literal["parameter", "placeholder"]
+TagSource = Literal["parameter", "placeholder", "promoted"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,20 @@ class TagQuery:
     """Treat a missing parameter as an error (production stacks)."""
     live_targets: Sequence[LiveTarget] = field(default_factory=tuple)
     """Targets that must not be rolled back to the placeholder."""
+    release_repositories: Sequence[str] = field(default_factory=tuple)
+    """Repository URLs none of whose digests is a placeholder of this stack: a promoted
+    stage's build stage's (see ``runs_a_release``)."""
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """Where a promoted stage's image comes from: its build stage's repository, by digest."""
+
+    digest_parameter: str
+    """This stage's ``/<project>/<stack>/images/<image>/digest``."""
+    source_repository_url: str
+    """``<build stage registry>/<repository>``, known from config and naming."""
+    source_stack: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +106,10 @@ class ResolvedTag:
     parameter: str
     tag: str
     source: TagSource
+    digest: str | None = None
+    """A promoted stage's recorded digest (``source`` is then ``promoted``)."""
+    uri: str | None = None
+    """What targets run when promoted: ``<build stage repository>@<digest>``."""
 
 
 def read_parameter(name: str) -> str:
@@ -111,19 +144,28 @@ def resolve_image_tag(
     return ResolvedTag(query.image, query.parameter, value, "parameter")
 
 
-def runs_a_release(image: str, digest_tags: DigestTags) -> bool:
+def runs_a_release(
+    image: str, digest_tags: DigestTags, release_repositories: Sequence[str] = ()
+) -> bool:
     """Whether a target running ``image`` runs a released image (not the placeholder).
 
     ``repo:<tag>`` is a release unless the tag is the placeholder's. ``repo@sha256:...``
     is how this program pins the placeholder; ECR says whether that digest carries a
     commit tag. Anything else (no tag at all) counts as a release: when in doubt, the
     guard stops the deploy rather than risk a rollback.
+
+    A digest in one of ``release_repositories`` (a promoted stage's build stage's, read
+    across accounts) is a release unless ECR says it carries the placeholder tag and
+    nothing else: this stage's placeholder is never there, and a promoted digest whose
+    tags were removed, or that expired, is still what the target runs.
     """
     tag = image_tag(image)
     if tag is not None:
         return tag != PLACEHOLDER_TAG
     if "@" in image:
         tags = digest_tags(image)
+        if image.split("@", 1)[0] in release_repositories:
+            return tags is None or set(tags) != {PLACEHOLDER_TAG}
         return tags is not None and any(is_commit_tag(t) for t in tags)
     return True
 
@@ -131,8 +173,92 @@ def runs_a_release(image: str, digest_tags: DigestTags) -> bool:
 def _guard_against_rollback(query: TagQuery, digest_tags: DigestTags) -> None:
     for target in query.live_targets:
         running = target.read_image()
-        if running is not None and runs_a_release(running, digest_tags):
+        if running is not None and runs_a_release(running, digest_tags, query.release_repositories):
             raise RegressionError(query.parameter, target.description, running)
+
+
+def resolve_promoted_image(
+    query: TagQuery,
+    promotion: Promotion,
+    read: Callable[[str], str] = read_parameter,
+    digest_tags: DigestTags | None = None,
+) -> ResolvedTag:
+    """A promoted stage's image: the recorded digest from its build stage, or the placeholder.
+
+    The digest parameter first: missing or ``initial`` means nothing was promoted, and
+    the tag parameter then resolves exactly as in a build stage, with the guard; a recorded
+    commit tag without a digest is refused. With a digest, the tag parameter must record
+    the tag it was promoted with, and the build stage's repository must hold that digest
+    with that tag: the preview says so before any target would fail to pull it.
+    """
+    tags_of = digest_tags if digest_tags is not None else ecr_digest_tags
+    source = replace(query, release_repositories=[promotion.source_repository_url])
+    digest = _read_digest(promotion.digest_parameter, read)
+    if digest is None:
+        resolved = resolve_image_tag(source, read, tags_of)
+        if resolved.tag != PLACEHOLDER_TAG:
+            raise PromotionStateError(
+                f"image-tag parameter {query.parameter} records {resolved.tag!r}, but "
+                f"image-digest parameter {promotion.digest_parameter} records no promoted "
+                "digest: this stage builds nothing and runs only a digest promoted from "
+                f"stack {promotion.source_stack}, never a tag",
+                f"Promote that tag (python -m app.deploy promote --image {query.image} "
+                f"--from {promotion.source_stack} --tag {resolved.tag}), which records both.",
+            )
+        return resolved
+    tag = _recorded_tag(query, promotion, digest, read)
+    uri = f"{promotion.source_repository_url}@{digest}"
+    found = tags_of(uri)
+    if found is None or tag not in found:
+        where = "is not in" if found is None else f"carries {sorted(found)}, not {tag!r}, in"
+        raise PromotionStateError(
+            f"the promoted digest {digest} (image-digest parameter "
+            f"{promotion.digest_parameter}) {where} stack {promotion.source_stack}'s "
+            f"repository {promotion.source_repository_url}",
+            f"Promote a tag that stack {promotion.source_stack} released (python -m "
+            f"app.deploy promote --image {query.image} --from {promotion.source_stack}), "
+            "which records the tag and the digest behind it.",
+        )
+    return ResolvedTag(query.image, query.parameter, tag, "promoted", digest=digest, uri=uri)
+
+
+def _read_digest(parameter: str, read: Callable[[str], str]) -> str | None:
+    """The recorded digest; None for a parameter not created yet or holding ``initial``."""
+    try:
+        value = read(parameter)
+    except Exception as exc:  # the engine raises a plain Exception; classified below
+        if engine_errors.is_not_found(exc):
+            return None
+        raise TagLookupError(parameter, engine_errors.describe(exc)) from exc
+    if value == NO_DIGEST:
+        return None
+    if not is_digest(value):
+        raise InvalidDigestError(parameter, value)
+    return value
+
+
+def _recorded_tag(
+    query: TagQuery, promotion: Promotion, digest: str, read: Callable[[str], str]
+) -> str:
+    """The commit tag recorded with a promoted digest."""
+    try:
+        value = read(query.parameter)
+    except Exception as exc:  # the engine raises a plain Exception; classified below
+        if not engine_errors.is_not_found(exc):
+            raise TagLookupError(query.parameter, engine_errors.describe(exc)) from exc
+        value = None
+    if value is not None and not is_valid_tag(value):
+        raise InvalidTagError(query.parameter, value, PLACEHOLDER_TAG)
+    if value is None or not is_commit_tag(value):
+        raise PromotionStateError(
+            f"image-digest parameter {promotion.digest_parameter} records {digest}, but "
+            f"image-tag parameter {query.parameter} "
+            + ("does not exist" if value is None else f"holds {value!r}")
+            + ": the promote command records the tag with the digest",
+            f"Promote again (python -m app.deploy promote --image {query.image} --from "
+            f"{promotion.source_stack}), which records both.",
+        )
+    return value
 
 
 def _fallback(query: TagQuery, digest_tags: DigestTags) -> ResolvedTag:
@@ -253,7 +379,10 @@ def image_uri(
     placeholder_digest: pulumi.Input[str],
 ) -> pulumi.Output[str]:
     """What targets run: ``<repository>:<tag>`` for a release (a resolved, validated tag,
-    never ``latest``), or the placeholder pinned by digest (``<repository>@sha256:...``)."""
+    never ``latest``), or the placeholder pinned by digest (``<repository>@sha256:...``);
+    in a promoted stage, the build stage's repository at the promoted digest."""
+    if resolved.uri is not None:
+        return pulumi.Output.from_input(resolved.uri)
     if resolved.tag == PLACEHOLDER_TAG:
         return pulumi.Output.from_input(placeholder_digest)
     return pulumi.Output.concat(repository_url, ":", resolved.tag)

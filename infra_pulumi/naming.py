@@ -29,10 +29,27 @@ IMAGES: tuple[str, ...] = ("lambda", "web")
 _COMMIT_TAG = re.compile(r"[0-9a-f]{7,40}")
 _PHYSICAL = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
-#: The CodeBuild projects of the pipelines, by short name.
+#: The CodeBuild projects of a build stage's pipelines, by short name.
 BUILD_PROJECTS: tuple[str, ...] = ("infra-preview", "infra-deploy", "app-build")
-#: The pipelines, by short name.
+#: A build stage's pipelines, by short name.
 PIPELINES: tuple[str, ...] = ("infra", "app")
+#: The CodeBuild projects of a promoted stage's pipelines: it builds nothing, it promotes.
+PROMOTED_BUILD_PROJECTS: tuple[str, ...] = ("infra-preview", "infra-deploy", "promote")
+#: A promoted stage's pipelines: the infra pipeline, and the promote pipeline.
+PROMOTED_PIPELINES: tuple[str, ...] = ("infra", "promote")
+
+#: Every promotion tags the digest it promotes ``promoted-<stage>-<commit tag>`` in the
+#: build stage's repository; the build stage's lifecycle policy keeps those images.
+PROMOTION_TAG_PREFIX = "promoted-"
+#: ECR's longest image tag (PutImage ``imageTag``: 1 to 300 characters per the API
+#: reference, but the Docker reference format allows 128; the stricter one applies).
+IMAGE_TAG_MAX = 128
+_IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+#: An image digest as ECR reports it, and the digest parameter's other allowed value.
+DIGEST_PATTERN = r"^sha256:[0-9a-f]{64}$"
+_DIGEST = re.compile(DIGEST_PATTERN)
+#: The value infra creates each digest parameter with: no promotion recorded yet.
+NO_DIGEST = "initial"
 
 
 def platform(architecture: str) -> str:
@@ -53,6 +70,32 @@ def is_valid_tag(value: str) -> bool:
 def is_commit_tag(value: str) -> bool:
     """7 to 40 lowercase hex characters: what the app pipeline pushes."""
     return _COMMIT_TAG.fullmatch(value) is not None
+
+
+def is_digest(value: str) -> bool:
+    """``sha256:`` and 64 lowercase hex characters: an image digest as ECR reports it."""
+    return _DIGEST.fullmatch(value) is not None
+
+
+def promotion_tag(promoted_stack: str, commit_tag: str) -> str:
+    """The tag a promotion adds to the promoted digest in the build stage's repository.
+
+    ``promoted-<promoted stack>-<commit tag>``: the stack says who runs it, the commit tag
+    which release it is. ECR allows a new tag on an existing digest even where tags are
+    immutable, and the build stage's lifecycle rule for ``promoted-`` keeps the image.
+    """
+    if not is_commit_tag(commit_tag):
+        raise ValueError(
+            f"{commit_tag!r} is not a commit tag (7 to 40 lowercase hex characters): only a "
+            "released commit tag is promoted"
+        )
+    tag = f"{PROMOTION_TAG_PREFIX}{promoted_stack}-{commit_tag}"
+    if _IMAGE_TAG.fullmatch(tag) is None:
+        raise ValueError(
+            f"promotion tag {tag!r} is not a valid image tag: at most {IMAGE_TAG_MAX} "
+            "characters of letters, digits, '_', '.' and '-'; use a shorter stack name"
+        )
+    return tag
 
 
 def is_valid_physical_prefix(value: str) -> bool:
@@ -98,6 +141,19 @@ class Naming:
     def tag_parameter(self, image: str) -> str:
         """SSM parameter holding the released tag of an image (infra owns it, app writes it)."""
         return f"{self.parameter_root}/images/{image}/tag"
+
+    def digest_parameter(self, image: str) -> str:
+        """A promoted stage's SSM parameter holding the digest it runs of an image.
+
+        Infra creates it with ``initial`` (no promotion yet) and ignores its value; the
+        promote command writes the digest it released, next to the tag.
+        """
+        return f"{self.parameter_root}/images/{image}/digest"
+
+    @property
+    def promotion_reader_role(self) -> str:
+        """A build stage's role that its promoted stages assume to read it and tag digests."""
+        return f"{self.prefix}-promotion-reader"
 
     @property
     def manifest_parameter(self) -> str:
@@ -244,11 +300,18 @@ class Naming:
         *,
         scheduled: Iterable[str] = (),
         pipelines: bool = False,
+        promoted: bool = False,
+        promotes: bool = False,
         github_preview: bool = False,
         kms_key: bool = False,
         flow_logs: bool = False,
     ) -> list[PhysicalName]:
-        """Every physical name the stack creates with this config."""
+        """Every physical name the stack creates with this config.
+
+        ``promoted``: the stack is a promoted stage (digest parameters; a promote pipeline
+        instead of the app pipeline). ``promotes``: it is a build stage that promoted
+        stages read (the promotion reader role).
+        """
         names = [
             PhysicalName("ssm-parameter", self.manifest_parameter, "deploy-manifest parameter"),
             PhysicalName("iam-policy", self.permissions_boundary, "permissions boundary policy"),
@@ -273,6 +336,16 @@ class Naming:
                     f"{image} failed-release record",
                 ),
             ]
+            if promoted:
+                names.append(
+                    PhysicalName(
+                        "ssm-parameter", self.digest_parameter(image), f"{image} digest parameter"
+                    )
+                )
+        if promotes:
+            names.append(
+                PhysicalName("iam-role", self.promotion_reader_role, "promotion reader role")
+            )
         names += [
             PhysicalName("lambda-alias", LIVE_ALIAS, "every function's alias"),
             PhysicalName("codedeploy-name", self.codedeploy_application, "CodeDeploy application"),
@@ -307,13 +380,13 @@ class Naming:
                 ),
             ]
         if pipelines:
-            for short in BUILD_PROJECTS:
+            for short in PROMOTED_BUILD_PROJECTS if promoted else BUILD_PROJECTS:
                 names += [
                     PhysicalName("codebuild-project", self.build_project(short), f"{short} build"),
                     PhysicalName("iam-role", self.build_role(short), f"{short} build role"),
                     PhysicalName("log-group", self.build_log_group(short), f"{short} build logs"),
                 ]
-            for short in PIPELINES:
+            for short in PROMOTED_PIPELINES if promoted else PIPELINES:
                 names += [
                     PhysicalName("codepipeline", self.pipeline(short), f"{short} pipeline"),
                     PhysicalName("iam-role", self.pipeline(short), f"{short} pipeline role"),

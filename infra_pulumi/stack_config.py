@@ -68,6 +68,18 @@ Every key lives in the project's namespace. A complete example (``Pulumi.dev.yam
         loadBalancer: true                       # ALB access logs (encrypted S3 bucket)
         vpcFlowLogs: true                        # the created VPC's flow logs (CloudWatch Logs)
         artifactBucket: true                     # S3 server access logs of the artifact bucket
+      container-delivery:promotesTo:             # optional, a build stage: the promoted
+        - stack: prod                            # stages that pull its images by digest
+          account: "444455556666"                # optional, default: this stack's account
+
+A promoted stage (``Pulumi.prod.yaml``) builds nothing: it names its build stage instead,
+and has a promote pipeline in place of the app pipeline (README, "Build once, promote")::
+
+      container-delivery:promoteFrom:
+        stack: dev                               # required: the build stage's stack name
+        account: "111122223333"                  # optional, default: this stack's account
+        region: ap-northeast-1                   # optional, default and only allowed value:
+                                                 # this stack's Region
 
 Bad config fails here with ``ConfigError``: one line per problem, naming the key (with
 its path inside structured values, e.g. ``container-delivery:web[desiredCount]``), the
@@ -91,6 +103,8 @@ from infra_pulumi.delivery_config import (
     AccessLogsConfig,
     GithubPreviewConfig,
     PipelinesConfig,
+    PromoteFromConfig,
+    PromotesToConfig,
 )
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.name_rules import BUCKET_PREFIX_MAX, BUCKET_UNIQUE_SUFFIX, RULES
@@ -298,6 +312,8 @@ class StackConfig(_Model):
 
     project: str
     stack: str
+    region: str | None = None
+    """The stack's ``aws:region`` when the config names it (checked against promoteFrom)."""
     lambda_functions: tuple[LambdaFunctionConfig, ...] = Field(alias="lambdaFunctions")
     require_release: bool = Field(False, alias="requireRelease")
     ecr_keep_images: int = Field(30, alias="ecrKeepImages", ge=5, le=1000)
@@ -321,6 +337,54 @@ class StackConfig(_Model):
         description="Protect data-bearing resources from destroy/replace; default requireRelease.",
     )
     access_logs: AccessLogsConfig = Field(default_factory=AccessLogsConfig, alias="accessLogs")
+    promote_from: PromoteFromConfig | None = Field(None, alias="promoteFrom")
+    promotes_to: tuple[PromotesToConfig, ...] = Field((), alias="promotesTo")
+
+    @property
+    def is_promoted(self) -> bool:
+        """A promoted stage: it builds nothing and runs its build stage's digests."""
+        return self.promote_from is not None
+
+    @model_validator(mode="after")
+    def _promotion(self) -> StackConfig:
+        """promoteFrom and promotesTo: exclusive, never this stack, same Region."""
+        if self.promote_from is not None and self.promotes_to:
+            raise ValueError(
+                "set either promoteFrom (this stack is a promoted stage) or promotesTo (it is "
+                "a build stage that others promote from), not both: a promoted stage builds "
+                "nothing, so nothing can be promoted from it"
+            )
+        others = [self.promote_from.stack] if self.promote_from is not None else []
+        others += [target.stack for target in self.promotes_to]
+        key = "promoteFrom" if self.promote_from is not None else "promotesTo"
+        if self.stack in others:
+            raise ValueError(
+                f"{key} names this stack ({self.stack!r}): a stage promotes from, or to, "
+                "another stack"
+            )
+        if len(set(others)) != len(others):
+            raise ValueError(f"promotesTo names a stack twice: {sorted(others)}")
+        for other in others:
+            prefix = f"{self.project}-{other}"
+            if not is_valid_physical_prefix(prefix):
+                raise ValueError(
+                    f"{key} names stack {other!r}, whose physical prefix {prefix!r} is not "
+                    "words of lowercase letters and digits joined by single hyphens"
+                )
+        source = self.promote_from
+        if (
+            source is not None
+            and None not in (source.region, self.region)
+            and source.region != self.region
+        ):
+            raise ValueError(
+                f"promoteFrom.region is {source.region!r} but this stack's aws:region is "
+                f"{self.region!r}: Lambda pulls a container image only from a repository "
+                "in its own Region, so a promoted stage runs in its build stage's Region "
+                '(cross-Region promotion needs ECR replication; README, "Build once, '
+                'promote")'
+            )
+        return self
 
     @property
     def protects_data(self) -> bool:
@@ -362,6 +426,8 @@ class StackConfig(_Model):
             self.web.container_port,
             scheduled=[f.name for f in self.lambda_functions if f.schedule is not None],
             pipelines=self.pipelines is not None,
+            promoted=self.is_promoted,
+            promotes=bool(self.promotes_to),
             github_preview=self.github_preview is not None,
             kms_key=self.create_kms_key,
             flow_logs=self.vpc_flow_logs,
@@ -454,6 +520,8 @@ KEYS: Mapping[str, bool] = {
     "githubPreview": True,
     "protectData": False,
     "accessLogs": True,
+    "promoteFrom": True,
+    "promotesTo": True,
 }
 
 
@@ -465,11 +533,13 @@ def _did_you_mean(key: str, known: Sequence[str]) -> str:
     return f"; known keys: {', '.join(known)}"
 
 
-def parse_config(raw: Mapping[str, str | None], project: str, stack: str) -> StackConfig:
+def parse_config(
+    raw: Mapping[str, str | None], project: str, stack: str, region: str | None = None
+) -> StackConfig:
     """Validate raw config strings (as Pulumi hands them over) into a ``StackConfig``.
 
     ``raw`` holds the project's keys without the namespace; any key not in ``KEYS`` is
-    refused.
+    refused. ``region`` is the stack's ``aws:region``, when set.
     """
     unknown = sorted(key for key in raw if key not in KEYS)
     if unknown:
@@ -482,7 +552,7 @@ def parse_config(raw: Mapping[str, str | None], project: str, stack: str) -> Sta
                 ]
             )
         )
-    values: dict[str, Any] = {"project": project, "stack": stack}
+    values: dict[str, Any] = {"project": project, "stack": stack, "region": region}
     for key, is_object in KEYS.items():
         text = raw.get(key)
         if text is None:
@@ -560,7 +630,7 @@ def _known_keys(location: Sequence[int | str]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items() if name not in _INTERNAL]
 
 
-_INTERNAL = frozenset({"project", "stack"})
+_INTERNAL = frozenset({"project", "stack", "region"})
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:
@@ -588,7 +658,8 @@ def load_config(
     if present is None:
         check_provider_keys(_keys_set("aws"))
     raw = {key: getter(key) for key in {*KEYS, *keys}}
-    return parse_config(raw, project, pulumi.get_stack())
+    region = pulumi.Config("aws").get("region") if get is None else None
+    return parse_config(raw, project, pulumi.get_stack(), region)
 
 
 def _keys_set(namespace: str) -> list[str]:

@@ -152,3 +152,43 @@ def _first(
 
 def load(document: str | Document) -> Document:
     return json.loads(document) if isinstance(document, str) else document
+
+
+def resource_policy_allows(
+    document: Document,
+    action: str,
+    *,
+    principal: str,
+    service: bool = False,
+    context: Context | None = None,
+) -> bool:
+    """Whether a resource-based policy (a repository policy, a role's trust) lets
+    ``principal`` make ``action`` on its resource.
+
+    ``principal`` is a role ARN (an ``AWS`` principal: the statement names it, or its
+    account as ``arn:<partition>:iam::<account>:root``, which IAM reads as any principal of
+    that account), or with ``service`` a service principal such as
+    ``lambda.amazonaws.com``. The request carries ``aws:PrincipalArn`` and
+    ``aws:PrincipalAccount`` for a role, plus ``context``. Cross-account, the caller's own
+    policies must allow the call too (``Principal.decide``); this checks the resource side.
+    """
+    request: dict[str, str | Sequence[str]] = dict(context or {})
+    if not service:
+        partition, account = principal.split(":")[1], principal.split(":")[4]
+        request.setdefault("aws:PrincipalArn", principal)
+        request.setdefault("aws:PrincipalAccount", account)
+        names = {principal, f"arn:{partition}:iam::{account}:root", account}
+    decisions = []
+    for statement in _as_list(document.get("Statement", [])):
+        named = statement.get("Principal", {})
+        if service:
+            listed = {str(p) for p in _as_list(named.get("Service", []))} if named != "*" else set()
+            applies = principal in listed
+        else:
+            listed = {str(p) for p in _as_list(named.get("AWS", []))} if named != "*" else {"*"}
+            applies = bool(listed & names) or "*" in listed
+        if not applies or not _matches(statement, "Action", action, case=False):
+            continue
+        if _conditions_hold(statement, request):
+            decisions.append(statement.get("Effect"))
+    return "Allow" in decisions and "Deny" not in decisions

@@ -1,4 +1,8 @@
-"""The prod stack under the real engine: no preview without a released tag, a plan with one."""
+"""The prod stack under the real engine: no preview without a release, a plan with one.
+
+prod is a promoted stage of dev: a release there is a promotion, which records a tag and
+the digest it was promoted with, and leaves that digest in dev's registry with the tag.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,20 @@ import pytest
 
 from infra_pulumi.exceptions import ReleaseRequiredError
 from tests_engine.engine import Workspace, calls
+from tests_engine.standin.provider import REGISTRY_IMAGE
 from tests_engine.standin.store import CloudObject
 
 TAG_PARAMETERS = (
     "/container-delivery/prod/images/lambda/tag",
     "/container-delivery/prod/images/web/tag",
 )
+DIGEST_PARAMETERS = (
+    "/container-delivery/prod/images/lambda/digest",
+    "/container-delivery/prod/images/web/digest",
+)
+DIGEST = "sha256:" + "5e" * 32
+#: dev's account in Pulumi.prod.yaml (promoteFrom.account).
+DEV_ACCOUNT = "111122223333"
 
 
 @pytest.fixture(scope="module")
@@ -39,28 +51,39 @@ def test_preview_without_a_release_fails_with_the_programs_message(prod: Workspa
 
 
 def test_preview_with_a_released_tag_plans(prod: Workspace) -> None:
-    # What the app pipeline's first release leaves behind: both tag parameters hold it.
-    for name in TAG_PARAMETERS:
-        prod.cloud.put(
-            CloudObject(
-                "aws:ssm/parameter:Parameter",
-                name,
-                "",
-                {"name": name, "type": "String", "insecureValue": "abc1234"},
+    # What the first promotion leaves behind: each tag parameter holds the tag, each
+    # digest parameter its digest, and dev's registry holds that digest with the tag.
+    for names, value in ((TAG_PARAMETERS, "abc1234"), (DIGEST_PARAMETERS, DIGEST)):
+        for name in names:
+            prod.cloud.put(
+                CloudObject(
+                    "aws:ssm/parameter:Parameter",
+                    name,
+                    "",
+                    {"name": name, "type": "String", "insecureValue": value},
+                )
             )
-        )
+    for image in ("lambda", "web"):
+        key = f"{DEV_ACCOUNT}/container-delivery-dev-{image}@{DIGEST}"
+        tags = ["abc1234", "promoted-prod-abc1234"]
+        prod.cloud.put(CloudObject(REGISTRY_IMAGE, key, "", {"imageTags": tags}))
     mark = prod.record.mark()
 
     result = prod.run("preview", "--stack", "prod", "--json", show=False)
 
     plan = json.loads(result.stdout)
     assert plan["changeSummary"]["create"] > 0
+    invoked = calls(prod.record.since(mark), "Invoke")
     lookups = [
-        c["args"]["name"]
-        for c in calls(prod.record.since(mark), "Invoke")
-        if c["token"] == "aws:ssm/getParameter:getParameter"
+        c["args"]["name"] for c in invoked if c["token"] == "aws:ssm/getParameter:getParameter"
     ]
-    assert sorted(lookups) == sorted(TAG_PARAMETERS)
+    assert sorted(lookups) == sorted(TAG_PARAMETERS + DIGEST_PARAMETERS)
+    # The promoted digest, checked in dev's registry (another account's) before use.
+    images = [c["args"] for c in invoked if c["token"] == "aws:ecr/getImage:getImage"]
+    assert sorted((a["registryId"], a["repositoryName"]) for a in images) == [
+        (DEV_ACCOUNT, "container-delivery-dev-lambda"),
+        (DEV_ACCOUNT, "container-delivery-dev-web"),
+    ]
     # Found, so no fallback: a preview's image URIs are unknown (the repositories do not
     # exist yet), but the program warned of no placeholder and stopped on nothing.
     messages = [d["message"] for d in plan["diagnostics"]]
@@ -73,6 +96,14 @@ def test_up_then_destroy_stops_at_the_protected_data(prod: Workspace) -> None:
     destroy before deleting anything, and names the protected resources."""
     prod.run("up", "--stack", "prod", "--yes")
     state = prod.export("prod")
+    # Promoted: every function runs dev's repository at the promoted digest, never a tag.
+    images = {
+        r["inputs"]["imageUri"]
+        for r in state["deployment"]["resources"]
+        if r["type"] == "aws:lambda/function:Function"
+    }
+    registry = f"{DEV_ACCOUNT}.dkr.ecr.ap-northeast-1.amazonaws.com"
+    assert images == {f"{registry}/container-delivery-dev-lambda@{DIGEST}"}
     protected = [
         r["urn"] for r in state["deployment"]["resources"] if r.get("protect") and r.get("custom")
     ]

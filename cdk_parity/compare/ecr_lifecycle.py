@@ -18,9 +18,11 @@ from typing import Any
 
 #: The repository every policy is evaluated against: the placeholder pushed first, then
 #: one commit-tagged image a day for ``COMMITS`` days, and untagged leftovers of
-#: re-pushed placeholders at these ages (days).
+#: re-pushed placeholders at these ages (days). One early commit was promoted to another
+#: stage (README, "Build once, promote"): it also carries ``promoted-prod-<tag>``.
 COMMITS = 150
 UNTAGGED_AGES = (30, 10, 6, 1)
+PROMOTED_COMMIT = 5
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,14 @@ class Image:
 
 def scenario() -> list[Image]:
     images = [Image("initial", ("initial",), COMMITS + 250)]
-    images += [Image(f"commit-{n}", (f"{n:07x}",), COMMITS + 1 - n) for n in range(1, COMMITS + 1)]
+    images += [
+        Image(
+            f"commit-{n}",
+            (f"{n:07x}", f"promoted-prod-{n:07x}") if n == PROMOTED_COMMIT else (f"{n:07x}",),
+            COMMITS + 1 - n,
+        )
+        for n in range(1, COMMITS + 1)
+    ]
     images += [Image(f"untagged-{age}d", (), age) for age in UNTAGGED_AGES]
     return images
 
@@ -94,12 +103,13 @@ def rules(document: str | Mapping[str, Any] | None) -> list[str] | None:
 
 
 def effect(document: str | Mapping[str, Any] | None) -> list[str] | None:
-    """What the policy does to the ``scenario()`` repository, in three lines."""
+    """What the policy does to the ``scenario()`` repository, in four lines."""
     if document is None:
         return None
     images = scenario()
     gone = expired(document, images)
-    commits = [i for i in images if i.name.startswith("commit-")]
+    promoted = f"commit-{PROMOTED_COMMIT}"
+    commits = [i for i in images if i.name.startswith("commit-") and i.name != promoted]
     kept = {i.name for i in commits if i.name not in gone}
     newest = {i.name for i in sorted(commits, key=lambda i: i.age_days)[: len(kept)]}
     if len(kept) == len(commits):
@@ -115,4 +125,6 @@ def effect(document: str | Mapping[str, Any] | None) -> list[str] | None:
         commit_line,
         f"expires {len(untagged_gone)} of {len(untagged)} untagged images"
         + (f" (pushed {', '.join(map(str, untagged_gone))} days ago)" if untagged_gone else ""),
+        ("expires" if promoted in gone else "keeps")
+        + f" the image promoted to another stage {COMMITS + 1 - PROMOTED_COMMIT} days ago",
     ]

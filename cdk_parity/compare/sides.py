@@ -7,6 +7,7 @@ in a fresh process, for the peak-memory measurement (``cdk_parity.compare.measur
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -17,7 +18,8 @@ from cdk_parity.reference.synth import Synthesis, synthesize
 from cdk_parity.reference.tag_lookup import TagMode, lookup_context_key
 from cdk_parity.reference.tags import IMAGES
 from infra_pulumi.plan import Plan, evaluate
-from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+from infra_pulumi.plan.mocks import released
+from infra_pulumi.plan.runner import stack_config
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -25,8 +27,30 @@ if TYPE_CHECKING:
 #: The tag both tools are told is released, for stacks that require a release (prod):
 #: a first deploy of such a stack stops by design, so it is compared after one release.
 EXAMPLE_RELEASE = "0a1b2c3"
+#: The digest a promoted stage (prod) is told was promoted with that tag; the Pulumi side
+#: is also told its build stage's repository holds it (what ``promote`` checks).
+EXAMPLE_DIGEST = "sha256:" + "0a1b2c3d" * 8
 
 SIDES = ("pulumi", "cdk")
+
+
+def compared_config(stack: str) -> dict[str, Any]:
+    """Config set over a stack file's for the comparison.
+
+    dev is compared as a build stage with pipelines: it gets prod's ``pipelines`` and
+    ``githubPreview`` (dev's own file leaves them out until a connection exists, and prod,
+    a promoted stage, has a promote pipeline instead of the app pipeline), so the app
+    pipeline, its build and the GitHub preview role of a build stage are compared too.
+    """
+    if stack != "dev":
+        return {}
+    prod = stack_config("prod")
+    project = load_stack_config(stack).config.project
+    return {
+        key: json.loads(prod[f"{project}:{key}"])
+        for key in ("pipelines", "githubPreview")
+        if f"{project}:{key}" in prod
+    }
 
 
 class _ReleasedParameters:
@@ -36,7 +60,8 @@ class _ReleasedParameters:
         self.tag = tag
 
     def get_parameter(self, Name: str, **_: Any) -> dict[str, Any]:  # noqa: N803 - boto3's name
-        return {"Parameter": {"Name": Name, "Type": "String", "Value": self.tag}}
+        value = EXAMPLE_DIGEST if Name.endswith("/digest") else self.tag
+        return {"Parameter": {"Name": Name, "Type": "String", "Value": value}}
 
 
 def release_for(stack: str) -> str | None:
@@ -50,26 +75,37 @@ def _context_for(stack: str, mode: TagMode, release: str | None) -> dict[str, An
         return {}
     settings = load_stack_config(stack)
     naming = settings.config.naming
-    return {
+    context = {
         lookup_context_key(naming.tag_parameter(image), settings.account, settings.region): release
         for image in IMAGES
     }
+    if settings.config.promote_from is not None:
+        context |= {
+            lookup_context_key(
+                f"{naming.parameter_root}/images/{image}/digest", settings.account, settings.region
+            ): EXAMPLE_DIGEST
+            for image in IMAGES
+        }
+    return context
 
 
 def synthesize_as(stack: str, mode: TagMode, release: str | None) -> Synthesis:
     """Synthesize with the same answer the Pulumi side gets for the tag parameters."""
+    overrides = compared_config(stack)
     if mode is TagMode.SYNTH_TIME:
         if release is None:
-            return synthesize(stack, mode, offline=True)
+            return synthesize(stack, mode, offline=True, overrides=overrides)
         client = cast("SSMClient", _ReleasedParameters(release))
-        return synthesize(stack, mode, ssm_client_factory=lambda _region: client)
-    return synthesize(stack, mode, context=_context_for(stack, mode, release))
+        return synthesize(
+            stack, mode, ssm_client_factory=lambda _region: client, overrides=overrides
+        )
+    return synthesize(stack, mode, context=_context_for(stack, mode, release), overrides=overrides)
 
 
 def evaluate_as(stack: str, release: str | None) -> tuple[Plan, float]:
-    invokes = {SSM_GET_PARAMETER: parameter_value(release)} if release is not None else None
+    invokes = released(release, EXAMPLE_DIGEST) if release is not None else None
     started = time.perf_counter()
-    plan = evaluate(stack, invokes=invokes)
+    plan = evaluate(stack, invokes=invokes, config=compared_config(stack))
     return plan, time.perf_counter() - started
 
 

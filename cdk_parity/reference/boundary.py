@@ -18,6 +18,7 @@ from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
 
 from cdk_parity.reference.config import StackConfig
+from cdk_parity.reference.promotion import BuildStage
 
 #: Services that assume this stack's roles: the only ones a role may be passed to.
 ROLE_SERVICES = (
@@ -77,9 +78,14 @@ class BoundaryScope:
     """``arn:<partition>:iam::<account>``."""
     name_prefix: str
     deploy_role_name: str | None
+    assumable_roles: tuple[str, ...] = ()
+    """Roles outside the stack its roles may assume: a promoted stage's build stage's
+    promotion reader."""
 
     @classmethod
-    def of(cls, stack: Stack, config: StackConfig) -> BoundaryScope:
+    def of(
+        cls, stack: Stack, config: StackConfig, source: BuildStage | None = None
+    ) -> BoundaryScope:
         names = config.naming
         iam_prefix = f"arn:{stack.partition}:iam::{stack.account}"
         return cls(
@@ -90,6 +96,7 @@ class BoundaryScope:
             deploy_role_name=(
                 names.build_role("infra-deploy") if config.pipelines is not None else None
             ),
+            assumable_roles=(source.reader_role_arn(stack),) if source is not None else (),
         )
 
     def regional(self, stack: Stack, service: str, resource: str) -> str:
@@ -213,10 +220,12 @@ def outside_compute_statements(stack: Stack, scope: BoundaryScope) -> list[iam.P
             not_resources=[scope.regional(stack, "ecs", f"task-definition/{prefix}-*")],
         ),
         iam.PolicyStatement(
+            # A promoted stage's promote build assumes its build stage's reader role: the
+            # one role outside the stack, named exactly. It reads and adds a tag there.
             sid="AssumeOnlyThisStacksRoles",
             effect=iam.Effect.DENY,
             actions=["sts:AssumeRole"],
-            not_resources=[scope.stack_roles],
+            not_resources=[scope.stack_roles, *scope.assumable_roles],
         ),
         iam.PolicyStatement(
             # Nothing here uses them, and each runs code as someone else: commands on an
@@ -264,7 +273,9 @@ def boundary_statements(stack: Stack, scope: BoundaryScope) -> list[iam.PolicySt
     ]
 
 
-def permissions_boundary(stack: Stack, config: StackConfig) -> iam.ManagedPolicy:
+def permissions_boundary(
+    stack: Stack, config: StackConfig, source: BuildStage | None = None
+) -> iam.ManagedPolicy:
     """The boundary policy, set on every role of ``stack`` (an Aspect, so roles that
     CDK's constructs create later in the tree get it too).
 
@@ -276,7 +287,7 @@ def permissions_boundary(stack: Stack, config: StackConfig) -> iam.ManagedPolicy
         "PermissionsBoundary",
         managed_policy_name=config.naming.permissions_boundary,
         description="Permissions boundary of every role of this stack (see the README, IAM)",
-        statements=boundary_statements(stack, BoundaryScope.of(stack, config)),
+        statements=boundary_statements(stack, BoundaryScope.of(stack, config, source)),
     )
     # A ceiling is drawn with NotAction, as AWS's own PowerUserAccess is; it grants nothing.
     Validations.of(policy).acknowledge(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import yaml
 from aws_cdk import Duration
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
@@ -61,7 +62,7 @@ class BuildProject(Construct):
             "Project",
             project_name=project_name,
             description=description,
-            build_spec=codebuild.BuildSpec.from_source_filename(buildspec),
+            build_spec=_buildspec(buildspec),
             environment=codebuild.BuildEnvironment(
                 build_image=BUILD_IMAGES[architecture],
                 compute_type=codebuild.ComputeType.SMALL,
@@ -89,6 +90,14 @@ class BuildProject(Construct):
         self.role = role
         for name in managed_policies:
             role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(name))
+
+
+def _buildspec(buildspec: str) -> codebuild.BuildSpec:
+    """A path in the source artifact, or the buildspec itself (YAML text, with newlines):
+    a pipeline whose source does not hold the file carries it inline."""
+    if "\n" not in buildspec:
+        return codebuild.BuildSpec.from_source_filename(buildspec)
+    return codebuild.BuildSpec.from_object_to_yaml(yaml.safe_load(buildspec))
 
 
 def _variables(

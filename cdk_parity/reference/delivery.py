@@ -3,7 +3,8 @@
 As in the talk, the infra stack defines the app pipeline too, which is what lets it hand
 every name the app side needs to CodeBuild as an environment variable (point 6). The
 pipelines and their actions get their roles and grants from CDK: the artifact bucket,
-the builds they start, the connection, and the ECS deploy.
+the builds they start, the connection, and the ECS deploy. A promoted stage builds
+nothing: its promote pipeline takes the app pipeline's place.
 """
 
 from __future__ import annotations
@@ -20,11 +21,17 @@ from aws_cdk import aws_s3 as s3
 from cdk_parity.reference.artifact_bucket import artifact_bucket
 from cdk_parity.reference.boundary import BoundaryScope
 from cdk_parity.reference.build_project import BuildProject
-from cdk_parity.reference.config import CdkStackConfig, StackConfig
+from cdk_parity.reference.config import PROJECT_ROOT, CdkStackConfig, StackConfig
 from cdk_parity.reference.lifecycle import data_removal
 from cdk_parity.reference.pipeline_policies import deploy_iam_statements
-from cdk_parity.reference.pipelines import AppPipeline, InfraPipeline, PipelineSource
+from cdk_parity.reference.pipelines import (
+    AppPipeline,
+    InfraPipeline,
+    PipelineSource,
+    PromotePipeline,
+)
 from cdk_parity.reference.preview_reads import PreviewReads, preview_statements
+from cdk_parity.reference.promotion import BuildStage
 
 
 def delivery_pipelines(
@@ -36,8 +43,10 @@ def delivery_pipelines(
     service: ecs.IBaseService,
     preview_reads: PreviewReads,
     access_logs: s3.IBucket | None,
+    source: BuildStage | None = None,
 ) -> codebuild.PipelineProject:
-    """Both pipelines; returns the app build project, for the caller to grant to.
+    """Both pipelines; returns the app build project (a promoted stage's promote build
+    project), for the caller to grant to.
 
     ``access_logs``: where the artifact bucket's S3 server access logs go, if anywhere.
     """
@@ -50,6 +59,10 @@ def delivery_pipelines(
         access_logs=access_logs if config.access_log("artifact_bucket") else None,
     )
     _infra_pipeline(stack, config, bucket=bucket, kms_key=kms_key, reads=preview_reads)
+    if source is not None:
+        return _promote_pipeline(
+            stack, config, source, bucket=bucket, kms_key=kms_key, service=service
+        )
     return _app_pipeline(
         stack, settings, bucket=bucket, kms_key=kms_key, repositories=repositories, service=service
     )
@@ -182,3 +195,51 @@ def _app_pipeline(
         service=service,
     )
     return app_build
+
+
+def _promote_pipeline(
+    stack: Stack,
+    config: StackConfig,
+    source: BuildStage,
+    *,
+    bucket: s3.IBucket,
+    kms_key: kms.IKey | None,
+    service: ecs.IBaseService,
+) -> codebuild.PipelineProject:
+    """The promote pipeline and its build project, which builds nothing (no Docker)."""
+    pipelines = config.pipelines
+    assert pipelines is not None
+    names = config.naming
+    # The pipeline's source is the app repository: the buildspec travels inline, from
+    # the infra repository's file.
+    buildspec = (PROJECT_ROOT / "infra_pulumi" / "buildspec-promote.yml").read_text(
+        encoding="utf-8"
+    )
+    project = BuildProject(
+        stack,
+        "Promote",
+        project_name=f"{names.prefix}-promote",
+        description=f"Promote a digest that stack {source.naming.stack} released",
+        buildspec=buildspec,
+        environment={
+            "DEPLOY_MANIFEST_PARAMETER": names.manifest_parameter,
+            "PROMOTE_FROM": source.naming.stack,
+            "WEB_REPOSITORY_URL": (
+                f"{source.account}.dkr.ecr.{source.region}.{Aws.URL_SUFFIX}/"
+                f"{source.naming.repository('web')}"
+            ),
+        },
+        architecture=config.lambda_architecture,
+        log_retention_days=config.log_retention_days,
+        kms_key=kms_key,
+    ).project
+    PromotePipeline(
+        stack,
+        "PromotePipeline",
+        pipeline_name=f"{names.prefix}-promote",
+        source=PipelineSource(pipelines.connection_arn, pipelines.app_repository, pipelines.branch),
+        bucket=bucket,
+        project=project,
+        service=service,
+    )
+    return project

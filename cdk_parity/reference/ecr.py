@@ -16,6 +16,12 @@ from constructs import Construct
 
 from cdk_parity.reference.tags import PLACEHOLDER_TAG
 
+#: Every promotion tags the digest it promotes ``promoted-<stage>-<tag>`` in the build
+#: stage's repository (README, "Build once, promote").
+PROMOTION_TAG_PREFIX = "promoted-"
+#: Promoted images a build stage keeps: far more than any stage runs or rolls back to.
+PROMOTED_KEEP = 1000
+
 
 class ImageRepository(Construct):
     """IMMUTABLE_WITH_EXCLUSION (only ``initial`` stays mutable), scan on push, KMS, lifecycle.
@@ -42,6 +48,7 @@ class ImageRepository(Construct):
         kms_key_arn: str | None = None,
         lambda_function_arns: Sequence[str] = (),
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        keeps_promoted: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         key = kms.Key.from_key_arn(self, "Key", kms_key_arn) if kms_key_arn is not None else None
@@ -68,6 +75,16 @@ class ImageRepository(Construct):
             tag_pattern_list=[PLACEHOLDER_TAG],
             max_image_count=1,
         )
+        if keeps_promoted:
+            # A build stage: what its promoted stages run, claimed before the last rule
+            # can expire it (ECR: a higher-priority rule's images are never expired by a
+            # lower one), however many commits have been pushed since.
+            self.repository.add_lifecycle_rule(
+                description=f"Keep the {PROMOTED_KEEP} newest images promoted to other stages",
+                tag_status=ecr.TagStatus.TAGGED,
+                tag_prefix_list=[PROMOTION_TAG_PREFIX],
+                max_image_count=PROMOTED_KEEP,
+            )
         self.repository.add_lifecycle_rule(
             description=f"Expire untagged images after {untagged_days} days",
             tag_status=ecr.TagStatus.UNTAGGED,

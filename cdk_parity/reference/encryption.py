@@ -21,6 +21,7 @@ from cdk_parity.reference.lifecycle import data_removal
 
 #: The CodeBuild projects whose log groups the stack's own key encrypts, by short name.
 BUILD_PROJECTS = ("infra-preview", "infra-deploy", "app-build")
+PROMOTED_BUILD_PROJECTS = ("infra-preview", "infra-deploy", "promote")
 
 
 def stack_key(
@@ -81,7 +82,9 @@ def stack_encryption(
         log_groups = [f"/aws/lambda/{physical}" for physical in function_names]
         log_groups.append(f"/ecs/{names.web_service}")
         if config.pipelines is not None:
-            log_groups += [f"/aws/codebuild/{names.prefix}-{short}" for short in BUILD_PROJECTS]
+            # A promoted stage has a promote build where a build stage has its app build.
+            builds = PROMOTED_BUILD_PROJECTS if config.promote_from else BUILD_PROJECTS
+            log_groups += [f"/aws/codebuild/{names.prefix}-{short}" for short in builds]
         if config.vpc_flow_logs:
             log_groups.append(names.flow_log_group)
         return stack_key(

@@ -4,7 +4,10 @@ Per image: its repository, its tag parameter, the release tool's lock parameter,
 placeholder tag, and every Lambda function and ECS service that runs it. The app release
 tool reads it and never repeats a function name (the speaker's wish, talk point 9).
 Schema 2 names each function's ``live`` alias and its CodeDeploy application and
-deployment group, which the release tool shifts the alias with.
+deployment group, which the release tool shifts the alias with. A promoted stage
+publishes schema 3: schema 2's fields, its build stage (``stage.from``), and per image the
+build stage's repository (what targets pull), its own (``placeholderRepositoryUrl``) and
+its digest parameter.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_ssm as ssm
 
 from cdk_parity.reference.config import StackConfig
+from cdk_parity.reference.promotion import BuildStage, promoted_manifest_fields
 from cdk_parity.reference.releases import LambdaReleases
 from cdk_parity.reference.tags import PLACEHOLDER_TAG
 from cdk_parity.reference.web_service import WEB_CONTAINER, WebService
 
 SCHEMA = 2
+PROMOTED_SCHEMA = 3
 
 
 @dataclass(frozen=True)
@@ -54,12 +59,19 @@ class ImageTargets:
     failed_releases_parameter: str
     lambda_functions: Sequence[LambdaTarget] = ()
     ecs_services: Sequence[EcsServiceTarget] = field(default_factory=tuple)
+    promoted: Mapping[str, str] = field(default_factory=dict)
+    """A promoted stage's schema-3 fields; they replace the repository's."""
 
 
-def document(project: str, stack: str, images: Mapping[str, ImageTargets]) -> dict[str, Any]:
+def document(
+    project: str,
+    stack: str,
+    images: Mapping[str, ImageTargets],
+    stage: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The manifest as a JSON-ready dict, in the contract's field names."""
-    return {
-        "schema": SCHEMA,
+    found: dict[str, Any] = {
+        "schema": SCHEMA if stage is None else PROMOTED_SCHEMA,
         "project": project,
         "stack": stack,
         "images": {
@@ -83,22 +95,36 @@ def document(project: str, stack: str, images: Mapping[str, ImageTargets]) -> di
                     {"cluster": t.cluster, "service": t.service, "container": t.container}
                     for t in image.ecs_services
                 ],
+                **image.promoted,
             }
             for name, image in images.items()
         },
     }
+    if stage is not None:
+        found["stage"] = stage
+    return found
 
 
 def _image(
-    config: StackConfig, image: str, repository: ecr.IRepository, **targets: Any
+    config: StackConfig,
+    image: str,
+    repository: ecr.IRepository,
+    source: BuildStage | None = None,
+    **targets: Any,
 ) -> ImageTargets:
     names = config.naming
+    promoted = (
+        promoted_manifest_fields(Stack.of(repository), source, names, image, repository)
+        if source is not None
+        else {}
+    )
     return ImageTargets(
         repository_name=repository.repository_name,
         repository_url=repository.repository_uri,
         tag_parameter=names.tag_parameter(image),
         lock_parameter=names.lock_parameter(image),
         failed_releases_parameter=names.failed_releases_parameter(image),
+        promoted=promoted,
         **targets,
     )
 
@@ -111,6 +137,7 @@ def deploy_manifest(
     functions: Mapping[str, lambda_.Function],
     releases: LambdaReleases,
     web: WebService,
+    source: BuildStage | None = None,
 ) -> ssm.StringParameter:
     """The manifest parameter (beyond the talk; docs/app-release.md): every function with
     its alias and deployment group on the Lambda image, the web service on the web image."""
@@ -127,14 +154,32 @@ def deploy_manifest(
         cluster=web.cluster.cluster_name, service=web.service.service_name, container=WEB_CONTAINER
     )
     targets = {
-        "lambda": _image(config, "lambda", repositories["lambda"], lambda_functions=lambda_targets),
-        "web": _image(config, "web", repositories["web"], ecs_services=[web_target]),
+        "lambda": _image(
+            config, "lambda", repositories["lambda"], source, lambda_functions=lambda_targets
+        ),
+        "web": _image(config, "web", repositories["web"], source, ecs_services=[web_target]),
     }
+    stage = (
+        {
+            "kind": "promoted",
+            "from": {
+                "stack": source.naming.stack,
+                "account": source.account,
+                "region": source.region,
+                "manifestParameter": source.naming.manifest_parameter,
+                "readerRoleArn": source.reader_role_arn(stack),
+            },
+        }
+        if source is not None
+        else None
+    )
+    manifest = document(config.project, config.stack, targets, stage)
     return ssm.StringParameter(
         stack,
         "DeployManifest",
         parameter_name=config.naming.manifest_parameter,
-        string_value=stack.to_json_string(document(config.project, config.stack, targets)),
+        string_value=stack.to_json_string(manifest),
         tier=ssm.ParameterTier.STANDARD,
-        description="Deploy-target manifest (schema 2): read by the app release tool.",
+        description=f"Deploy-target manifest (schema {manifest['schema']}): read by the app "
+        "release tool.",
     )

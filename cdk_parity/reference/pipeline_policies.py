@@ -21,6 +21,7 @@ from cdk_parity.reference.boundary import (
     self_protection_statements,
 )
 from cdk_parity.reference.naming import Naming
+from cdk_parity.reference.promotion import BuildStage
 from cdk_parity.reference.releases import LambdaReleases, LiveRelease
 from cdk_parity.reference.tags import IMAGES
 
@@ -71,7 +72,21 @@ def grant_release_tool(
 ) -> None:
     """What the app build may do: push both images, record each release, read the
     manifest, release the named functions through CodeDeploy, read the web service."""
-    _grant_images_and_records(stack, app_build, naming, repositories, tag_parameters, manifest)
+    for repository in repositories.values():
+        repository.grant_pull_push(app_build)
+        repository.grant(app_build, "ecr:DescribeImages", "ecr:DescribeRepositories")
+    _grant_records(stack, app_build, naming, tag_parameters, manifest)
+    _grant_release(app_build, function_arns, releases, service)
+
+
+def _grant_release(
+    grantee: codebuild.PipelineProject,
+    function_arns: list[str],
+    releases: LambdaReleases,
+    service: ecs.FargateService,
+) -> None:
+    """Release the named functions through CodeDeploy, read the web service."""
+    app_build = grantee
     # The release: update $LATEST, publish a version, read the alias it shifts.
     # An alias is its own IAM resource (the qualified ARN `<function>:live`).
     app_build.add_to_role_policy(
@@ -103,6 +118,47 @@ def grant_release_tool(
     )
 
 
+def grant_promote_tool(
+    stack: Stack,
+    promote: codebuild.PipelineProject,
+    *,
+    naming: Naming,
+    source: BuildStage,
+    repositories: Mapping[str, ecr.IRepository],
+    tag_parameters: Mapping[str, ssm.StringParameter],
+    digest_parameters: Mapping[str, ssm.StringParameter],
+    manifest: ssm.StringParameter,
+    function_arns: list[str],
+    releases: LambdaReleases,
+    service: ecs.FargateService,
+) -> None:
+    """What a promoted stage's promote build may do: assume the build stage's reader role,
+    check and run the build stage's images (Lambda checks the caller may pull), and
+    release here as the app build does, recording tag and digest. No push anywhere."""
+    promote.add_to_role_policy(
+        iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[source.reader_role_arn(stack)])
+    )
+    promote.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=[
+                "ecr:BatchGetImage",
+                "ecr:DescribeImages",
+                "ecr:DescribeRepositories",
+                "ecr:GetDownloadUrlForLayer",
+            ],
+            resources=[source.repository_arn(stack, image) for image in IMAGES],
+        )
+    )
+    # The release tool checks this stage's own repositories (the placeholders') too.
+    for repository in repositories.values():
+        repository.grant(promote, "ecr:DescribeImages", "ecr:DescribeRepositories")
+    _grant_records(stack, promote, naming, tag_parameters, manifest)
+    for parameter in digest_parameters.values():
+        parameter.grant_read(promote)
+        parameter.grant_write(promote)
+    _grant_release(promote, function_arns, releases, service)
+
+
 def _parameter_arns(stack: Stack, names: list[str]) -> list[str]:
     return [
         stack.format_arn(service="ssm", resource="parameter", resource_name=name.lstrip("/"))
@@ -110,19 +166,15 @@ def _parameter_arns(stack: Stack, names: list[str]) -> list[str]:
     ]
 
 
-def _grant_images_and_records(
+def _grant_records(
     stack: Stack,
     app_build: codebuild.PipelineProject,
     naming: Naming,
-    repositories: Mapping[str, ecr.IRepository],
     tag_parameters: Mapping[str, ssm.StringParameter],
     manifest: ssm.StringParameter,
 ) -> None:
-    """Both repositories, both tag parameters, the manifest, and the release tool's own
-    parameters (its lock and its failed-release record)."""
-    for repository in repositories.values():
-        repository.grant_pull_push(app_build)
-        repository.grant(app_build, "ecr:DescribeImages", "ecr:DescribeRepositories")
+    """Both tag parameters, the manifest, and the release tool's own parameters (its lock
+    and its failed-release record)."""
     for parameter in tag_parameters.values():
         parameter.grant_read(app_build)
         parameter.grant_write(app_build)

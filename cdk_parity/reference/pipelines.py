@@ -85,6 +85,7 @@ def _build_action(
     *,
     outputs: Sequence[codepipeline.Artifact] = (),
     namespace: str | None = None,
+    variables: dict[str, str] | None = None,
 ) -> actions.CodeBuildAction:
     return actions.CodeBuildAction(
         action_name=name,
@@ -94,7 +95,13 @@ def _build_action(
         variables_namespace=namespace,
         # The commit reaches the build explicitly, as on the Pulumi side.
         environment_variables={
-            "COMMIT_ID": codebuild.BuildEnvironmentVariable(value=source_action.variables.commit_id)
+            "COMMIT_ID": codebuild.BuildEnvironmentVariable(
+                value=source_action.variables.commit_id
+            ),
+            **{
+                name: codebuild.BuildEnvironmentVariable(value=value)
+                for name, value in (variables or {}).items()
+            },
         },
     )
 
@@ -108,6 +115,7 @@ def _pipeline(
     source_action: actions.CodeStarConnectionsSourceAction,
     branch: str,
     stages: Sequence[codepipeline.StageProps],
+    on_push: bool = True,
 ) -> codepipeline.Pipeline:
     return codepipeline.Pipeline(
         scope,
@@ -121,7 +129,7 @@ def _pipeline(
             codepipeline.StageProps(stage_name="Source", actions=[source_action]),
             *stages,
         ],
-        triggers=[_trigger(source_action, branch)],
+        triggers=[_trigger(source_action, branch)] if on_push else None,
     )
 
 
@@ -225,6 +233,93 @@ class AppPipeline(Construct):
                             action_name="DeployWeb",
                             service=service,
                             image_file=build_output.at_path("imagedefinitions.json"),
+                        )
+                    ],
+                ),
+            ],
+        )
+
+
+class PromotePipeline(Construct):
+    """A promoted stage's: Source -> PlanPromotion -> Approve -> Promote -> Deploy (ECS).
+
+    The plan's CodeBuild action exports the tag and each image's digest (its buildspec's
+    ``exported-variables``) under the namespace ``Plan``; the approval shows them and the
+    Promote action receives them, as CodePipeline variables. A person starts each run.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        pipeline_name: str,
+        source: PipelineSource,
+        bucket: s3.IBucket,
+        project: codebuild.IProject,
+        service: ecs.IBaseService,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        source_action, source_artifact = _source_action(self, source)
+        plan = _build_action(
+            "Plan",
+            project,
+            source_action,
+            source_artifact,
+            namespace="Plan",
+            variables={"PROMOTE_STEP": "plan"},
+        )
+        approved = {
+            name: plan.variable(name)
+            for name in ("PROMOTE_TAG", "PROMOTE_LAMBDA_DIGEST", "PROMOTE_WEB_DIGEST")
+        }
+        promoted = codepipeline.Artifact("promoted")
+        self.pipeline = _pipeline(
+            self,
+            "Pipeline",
+            pipeline_name=pipeline_name,
+            bucket=bucket,
+            source_action=source_action,
+            branch=source.branch,
+            on_push=False,
+            stages=[
+                codepipeline.StageProps(stage_name="PlanPromotion", actions=[plan]),
+                codepipeline.StageProps(
+                    stage_name="Approve",
+                    actions=[
+                        actions.ManualApprovalAction(
+                            action_name="Approve",
+                            additional_information=(
+                                f"Promote {approved['PROMOTE_TAG']} from stack "
+                                f"{plan.variable('PROMOTE_FROM')}: lambda "
+                                f"{approved['PROMOTE_LAMBDA_DIGEST']}, web "
+                                f"{approved['PROMOTE_WEB_DIGEST']}. Approve to release "
+                                "exactly these digests here; the build logs of the Plan "
+                                "stage show the full plans."
+                            ),
+                        )
+                    ],
+                ),
+                codepipeline.StageProps(
+                    stage_name="Promote",
+                    actions=[
+                        _build_action(
+                            "Promote",
+                            project,
+                            source_action,
+                            source_artifact,
+                            outputs=[promoted],
+                            variables={"PROMOTE_STEP": "promote", **approved},
+                        )
+                    ],
+                ),
+                codepipeline.StageProps(
+                    stage_name="Deploy",
+                    actions=[
+                        actions.EcsDeployAction(
+                            action_name="DeployWeb",
+                            service=service,
+                            image_file=promoted.at_path("imagedefinitions.json"),
                         )
                     ],
                 ),

@@ -9,8 +9,9 @@ IDs, and a new scope would rename, so replace, every resource of a deployed stac
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, CfnOutput, Environment, Stack
+from aws_cdk import ArnFormat, CfnOutput, Environment, Stack, Token
 from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
@@ -28,10 +29,22 @@ from cdk_parity.reference.lifecycle import logs_follow_data
 from cdk_parity.reference.load_balancer import WebLoadBalancer
 from cdk_parity.reference.manifest import deploy_manifest
 from cdk_parity.reference.network import Network
-from cdk_parity.reference.pipeline_policies import grant_release_tool
+from cdk_parity.reference.pipeline_policies import grant_promote_tool, grant_release_tool
 from cdk_parity.reference.preview_reads import PreviewReads
+from cdk_parity.reference.promotion import (
+    NO_DIGEST,
+    BuildStage,
+    ReaderGrants,
+    build_stage,
+    check_digest,
+    digest_parameter,
+    digest_parameters,
+    parameter_arns,
+    promoted_stages,
+    promotion_reader,
+)
 from cdk_parity.reference.releases import LambdaReleases, lambda_releases
-from cdk_parity.reference.tag_lookup import ResolvedTag, TagLookupOptions, resolve_tag
+from cdk_parity.reference.tag_lookup import ResolvedTag, TagLookupOptions, TagMode, resolve_tag
 from cdk_parity.reference.tags import IMAGES
 from cdk_parity.reference.web_service import WebService
 
@@ -41,6 +54,8 @@ class ContainerDeliveryStack(Stack):
     role under the stack's permissions boundary."""
 
     resolved_tags: dict[str, ResolvedTag]
+    resolved_digests: dict[str, ResolvedTag]
+    """A promoted stage's digest parameters, resolved like the tags."""
 
     def __init__(
         self,
@@ -61,28 +76,48 @@ class ContainerDeliveryStack(Stack):
         function_names = [config.naming.function(fn.name) for fn in config.lambda_functions]
         # Known before the functions exist, so the repository policy can name them.
         function_arns = [self._function_arn(physical) for physical in function_names]
-        self.resolved_tags = self._resolve_tags(settings, tag_lookup)
-        permissions_boundary(self, config)
+        source = build_stage(settings)
+        stages = promoted_stages(settings)
+        self.resolved_digests = (
+            self._resolve_tags(settings, tag_lookup, digests=True) if source is not None else {}
+        )
+        # In deploy-time mode a promoted stage's template names the digest parameter only
+        # (CloudFormation resolves it); reading the tag parameter too would leave an
+        # unused template parameter.
+        self.resolved_tags = (
+            dict(self.resolved_digests)
+            if source is not None and tag_lookup.mode is TagMode.DEPLOY_TIME
+            else self._resolve_tags(settings, tag_lookup)
+        )
+        permissions_boundary(self, config, source)
         logs_follow_data(self, config)
         key = stack_encryption(self, config, function_names)
         key_arn = key.key_arn if key is not None else None
-        built = images(self, config, kms_key_arn=key_arn, lambda_function_arns=function_arns)
+        built = images(
+            self, config, kms_key_arn=key_arn, lambda_function_arns=function_arns, stages=stages
+        )
+        digests = digest_parameters(self, config) if source is not None else {}
+        lambda_image = self._image("lambda", built, source)
         functions = container_functions(
             self,
             config,
-            repository=built.repositories["lambda"],
-            tag=self.resolved_tags["lambda"].tag,
+            repository=lambda_image[0],
+            tag=lambda_image[1],
             placeholder=built.placeholders["lambda"],
             kms_key_arn=key_arn,
         )
         releases = lambda_releases(self, config, functions)
         access_logs = access_log_bucket(self, config)
-        site, web = self._web(config, built, key_arn, access_logs)
+        site, web = self._web(config, built, key_arn, access_logs, source)
         reads = PreviewReads(
-            tag_parameter_arns=[p.parameter_arn for p in built.tag_parameters.values()],
+            tag_parameter_arns=[
+                *(p.parameter_arn for p in built.tag_parameters.values()),
+                *(p.parameter_arn for p in digests.values()),
+            ],
             function_arns=function_arns,
             service_arn=web.service.service_arn,
-            repository_arns=[r.repository_arn for r in built.repositories.values()],
+            repository_arns=[r.repository_arn for r in built.repositories.values()]
+            + ([source.repository_arn(self, image) for image in IMAGES] if source else []),
         )
         manifest = deploy_manifest(
             self,
@@ -91,6 +126,7 @@ class ContainerDeliveryStack(Stack):
             functions=functions,
             releases=releases,
             web=web,
+            source=source,
         )
         if config.pipelines is not None:
             app_build = delivery_pipelines(
@@ -101,9 +137,42 @@ class ContainerDeliveryStack(Stack):
                 service=web.service,
                 preview_reads=reads,
                 access_logs=access_logs,
+                source=source,
             )
-            self._grant_release_tool(
-                settings, app_build, built, function_arns, releases, web, manifest
+            if source is None:
+                self._grant_release_tool(
+                    settings, app_build, built, function_arns, releases, web, manifest
+                )
+            else:
+                grant_promote_tool(
+                    self,
+                    app_build,
+                    naming=config.naming,
+                    source=source,
+                    repositories=built.repositories,
+                    tag_parameters=built.tag_parameters,
+                    digest_parameters=digests,
+                    manifest=manifest,
+                    function_arns=function_arns,
+                    releases=releases,
+                    service=web.service,
+                )
+        if stages:
+            names = config.naming
+            promotion_reader(
+                self,
+                config,
+                stages,
+                ReaderGrants(
+                    repositories=list(built.repositories.values()),
+                    parameter_arns=[
+                        manifest.parameter_arn,
+                        *(p.parameter_arn for p in built.tag_parameters.values()),
+                        *parameter_arns(self, [names.failed_releases_parameter(i) for i in IMAGES]),
+                    ],
+                    function_arns=function_arns,
+                    service_arn=web.service.service_arn,
+                ),
             )
         if config.github_preview is not None:
             github_preview_role(self, config, reads=reads)
@@ -113,20 +182,37 @@ class ContainerDeliveryStack(Stack):
         CfnOutput(self, "SiteUrl", value=f"http://{site.load_balancer.load_balancer_dns_name}")
 
     def _resolve_tags(
-        self, settings: CdkStackConfig, tag_lookup: TagLookupOptions
+        self, settings: CdkStackConfig, tag_lookup: TagLookupOptions, *, digests: bool = False
     ) -> dict[str, ResolvedTag]:
-        """Each image's tag; the selected mode decides when it is resolved."""
+        """Each image's tag (or, ``digests``, its promoted digest); the selected mode
+        decides when it is resolved."""
+        names = settings.config.naming
         return {
             image: resolve_tag(
                 self,
                 image,
-                settings.config.naming.tag_parameter(image),
+                digest_parameter(names, image) if digests else names.tag_parameter(image),
                 region=settings.region,
                 account=settings.account,
                 options=tag_lookup,
+                check=check_digest if digests else None,
             )
             for image in IMAGES
         }
+
+    def _image(
+        self, image: str, built: Images, source: BuildStage | None
+    ) -> tuple[ecr.IRepository, str]:
+        """The repository and tag (or digest) an image's consumers run: in a promoted stage
+        the build stage's repository at the recorded digest, else this stack's own. A
+        deploy-time digest is a token that CloudFormation resolves: it always names the
+        build stage (the first deploy of a promoted stage then needs a promotion first)."""
+        if source is None:
+            return built.repositories[image], self.resolved_tags[image].tag
+        digest = self.resolved_digests[image].tag
+        if Token.is_unresolved(digest) or digest != NO_DIGEST:
+            return source.repository(self, image), digest
+        return built.repositories[image], self.resolved_tags[image].tag
 
     def _grant_release_tool(
         self,
@@ -165,6 +251,7 @@ class ContainerDeliveryStack(Stack):
         built: Images,
         kms_key_arn: str | None,
         access_logs: s3.IBucket | None,
+        source: BuildStage | None,
     ) -> tuple[WebLoadBalancer, WebService]:
         """The VPC (with its flow logs), the load balancer (with its access logs) and the
         web service, once the placeholder exists."""
@@ -178,14 +265,21 @@ class ContainerDeliveryStack(Stack):
             web=config.web,
             access_logs=access_logs if config.access_log("load_balancer") else None,
         )
+        repository, tag = self._image("web", built, source)
+        # A promoted stage's tasks pull this stack's placeholder before the first
+        # promotion and the build stage's digests after it: both, whichever runs now.
+        others = (
+            [] if source is None else [built.repositories["web"], source.repository(self, "web")]
+        )
         web = WebService(
             self,
             "WebService",
             naming=config.naming,
             vpc=vpc.vpc,
             web=config.web,
-            repository=built.repositories["web"],
-            tag=self.resolved_tags["web"].tag,
+            repository=repository,
+            tag=tag,
+            also_pulls=[r for r in others if r.node.path != repository.node.path],
             load_balancer=load_balancer,
             log_retention_days=config.log_retention_days,
             kms_key_arn=kms_key_arn,

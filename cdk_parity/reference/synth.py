@@ -90,6 +90,7 @@ def synthesize(
     ssm_client_factory: Callable[[str], SSMClient] | None = None,
     context: Mapping[str, Any] | None = None,
     account: str = EXAMPLE_ACCOUNT,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Synthesis:
     """Synthesize the reference for ``Pulumi.<stack>.yaml`` with the given tag-lookup mode.
 
@@ -98,10 +99,11 @@ def synthesize(
     ``offline=True`` answers those reads as "not found" instead, like the Pulumi
     offline plan. Other errors raise ``TagLookupError``. The other modes make no AWS
     call. ``context`` adds or overrides context values, e.g. a cached
-    ``value_from_lookup`` answer. Nothing is written outside ``outdir`` (a temporary
+    ``value_from_lookup`` answer. ``overrides`` set config keys over the stack file's, as
+    ``pulumi config set`` would. Nothing is written outside ``outdir`` (a temporary
     directory when None).
     """
-    settings = load_stack_config(stack, account=account)
+    settings = load_stack_config(stack, account=account, overrides=overrides)
     options = TagLookupOptions(
         mode=TagMode.parse(str(mode)), offline=offline, ssm_client_factory=ssm_client_factory
     )

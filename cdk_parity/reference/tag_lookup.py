@@ -86,7 +86,13 @@ def _default_client(region: str) -> SSMClient:
     return boto3.client("ssm", region_name=region)
 
 
-def read_tag_at_synth(parameter: str, region: str, options: TagLookupOptions) -> tuple[str, str]:
+Check = Callable[[str, str], str]
+"""``(parameter, value) -> value``: refuses a value the parameter may not hold."""
+
+
+def read_tag_at_synth(
+    parameter: str, region: str, options: TagLookupOptions, check: Check | None = None
+) -> tuple[str, str]:
     """The talk's workaround: ``(tag, source)``; only ParameterNotFound falls back.
 
     Errors are told apart by AWS's error code, never by message text. Credentials
@@ -111,7 +117,7 @@ def read_tag_at_synth(parameter: str, region: str, options: TagLookupOptions) ->
             f"could not read image-tag parameter {parameter} in {region}: {exc}. "
             "Configure AWS credentials (or AWS_ENDPOINT_URL), or synthesize with --offline"
         ) from exc
-    return _validated(parameter, value), "released"
+    return (check or _validated)(parameter, value), "released"
 
 
 def _validated(parameter: str, value: str) -> str:
@@ -136,13 +142,19 @@ def resolve_tag(
     region: str,
     account: str,
     options: TagLookupOptions,
+    check: Check | None = None,
 ) -> ResolvedTag:
-    """The tag an image's consumers (functions, task definition) are pinned to."""
+    """The tag an image's consumers (functions, task definition) are pinned to.
+
+    ``check`` validates another kind of value read the same way (a promoted stage's
+    digest parameter, whose "nothing yet" is also ``initial``).
+    """
+    validate = check or _validated
     if options.mode is TagMode.DEPLOY_TIME:
         token = ssm.StringParameter.value_for_string_parameter(scope, parameter)
         return ResolvedTag(image, parameter, token, "deploy-time-parameter")
     if options.mode is TagMode.SYNTH_TIME:
-        tag, source = read_tag_at_synth(parameter, region, options)
+        tag, source = read_tag_at_synth(parameter, region, options, validate)
         return ResolvedTag(image, parameter, tag, source)
     # LOOKUP: a cached answer is in the context; without one CDK returns the default
     # value and records the lookup as missing, which the CLI would fill and re-synth.
@@ -151,4 +163,4 @@ def resolve_tag(
     value = ssm.StringParameter.value_from_lookup(scope, parameter, PLACEHOLDER_TAG)
     if cached is None:
         return ResolvedTag(image, parameter, value, "lookup-default")
-    return ResolvedTag(image, parameter, _validated(parameter, value), "context")
+    return ResolvedTag(image, parameter, validate(parameter, value), "context")

@@ -6,6 +6,8 @@ The talk's point 2: the task definition names the web repository and tag
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
@@ -41,6 +43,7 @@ class WebService(Construct):
         log_retention_days: int,
         kms_key_arn: str | None = None,
         arm64: bool = False,
+        also_pulls: Sequence[ecr.IRepository] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         service_name = naming.web_service
@@ -77,6 +80,8 @@ class WebService(Construct):
             health_check=_health_check(web),
             logging=ecs.LogDrivers.aws_logs(stream_prefix=WEB_CONTAINER, log_group=log_group),
         )
+        for other in also_pulls:
+            other.grant_pull(self.execution_role)
         self.service = self._service(service_name, web)
         load_balancer.target_group.add_target(
             self.service.load_balancer_target(

@@ -31,7 +31,8 @@ class BuildProjectArgs:
     log_group_name: str
     description: str
     buildspec: str
-    """Path of the buildspec file inside the source artifact."""
+    """Path of the buildspec file inside the source artifact, or the buildspec itself (its
+    YAML text) for a pipeline whose source does not hold it."""
     artifact_bucket_arn: pulumi.Input[str]
     account_id: str
     """The account that must own the artifact bucket."""

@@ -1,12 +1,14 @@
 """Both pipelines and what they run on: the artifact bucket and three CodeBuild projects.
 
 As in the talk, the infra stack defines the app pipeline too, which is what lets it hand
-every name the app side needs to CodeBuild as an environment variable.
+every name the app side needs to CodeBuild as an environment variable. A promoted stage
+(README, "Build once, promote") has the promote pipeline in place of the app pipeline:
+it builds nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import pulumi
@@ -20,12 +22,15 @@ from infra_pulumi.components.pipeline_policies import (
     app_build_statements,
     infra_deploy_statements,
     infra_release_statements,
+    promote_build_statements,
 )
 from infra_pulumi.components.pipelines import (
     AppPipeline,
     AppPipelineArgs,
+    EcsDeployTarget,
     InfraPipeline,
     InfraPipelineArgs,
+    PipelineBase,
     PipelineSource,
 )
 from infra_pulumi.components.preview_policies import (
@@ -33,6 +38,7 @@ from infra_pulumi.components.preview_policies import (
     StateFolder,
     preview_statements,
 )
+from infra_pulumi.components.promote_pipeline import PromotePipeline, PromotePipelineArgs
 from infra_pulumi.delivery_config import PipelinesConfig
 from infra_pulumi.naming import IMAGES, Naming, platform
 
@@ -54,6 +60,23 @@ class WebServiceRef:
     service_arn: pulumi.Input[str]
     task_definition_family: str
     role_arns: list[pulumi.Input[str]]
+
+
+@dataclass
+class PromotionRefs:
+    """A promoted stage's build stage, for its promote pipeline (exact names and ARNs)."""
+
+    source_stack: str
+    reader_role_arn: str
+    source_repository_arns: Sequence[str]
+    """The build stage's repositories, in ``IMAGES`` order."""
+    source_web_repository_url: str
+    """What the web tasks pull: ``imagedefinitions.json`` names it with the digest."""
+    digest_parameter_arns: Sequence[pulumi.Input[str]]
+    """This stage's digest parameters, in ``IMAGES`` order."""
+    buildspec: str
+    """``infra_pulumi/buildspec-promote.yml``'s text: the pipeline's source is the app
+    repository, so the project carries its buildspec inline."""
 
 
 @dataclass
@@ -90,13 +113,17 @@ class DeliveryPipelinesArgs:
     """The stack's image architecture: build hosts match it."""
     log_retention_days: int = 30
     kms_key_arn: pulumi.Input[str] | None = None
+    promotion: PromotionRefs | None = None
+    """A promoted stage's build stage: the promote pipeline replaces the app pipeline."""
 
 
 class DeliveryPipelines(pulumi.ComponentResource):
-    """The infra pipeline (preview, approve, up) and the app pipeline (build, release, ECS)."""
+    """The infra pipeline (preview, approve, up), and the app pipeline (build, release, ECS)
+    or, in a promoted stage, the promote pipeline (plan, approve, promote, ECS)."""
 
     infra_pipeline_name: pulumi.Output[str]
     app_pipeline_name: pulumi.Output[str]
+    """The app pipeline's name, or in a promoted stage the promote pipeline's."""
     artifact_bucket_name: pulumi.Output[str]
 
     def __init__(
@@ -184,23 +211,86 @@ class DeliveryPipelines(pulumi.ComponentResource):
         }
         deploy.secret_environment = infra_secrets
         lambda_index = IMAGES.index("lambda")  # the per-image ARN lists follow IMAGES
+        promotion = args.promotion
         deploy.managed_policy_arns = [POWER_USER_ACCESS]
         deploy.statements = [
             *infra_deploy_statements(args.boundary_scope),
             *infra_release_statements(
-                lambda_repository_arn=args.lambda_repository.arn,
+                # A promoted stage's functions run the build stage's Lambda repository; its
+                # own holds the placeholder.
+                lambda_repository_arns=[args.lambda_repository.arn]
+                if promotion is None
+                else [promotion.source_repository_arns[lambda_index], args.lambda_repository.arn],
                 tag_parameter_arn=args.tag_parameter_arns[lambda_index],
                 # Both images' locks: `pulumi up` runs under them (app.deploy hold).
                 lock_parameter_arns=args.lock_parameter_arns,
                 failed_releases_parameter_arn=args.failed_releases_parameter_arns[lambda_index],
                 manifest_parameter_arn=args.manifest_parameter_arn,
                 lambda_release=args.lambda_release,
+                digest_parameter_arn=None
+                if promotion is None
+                else promotion.digest_parameter_arns[lambda_index],
             ),
         ]
         deploy.privileged = True  # `pulumi up` builds the placeholder images
         deploy.timeout_minutes = 60
         deploy_build = project("infra-deploy", deploy)
 
+        infra_pipeline = InfraPipeline(
+            "infra-pipeline",
+            InfraPipelineArgs(
+                pipeline_name=names.pipeline("infra"),
+                source=PipelineSource(
+                    pipelines.connection_arn, pipelines.infra_repository, pipelines.branch
+                ),
+                account_id=args.account_id,
+                artifact_bucket_name=artifacts.bucket_name,
+                artifact_bucket_arn=artifacts.bucket_arn,
+                preview_project_name=preview_build.project_name,
+                preview_project_arn=preview_build.project_arn,
+                deploy_project_name=deploy_build.project_name,
+                deploy_project_arn=deploy_build.project_arn,
+                manual_approval=args.manual_approval,
+                app_source=PipelineSource(
+                    pipelines.connection_arn, pipelines.app_repository, pipelines.branch
+                ),
+                kms_key_arn=args.kms_key_arn,
+                permissions_boundary=args.permissions_boundary,
+            ),
+            opts=child,
+        )
+        base = PipelineBase(
+            names.pipeline("app" if promotion is None else "promote"),
+            PipelineSource(pipelines.connection_arn, pipelines.app_repository, pipelines.branch),
+            args.account_id,
+            artifacts.bucket_name,
+            artifacts.bucket_arn,
+            args.kms_key_arn,
+            args.permissions_boundary,
+        )
+        if promotion is None:
+            app_pipeline_name = self._app_pipeline(args, project_args, project, base)
+        else:
+            app_pipeline_name = self._promote_pipeline(args, promotion, project_args, project, base)
+        self.infra_pipeline_name = infra_pipeline.pipeline_name
+        self.app_pipeline_name = app_pipeline_name
+        self.artifact_bucket_name = artifacts.bucket_name
+        self.register_outputs(
+            {
+                "infra_pipeline_name": self.infra_pipeline_name,
+                "app_pipeline_name": self.app_pipeline_name,
+            }
+        )
+
+    def _app_pipeline(
+        self,
+        args: DeliveryPipelinesArgs,
+        project_args: Callable[[str, str, str], BuildProjectArgs],
+        project: Callable[[str, BuildProjectArgs], BuildProject],
+        base: PipelineBase,
+    ) -> pulumi.Output[str]:
+        """The build stage's app pipeline: build, push, release, then ECS."""
+        names = args.names
         # The talk's key-name sharing: every name the app side needs arrives as an
         # environment variable, so nothing is hard-coded in the app repository.
         app = project_args(
@@ -231,38 +321,13 @@ class DeliveryPipelines(pulumi.ComponentResource):
         app.privileged = True  # docker build and push
         app_build = project("app-build", app)
 
-        infra_pipeline = InfraPipeline(
-            "infra-pipeline",
-            InfraPipelineArgs(
-                pipeline_name=names.pipeline("infra"),
-                source=PipelineSource(
-                    pipelines.connection_arn, pipelines.infra_repository, pipelines.branch
-                ),
-                account_id=args.account_id,
-                artifact_bucket_name=artifacts.bucket_name,
-                artifact_bucket_arn=artifacts.bucket_arn,
-                preview_project_name=preview_build.project_name,
-                preview_project_arn=preview_build.project_arn,
-                deploy_project_name=deploy_build.project_name,
-                deploy_project_arn=deploy_build.project_arn,
-                manual_approval=args.manual_approval,
-                app_source=PipelineSource(
-                    pipelines.connection_arn, pipelines.app_repository, pipelines.branch
-                ),
-                kms_key_arn=args.kms_key_arn,
-                permissions_boundary=args.permissions_boundary,
-            ),
-            opts=child,
-        )
         app_pipeline = AppPipeline(
             "app-pipeline",
             AppPipelineArgs(
-                pipeline_name=names.pipeline("app"),
-                source=PipelineSource(
-                    pipelines.connection_arn, pipelines.app_repository, pipelines.branch
-                ),
-                artifact_bucket_name=artifacts.bucket_name,
-                artifact_bucket_arn=artifacts.bucket_arn,
+                pipeline_name=base.pipeline_name,
+                source=base.source,
+                artifact_bucket_name=base.artifact_bucket_name,
+                artifact_bucket_arn=base.artifact_bucket_arn,
                 build_project_name=app_build.project_name,
                 build_project_arn=app_build.project_arn,
                 cluster_name=args.web_service.cluster_name,
@@ -276,14 +341,60 @@ class DeliveryPipelines(pulumi.ComponentResource):
                 kms_key_arn=args.kms_key_arn,
                 permissions_boundary=args.permissions_boundary,
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        self.infra_pipeline_name = infra_pipeline.pipeline_name
-        self.app_pipeline_name = app_pipeline.pipeline_name
-        self.artifact_bucket_name = artifacts.bucket_name
-        self.register_outputs(
-            {
-                "infra_pipeline_name": self.infra_pipeline_name,
-                "app_pipeline_name": self.app_pipeline_name,
-            }
+        return app_pipeline.pipeline_name
+
+    def _promote_pipeline(
+        self,
+        args: DeliveryPipelinesArgs,
+        promotion: PromotionRefs,
+        project_args: Callable[[str, str, str], BuildProjectArgs],
+        project: Callable[[str, BuildProjectArgs], BuildProject],
+        base: PipelineBase,
+    ) -> pulumi.Output[str]:
+        """A promoted stage's promote pipeline: plan, approve, promote, then ECS."""
+        names = args.names
+        promote = project_args(
+            "promote",
+            f"Promote a digest that stack {promotion.source_stack} released",
+            promotion.buildspec,
         )
+        promote.environment = {
+            "DEPLOY_MANIFEST_PARAMETER": names.manifest_parameter,
+            "PROMOTE_FROM": promotion.source_stack,
+            "WEB_REPOSITORY_URL": promotion.source_web_repository_url,
+        }
+        promote.statements = promote_build_statements(
+            reader_role_arn=promotion.reader_role_arn,
+            source_repository_arns=promotion.source_repository_arns,
+            own_repository_arns=[args.lambda_repository.arn, args.web_repository.arn],
+            tag_parameter_arns=args.tag_parameter_arns,
+            digest_parameter_arns=promotion.digest_parameter_arns,
+            lock_parameter_arns=args.lock_parameter_arns,
+            failed_releases_parameter_arns=args.failed_releases_parameter_arns,
+            manifest_parameter_arn=args.manifest_parameter_arn,
+            lambda_release=args.lambda_release,
+            service_arn=args.web_service.service_arn,
+        )
+        promote_build = project("promote", promote)  # no Docker: it builds nothing
+        pipeline = PromotePipeline(
+            "promote-pipeline",
+            PromotePipelineArgs(
+                base=base,
+                project_name=promote_build.project_name,
+                project_arn=promote_build.project_arn,
+                web=EcsDeployTarget(
+                    cluster_name=args.web_service.cluster_name,
+                    service_arn=args.web_service.service_arn,
+                    task_definition_family=args.web_service.task_definition_family,
+                    task_role_arns=args.web_service.role_arns,
+                    region=args.region,
+                    account_id=args.account_id,
+                    partition=args.partition,
+                ),
+                service_name=args.web_service.service_name,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return pipeline.pipeline_name

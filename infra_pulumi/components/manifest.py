@@ -12,6 +12,13 @@ alias, so a release publishes a version and deploys it through CodeDeploy instea
 moving ``$LATEST``; ``lockParameter`` and ``failedReleasesParameter`` are required.
 Schema 1 listed function names only; the release tool reads both.
 
+Schema 3 (published by a promoted stage only; README, "Build once, promote"): schema 2's
+fields, plus ``stage`` (``kind: promoted`` and ``from``: the build stage's stack, account,
+Region, manifest parameter and promotion reader role), and per image the build stage's
+repository as ``repositoryName``/``repositoryUrl`` (what targets pull),
+``placeholderRepositoryUrl`` (this stage's own repository, its placeholder's) and
+``digestParameter``. A build stage keeps publishing schema 2.
+
 Every target runs exactly one image: a function or service listed under two images would
 let a release of one image move the other's target, so the builder refuses it.
 ``lockParameter`` (added to schema 1) names the SSM parameter the release tool creates
@@ -32,6 +39,8 @@ from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.naming import PLACEHOLDER_TAG
 
 MANIFEST_SCHEMA = 2
+#: What a promoted stage publishes.
+PROMOTED_MANIFEST_SCHEMA = 3
 
 
 @dataclass
@@ -66,6 +75,22 @@ class ManifestImage:
     failed_releases_parameter: str
     lambda_functions: Sequence[LambdaTarget] = field(default_factory=tuple)
     ecs_services: Sequence[EcsTarget] = field(default_factory=tuple)
+    placeholder_repository_url: pulumi.Input[str] | None = None
+    """A promoted stage's own repository (its placeholder's); ``repository_url`` is then
+    the build stage's."""
+    digest_parameter: str | None = None
+    """A promoted stage's digest parameter."""
+
+
+@dataclass(frozen=True)
+class PromotedFrom:
+    """A promoted stage's build stage, as the manifest's ``stage.from`` names it."""
+
+    stack: str
+    account: str
+    region: str
+    manifest_parameter: str
+    reader_role_arn: str
 
 
 def _refuse_shared_targets(images: Mapping[str, ManifestImage]) -> None:
@@ -95,39 +120,65 @@ def _refuse_shared_targets(images: Mapping[str, ManifestImage]) -> None:
 
 
 def manifest_document(
-    project: str, stack: str, images: Mapping[str, ManifestImage]
+    project: str,
+    stack: str,
+    images: Mapping[str, ManifestImage],
+    promoted_from: PromotedFrom | None = None,
 ) -> dict[str, Any]:
-    """The manifest as a JSON-ready dict (values may still be Outputs)."""
+    """The manifest as a JSON-ready dict (values may still be Outputs): schema 2, or 3 for a
+    promoted stage (``promoted_from``)."""
     _refuse_shared_targets(images)
-    return {
-        "schema": MANIFEST_SCHEMA,
+    document: dict[str, Any] = {
+        "schema": MANIFEST_SCHEMA if promoted_from is None else PROMOTED_MANIFEST_SCHEMA,
         "project": project,
         "stack": stack,
-        "images": {
-            key: {
-                "repositoryName": image.repository_name,
-                "repositoryUrl": image.repository_url,
-                "tagParameter": image.tag_parameter,
-                "lockParameter": image.lock_parameter,
-                "failedReleasesParameter": image.failed_releases_parameter,
-                "placeholderTag": PLACEHOLDER_TAG,
-                "lambdaFunctions": [
-                    {
-                        "name": t.name,
-                        "alias": t.alias,
-                        "codeDeployApplication": t.code_deploy_application,
-                        "deploymentGroup": t.deployment_group,
-                    }
-                    for t in image.lambda_functions
-                ],
-                "ecsServices": [
-                    {"cluster": t.cluster, "service": t.service, "container": t.container}
-                    for t in image.ecs_services
-                ],
-            }
-            for key, image in images.items()
-        },
+        "images": {key: _image_entry(image, promoted_from) for key, image in images.items()},
     }
+    if promoted_from is not None:
+        document["stage"] = {
+            "kind": "promoted",
+            "from": {
+                "stack": promoted_from.stack,
+                "account": promoted_from.account,
+                "region": promoted_from.region,
+                "manifestParameter": promoted_from.manifest_parameter,
+                "readerRoleArn": promoted_from.reader_role_arn,
+            },
+        }
+    return document
+
+
+def _image_entry(image: ManifestImage, promoted_from: PromotedFrom | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "repositoryName": image.repository_name,
+        "repositoryUrl": image.repository_url,
+        "tagParameter": image.tag_parameter,
+        "lockParameter": image.lock_parameter,
+        "failedReleasesParameter": image.failed_releases_parameter,
+        "placeholderTag": PLACEHOLDER_TAG,
+        "lambdaFunctions": [
+            {
+                "name": t.name,
+                "alias": t.alias,
+                "codeDeployApplication": t.code_deploy_application,
+                "deploymentGroup": t.deployment_group,
+            }
+            for t in image.lambda_functions
+        ],
+        "ecsServices": [
+            {"cluster": t.cluster, "service": t.service, "container": t.container}
+            for t in image.ecs_services
+        ],
+    }
+    if promoted_from is not None:
+        if image.placeholder_repository_url is None or image.digest_parameter is None:
+            raise ConfigError(
+                "deploy manifest: a promoted stage's image entry needs its placeholder "
+                "repository and its digest parameter (schema 3)"
+            )
+        entry["placeholderRepositoryUrl"] = image.placeholder_repository_url
+        entry["digestParameter"] = image.digest_parameter
+    return entry
 
 
 @dataclass
@@ -141,6 +192,8 @@ class DeployManifestArgs:
     images: Mapping[str, ManifestImage]
     targets: Sequence[pulumi.Resource] = field(default_factory=tuple)
     """The functions and services it lists: they exist before it names them."""
+    promoted_from: PromotedFrom | None = None
+    """A promoted stage's build stage: the manifest is then schema 3."""
 
 
 class DeployManifest(pulumi.ComponentResource):
@@ -154,9 +207,8 @@ class DeployManifest(pulumi.ComponentResource):
         self, name: str, args: DeployManifestArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("container-delivery:ssm:DeployManifest", name, None, opts)
-        self.value = pulumi.Output.json_dumps(
-            manifest_document(args.project, args.stack, args.images), sort_keys=True
-        )
+        document = manifest_document(args.project, args.stack, args.images, args.promoted_from)
+        self.value = pulumi.Output.json_dumps(document, sort_keys=True)
         parameter = aws.ssm.Parameter(
             f"{name}-parameter",
             name=args.parameter_name,
@@ -165,7 +217,7 @@ class DeployManifest(pulumi.ComponentResource):
             # insecure_value: the manifest holds no secrets, and previews should show it.
             insecure_value=self.value,
             description=(
-                f"Deploy-target manifest (schema {MANIFEST_SCHEMA}): every target of each "
+                f"Deploy-target manifest (schema {document['schema']}): every target of each "
                 "image, with each function's alias and CodeDeploy group; read by the app "
                 "release tool."
             ),

@@ -93,6 +93,9 @@ class BoundaryScope:
     policy_name: str
     deploy_role_name: str | None = None
     """The role that runs ``pulumi up`` in the infra pipeline, when the stack has one."""
+    assumable_roles: tuple[str, ...] = ()
+    """Roles outside the stack its roles may assume: a promoted stage's build stage's
+    promotion reader (README, "Build once, promote"), by exact ARN."""
 
     @property
     def iam(self) -> str:
@@ -199,10 +202,18 @@ def outside_compute_statements(scope: BoundaryScope) -> list[dict[str, Any]]:
             "NotResource": scope.regional("ecs", f"task-definition/{prefix}-*"),
         },
         {
+            # A promoted stage's promote build assumes its build stage's reader role, which
+            # sits in another stack (and perhaps another account): named exactly, it is the
+            # one role outside the stack a role may assume. Its grants are reads and a new
+            # tag on an existing image in the build stage (promotion_reader.py), so it is no
+            # way to more than this boundary allows; without this entry the deny below would
+            # refuse the promotion whatever the promote role's own policy allows.
             "Sid": "AssumeOnlyThisStacksRoles",
             "Effect": "Deny",
             "Action": "sts:AssumeRole",
-            "NotResource": scope.stack_roles,
+            "NotResource": [scope.stack_roles, *scope.assumable_roles]
+            if scope.assumable_roles
+            else scope.stack_roles,
         },
         {
             # Nothing here uses them; each runs code as someone else: commands on instances

@@ -213,14 +213,92 @@ def app_build_statements(
     ]
 
 
+def promote_build_statements(
+    *,
+    reader_role_arn: str,
+    source_repository_arns: Sequence[str],
+    own_repository_arns: Sequence[pulumi.Input[str]],
+    tag_parameter_arns: Sequence[pulumi.Input[str]],
+    digest_parameter_arns: Sequence[pulumi.Input[str]],
+    lock_parameter_arns: Sequence[str],
+    failed_releases_parameter_arns: Sequence[str],
+    manifest_parameter_arn: pulumi.Input[str],
+    lambda_release: LambdaReleaseArns,
+    service_arn: pulumi.Input[str],
+) -> list[dict[str, Any]]:
+    """A promoted stage's promote build: read the build stage through its reader role,
+    then release the promoted digest here exactly as a release does, recording tag and
+    digest. No ECR write anywhere: the promotion tag is added by the reader role, in the
+    build stage's account; this stage's own repositories hold only its placeholders."""
+    return [
+        {
+            # The build stage's reader role (its account's trust names this role's ARN).
+            "Sid": "AssumeTheBuildStagesReader",
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": reader_role_arn,
+        },
+        {
+            # Lambda checks that whoever updates a function may pull its image
+            # (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer on the image's repository,
+            # here the build stage's); the tool checks the image is there first.
+            "Sid": "RunPromotedImages",
+            "Effect": "Allow",
+            "Action": [
+                "ecr:BatchGetImage",
+                "ecr:DescribeImages",
+                "ecr:DescribeRepositories",
+                "ecr:GetDownloadUrlForLayer",
+            ],
+            "Resource": list(source_repository_arns),
+        },
+        {
+            # The release tool checks this stage's own repository (the placeholder's)
+            # against ECR's, as `release` does.
+            "Sid": "CheckOwnRepositories",
+            "Effect": "Allow",
+            "Action": ["ecr:DescribeImages", "ecr:DescribeRepositories"],
+            "Resource": list(own_repository_arns),
+        },
+        *release_record_statements(
+            tag_parameter_arns=tag_parameter_arns,
+            lock_parameter_arns=lock_parameter_arns,
+            failed_releases_parameter_arns=failed_releases_parameter_arns,
+            manifest_parameter_arn=manifest_parameter_arn,
+        ),
+        {
+            # Next to each tag, the digest it was promoted with; restored with it.
+            "Sid": "RecordPromotedDigests",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter", "ssm:GetParameterHistory", "ssm:PutParameter"],
+            "Resource": list(digest_parameter_arns),
+        },
+        *lambda_release_statements(lambda_release),
+        {
+            "Sid": "ReadWebService",
+            "Effect": "Allow",
+            "Action": "ecs:DescribeServices",
+            "Resource": service_arn,
+        },
+        {
+            # DescribeTaskDefinition takes no resource-level permissions: AWS requires "*".
+            "Sid": "ReadTaskDefinitions",
+            "Effect": "Allow",
+            "Action": "ecs:DescribeTaskDefinition",
+            "Resource": "*",
+        },
+    ]
+
+
 def infra_release_statements(
     *,
-    lambda_repository_arn: pulumi.Input[str],
+    lambda_repository_arns: Sequence[pulumi.Input[str]],
     tag_parameter_arn: pulumi.Input[str],
     lock_parameter_arns: Sequence[str],
     failed_releases_parameter_arn: str,
     manifest_parameter_arn: pulumi.Input[str],
     lambda_release: LambdaReleaseArns,
+    digest_parameter_arn: pulumi.Input[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The infra deploy stage's release of the current Lambda tag, after ``pulumi up``,
     and ``pulumi up`` itself under both images' release locks (``app.deploy hold``).
@@ -230,15 +308,21 @@ def infra_release_statements(
     role's ``PowerUserAccess`` allows these too; they are listed by exact ARN so that the
     release keeps working when that policy is replaced by a narrower one, and so that a
     permissions boundary knows what to allow.
+
+    In a promoted stage the tool checks the build stage's Lambda repository (what its
+    functions run) and its own (the placeholder's), and records the digest next to the
+    tag (``digest_parameter_arn``).
     """
-    return [
+    statements: list[dict[str, Any]] = [
         {
             # The tool checks the manifest's repository against ECR's and that the tag
             # is in it before changing anything.
             "Sid": "CheckTheLambdaImage",
             "Effect": "Allow",
             "Action": ["ecr:DescribeImages", "ecr:DescribeRepositories"],
-            "Resource": lambda_repository_arn,
+            "Resource": lambda_repository_arns[0]
+            if len(lambda_repository_arns) == 1
+            else list(lambda_repository_arns),
         },
         *release_record_statements(
             tag_parameter_arns=[tag_parameter_arn],
@@ -248,6 +332,17 @@ def infra_release_statements(
         ),
         *lambda_release_statements(lambda_release),
     ]
+    if digest_parameter_arn is not None:
+        statements.append(
+            {
+                # `release --recorded` releases the recorded digest again and records it.
+                "Sid": "RecordThePromotedDigest",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter", "ssm:GetParameterHistory", "ssm:PutParameter"],
+                "Resource": digest_parameter_arn,
+            }
+        )
+    return statements
 
 
 def infra_deploy_statements(scope: BoundaryScope) -> list[dict[str, Any]]:

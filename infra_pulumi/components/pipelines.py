@@ -64,7 +64,7 @@ def _source_action(
     )
 
 
-def _source_stage(
+def source_stage(
     source: PipelineSource, app_source: PipelineSource | None = None
 ) -> aws.codepipeline.PipelineStageArgs:
     actions = [_source_action(source, "Source", SOURCE_ARTIFACT, "SourceVariables")]
@@ -77,7 +77,7 @@ def _source_stage(
     return aws.codepipeline.PipelineStageArgs(name="Source", actions=actions)
 
 
-def _build_action(
+def build_action(
     name: str,
     project_name: pulumi.Input[str],
     *,
@@ -85,7 +85,10 @@ def _build_action(
     output: str | None = None,
     namespace: str | None = None,
     secondary_inputs: tuple[str, ...] = (),
+    variables: dict[str, str] | None = None,
 ) -> aws.codepipeline.PipelineStageActionArgs:
+    """A CodeBuild action on the source artifact; ``variables`` are plain environment
+    variables of this action (CodePipeline resolves ``#{Namespace.Variable}`` in them)."""
     primary: dict[str, pulumi.Input[str]] = (
         # With several input artifacts, CodeBuild runs the buildspec of PrimarySource.
         {"PrimarySource": SOURCE_ARTIFACT} if secondary_inputs else {}
@@ -105,7 +108,13 @@ def _build_action(
             # The commit reaches the build explicitly: CODEBUILD_RESOLVED_SOURCE_VERSION is
             # not always set for pipeline sources.
             "EnvironmentVariables": pulumi.Output.json_dumps(
-                [{"name": "COMMIT_ID", "value": "#{SourceVariables.CommitId}", "type": "PLAINTEXT"}]
+                [
+                    {"name": name, "value": value, "type": "PLAINTEXT"}
+                    for name, value in {
+                        "COMMIT_ID": "#{SourceVariables.CommitId}",
+                        **(variables or {}),
+                    }.items()
+                ]
             ),
         },
         run_order=run_order,
@@ -177,7 +186,7 @@ def _pipeline_statements(
 
 
 @dataclass
-class _PipelineBase:
+class PipelineBase:
     """What every pipeline of this stack has: a name, a source and the artifact store."""
 
     pipeline_name: str
@@ -190,16 +199,21 @@ class _PipelineBase:
     """The stack's permissions boundary, on each role this creates (permissions_boundary.py)."""
 
 
-def _pipeline_with_role(
+def pipeline_with_role(
     parent: pulumi.Resource,
     name: str,
-    base: _PipelineBase,
+    base: PipelineBase,
     *,
     project_arns: list[pulumi.Input[str]],
     stages: list[aws.codepipeline.PipelineStageArgs],
     extra_statements: list[dict[str, Any]] | None = None,
+    on_push: bool = True,
 ) -> aws.codepipeline.Pipeline:
-    """The pipeline, its own role, and a policy naming exactly what it uses."""
+    """The pipeline, its own role, and a policy naming exactly what it uses.
+
+    ``on_push``: a push to the source branch starts a run (V2 trigger); without it, a
+    person (or automation) starts each run.
+    """
     child = pulumi.ResourceOptions(parent=parent)
     role = aws.iam.Role(
         f"{name}-role",
@@ -236,7 +250,7 @@ def _pipeline_with_role(
         role_arn=role.arn,
         artifact_stores=[store],
         stages=stages,
-        triggers=[_trigger(base.source)],
+        triggers=[_trigger(base.source)] if on_push else [],
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[policy]),
     )
 
@@ -273,9 +287,9 @@ class InfraPipeline(pulumi.ComponentResource):
     ) -> None:
         super().__init__("container-delivery:pipeline:InfraPipeline", name, None, opts)
         stages = [
-            _source_stage(args.source, args.app_source),
+            source_stage(args.source, args.app_source),
             aws.codepipeline.PipelineStageArgs(
-                name="Preview", actions=[_build_action("PulumiPreview", args.preview_project_name)]
+                name="Preview", actions=[build_action("PulumiPreview", args.preview_project_name)]
             ),
         ]
         if args.manual_approval:
@@ -301,7 +315,7 @@ class InfraPipeline(pulumi.ComponentResource):
             aws.codepipeline.PipelineStageArgs(
                 name="Deploy",
                 actions=[
-                    _build_action(
+                    build_action(
                         "PulumiUp",
                         args.deploy_project_name,
                         secondary_inputs=(APP_SOURCE_ARTIFACT,),
@@ -309,10 +323,10 @@ class InfraPipeline(pulumi.ComponentResource):
                 ],
             )
         )
-        pipeline = _pipeline_with_role(
+        pipeline = pipeline_with_role(
             self,
             name,
-            _PipelineBase(
+            PipelineBase(
                 args.pipeline_name,
                 args.source,
                 args.account_id,
@@ -327,6 +341,81 @@ class InfraPipeline(pulumi.ComponentResource):
         self.pipeline_name = pipeline.name
         self.pipeline_arn = pipeline.arn
         self.register_outputs({"pipeline_name": self.pipeline_name})
+
+
+@dataclass
+class EcsDeployTarget:
+    """The web service an ECS deploy action rolls out, and what its task definitions name."""
+
+    cluster_name: pulumi.Input[str]
+    service_arn: pulumi.Input[str]
+    task_definition_family: str
+    task_role_arns: list[pulumi.Input[str]]
+    region: str
+    account_id: str
+    partition: str = "aws"
+
+
+def ecs_deploy_statements(target: EcsDeployTarget) -> list[dict[str, Any]]:
+    """The ECS deploy action's grants on the pipeline role.
+
+    What AWS's service-role policy for the ECS standard deploy action grants (CodePipeline
+    User Guide, "Amazon ECS deploy action reference", service role permissions), each
+    scoped to this service, its cluster and its task family.
+    """
+    ecs_arn = f"arn:{target.partition}:ecs:{target.region}:{target.account_id}"
+    task_definitions = f"{ecs_arn}:task-definition/{target.task_definition_family}:*"
+    return [
+        {
+            # DescribeTaskDefinition takes no resource-level permissions: AWS requires "*".
+            "Sid": "ReadTaskDefinitions",
+            "Effect": "Allow",
+            "Action": "ecs:DescribeTaskDefinition",
+            "Resource": "*",
+        },
+        {
+            # The revision number is unknown in advance; the family is exact.
+            "Sid": "RegisterOwnTaskDefinitions",
+            "Effect": "Allow",
+            "Action": ["ecs:RegisterTaskDefinition", "ecs:TagResource"],
+            "Resource": task_definitions,
+        },
+        {
+            "Sid": "DeployOwnService",
+            "Effect": "Allow",
+            "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
+            "Resource": target.service_arn,
+        },
+        {
+            # The action watches the new tasks start. Task ids are not known in
+            # advance; the cluster in the ARN is exact.
+            "Sid": "WatchOwnClustersTasks",
+            "Effect": "Allow",
+            "Action": "ecs:DescribeTasks",
+            "Resource": pulumi.Output.concat(ecs_arn, ":task/", target.cluster_name, "/*"),
+        },
+        {
+            # ListTasks' only resource type is container-instance, which Fargate tasks
+            # do not have, so AWS needs "*" here; the ecs:cluster condition key
+            # limits it to this cluster.
+            "Sid": "ListOwnClustersTasks",
+            "Effect": "Allow",
+            "Action": "ecs:ListTasks",
+            "Resource": "*",
+            "Condition": {
+                "ArnEquals": {
+                    "ecs:cluster": pulumi.Output.concat(ecs_arn, ":cluster/", target.cluster_name)
+                }
+            },
+        },
+        {
+            "Sid": "PassTaskRoles",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": target.task_role_arns,
+            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        },
+    ]
 
 
 @dataclass
@@ -362,68 +451,23 @@ class AppPipeline(pulumi.ComponentResource):
         self, name: str, args: AppPipelineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("container-delivery:pipeline:AppPipeline", name, None, opts)
-        ecs_arn = f"arn:{args.partition}:ecs:{args.region}:{args.account_id}"
-        task_definitions = f"{ecs_arn}:task-definition/{args.task_definition_family}:*"
-        # What AWS's service-role policy for the ECS standard deploy action grants
-        # (CodePipeline User Guide, "Amazon ECS deploy action reference", service role
-        # permissions), each scoped to this service, its cluster and its task family.
-        ecs_deploy: list[dict[str, Any]] = [
-            {
-                # DescribeTaskDefinition takes no resource-level permissions: AWS requires "*".
-                "Sid": "ReadTaskDefinitions",
-                "Effect": "Allow",
-                "Action": "ecs:DescribeTaskDefinition",
-                "Resource": "*",
-            },
-            {
-                # The revision number is unknown in advance; the family is exact.
-                "Sid": "RegisterOwnTaskDefinitions",
-                "Effect": "Allow",
-                "Action": ["ecs:RegisterTaskDefinition", "ecs:TagResource"],
-                "Resource": task_definitions,
-            },
-            {
-                "Sid": "DeployOwnService",
-                "Effect": "Allow",
-                "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
-                "Resource": args.service_arn,
-            },
-            {
-                # The action watches the new tasks start. Task ids are not known in
-                # advance; the cluster in the ARN is exact.
-                "Sid": "WatchOwnClustersTasks",
-                "Effect": "Allow",
-                "Action": "ecs:DescribeTasks",
-                "Resource": pulumi.Output.concat(ecs_arn, ":task/", args.cluster_name, "/*"),
-            },
-            {
-                # ListTasks' only resource type is container-instance, which Fargate tasks
-                # do not have, so AWS needs "*" here; the ecs:cluster condition key
-                # limits it to this cluster.
-                "Sid": "ListOwnClustersTasks",
-                "Effect": "Allow",
-                "Action": "ecs:ListTasks",
-                "Resource": "*",
-                "Condition": {
-                    "ArnEquals": {
-                        "ecs:cluster": pulumi.Output.concat(ecs_arn, ":cluster/", args.cluster_name)
-                    }
-                },
-            },
-            {
-                "Sid": "PassTaskRoles",
-                "Effect": "Allow",
-                "Action": "iam:PassRole",
-                "Resource": args.task_role_arns,
-                "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-            },
-        ]
+        ecs_deploy = ecs_deploy_statements(
+            EcsDeployTarget(
+                cluster_name=args.cluster_name,
+                service_arn=args.service_arn,
+                task_definition_family=args.task_definition_family,
+                task_role_arns=args.task_role_arns,
+                region=args.region,
+                account_id=args.account_id,
+                partition=args.partition,
+            )
+        )
         stages = [
-            _source_stage(args.source),
+            source_stage(args.source),
             aws.codepipeline.PipelineStageArgs(
                 name="Build",
                 actions=[
-                    _build_action(
+                    build_action(
                         "BuildPushRelease",
                         args.build_project_name,
                         output=BUILD_ARTIFACT,
@@ -450,10 +494,10 @@ class AppPipeline(pulumi.ComponentResource):
                 ],
             ),
         ]
-        pipeline = _pipeline_with_role(
+        pipeline = pipeline_with_role(
             self,
             name,
-            _PipelineBase(
+            PipelineBase(
                 args.pipeline_name,
                 args.source,
                 args.account_id,

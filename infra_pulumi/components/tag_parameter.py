@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra_pulumi.naming import PLACEHOLDER_TAG
+from infra_pulumi.naming import DIGEST_PATTERN, NO_DIGEST, PLACEHOLDER_TAG
 
 #: Enforced by SSM itself, so even a hand-run put-parameter cannot store ``latest``.
 ALLOWED_TAG_PATTERN = rf"^({PLACEHOLDER_TAG}|[0-9a-f]{{7,40}})$"
@@ -49,6 +49,44 @@ class ImageTagParameter(pulumi.ComponentResource):
             allowed_pattern=ALLOWED_TAG_PATTERN,
             description=(
                 f"Released tag of the {args.image} image. Written by the app pipeline; "
+                "created by the infra stack, which ignores later values."
+            ),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["insecureValue"]),
+        )
+        self.parameter_name = self.parameter.name
+        self.parameter_arn = self.parameter.arn
+        self.register_outputs({"parameter_name": self.parameter_name})
+
+
+#: Enforced by SSM: an image digest, or ``initial`` (nothing promoted yet).
+ALLOWED_DIGEST_PATTERN = rf"{DIGEST_PATTERN}|^{NO_DIGEST}$"
+
+
+class ImageDigestParameter(pulumi.ComponentResource):
+    """A promoted stage's digest parameter: created with ``initial``; Pulumi ignores later values.
+
+    ``app.deploy promote`` records the digest it released here, next to the tag in the
+    tag parameter; targets run the build stage's repository at this digest (README,
+    "Build once, promote"). Infra owns its existence, so IAM names its exact ARN.
+    """
+
+    parameter: aws.ssm.Parameter
+    parameter_name: pulumi.Output[str]
+    parameter_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: ImageTagParameterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("container-delivery:ssm:ImageDigestParameter", name, None, opts)
+        self.parameter = aws.ssm.Parameter(
+            f"{name}-parameter",
+            name=args.parameter_name,
+            type="String",
+            tier="Standard",
+            insecure_value=NO_DIGEST,
+            allowed_pattern=ALLOWED_DIGEST_PATTERN,
+            description=(
+                f"Promoted digest of the {args.image} image. Written by app.deploy promote; "
                 "created by the infra stack, which ignores later values."
             ),
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["insecureValue"]),

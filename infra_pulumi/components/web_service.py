@@ -33,8 +33,9 @@ class WebServiceArgs:
     target_group_arn: pulumi.Input[str]
     image_uri: pulumi.Input[str]
     """``<web repository>:<tag>``, resolved exactly as for Lambda; never ``latest``."""
-    repository_arn: pulumi.Input[str]
-    """The only repository the execution role may pull from."""
+    repository_arns: Sequence[pulumi.Input[str]]
+    """The only repositories the execution role may pull from: the web repository, and in
+    a promoted stage the build stage's web repository too."""
     cpu_architecture: str = "X86_64"
     """ECS's ``X86_64`` or ``ARM64``: the web image is built for the stack's architecture."""
     desired_count: int = 2
@@ -138,7 +139,7 @@ class WebService(pulumi.ComponentResource):
         execution_policy_resource = aws.iam.RolePolicy(
             f"{name}-execution-policy",
             role=execution_role.id,
-            policy=execution_policy(args.repository_arn, log_group.arn),
+            policy=execution_policy(args.repository_arns, log_group.arn),
             opts=child,
         )
         task_role = aws.iam.Role(
@@ -247,9 +248,9 @@ class WebService(pulumi.ComponentResource):
 
 
 def execution_policy(
-    repository_arn: pulumi.Input[str], log_group_arn: pulumi.Input[str]
+    repository_arns: Sequence[pulumi.Input[str]], log_group_arn: pulumi.Input[str]
 ) -> pulumi.Output[str]:
-    """Pull from one repository and write to one log group: all the ECS agent needs."""
+    """Pull from the web repositories and write to one log group: all the ECS agent needs."""
     return document(
         [
             {
@@ -267,7 +268,10 @@ def execution_policy(
                     "ecr:BatchGetImage",
                     "ecr:GetDownloadUrlForLayer",
                 ],
-                "Resource": repository_arn,
+                # One repository keeps the document as it was for a build stage.
+                "Resource": repository_arns[0]
+                if len(repository_arns) == 1
+                else list(repository_arns),
             },
             log_streams(log_group_arn),
         ]

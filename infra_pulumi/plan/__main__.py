@@ -4,7 +4,9 @@ No AWS account and no Pulumi CLI: the program runs under Pulumi's mock runtime. 
 default every tag parameter and function is answered as "not found", so the plan tells
 the first-deploy story. ``--released``, ``--tag`` and ``--state`` plan the stack as it
 would be after a release, or as it is live, which a stack with ``requireRelease: true``
-needs.
+needs. A promoted stage (``promoteFrom``) with a released tag is planned as promoted:
+``--promoted DIGEST`` (or ``IMAGE=DIGEST``) gives the digest, else an example one is
+derived from the tag, and the build stage's repository is answered as holding it.
 
 ``--policy-pack DIR`` then runs a Python policy pack over the plan, as
 ``pulumi preview --policy-pack DIR`` would (``infra_pulumi/plan/policy_run.py``).
@@ -30,7 +32,15 @@ from rich.markup import escape
 
 from infra_pulumi.exceptions import ConfigError, InfraError, ReleaseRequiredError
 from infra_pulumi.naming import IMAGES, PLACEHOLDER_TAG, Naming, is_valid_tag
-from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, InvokeResult, parameter_not_found
+from infra_pulumi.plan.mocks import (
+    ECR_GET_IMAGE,
+    SSM_GET_PARAMETER,
+    InvokeHandler,
+    InvokeResult,
+    ecr_images,
+    parameter_not_found,
+)
+from infra_pulumi.plan.promoted import build_stage_of, digest_option, promoted_answers
 from infra_pulumi.plan.render import render
 from infra_pulumi.plan.runner import Plan, evaluate, project_name, stack_config
 
@@ -64,6 +74,13 @@ def _tag_option(text: str) -> tuple[str, str]:
             f"got {text!r}"
         )
     return image, _release_tag(tag)
+
+
+def _promoted_option(text: str) -> tuple[str | None, str]:
+    try:
+        return digest_option(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def read_state(path: Path) -> dict[str, str]:
@@ -134,6 +151,39 @@ def _parameter_handler(values: Mapping[str, str]) -> Any:
     return handler
 
 
+def _promoted_invokes(
+    args: argparse.Namespace, project: str, values: dict[str, str], origins: dict[str, str]
+) -> dict[str, InvokeHandler]:
+    """For a promoted stage: answer its digest parameters and its build stage's images
+    (adding both to ``values`` and ``origins``); nothing for a build stage."""
+    from infra_pulumi.plan.mocks import EXAMPLE_ACCOUNT
+
+    naming = Naming(project, args.stack)
+    source = build_stage_of(stack_config(args.stack), project)
+    if source is None:
+        if args.promoted:
+            raise PlanInputError(
+                f"--promoted: stack {args.stack} is a build stage (no promoteFrom in "
+                f"Pulumi.{args.stack}.yaml); a promoted stage runs a digest promoted from one"
+            )
+        return {}
+    recorded = [
+        (image, values[naming.digest_parameter(image)])
+        for image in IMAGES
+        if naming.digest_parameter(image) in values
+    ]
+    tags = {
+        image: values[naming.tag_parameter(image)]
+        for image in IMAGES
+        if naming.tag_parameter(image) in values
+    }
+    found = promoted_answers(naming, source, EXAMPLE_ACCOUNT, tags, [*recorded, *args.promoted])
+    values.update(found.digests)
+    for image, origin in found.origins.items():
+        origins[image] = f"{origins[image]}; {origin}"
+    return {ECR_GET_IMAGE: ecr_images(found.images)} if found.images else {}
+
+
 def _release_hint(stack: str) -> str:
     return (
         f"Stack {stack} requires a release. Plan it either as it would be after one:\n"
@@ -177,6 +227,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="plan as after releasing TAG of IMAGE (repeatable; overrides --released)",
     )
     parser.add_argument(
+        "--promoted",
+        type=_promoted_option,
+        action="append",
+        default=[],
+        metavar="[IMAGE=]DIGEST",
+        help="a promoted stage: the digest promoted with the released tag (repeatable; "
+        "default: an example digest derived from the tag)",
+    )
+    parser.add_argument(
         "--state",
         type=Path,
         metavar="FILE",
@@ -213,10 +272,13 @@ def main(argv: list[str] | None = None) -> int:
             state=state,
             state_name=str(args.state),
         )
+        invokes = _promoted_invokes(args, project, values, origins)
         err.print(
             f"Evaluating the program for stack [bold]{escape(args.stack)}[/bold] under mocks…"
         )
-        plan = evaluate(args.stack, invokes={SSM_GET_PARAMETER: _parameter_handler(values)})
+        plan = evaluate(
+            args.stack, invokes={SSM_GET_PARAMETER: _parameter_handler(values), **invokes}
+        )
     except ConfigError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         return EXIT_BAD_INPUT

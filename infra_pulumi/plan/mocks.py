@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -172,6 +172,37 @@ def image_tags(*tags: str) -> InvokeHandler:
             "imageUri": f"{args.get('registryId', EXAMPLE_ACCOUNT)}.dkr.ecr.us-east-1."
             f"amazonaws.com/{args['repositoryName']}@{args['imageDigest']}",
         }
+
+    return handler
+
+
+#: The digest a promoted stage records in the ``released`` answers (an example, not real).
+RELEASED_DIGEST = "sha256:" + hashlib.sha256(b"container-delivery example release").hexdigest()
+
+
+def released(tag: str, digest: str = RELEASED_DIGEST) -> dict[str, InvokeHandler]:
+    """A stage after a release of ``tag``: its tag parameters hold ``tag``; a promoted
+    stage's digest parameters hold ``digest``, which its build stage's repository holds
+    with ``tag`` (what ``app.deploy promote`` records and checks). A build stage reads no
+    digest parameter, so the same answers serve both kinds of stage."""
+    values = {"tag": tag, "digest": digest}
+
+    def parameters(args: Mapping[str, Any]) -> InvokeResult:
+        kind = str(args["name"]).rsplit("/", 1)[-1]
+        return parameter_value(values.get(kind, tag))(args)
+
+    return {SSM_GET_PARAMETER: parameters, ECR_GET_IMAGE: image_tags(tag)}
+
+
+def ecr_images(known: Mapping[tuple[str, str, str], Sequence[str]]) -> InvokeHandler:
+    """A getImage handler for a registry holding exactly ``known``: ``(registry id,
+    repository, digest) -> tags``; any other image answers the provider's not-found text."""
+
+    def handler(args: Mapping[str, Any]) -> InvokeResult:
+        key = (str(args.get("registryId")), str(args["repositoryName"]), str(args["imageDigest"]))
+        if key not in known:
+            raise provider_error(ECR_GET_IMAGE, facts.not_found_text(ECR_GET_IMAGE, args))
+        return image_tags(*known[key])(args)
 
     return handler
 

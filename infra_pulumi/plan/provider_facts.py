@@ -137,6 +137,9 @@ def _ecs_service(args: Args, where: Where) -> str:
 
 
 def _ecr_repository(args: Args, where: Where) -> str:
+    # A promoted stage reads its build stage's registry: registryId is then that account,
+    # and IAM authorizes the call on that account's repository (both the caller's policy
+    # and the repository's policy must allow it).
     registry = args.get("registryId") or where.account
     return (
         f"arn:{where.partition}:ecr:{where.region}:{registry}:repository/{args['repositoryName']}"

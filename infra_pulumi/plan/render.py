@@ -27,8 +27,10 @@ KEY_INPUTS: Mapping[str, tuple[str, ...]] = {
     "aws:cloudwatch/logGroup:LogGroup": ("name", "retentionInDays"),
     "docker:index/image:Image": ("imageName", "build", "buildOnPreview"),
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": ("repository",),
-    "aws:ecr/repositoryPolicy:RepositoryPolicy": ("repository",),
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": ("repository", "policy"),
 }
+#: Inputs holding a policy document, shown one statement per line.
+POLICY_INPUTS = frozenset({"policy", "assumeRolePolicy"})
 
 _MAX_CELL = 160
 
@@ -42,10 +44,42 @@ def key_inputs(typ: str, inputs: Mapping[str, Any]) -> str:
             continue
         value = inputs[key]
         text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        if key in POLICY_INPUTS and (statements := policy_lines(text)):
+            lines += [f"{key}:", *statements]
+            continue
         if len(text) > _MAX_CELL:
             text = text[: _MAX_CELL - 1] + "…"
         lines.append(f"{key}={text}")
     return "\n".join(lines)
+
+
+def policy_lines(text: str) -> list[str]:
+    """A policy document as one line per statement: who may do what, on which condition."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return []
+    if not isinstance(document, dict):
+        return []
+    lines = []
+    for statement in document.get("Statement", []):
+        principal = statement.get("Principal")
+        who = (
+            ", ".join(f"{kind} {value}" for kind, value in principal.items())
+            if isinstance(principal, dict)
+            else str(principal or "")
+        )
+        actions = statement.get("Action", statement.get("NotAction", ""))
+        conditions = [
+            f"{key} {values}"
+            for operator in (statement.get("Condition") or {}).values()
+            for key, values in operator.items()
+        ]
+        line = f"  {statement.get('Sid', '')}: {statement.get('Effect')} {actions}"
+        line += f" to {who}" if who else ""
+        line += f" if {'; '.join(conditions)}" if conditions else ""
+        lines.append(line)
+    return lines
 
 
 def render(plan: Plan, console: Console, origins: Mapping[str, str] | None = None) -> None:
@@ -73,10 +107,33 @@ def render(plan: Plan, console: Console, origins: Mapping[str, str] | None = Non
     parameters: Mapping[str, str] = plan.outputs.get("imageTagParameters", {})
     tags.add_column("parameter")
     tags.add_column("parameter value from")
+    tags.add_column("targets run", overflow="fold")
     for image, resolved in sorted(plan.resolved_tags.items()):
         origin = (origins or {}).get(image, "")
-        tags.add_row(image, resolved["tag"], resolved["source"], parameters.get(image, ""), origin)
+        runs = str(plan.outputs.get(f"{image}ImageUri", ""))
+        tags.add_row(
+            image, resolved["tag"], resolved["source"], parameters.get(image, ""), origin, runs
+        )
     console.print(tags)
+    console.print(stage_line(plan.outputs.get("stage")), highlight=False)
 
     for warning in plan.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+
+
+def stage_line(stage: Any) -> str:
+    """A build stage builds its images; a promoted stage builds none (README, "Build once,
+    promote")."""
+    if not isinstance(stage, dict):
+        return ""
+    if stage.get("kind") == "promoted":
+        source = stage.get("from", {})
+        return (
+            f"Promoted stage: builds nothing; its targets run digests promoted from stack "
+            f"{source.get('stack')} (account {source.get('account')}, "
+            f"{source.get('region')}), read through {source.get('readerRoleArn')}"
+        )
+    targets = ", ".join(f"{t['stack']} ({t['account']})" for t in stage.get("promotesTo", []))
+    return "Build stage: builds and pushes its images" + (
+        f"; promoted to {targets}, which pull its digests" if targets else ""
+    )

@@ -28,7 +28,7 @@ import yaml
 from pulumi.runtime.mocks import MockMonitor
 
 from infra_pulumi.exceptions import ConfigError
-from infra_pulumi.plan.mocks import InvokeAnswer, InvokeHandler, OfflineMocks
+from infra_pulumi.plan.mocks import EXAMPLE_ACCOUNT, InvokeAnswer, InvokeHandler, OfflineMocks
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -202,12 +202,16 @@ def evaluate(
     preview: bool = True,
     project_dir: Path = PROJECT_ROOT,
     use_stack_file: bool = True,
+    account: str = EXAMPLE_ACCOUNT,
+    record: list[InvokeAnswer] | None = None,
 ) -> Plan:
     """Run the program under mocks and return what it registered.
 
     ``config`` overrides the stack file (keys without a namespace get the project's);
     ``invokes`` overrides the default answers, which treat every tag parameter and
-    every function as not existing yet: the first-deploy story.
+    every function as not existing yet: the first-deploy story. ``account`` is the
+    caller's account (``getCallerIdentity``). ``record`` receives each invoke and its
+    answer as it happens, so a caller sees them even when the program stops.
     Errors the program raises (``InfraError`` and its kin) propagate unchanged.
     """
     project = project_name(project_dir)
@@ -216,7 +220,12 @@ def evaluate(
         full = key if ":" in key else f"{project}:{key}"
         values[full] = value if isinstance(value, str) else json.dumps(value)
 
-    mocks = OfflineMocks(region=values.get("aws:region", "us-east-1"), invokes=dict(invokes or {}))
+    mocks = OfflineMocks(
+        region=values.get("aws:region", "us-east-1"),
+        account=account,
+        invokes=dict(invokes or {}),
+        answers=record if record is not None else [],
+    )
     monitor = RecordingMonitor(mocks)
     capture = _Capture()
     logger = logging.getLogger(f"infra_pulumi.plan.{stack}")

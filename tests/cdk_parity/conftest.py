@@ -73,6 +73,17 @@ def dev_template(dev_stack: ContainerDeliveryStack) -> Template:
 
 
 @pytest.fixture(scope="session")
+def build_stage_template() -> Template:
+    """dev, a build stage, with prod's pipelines and GitHub preview role (prod is a promoted
+    stage: it has a promote pipeline instead of the app pipeline), synth-time offline."""
+    on = everything_on("dev")
+    overrides = {key: on[key] for key in ("pipelines", "githubPreview")}
+    return Template.from_stack(
+        build("dev", TagLookupOptions(mode=TagMode.SYNTH_TIME, offline=True), overrides=overrides)
+    )
+
+
+@pytest.fixture(scope="session")
 def prod_stack() -> ContainerDeliveryStack:
     """The prod stack (pipelines, HTTPS, KMS, GitHub role), synth-time mode offline."""
     return build("prod", TagLookupOptions(mode=TagMode.SYNTH_TIME, offline=True))

@@ -23,7 +23,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-COPIED = ("infra_pulumi", "cdk_parity", "app", "docker", "Pulumi.yaml", "Pulumi.dev.yaml")
+#: dev is compared with prod's pipelines (cdk_parity/compare/sides.py): both stack files.
+COPIED = (
+    "infra_pulumi",
+    "cdk_parity",
+    "app",
+    "docker",
+    "Pulumi.yaml",
+    "Pulumi.dev.yaml",
+    "Pulumi.prod.yaml",
+)
 
 #: (file, anchor that must be there, text appended or the anchor's replacement)
 PULUMI_MUTATIONS = {
@@ -138,6 +147,10 @@ def test_every_planted_change_fails_the_command_and_names_its_kind(
         ("iam-role", f"lambda-function:{prefix}-api"): "only in Pulumi: logs:DeleteLogGroup on",
         ("iam-role", f"lambda-function:{prefix}-nightly-report"): "logs:DeleteLogGroup",
         ("iam-role", f"ecs-task-definition:{prefix}-web#execution"): "logs:DeleteLogGroup",
+        # ...the pipelines' builds too: dev is compared with prod's pipelines.
+        ("iam-role", f"codebuild-project:{prefix}-infra-preview"): "logs:DeleteLogGroup",
+        ("iam-role", f"codebuild-project:{prefix}-infra-deploy"): "logs:DeleteLogGroup",
+        ("iam-role", f"codebuild-project:{prefix}-app-build"): "logs:DeleteLogGroup",
         # Pulumi: the loosened pattern lets a word through.
         ("ssm-parameter", "/container-delivery/dev/images/lambda/tag"): "only in Pulumi: release",
         ("ssm-parameter", "/container-delivery/dev/images/web/tag"): "only in Pulumi: release",

@@ -95,6 +95,38 @@ def strings(value: Any) -> Iterator[str]:
 def prod_plan() -> Plan:
     """The production example stack, with pipelines and the GitHub preview role, after a
     first release (it requires one)."""
-    from infra_pulumi.plan.mocks import parameter_value
+    from infra_pulumi.plan.mocks import released
 
-    return evaluate("prod", invokes={SSM_GET_PARAMETER: parameter_value("abc1234")})
+    return evaluate("prod", invokes=released("abc1234"))
+
+
+@pytest.fixture(scope="session")
+def build_stage_plan() -> Plan:
+    """dev, a build stage, with prod's pipelines, GitHub preview role and customer key, after
+    a release: the app pipeline as a build stage has it (prod is a promoted stage)."""
+    import yaml
+
+    from infra_pulumi.plan.mocks import released
+    from infra_pulumi.plan.runner import PROJECT_ROOT
+
+    prod = yaml.safe_load((PROJECT_ROOT / "Pulumi.prod.yaml").read_text())["config"]
+    config = {
+        key: prod[f"container-delivery:{key}"]
+        for key in ("pipelines", "githubPreview", "createKmsKey", "requireRelease")
+    }
+    return evaluate("dev", config=config, invokes=released("abc1234"))
+
+
+@pytest.fixture(scope="session")
+def prod_build_stage_plan() -> Plan:
+    """prod's stack file without promoteFrom: prod's settings as a build stage would have
+    them (its own app pipeline and app build), after a release."""
+    from infra_pulumi.plan.mocks import released
+    from infra_pulumi.plan.runner import stack_config
+
+    config = {
+        key: value
+        for key, value in stack_config("prod").items()
+        if key != "container-delivery:promoteFrom"
+    }
+    return evaluate("prod", config=config, invokes=released("abc1234"), use_stack_file=False)

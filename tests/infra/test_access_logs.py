@@ -8,7 +8,7 @@ import json
 import pytest
 
 from infra_pulumi.plan import Plan, PlannedResource, evaluate
-from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+from infra_pulumi.plan.mocks import released
 
 ACCOUNT = "123456789012"
 
@@ -16,7 +16,7 @@ ACCOUNT = "123456789012"
 @pytest.fixture(scope="module")
 def prod() -> Plan:
     # Released: prod's own settings (requireRelease, so data protected and logs on).
-    return evaluate("prod", invokes={SSM_GET_PARAMETER: parameter_value("abc1234")})
+    return evaluate("prod", invokes=released("abc1234"))
 
 
 def log_bucket_policy(plan: Plan) -> dict:
@@ -74,8 +74,9 @@ def test_prod_load_balancer_logs_to_an_sse_s3_bucket_elb_may_write(prod: Plan) -
 def test_a_region_without_an_elb_account_uses_the_log_delivery_principal() -> None:
     plan = evaluate(
         "prod",
-        config={"aws:region": "ap-southeast-5"},
-        invokes={SSM_GET_PARAMETER: parameter_value("abc1234")},
+        # prod's build stage moves with it: Lambda pulls only from its own Region.
+        config={"aws:region": "ap-southeast-5", "promoteFrom": {"stack": "dev"}},
+        invokes=released("abc1234"),
     )
     elb = by_sid(log_bucket_policy(plan))["LoadBalancerAccessLogs"]
     assert elb["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
@@ -117,6 +118,6 @@ def test_flow_logs_need_the_stacks_own_vpc() -> None:
     plan = evaluate(
         "prod",
         config={"network": network},
-        invokes={SSM_GET_PARAMETER: parameter_value("abc1234")},
+        invokes=released("abc1234"),
     )
     assert not plan.of_type("aws:ec2/flowLog:FlowLog")

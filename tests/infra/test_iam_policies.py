@@ -210,10 +210,10 @@ def test_managed_policies_are_only_the_documented_ones(prod_plan: Plan) -> None:
     }
 
 
-def test_app_build_role_names_exact_arns(prod_plan: Plan) -> None:
+def test_app_build_role_names_exact_arns(prod_build_stage_plan: Plan) -> None:
     (app_policy,) = [
         p
-        for p in prod_plan.of_type("aws:iam/rolePolicy:RolePolicy")
+        for p in prod_build_stage_plan.of_type("aws:iam/rolePolicy:RolePolicy")
         if p.parent.endswith("BuildProject::app-build")
     ]
     by_sid = {s["Sid"]: s for s in json.loads(app_policy.inputs["policy"])["Statement"]}
@@ -317,9 +317,16 @@ def test_infra_deploy_role_may_release_the_lambda_image_by_exact_arns(prod_plan:
     ]
     assert by_sid["RecordFailedReleases"]["Resource"] == [f"{ssm}/images/lambda/failed-releases"]
     assert by_sid["ReadDeployManifest"]["Resource"] == f"{ssm}/deploy-manifest"
-    assert by_sid["CheckTheLambdaImage"]["Resource"] == (
-        f"arn:aws:ecr:{REGION_ACCOUNT}:repository/container-delivery-prod-lambda"
-    )
+    # prod is promoted from dev (account 111122223333 in Pulumi.prod.yaml): its functions
+    # run dev's Lambda repository (its own holds the placeholder), and `release
+    # --recorded` records the digest next to the tag.
+    assert by_sid["CheckTheLambdaImage"]["Resource"] == [
+        "arn:aws:ecr:ap-northeast-1:111122223333:repository/container-delivery-dev-lambda",
+        f"arn:aws:ecr:{REGION_ACCOUNT}:repository/container-delivery-prod-lambda",
+    ]
+    digest = by_sid["RecordThePromotedDigest"]
+    assert digest["Resource"] == f"{ssm}/images/lambda/digest"
+    assert digest["Action"] == ["ssm:GetParameter", "ssm:GetParameterHistory", "ssm:PutParameter"]
 
 
 def test_infra_deploy_role_may_pass_roles_to_codedeploy_and_scheduler(prod_plan: Plan) -> None:
@@ -403,8 +410,19 @@ ECS_DEPLOY_ACTION_ACTIONS = {
 }
 
 
-def test_app_pipeline_role_has_exactly_the_ecs_deploy_action_permissions(prod_plan: Plan) -> None:
-    document = json.loads(prod_plan.named("app-pipeline-policy").inputs["policy"])
+@pytest.mark.parametrize(
+    ("plan_name", "policy_name"),
+    [
+        ("prod_build_stage_plan", "app-pipeline-policy"),
+        ("prod_plan", "promote-pipeline-policy"),
+    ],
+)
+def test_app_pipeline_role_has_exactly_the_ecs_deploy_action_permissions(
+    plan_name: str, policy_name: str, request: Any
+) -> None:
+    """The app pipeline of a build stage, and the promote pipeline of a promoted stage."""
+    plan: Plan = request.getfixturevalue(plan_name)
+    document = json.loads(plan.named(policy_name).inputs["policy"])
     statements = [
         s
         for s in document["Statement"]

@@ -19,6 +19,7 @@ from infra_pulumi.plan import provider_facts as facts
 from infra_pulumi.plan.mocks import (
     ECR_GET_IMAGE,
     LAMBDA_GET_FUNCTION,
+    RELEASED_DIGEST,
     SSM_GET_PARAMETER,
     failing,
     function_image,
@@ -27,6 +28,7 @@ from infra_pulumi.plan.mocks import (
     image_tags,
     parameter_value,
     provider_error,
+    released,
 )
 from tests.infra.conftest import (
     LAMBDA_TAG_PARAMETER,
@@ -225,7 +227,7 @@ def test_first_deploy_uses_placeholder_and_warns(run_program: RunProgram) -> Non
 
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
 def test_released_tag_is_deployed_in_preview_and_up(run_program: RunProgram, preview: bool) -> None:
-    plan = run_program(invokes={SSM_GET_PARAMETER: parameter_value("abc1234")}, preview=preview)
+    plan = run_program(invokes=released("abc1234"), preview=preview)
     assert plan.resolved_tags["lambda"] == {"tag": "abc1234", "source": "parameter"}
     assert plan.warnings == []
     images = {f.inputs["imageUri"] for f in plan.of_type("aws:lambda/function:Function")}
@@ -322,8 +324,13 @@ def test_program_fails_if_the_live_function_cannot_be_read(run_program: RunProgr
 def test_production_stack_requires_a_release(run_program: RunProgram) -> None:
     with pytest.raises(ReleaseRequiredError, match=LAMBDA_TAG_PARAMETER.replace("dev", "prod")):
         run_program(stack="prod")
-    plan = run_program(stack="prod", invokes={SSM_GET_PARAMETER: parameter_value("abc1234")})
-    assert plan.resolved_tags["lambda"] == {"tag": "abc1234", "source": "parameter"}
+    # prod is a promoted stage: a release there is a promotion, tag and digest together.
+    plan = run_program(stack="prod", invokes=released("abc1234"))
+    assert plan.resolved_tags["lambda"] == {
+        "tag": "abc1234",
+        "source": "promoted",
+        "digest": RELEASED_DIGEST,
+    }
 
 
 RELEASED = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/container-delivery-dev-lambda:abc1234"

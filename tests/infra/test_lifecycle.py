@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from infra_pulumi.plan import Plan, PlannedResource, evaluate
-from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+from infra_pulumi.plan.mocks import released
 
 DATA = {
     "container-delivery:ecr:ImageRepository": "repositories",
@@ -27,7 +27,7 @@ def data_resources(plan: Plan) -> list[PlannedResource]:
 @pytest.fixture(scope="module")
 def prod() -> Plan:
     # Released: prod's own settings (requireRelease, so data protected and logs on).
-    return evaluate("prod", invokes={SSM_GET_PARAMETER: parameter_value("abc1234")})
+    return evaluate("prod", invokes=released("abc1234"))
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +71,6 @@ def test_protect_data_overrides_the_default(dev: Plan) -> None:
     unprotected = evaluate(
         "prod",
         config={"protectData": "false"},
-        invokes={SSM_GET_PARAMETER: parameter_value("abc1234")},
+        invokes=released("abc1234"),
     )
     assert not [r.urn for r in unprotected.resources if r.protect]

@@ -6,7 +6,7 @@ import pytest
 
 from infra_pulumi.name_rules import RULES
 from infra_pulumi.plan import Plan, evaluate
-from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+from infra_pulumi.plan.mocks import released
 from infra_pulumi.plan.runner import PROJECT_ROOT, stack_config
 from infra_pulumi.stack_config import StackConfig, parse_config
 
@@ -31,12 +31,14 @@ def test_every_name_in_the_plan_was_validated(stack: str) -> None:
             config.web.container_port,
             scheduled=[f.name for f in config.lambda_functions if f.schedule is not None],
             pipelines=config.pipelines is not None,
+            promoted=config.promote_from is not None,
+            promotes=bool(config.promotes_to),
             github_preview=config.github_preview is not None,
             kms_key=config.create_kms_key,
             flow_logs=config.vpc_flow_logs,
         )
     }
-    plan: Plan = evaluate(stack, invokes={SSM_GET_PARAMETER: parameter_value("abc1234")})
+    plan: Plan = evaluate(stack, invokes=released("abc1234"))
     used = 0
     for resource in plan.resources:
         if not resource.custom:

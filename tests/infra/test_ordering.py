@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra_pulumi.plan import Plan, PlannedResource, evaluate
-from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+from infra_pulumi.plan.mocks import released
 from tests.infra.conftest import strings
 
 POLICY_TYPES = {
@@ -42,7 +42,7 @@ def _depends_on(plan: Plan, resource: PlannedResource, target: str) -> bool:
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_user_of_a_role_depends_on_all_of_its_policies(stack: str) -> None:
-    plan = evaluate(stack, invokes={SSM_GET_PARAMETER: parameter_value("abc1234")})
+    plan = evaluate(stack, invokes=released("abc1234"))
     policies = _policies_by_role(plan)
     roles = {r.inputs["name"]: r for r in plan.of_type("aws:iam/role:Role")}
     checked = 0

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from infra_pulumi.plan import Plan, PlannedResource
-from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+from infra_pulumi.plan.mocks import released
 from infra_pulumi.plan.runner import PROJECT_ROOT
 from tests.infra.conftest import RunProgram, policy
 from tests.infra.test_iam_policies import access_level
@@ -114,7 +114,7 @@ def test_manual_approval_is_optional_and_on_by_default_for_production(
 ) -> None:
     plan = run_program(
         config={"pipelines": {**PIPELINES, **pipelines}, "requireRelease": require_release},
-        invokes={SSM_GET_PARAMETER: parameter_value("abc1234")},
+        invokes=released("abc1234"),
     )
     names = [name for name, _ in stages(pipeline(plan, "container-delivery-dev-infra"))]
     assert ("Approve" in names) is approval
@@ -148,17 +148,22 @@ def test_pulumi_cloud_backend_uses_an_access_token(run_program: RunProgram) -> N
 
 
 def test_every_build_that_configures_the_docker_provider_runs_privileged(
-    prod_plan: Plan,
+    prod_plan: Plan, build_stage_plan: Plan
 ) -> None:
-    """Preview too: pulumi-docker may connect to the daemon when it is configured."""
+    """Preview too: pulumi-docker may connect to the daemon when it is configured. The
+    promote build of a promoted stage runs no Docker at all."""
     privileged = {
         p.inputs["name"]: p.inputs["environment"]["privilegedMode"]
-        for p in prod_plan.of_type("aws:codebuild/project:Project")
+        for plan in (prod_plan, build_stage_plan)
+        for p in plan.of_type("aws:codebuild/project:Project")
     }
     assert privileged == {
         "container-delivery-prod-infra-preview": True,
         "container-delivery-prod-infra-deploy": True,
-        "container-delivery-prod-app-build": True,
+        "container-delivery-prod-promote": False,
+        "container-delivery-dev-infra-preview": True,
+        "container-delivery-dev-infra-deploy": True,
+        "container-delivery-dev-app-build": True,
     }
     # Privileged is about the daemon, not permissions: the preview role stays read-only,
     # with no managed policy (AWS's ReadOnlyAccess would read every bucket's objects).
@@ -206,9 +211,8 @@ def test_images_build_natively_on_a_host_of_the_stack_architecture(
     cpu: str,
 ) -> None:
     plan = run_program(
-        stack="prod",
-        config={"lambdaArchitecture": architecture},
-        invokes={SSM_GET_PARAMETER: parameter_value("abc1234")},
+        config={"lambdaArchitecture": architecture, "pipelines": PIPELINES},
+        invokes=released("abc1234"),
     )
     for build in plan.of_type("aws:codebuild/project:Project"):
         assert build.inputs["environment"]["type"] == environment_type, build.urn
@@ -225,8 +229,8 @@ def test_images_build_natively_on_a_host_of_the_stack_architecture(
 # --- The app pipeline ----------------------------------------------------------------
 
 
-def test_app_pipeline_builds_then_deploys_to_ecs(prod_plan: Plan) -> None:
-    app = pipeline(prod_plan, "container-delivery-prod-app")
+def test_app_pipeline_builds_then_deploys_to_ecs(build_stage_plan: Plan) -> None:
+    app = pipeline(build_stage_plan, "container-delivery-dev-app")
     assert app.inputs["pipelineType"] == "V2"
     assert stages(app) == [
         ("Source", ["Source"]),
@@ -234,7 +238,7 @@ def test_app_pipeline_builds_then_deploys_to_ecs(prod_plan: Plan) -> None:
         ("Deploy", ["DeployWeb"]),
     ]
     build = action(app, "Build")
-    assert build["configuration"]["ProjectName"] == "container-delivery-prod-app-build"
+    assert build["configuration"]["ProjectName"] == "container-delivery-dev-app-build"
     assert build["outputArtifacts"] == ["build"]
     assert json.loads(build["configuration"]["EnvironmentVariables"]) == [
         {"name": "COMMIT_ID", "value": "#{SourceVariables.CommitId}", "type": "PLAINTEXT"}
@@ -243,21 +247,28 @@ def test_app_pipeline_builds_then_deploys_to_ecs(prod_plan: Plan) -> None:
     assert deploy["provider"] == "ECS"
     assert deploy["inputArtifacts"] == ["build"]
     assert deploy["configuration"] == {
-        "ClusterName": "container-delivery-prod",
-        "ServiceName": "container-delivery-prod-web",
+        "ClusterName": "container-delivery-dev",
+        "ServiceName": "container-delivery-dev-web",
         "FileName": "imagedefinitions.json",
     }
 
 
-def test_app_build_gets_every_name_through_the_environment(prod_plan: Plan) -> None:
-    env = environment(project(prod_plan, "app-build"))
+def test_a_promoted_stage_has_no_app_pipeline(prod_plan: Plan) -> None:
+    names = {p.inputs["name"] for p in prod_plan.of_type("aws:codepipeline/pipeline:Pipeline")}
+    assert names == {"container-delivery-prod-infra", "container-delivery-prod-promote"}
+    assert prod_plan.outputs["promotePipeline"] == "container-delivery-prod-promote"
+    assert "appPipeline" not in prod_plan.outputs
+
+
+def test_app_build_gets_every_name_through_the_environment(build_stage_plan: Plan) -> None:
+    env = environment(project(build_stage_plan, "app-build"))
     registry = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com"
     assert env == {
-        "DEPLOY_MANIFEST_PARAMETER": ("PLAINTEXT", "/container-delivery/prod/deploy-manifest"),
-        "LAMBDA_TAG_PARAMETER": ("PLAINTEXT", "/container-delivery/prod/images/lambda/tag"),
-        "WEB_TAG_PARAMETER": ("PLAINTEXT", "/container-delivery/prod/images/web/tag"),
-        "LAMBDA_REPOSITORY_URL": ("PLAINTEXT", f"{registry}/container-delivery-prod-lambda"),
-        "WEB_REPOSITORY_URL": ("PLAINTEXT", f"{registry}/container-delivery-prod-web"),
+        "DEPLOY_MANIFEST_PARAMETER": ("PLAINTEXT", "/container-delivery/dev/deploy-manifest"),
+        "LAMBDA_TAG_PARAMETER": ("PLAINTEXT", "/container-delivery/dev/images/lambda/tag"),
+        "WEB_TAG_PARAMETER": ("PLAINTEXT", "/container-delivery/dev/images/web/tag"),
+        "LAMBDA_REPOSITORY_URL": ("PLAINTEXT", f"{registry}/container-delivery-dev-lambda"),
+        "WEB_REPOSITORY_URL": ("PLAINTEXT", f"{registry}/container-delivery-dev-web"),
         "ECR_REGISTRY": ("PLAINTEXT", registry),
         "IMAGE_PLATFORM": ("PLAINTEXT", "linux/amd64"),
     }
@@ -306,7 +317,7 @@ def test_artifact_bucket_is_encrypted_private_and_expiring(prod_plan: Plan) -> N
     (deny,) = policy(bucket_policy)["Statement"]
     assert deny["Effect"] == "Deny"
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    for store in pipeline(prod_plan, "container-delivery-prod-app").inputs["artifactStores"]:
+    for store in pipeline(prod_plan, "container-delivery-prod-promote").inputs["artifactStores"]:
         assert store["encryptionKey"]["type"] == "KMS"
     # The expected owner wherever the API takes one.
     assert encryption.inputs["expectedBucketOwner"] == "123456789012"
@@ -367,24 +378,56 @@ def defined_variables(spec: dict[str, Any]) -> set[str]:
 
 
 @pytest.mark.parametrize(("suffix", "path"), sorted(BUILDSPECS.items()))
-def test_buildspec_structure(prod_plan: Plan, suffix: str, path: str) -> None:
+def test_buildspec_structure(build_stage_plan: Plan, suffix: str, path: str) -> None:
     spec = load_buildspec(path)
     assert spec["version"] == 0.2
     assert {"install", "build"} <= set(spec["phases"])
     assert spec["phases"]["install"]["runtime-versions"] == {"python": "3.11"}
-    assert project(prod_plan, suffix).inputs["source"]["buildspec"] == path
+    assert project(build_stage_plan, suffix).inputs["source"]["buildspec"] == path
     assert (PROJECT_ROOT / path).is_file()
 
 
-@pytest.mark.parametrize(("suffix", "path"), sorted(BUILDSPECS.items()))
-def test_every_variable_a_buildspec_uses_is_set(prod_plan: Plan, suffix: str, path: str) -> None:
+def test_the_promote_build_carries_its_buildspec_inline(prod_plan: Plan) -> None:
+    """Its pipeline's only source is the app repository, which does not hold the file."""
+    path = "infra_pulumi/buildspec-promote.yml"
     spec = load_buildspec(path)
-    from_stack = set(environment(project(prod_plan, suffix)))
+    assert spec["version"] == 0.2
+    assert spec["phases"]["install"]["runtime-versions"] == {"python": "3.11"}
+    inline = project(prod_plan, "-promote").inputs["source"]["buildspec"]
+    assert inline == (PROJECT_ROOT / path).read_text(encoding="utf-8")
+
+
+def promote_action_variables(plan: Plan) -> set[str]:
+    """The variables the promote pipeline's two build actions set."""
+    promote = pipeline(plan, "container-delivery-prod-promote")
+    names: set[str] = set()
+    for stage in ("PlanPromotion", "Promote"):
+        variables = json.loads(action(promote, stage)["configuration"]["EnvironmentVariables"])
+        names |= {v["name"] for v in variables}
+    return names
+
+
+@pytest.mark.parametrize(
+    ("suffix", "path", "stage"),
+    [
+        *((suffix, path, "build") for suffix, path in sorted(BUILDSPECS.items())),
+        ("-promote", "infra_pulumi/buildspec-promote.yml", "promoted"),
+    ],
+)
+def test_every_variable_a_buildspec_uses_is_set(
+    build_stage_plan: Plan, prod_plan: Plan, suffix: str, path: str, stage: str
+) -> None:
+    spec = load_buildspec(path)
+    plan = build_stage_plan if stage == "build" else prod_plan
+    from_stack = set(environment(project(plan, suffix)))
     # The pipeline's build actions add the source commit; the infra deploy action also
     # gets the app repository as its second input, which CodeBuild puts in
-    # CODEBUILD_SRC_DIR_<artifact name>.
-    from_pipeline = {"COMMIT_ID"} | (
-        {"CODEBUILD_SRC_DIR_APP"} if suffix == "infra-deploy" else set()
+    # CODEBUILD_SRC_DIR_<artifact name>. The promote actions set their step, and the
+    # Promote action the plan's exported variables.
+    from_pipeline = (
+        {"COMMIT_ID"}
+        | ({"CODEBUILD_SRC_DIR_APP"} if suffix == "infra-deploy" else set())
+        | (promote_action_variables(plan) if stage == "promoted" else set())
     )
     missing = (
         used_variables(spec)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from infra_pulumi.plan import Plan
-from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+from infra_pulumi.plan.mocks import released
 from infra_pulumi.plan.runner import PROJECT_ROOT
 from tests.infra.conftest import (
     LAMBDA_TAG_PARAMETER,
@@ -102,7 +102,7 @@ def test_placeholder_is_pushed_once_as_initial_and_never_built_on_preview(
 
 def test_every_function_depends_on_the_placeholder_push(first_deploy_plan: Plan) -> None:
     image = first_deploy_plan.named("lambda-placeholder-image")
-    (pull_policy,) = first_deploy_plan.of_type("aws:ecr/repositoryPolicy:RepositoryPolicy")
+    pull_policy = first_deploy_plan.named("lambda-lambda-pull")
     functions = first_deploy_plan.of_type("aws:lambda/function:Function")
     assert len(functions) == 2
     for function in functions:
@@ -158,7 +158,7 @@ def test_function_list_comes_from_config(run_program: RunProgram) -> None:
 def test_no_image_reference_uses_latest(run_program: RunProgram) -> None:
     for plan in (
         run_program(),
-        run_program(invokes={SSM_GET_PARAMETER: parameter_value("abc1234")}),
+        run_program(invokes=released("abc1234")),
     ):
         for resource in plan.resources:
             for text in strings(resource.inputs):
@@ -197,9 +197,12 @@ def test_each_execution_role_reaches_only_its_own_log_group(first_deploy_plan: P
 
 
 def test_only_the_named_functions_may_pull_the_lambda_image(first_deploy_plan: Plan) -> None:
-    (pull,) = first_deploy_plan.of_type("aws:ecr/repositoryPolicy:RepositoryPolicy")
+    """Of this stack's functions; the stages promoted from dev are tested in
+    test_promotion.py."""
+    pull = first_deploy_plan.named("lambda-lambda-pull")
     assert pull.inputs["repository"] == "container-delivery-dev-lambda"
-    (statement,) = policy(pull)["Statement"]
+    own = [s for s in policy(pull)["Statement"] if s["Principal"].get("Service")]
+    statement = next(s for s in own if s["Sid"] == "LambdaPullForNamedFunctions")
     assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
     assert statement["Action"] == ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
     assert statement["Condition"] == {

@@ -62,3 +62,26 @@ def test_a_mandatory_violation_fails_the_plan(tmp_path: Path) -> None:
     assert found == {"log-group-retention"}, output
     assert code == EXIT_POLICY_VIOLATION
     assert "FAIL policy pack" in output
+
+
+def test_a_promoted_stage_needs_its_build_stages_registry_allowed(tmp_path: Path) -> None:
+    """prod runs dev's digests from dev's registry (account 111122223333). The pack's
+    default allows any account's private ECR; a team that lists its registries must list
+    the build stage's too, or every promoted target is refused."""
+    own = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com"
+    build = "111122223333.dkr.ecr.ap-northeast-1.amazonaws.com"
+    config = tmp_path / "pack.json"
+    config.write_text(json.dumps({"image-registries": {"allowedRegistries": [own]}}))
+    code, report, output = plan_with_pack(
+        tmp_path, "--stack", "prod", "--released", "abc1234", "--policy-pack-config", str(config)
+    )
+    assert code == EXIT_POLICY_VIOLATION, output
+    refused = [v for v in report["violations"] if v["policy"] == "image-registries"]
+    assert len(refused) == 3, refused  # two functions and the web task definition
+    assert all(build in v["message"] for v in refused), refused
+    config.write_text(json.dumps({"image-registries": {"allowedRegistries": [own, build]}}))
+    code, report, output = plan_with_pack(
+        tmp_path, "--stack", "prod", "--released", "abc1234", "--policy-pack-config", str(config)
+    )
+    assert code == 0, output
+    assert report["violations"] == [], output

@@ -28,15 +28,20 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from infra_pulumi.plan.mocks import (
+    ECR_GET_IMAGE,
     EXAMPLE_ACCOUNT,
     SSM_GET_PARAMETER,
     EngineError,
     InvokeHandler,
     OfflineMocks,
     _outputs_for,
+    image_tags,
     parameter_value,
 )
 from tests_engine.standin.store import CallRecord, Cloud, CloudObject, plain
+
+#: The cloud-object type of an image in a registry (see ``_cloud_lookup``).
+REGISTRY_IMAGE = "standin:ecr:image"
 
 #: The Python SDK package whose version each stand-in reports, so that the engine finds
 #: the version the program's SDK asks for (requirements.txt pins both).
@@ -235,10 +240,18 @@ class StandInServicer(ProviderServicer):
     def _cloud_lookup(self, token: str, args: Mapping[str, Any]) -> InvokeHandler | None:
         """An answer from this stand-in's own cloud, where it holds what was asked for.
 
-        Only the tag parameters are read back: the program creates them, and the app
-        pipeline writes their value (a test puts one in the cloud to stand for a release).
-        On an empty cloud (a first deploy) every answer is the offline mocks'.
+        The tag (and a promoted stage's digest) parameters are read back: the program
+        creates them, and the app pipeline (or a promotion) writes their value (a test
+        puts one in the cloud to stand for a release). So are images a registry holds
+        (``REGISTRY_IMAGE`` objects, keyed ``<registry id>/<repository>@<digest>``): no
+        program of this stack creates them; a test puts one to stand for what a build
+        stage's release and a promotion leave in the build stage's registry. On an empty
+        cloud (a first deploy) every answer is the offline mocks'.
         """
+        if token == ECR_GET_IMAGE:
+            key = f"{args.get('registryId')}/{args.get('repositoryName')}@{args.get('imageDigest')}"
+            image = self.cloud.get(REGISTRY_IMAGE, key)
+            return image_tags(*image.properties["imageTags"]) if image is not None else None
         if token != SSM_GET_PARAMETER:
             return None
         for obj in self.cloud.objects("aws:ssm/parameter:Parameter"):

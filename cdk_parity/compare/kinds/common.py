@@ -64,9 +64,21 @@ def grants(documents: Iterable[Any], name: Callable[[str], str] = str) -> list[s
 
 
 def principals(document: Any) -> list[str]:
+    """Who a trust policy lets assume the role. An ``AWS`` principal reads
+    ``aws-principal`` (CDK's action roles are trusted by the pipeline's), and, when the
+    statement names exact roles in an ``aws:PrincipalArn`` condition (a role another
+    stack's promote build assumes), ``aws-principal as <role ARNs>``."""
     found: set[str] = set()
     for statement in statements(document):
         principal = statement.get("Principal", {})
+        condition = statement.get("Condition", {})
+        roles = sorted(
+            str(v)
+            for tests in (condition.values() if isinstance(condition, Mapping) else [])
+            for key, values in tests.items()
+            if key.lower() == "aws:principalarn"
+            for v in as_list(values)
+        )
         if isinstance(principal, Mapping):
             for kind, value in principal.items():
                 for item in as_list(value):
@@ -75,6 +87,8 @@ def principals(document: Any) -> list[str]:
                         text = text.rsplit("/", 1)[-1]  # the provider's host
                     elif kind == "AWS":
                         text = "aws-principal"  # CDK action roles: trusted by the pipeline role
+                        if roles:
+                            text += f" as {', '.join(roles)}"
                     found.add(f"{kind}:{text}")
     return sorted(found)
 

@@ -17,23 +17,50 @@ from cdk_parity.compare.kinds.common import (
 )
 from cdk_parity.compare.model import Resource
 
+_MATCHING = ("StringEquals", "ArnEquals", "StringLike", "ArnLike")
+
+
+def _condition_values(condition: Mapping[str, Any], key: str) -> list[str]:
+    """The values a statement's positive operators require of one condition key."""
+    return sorted(
+        str(value)
+        for operator in _MATCHING
+        for name, values in condition.get(operator, {}).items()
+        if name.lower() == key.lower()
+        for value in as_list(values)
+    )
+
 
 def pull_grants(documents: Iterable[Any]) -> list[str] | None:
-    """Who may pull through a repository policy: actions, and for which functions."""
+    """Who may do what through a repository policy.
+
+    A service principal's grant reads ``<service>: <actions> for <source ARNs>`` (or "any
+    function in the account" without an ``aws:sourceArn`` condition), with ``in account
+    <ids>`` for an ``aws:sourceAccount`` condition. An account principal's reads
+    ``<account root ARNs>: <actions>``, with ``as <role ARNs>`` for an
+    ``aws:PrincipalArn`` condition: the exact roles another account's IAM may use it for.
+    """
     grants = []
     for document in documents:
         for statement in statements(document):
             if statement.get("Effect") != "Allow":
                 continue
             principal = statement.get("Principal", {})
-            services = as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
+            principal = principal if isinstance(principal, Mapping) else {}
+            services = [str(s) for s in as_list(principal.get("Service"))]
+            accounts = sorted(str(a) for a in as_list(principal.get("AWS")))
             condition = statement.get("Condition", {})
-            arns: list[str] = []
-            for operator in ("StringEquals", "ArnEquals", "StringLike", "ArnLike"):
-                arns += [str(a) for a in as_list(condition.get(operator, {}).get("aws:sourceArn"))]
-            scope = ", ".join(sorted(arns)) if arns else "any function in the account"
             actions = ",".join(sorted(str(a) for a in as_list(statement.get("Action"))))
-            grants.append(f"{'/'.join(services) or 'principal'}: {actions} for {scope}")
+            if accounts and not services:
+                roles = _condition_values(condition, "aws:PrincipalArn")
+                line = f"{', '.join(accounts)}: {actions}"
+                grants.append(f"{line} as {', '.join(roles)}" if roles else line)
+                continue
+            arns = _condition_values(condition, "aws:sourceArn")
+            scope = ", ".join(arns) if arns else "any function in the account"
+            line = f"{'/'.join(services) or 'principal'}: {actions} for {scope}"
+            owners = _condition_values(condition, "aws:sourceAccount")
+            grants.append(f"{line} in account {', '.join(owners)}" if owners else line)
     return sorted(grants) or None
 
 

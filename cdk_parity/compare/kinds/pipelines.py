@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from typing import Any
 
+import yaml
+
 from cdk_parity.compare.kinds.base import CfnSide, Kind, PulumiSide
 from cdk_parity.compare.model import Resource
+
+
+def buildspec(value: Any) -> Any:
+    """A buildspec file's path as it is; an inline buildspec (its text, YAML or JSON) by
+    what it says: ``inline <digest of the parsed document>``, so two renderings of one
+    buildspec (the file's YAML, CDK's re-serialised YAML) compare equal."""
+    if not isinstance(value, str) or "\n" not in value.strip():
+        return value
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        return value
+    canonical = json.dumps(parsed, sort_keys=True, separators=(",", ":"))
+    return f"inline {hashlib.sha256(canonical.encode()).hexdigest()[:16]}"
 
 
 def _project_props(
@@ -15,7 +33,7 @@ def _project_props(
     compute: Any,
     privileged: Any,
     variables: list[tuple[str, str, Any]],
-    buildspec: Any,
+    spec: Any,
     timeout: Any,
 ) -> dict[str, Any]:
     return {
@@ -26,7 +44,7 @@ def _project_props(
             f"{name}={'secret:' if kind == 'SECRETS_MANAGER' else ''}{value}"
             for name, kind, value in variables
         ),
-        "buildspec": buildspec,
+        "buildspec": buildspec(spec),
         "timeoutMinutes": timeout,
     }
 
@@ -51,7 +69,7 @@ class CodeBuildProject(Kind):
                     (v["name"], v["type"], v["value"])
                     for v in environment.get("environmentVariables", [])
                 ],
-                buildspec=inputs["source"].get("buildspec"),
+                spec=inputs["source"].get("buildspec"),
                 timeout=inputs.get("buildTimeout"),
             )
             yield plan.resource(self.name, inputs["name"], props, project)
@@ -67,7 +85,7 @@ class CodeBuildProject(Kind):
                     (v["Name"], v.get("Type", "PLAINTEXT"), v["Value"])
                     for v in environment.get("EnvironmentVariables", [])
                 ],
-                buildspec=props.get("Source", {}).get("BuildSpec"),
+                spec=props.get("Source", {}).get("BuildSpec"),
                 timeout=props.get("TimeoutInMinutes"),
             )
             yield template.resource(self.name, props.get("Name", logical), normalised, logical)

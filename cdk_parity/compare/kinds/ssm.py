@@ -10,9 +10,10 @@ from cdk_parity.compare.kinds.base import CfnSide, Kind, PulumiSide
 from cdk_parity.compare.kinds.common import RETAINING, json_or_value, on_delete
 from cdk_parity.compare.model import Resource
 
-#: Values an image-tag pattern is tried on: what it must take (the placeholder, short
-#: and full commit hashes) and what it must refuse (too short or long, upper case,
-#: ``latest``, other words, suffixes and prefixes an unanchored pattern would let in).
+#: Values an image-tag (or a promoted stage's image-digest) pattern is tried on: what it
+#: must take (the placeholder, short and full commit hashes, an image digest) and what it
+#: must refuse (too short or long, upper case, ``latest``, other words, suffixes and
+#: prefixes an unanchored pattern would let in, a digest of the wrong length or case).
 TAG_PROBES = (
     "initial",
     "0a1b2c3",
@@ -28,6 +29,10 @@ TAG_PROBES = (
     "0a1b2c3-dirty",
     "v1.2.3",
     "",
+    "sha256:" + "0a1b2c3d" * 8,
+    "sha256:" + "0a1b2c3d" * 8 + "e",
+    "sha256:" + "0A1B2C3D" * 8,
+    "sha256:0a1b2c3",
 )
 
 

@@ -117,9 +117,10 @@ def test_a_pulumi_side_change_is_unexpected(parity_run: Run) -> None:
             "url": {"auth": "AWS_IAM"},
         },
     ]
+    from cdk_parity.compare.sides import compared_config
     from infra_pulumi.plan import evaluate
 
-    plan = evaluate("dev", config={"lambdaFunctions": functions})
+    plan = evaluate("dev", config={**compared_config("dev"), "lambdaFunctions": functions})
     comparison = compare(
         pulumi_resources(plan),
         dev.cdk,

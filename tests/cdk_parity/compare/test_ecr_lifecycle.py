@@ -63,3 +63,22 @@ def test_rules_and_effect_ignore_priority_numbers_and_descriptions() -> None:
     assert rules(a) == rules(b) == ["untagged: keep the newest 1"]
     assert effect(a) == effect(b)
     assert effect(None) is None
+
+
+def test_the_effect_tells_whether_a_promoted_image_survives() -> None:
+    """An early commit promoted to another stage: without a rule claiming `promoted-`, the
+    last rule expires it with the other old commits; with it, it stays."""
+    keep_newest = _rule(
+        3, tagStatus="tagged", tagPatternList=["*"], countType="imageCountMoreThan", countNumber=30
+    )
+    claim = _rule(
+        2, tagStatus="tagged", tagPrefixList=["promoted-"], countType="imageCountMoreThan",
+        countNumber=1000,
+    )  # fmt: skip
+    without, kept = effect({"rules": [keep_newest]}), effect({"rules": [claim, keep_newest]})
+    assert without is not None
+    assert kept is not None
+    assert without[-1] == "expires the image promoted to another stage 146 days ago"
+    assert kept[-1] == "keeps the image promoted to another stage 146 days ago"
+    # The other commits are counted as before: the claimed image is not among the newest.
+    assert without[1] == kept[1] == "keeps the newest 30 of 149 commit-tagged images"

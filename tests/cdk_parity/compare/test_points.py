@@ -29,14 +29,15 @@ def test_ecs_and_lambda_points_judge_the_same_difference_alike(parity_run: Run) 
 
 
 def test_after_a_release_both_points_are_the_same(parity_run: Run) -> None:
-    """prod, after a release: both sides run the released tag."""
+    """prod, a promoted stage, after a promotion: both sides run the build stage's
+    repository, pinned by the promoted digest."""
     prod = parity_run.runs[1]
     assert prod.stack == "prod"
     assert prod.release is not None
     found = {p.number: p for p in points(dataclasses.replace(parity_run, runs=[prod]))}
     assert (found[2].verdict, found[3].verdict) == ("same", "same")
-    assert f"container-delivery-prod-lambda:{prod.release}" in found[3].pulumi
-    assert f"container-delivery-prod-lambda:{prod.release}" in found[3].cdk
+    assert "container-delivery-dev-lambda@sha256:… (digest pin)" in found[3].pulumi
+    assert "container-delivery-dev-lambda@sha256:… (digest pin)" in found[3].cdk
 
 
 def test_an_unreviewed_image_difference_makes_its_point_unexpected(parity_run: Run) -> None:

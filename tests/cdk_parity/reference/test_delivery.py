@@ -9,6 +9,7 @@ from __future__ import annotations
 from aws_cdk.assertions import Match, Template
 
 from tests.cdk_parity.reference.templates import (
+    DEV,
     PROD,
 )
 
@@ -18,12 +19,12 @@ def test_dev_has_no_pipelines(dev_template: Template) -> None:
     dev_template.resource_count_is("AWS::CodeBuild::Project", 0)
 
 
-def test_app_build_carries_the_parameter_key_names(prod_template: Template) -> None:
-    prod_template.resource_count_is("AWS::CodeBuild::Project", 3)
-    prod_template.has_resource_properties(
+def test_app_build_carries_the_parameter_key_names(build_stage_template: Template) -> None:
+    build_stage_template.resource_count_is("AWS::CodeBuild::Project", 3)
+    build_stage_template.has_resource_properties(
         "AWS::CodeBuild::Project",
         {
-            "Name": f"{PROD}-app-build",
+            "Name": f"{DEV}-app-build",
             "Environment": Match.object_like(
                 {
                     "PrivilegedMode": True,
@@ -32,17 +33,17 @@ def test_app_build_carries_the_parameter_key_names(prod_template: Template) -> N
                             {
                                 "Name": "DEPLOY_MANIFEST_PARAMETER",
                                 "Type": "PLAINTEXT",
-                                "Value": "/container-delivery/prod/deploy-manifest",
+                                "Value": "/container-delivery/dev/deploy-manifest",
                             },
                             {
                                 "Name": "LAMBDA_TAG_PARAMETER",
                                 "Type": "PLAINTEXT",
-                                "Value": "/container-delivery/prod/images/lambda/tag",
+                                "Value": "/container-delivery/dev/images/lambda/tag",
                             },
                             {
                                 "Name": "WEB_TAG_PARAMETER",
                                 "Type": "PLAINTEXT",
-                                "Value": "/container-delivery/prod/images/web/tag",
+                                "Value": "/container-delivery/dev/images/web/tag",
                             },
                         ]
                     ),
@@ -52,25 +53,38 @@ def test_app_build_carries_the_parameter_key_names(prod_template: Template) -> N
     )
 
 
-def test_pipelines_stages(prod_template: Template) -> None:
-    prod_template.resource_count_is("AWS::CodePipeline::Pipeline", 2)
-    stages = {
-        f"{PROD}-infra": ["Source", "Preview", "Approve", "Deploy"],
-        f"{PROD}-app": ["Source", "Build", "Deploy"],
-    }
-    for name, expected in stages.items():
-        found = prod_template.find_resources(
-            "AWS::CodePipeline::Pipeline", {"Properties": {"Name": name}}
-        )
-        assert len(found) == 1, name
-        pipeline = next(iter(found.values()))["Properties"]
-        assert [s["Name"] for s in pipeline["Stages"]] == expected
-        assert pipeline["PipelineType"] == "V2"
-        assert pipeline["ExecutionMode"] == "QUEUED"
-    prod_template.has_resource_properties(
+def test_pipelines_stages(prod_template: Template, build_stage_template: Template) -> None:
+    """A build stage: infra and app pipelines; a promoted stage: infra and promote."""
+    for template, stages in (
+        (
+            build_stage_template,
+            {
+                f"{DEV}-infra": ["Source", "Preview", "Deploy"],  # no approval in dev
+                f"{DEV}-app": ["Source", "Build", "Deploy"],
+            },
+        ),
+        (
+            prod_template,
+            {
+                f"{PROD}-infra": ["Source", "Preview", "Approve", "Deploy"],
+                f"{PROD}-promote": ["Source", "PlanPromotion", "Approve", "Promote", "Deploy"],
+            },
+        ),
+    ):
+        template.resource_count_is("AWS::CodePipeline::Pipeline", 2)
+        for name, expected in stages.items():
+            found = template.find_resources(
+                "AWS::CodePipeline::Pipeline", {"Properties": {"Name": name}}
+            )
+            assert len(found) == 1, name
+            pipeline = next(iter(found.values()))["Properties"]
+            assert [s["Name"] for s in pipeline["Stages"]] == expected
+            assert pipeline["PipelineType"] == "V2"
+            assert pipeline["ExecutionMode"] == "QUEUED"
+    build_stage_template.has_resource_properties(
         "AWS::CodePipeline::Pipeline",
         {
-            "Name": f"{PROD}-app",
+            "Name": f"{DEV}-app",
             "Stages": Match.array_with(
                 [
                     Match.object_like(

@@ -50,7 +50,9 @@ def _lifecycle_policy(template: Template, repository: str) -> dict[str, Any]:
 
 
 def test_lifecycle_rules_select_one_thing_each(dev_template: Template) -> None:
-    """ECR ANDs the entries of a tag list, so each rule names one pattern (issue 10, #4)."""
+    """ECR ANDs the entries of a tag list, so each rule names one pattern (issue 10, #4).
+    dev is a build stage prod is promoted from: right after the placeholder's, a rule
+    keeps what was promoted (README, "Build once, promote")."""
     for image in ("lambda", "web"):
         rules = _lifecycle_policy(dev_template, f"{DEV}-{image}")["rules"]
         assert [(r["rulePriority"], r["selection"]) for r in rules] == [
@@ -66,6 +68,15 @@ def test_lifecycle_rules_select_one_thing_each(dev_template: Template) -> None:
             (
                 2,
                 {
+                    "tagStatus": "tagged",
+                    "tagPrefixList": ["promoted-"],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": 1000,
+                },
+            ),
+            (
+                3,
+                {
                     "tagStatus": "untagged",
                     "countType": "sinceImagePushed",
                     "countNumber": 7,
@@ -73,7 +84,7 @@ def test_lifecycle_rules_select_one_thing_each(dev_template: Template) -> None:
                 },
             ),
             (
-                3,
+                4,
                 {
                     "tagStatus": "tagged",
                     "tagPatternList": ["*"],

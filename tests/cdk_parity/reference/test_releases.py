@@ -249,7 +249,9 @@ def test_the_manifest_names_each_alias_and_its_deployment_group(prod_template: T
         prod_template, "AWS::SSM::Parameter", {"Name": "/container-delivery/prod/deploy-manifest"}
     )
     document = json.loads(Renderer(raw, ACCOUNT, REGION).render(parameter["Properties"]["Value"]))
-    assert document["schema"] == 2
+    # prod is a promoted stage: schema 3, schema 2's fields and its build stage.
+    assert document["schema"] == 3
+    assert document["stage"]["from"]["stack"] == "dev"
     assert document["images"]["lambda"]["lambdaFunctions"] == [
         {
             "name": f"container-delivery-prod-{short}",
@@ -263,14 +265,15 @@ def test_the_manifest_names_each_alias_and_its_deployment_group(prod_template: T
 
 
 def test_the_app_build_may_publish_and_shift_through_codedeploy(prod_template: Template) -> None:
-    """The release tool's calls (SPEC-14), each on the resources it names and no wider."""
+    """The release tool's calls (SPEC-14), each on the resources it names and no wider: in
+    prod, a promoted stage, the promote build releases."""
     raw = prod_template.to_json()
     renderer = Renderer(raw, ACCOUNT, REGION)
     (project,) = [
         p
         for p in raw["Resources"].values()
         if p["Type"] == "AWS::CodeBuild::Project"
-        and p["Properties"]["Name"] == "container-delivery-prod-app-build"
+        and p["Properties"]["Name"] == "container-delivery-prod-promote"
     ]
     role = project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
     statements = [

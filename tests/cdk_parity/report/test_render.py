@@ -111,26 +111,27 @@ def test_a_failing_report_names_its_rows_and_what_only_one_side_has(
 ) -> None:
     """Drop one reviewed IAM entry: the banner names the row, the row lists those grants."""
     trimmed = [e for e in parity_run.expected if e.id != "cdk-app-build-ssm-reads"]
-    prod = parity_run.runs[1]
+    dev, prod = parity_run.runs
     failed = dataclasses.replace(
-        prod, comparison=compare(prod.pulumi, prod.cdk, trimmed, mode="synth-time", stack="prod")
+        dev, comparison=compare(dev.pulumi, dev.cdk, trimmed, mode="synth-time", stack="dev")
     )
-    run = dataclasses.replace(parity_run, runs=[parity_run.runs[0], failed], expected=trimmed)
+    # prod's promote build is reviewed by the same entry: kept, so one row fails.
+    run = dataclasses.replace(parity_run, runs=[failed, prod], expected=parity_run.expected)
     render.write(run, tmp_path)
     page = _page(tmp_path / "report.html")
     text = " ".join("".join(page.text).split())
     assert "FAIL: 1 row differs without a reviewed reason" in text
-    assert "prod · iam-role · codebuild-project:container-delivery-prod-app-build" in text
+    assert "dev · iam-role · codebuild-project:container-delivery-dev-app-build" in text
     assert "grants: 7 not reviewed, only in CDK" in text
     # The row shows the unreviewed grants, outlined, apart from the reviewed ones.
     assert page.count("li", "unreviewed") == 7
-    assert "ssm:GetParameters on [ssm-parameter /container-delivery/prod/deploy-manifest]" in text
+    assert "ssm:GetParameters on [ssm-parameter /container-delivery/dev/deploy-manifest]" in text
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "**FAIL: 1 row without a reviewed reason**" in markdown
     assert "(not reviewed)" in markdown
     document = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert document["failing"] is True
-    (row,) = [p for p in document["stacks"][1]["pairs"] if p["verdict"] == "unexpected"]
+    (row,) = [p for p in document["stacks"][0]["pairs"] if p["verdict"] == "unexpected"]
     (grants,) = [d for d in row["differences"] if d["property"] == "grants"]
     assert len(grants["unreviewed"]) == 7
     assert all(side == "cdk" for side, _ in grants["unreviewed"])

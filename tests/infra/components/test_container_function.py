@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra_pulumi.plan import Plan, evaluate
-from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, InvokeHandler, parameter_value
+from infra_pulumi.plan.mocks import InvokeHandler, released
 
 FUNCTIONS = ("container-delivery-dev-nightly-report", "container-delivery-dev-api")
 
@@ -53,8 +53,8 @@ ALIAS_INPUTS = {"name", "functionName", "functionVersion", "description"}
 #: Moments in a stack's life with different images, tags, function versions and sizes.
 DEPLOYS: list[tuple[str, dict[str, Any], dict[str, InvokeHandler]]] = [
     ("dev", {}, {}),
-    ("dev", {}, {SSM_GET_PARAMETER: parameter_value("abc1234")}),
-    ("dev", {}, {SSM_GET_PARAMETER: parameter_value("def5678")}),
+    ("dev", {}, released("abc1234")),
+    ("dev", {}, released("def5678")),
     (
         "dev",
         {
@@ -63,9 +63,9 @@ DEPLOYS: list[tuple[str, dict[str, Any], dict[str, InvokeHandler]]] = [
                 {"name": "api", "command": ["api.handler"], "timeoutSeconds": 20},
             ]
         },
-        {SSM_GET_PARAMETER: parameter_value("abc1234")},
+        released("abc1234"),
     ),
-    ("prod", {}, {SSM_GET_PARAMETER: parameter_value("abc1234")}),
+    ("prod", {}, released("abc1234")),
 ]
 
 

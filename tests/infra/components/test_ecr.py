@@ -72,3 +72,50 @@ def test_pull_policy_names_exact_functions() -> None:
     (statement,) = json.loads(lambda_pull_policy(arns))["Statement"]
     assert statement["Condition"]["StringEquals"]["aws:sourceArn"] == sorted(arns)
     assert "*" not in json.dumps(statement)
+
+
+def test_a_promoted_image_survives_newer_commits_past_keep_images() -> None:
+    """prod runs commit 05's digest, promoted (tagged promoted-prod-0000005); 40 newer
+    commits push it far out of the 30 newest. The promoted rule claims it before the last
+    rule can expire it; without that rule it expires like any old commit."""
+    images = _repository(placeholder_pushed=START - timedelta(days=90))
+    images = [
+        Image(i.digest, (*i.tags, "promoted-prod-0000005"), i.pushed_at)
+        if i.digest == "commit-05"
+        else i
+        for i in images
+    ]
+    kept = json.loads(lifecycle_policy(30, promoted=True))
+    gone = expired(kept, images, NOW)
+    assert "commit-05" not in gone
+    # Exactly the other commits older than the 30 newest expire, as without promotion.
+    assert gone == ({f"commit-{n:02d}" for n in range(10)} - {"commit-05"}) | {
+        "untagged-8",
+        "untagged-30",
+    }
+    without = json.loads(lifecycle_policy(30))
+    assert "commit-05" in expired(without, images, NOW)
+
+
+def test_the_promoted_rule_keeps_only_the_newest_promotions() -> None:
+    """Beyond PROMOTED_KEEP promoted images, the oldest promoted one expires: the rule
+    claims them all, and expires by its own count."""
+    from infra_pulumi.components.ecr import PROMOTED_KEEP
+
+    assert PROMOTED_KEEP == 1000
+    promoted = [
+        Image(f"p-{n:04d}", (f"{n:07x}", f"promoted-prod-{n:07x}"), START + timedelta(hours=n))
+        for n in range(1002)
+    ]
+    gone = expired(
+        json.loads(lifecycle_policy(30, promoted=True)), promoted, NOW + timedelta(days=60)
+    )
+    assert gone == {"p-0000", "p-0001"}
+
+
+def test_the_promoted_rule_comes_right_after_the_placeholders() -> None:
+    rules = json.loads(lifecycle_policy(30, promoted=True))["rules"]
+    assert [r["rulePriority"] for r in rules] == [1, 2, 3, 4]
+    assert rules[0]["selection"]["tagPatternList"] == ["initial"]
+    assert rules[1]["selection"]["tagPrefixList"] == ["promoted-"]
+    assert rules[3]["selection"]["tagPatternList"] == ["*"]

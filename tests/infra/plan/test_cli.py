@@ -82,7 +82,7 @@ def test_plan_of_a_stack_that_requires_a_release_explains_the_ways_forward() -> 
 def test_plan_as_after_a_release_shows_where_each_tag_came_from(tmp_path: Path) -> None:
     out = tmp_path / "plan.json"
     result = plan_here(
-        "--stack", "prod", "--released", "def5678", "--tag", "lambda=abc1234", "--json", str(out)
+        "--stack", "dev", "--released", "def5678", "--tag", "lambda=abc1234", "--json", str(out)
     )
     assert result.returncode == 0, result.stderr
     plan = json.loads(out.read_text())

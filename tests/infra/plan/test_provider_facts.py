@@ -199,3 +199,25 @@ def test_every_invoke_the_program_makes_has_an_entry() -> None:
         for token, _args in evaluate(stack, config=config).invokes
     }
     assert tokens - set(facts.TABLE) == set()
+
+
+def test_an_image_in_another_accounts_registry_is_read_on_that_accounts_repository() -> None:
+    """A promoted stage reads its build stage's digests with ``registryId`` set to the
+    build stage's account: DescribeImages and DescribeRepositories are authorized on that
+    account's repository ARN, whatever account the caller is in."""
+    args = {
+        "registryId": "111122223333",
+        "repositoryName": "container-delivery-dev-lambda",
+        "imageDigest": "sha256:" + "b" * 64,
+    }
+    here = facts.Where(region="ap-northeast-1", account="444455556666")
+    calls = {c.action: c.resource(args, here) for c in facts.ECR_GET_IMAGE.calls_for(args)}
+    expected = "arn:aws:ecr:ap-northeast-1:111122223333:repository/container-delivery-dev-lambda"
+    assert calls == {"ecr:DescribeImages": expected, "ecr:DescribeRepositories": expected}
+
+
+def test_every_invoke_a_promoted_stage_makes_has_an_entry() -> None:
+    """prod once promoted: the digest check in the build stage's registry included."""
+    tokens = {token for token, _ in evaluate("prod", invokes=offline.released("abc1234")).invokes}
+    assert offline.ECR_GET_IMAGE in tokens
+    assert tokens - set(facts.TABLE) == set()

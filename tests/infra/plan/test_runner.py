@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from infra_pulumi.plan import Plan, evaluate
-from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+from infra_pulumi.plan.mocks import released
 from infra_pulumi.plan.runner import PROJECT_ROOT, program_directory
 
 #: Input properties, per resource type, that a provider reads as file paths.
@@ -48,7 +48,7 @@ def _value(inputs: dict[str, Any], path: tuple[str, ...]) -> Any:
 def test_every_file_path_handed_to_a_provider_exists_from_the_working_directory(
     stack: str,
 ) -> None:
-    plan: Plan = evaluate(stack, invokes={SSM_GET_PARAMETER: parameter_value("abc1234")})
+    plan: Plan = evaluate(stack, invokes=released("abc1234"))
     working_directory = program_directory()
     checked = 0
     for resource in plan.resources:
