@@ -1,5 +1,5 @@
 """Command line of the release tool: ``python -m app.deploy COMMAND`` (tag, exists, release,
-status, rollback, hold).
+status, rollback, promote, hold).
 
 Exit codes (docs/app-release.md has what a person does after each): 0 done; 1 the
 release failed and everything was restored (``exists``: the tag is not there); 2 bad
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import threading
 from collections.abc import Mapping, Sequence
@@ -150,6 +151,8 @@ def _validate(args: argparse.Namespace, env: Mapping[str, str]) -> str:
         raise BadInputError(f"--lock-wait must be 0 to {MAX_LOCK_SECONDS} seconds")
     if not 1 <= getattr(args, "lock_ttl", 1) <= MAX_LOCK_SECONDS:
         raise BadInputError(f"--lock-ttl must be 1 to {MAX_LOCK_SECONDS} seconds")
+    if args.command == "promote":
+        _validate_promote(args)
     definitions = getattr(args, "imagedefinitions", None)
     if definitions is not None and not definitions.resolve().parent.is_dir():
         raise BadInputError(
@@ -166,6 +169,17 @@ def _validate(args: argparse.Namespace, env: Mapping[str, str]) -> str:
     if problem:
         raise ManifestNotFoundError(f"deploy manifest parameter name {name!r} {problem}")
     return str(name)
+
+
+def _validate_promote(args: argparse.Namespace) -> None:
+    from app.deploy.promotion import digest_problem
+
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", args.source):
+        raise BadInputError(f"--from {args.source!r} is not a stack name (letters, digits, _.-)")
+    if args.digest is not None and digest_problem(args.digest):
+        raise BadInputError(f"--digest {args.digest!r} {digest_problem(args.digest)}")
+    if not 0 <= args.replication_wait <= MAX_LOCK_SECONDS:
+        raise BadInputError(f"--replication-wait must be 0 to {MAX_LOCK_SECONDS} seconds")
 
 
 def _run(
@@ -223,6 +237,8 @@ def _run(
         )
     if args.command == "status":
         return _status(args, clients, manifest, out, retry, max_concurrency)
+    if args.command == "promote":
+        return _promote(args, releaser, env, interrupts, StderrProgress(err), out)
     return _release(args, releaser, out)
 
 
@@ -292,6 +308,55 @@ def _release(args: argparse.Namespace, releaser: Releaser, out: TextIO) -> int:
         result = releaser.release(args.image, args.tag, imagedefinitions=args.imagedefinitions)
     else:
         result = releaser.rollback(args.image, imagedefinitions=args.imagedefinitions)
+    if args.json:
+        _print_json(out, result.to_dict())
+    else:
+        print(result_summary(result), file=out, flush=True)
+    return EXIT_OK
+
+
+def _promote(
+    args: argparse.Namespace,
+    releaser: Releaser,
+    env: Mapping[str, str],
+    interrupts: Interrupts,
+    progress: StderrProgress,
+    out: TextIO,
+) -> int:
+    """``promote``; with ``--dry-run`` only its plan (``--json``: its tag and digest)."""
+    from app.deploy.promote import Promoter
+    from app.deploy.schemas import StageSource
+    from app.deploy.source import SourceStage
+    from app.deploy.source_registry import PresencePolicy
+
+    stage = releaser.manifest.stack
+
+    def open_source(source: StageSource) -> SourceStage:
+        return SourceStage.assume(
+            source,
+            releaser.clients.session(),
+            stage=stage,
+            env=env,
+            retry=releaser.parts.retry,
+            progress=progress,
+            interrupts=interrupts,
+        )
+
+    promoter = Promoter(
+        releaser,
+        open_source=open_source,
+        presence=PresencePolicy(timeout=args.replication_wait),
+        progress=progress,
+    )
+    options = {"tag": args.tag, "digest": args.digest, "imagedefinitions": args.imagedefinitions}
+    if args.dry_run:
+        plan = promoter.plan(args.image, args.source, **options)
+        if args.json:
+            _print_json(out, plan.to_dict())
+        else:
+            print("\n".join(plan.lines()), file=out, flush=True)
+        return EXIT_OK
+    result = promoter.promote(args.image, args.source, **options)
     if args.json:
         _print_json(out, result.to_dict())
     else:

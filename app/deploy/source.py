@@ -23,6 +23,7 @@ from app.deploy.exceptions import (
 )
 from app.deploy.manifest import EcsServiceTarget, LambdaTarget, load_manifest
 from app.deploy.records import FailureRecords, Version
+from app.deploy.registry import Registry
 from app.deploy.retry import CALL_ERRORS, access_problem
 from app.deploy.source_registry import SourceRegistry
 
@@ -162,6 +163,8 @@ class SourceStage:
                 f"{image.repository_url}; publish this stage's manifest again (pulumi up); "
                 "nothing was changed"
             )
+        # ECR's own URI of the repository, in the reader role's (the build stage's) account.
+        Registry(self.clients.ecr, retry=self._retry, region=None).check(image_name, image)
         return image
 
     def records(self, image: ImageTargets) -> tuple[list[Version], set[int]]:

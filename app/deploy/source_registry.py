@@ -116,21 +116,23 @@ class SourceRegistry:
         """
         where = f"{image.repository_url}@{digest}"
         start = policy.clock()
-        delay, reported = policy.first_poll, start
+        delay, reported = policy.first_poll, None
         while not self.present(image, digest):
-            waited = policy.clock() - start
+            now = policy.clock()
+            waited = now - start
             if waited >= policy.timeout:
                 raise DigestNotPresentError(
                     f"{where} was not readable after {policy.timeout:.0f}s "
                     "(--replication-wait); nothing was changed. Promote again once it is"
                 )
-            if policy.clock() - reported >= policy.report_every or waited == 0:
+            if reported is None or now - reported >= policy.report_every:
                 self._progress(
                     image.repository_name,
-                    f"waiting for {digest} ({waited:.0f}s of {policy.timeout:.0f}s)",
+                    f"waiting for {digest} to be readable ({waited:.0f}s of "
+                    f"{policy.timeout:.0f}s)",
                 )
-                reported = policy.clock()
-            if self._interrupts.wait(min(delay, max(0.0, policy.timeout - waited))):
+                reported = now
+            if self._interrupts.wait(min(delay, policy.timeout - waited)):
                 self._interrupts.check()
             delay = min(delay * 1.5, policy.max_poll)
         self._progress(image.repository_name, f"{digest} is readable")
