@@ -71,7 +71,9 @@ class LateDigest:
         )
 
 
-def chain(*intercepts: Intercept | None) -> Callable[[str, str, dict[str, str], bytes], Answer | None]:
+def chain(
+    *intercepts: Intercept | None,
+) -> Callable[[str, str, dict[str, str], bytes], Answer | None]:
     """One intercept asking each in turn; the first answer wins, None forwards to moto."""
 
     def intercept(method: str, path: str, headers: dict[str, str], body: bytes) -> Answer | None:
