@@ -18,7 +18,7 @@ import re
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from app.deploy.clients import AwsClients
 from app.deploy.exceptions import (
@@ -42,6 +42,9 @@ from app.deploy.release import Releaser, ReleaseResult, WaitPolicy, result_summa
 from app.deploy.retry import RetryPolicy, access_problem
 from app.deploy.signals import Interrupts
 from app.deploy.tags import current_tag, validate_tag
+
+if TYPE_CHECKING:
+    from app.deploy.plan import ReleasePlan
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -239,6 +242,18 @@ def _run(
         return _status(args, clients, manifest, out, retry, max_concurrency)
     if args.command == "promote":
         return _promote(args, releaser, env, interrupts, StderrProgress(err), out)
+    if getattr(args, "recorded", False) and manifest.image(args.image).promoted:
+        from app.deploy.promote import promoter
+
+        promoting = promoter(releaser, env=env, interrupts=interrupts, progress=StderrProgress(err))
+        if args.dry_run:
+            raise BadInputError(
+                "release --recorded --dry-run in a promoted stage: use promote --dry-run"
+            )
+        outcome = promoting.release_recorded(args.image, imagedefinitions=args.imagedefinitions)
+        return (
+            _nothing_recorded(args, out) if outcome is None else _print_result(args, outcome, out)
+        )
     return _release(args, releaser, out)
 
 
@@ -293,11 +308,7 @@ def _release(args: argparse.Namespace, releaser: Releaser, out: TextIO) -> int:
             plan = releaser.plan_release(args.image, tag, imagedefinitions=args.imagedefinitions)
         else:
             plan = releaser.plan_rollback(args.image, imagedefinitions=args.imagedefinitions)
-        if args.json:
-            _print_json(out, plan.to_dict())
-        else:
-            print("\n".join(plan.lines()), file=out, flush=True)
-        return EXIT_OK
+        return _print_plan(args, plan, out)
     result: ReleaseResult
     if recorded:
         outcome = releaser.release_recorded(args.image, imagedefinitions=args.imagedefinitions)
@@ -308,11 +319,7 @@ def _release(args: argparse.Namespace, releaser: Releaser, out: TextIO) -> int:
         result = releaser.release(args.image, args.tag, imagedefinitions=args.imagedefinitions)
     else:
         result = releaser.rollback(args.image, imagedefinitions=args.imagedefinitions)
-    if args.json:
-        _print_json(out, result.to_dict())
-    else:
-        print(result_summary(result), file=out, flush=True)
-    return EXIT_OK
+    return _print_result(args, result, out)
 
 
 def _promote(
@@ -324,39 +331,30 @@ def _promote(
     out: TextIO,
 ) -> int:
     """``promote``; with ``--dry-run`` only its plan (``--json``: its tag and digest)."""
-    from app.deploy.promote import Promoter
-    from app.deploy.schemas import StageSource
-    from app.deploy.source import SourceStage
-    from app.deploy.source_registry import PresencePolicy
+    from app.deploy.promote import promoter
 
-    stage = releaser.manifest.stack
-
-    def open_source(source: StageSource) -> SourceStage:
-        return SourceStage.assume(
-            source,
-            releaser.clients.session(),
-            stage=stage,
-            env=env,
-            retry=releaser.parts.retry,
-            progress=progress,
-            interrupts=interrupts,
-        )
-
-    promoter = Promoter(
+    promoting = promoter(
         releaser,
-        open_source=open_source,
-        presence=PresencePolicy(timeout=args.replication_wait),
+        env=env,
+        interrupts=interrupts,
         progress=progress,
+        replication_wait=args.replication_wait,
     )
     options = {"tag": args.tag, "digest": args.digest, "imagedefinitions": args.imagedefinitions}
     if args.dry_run:
-        plan = promoter.plan(args.image, args.source, **options)
-        if args.json:
-            _print_json(out, plan.to_dict())
-        else:
-            print("\n".join(plan.lines()), file=out, flush=True)
-        return EXIT_OK
-    result = promoter.promote(args.image, args.source, **options)
+        return _print_plan(args, promoting.plan(args.image, args.source, **options), out)
+    return _print_result(args, promoting.promote(args.image, args.source, **options), out)
+
+
+def _print_plan(args: argparse.Namespace, plan: ReleasePlan, out: TextIO) -> int:
+    if args.json:
+        _print_json(out, plan.to_dict())
+    else:
+        print("\n".join(plan.lines()), file=out, flush=True)
+    return EXIT_OK
+
+
+def _print_result(args: argparse.Namespace, result: ReleaseResult, out: TextIO) -> int:
     if args.json:
         _print_json(out, result.to_dict())
     else:

@@ -14,11 +14,15 @@ The order is the contract in docs/app-release.md ("promote"):
    steps to ``<repositoryUrl>@<digest>``), apply, and restore on failure.
 
 Steps 1 to 5 change nothing: a refusal there is exit 2 (or 5, or 1 for a timeout).
+
+``release --recorded`` in a promoted stage (the infra deploy stage's release after
+``pulumi up``) releases the recorded digest again, under the lock, without reading the
+build stage: so a configuration change is published and shifted like any release.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from msgspec.structs import replace
@@ -30,9 +34,10 @@ from app.deploy.exceptions import (
 )
 from app.deploy.locked import before_changes
 from app.deploy.planner import plan_promotion
-from app.deploy.promotion import Chosen, choose_tag, promotion_tag
+from app.deploy.promotion import DIGEST, Chosen, choose_tag, promotion_tag
 from app.deploy.retry import CALL_ERRORS
 from app.deploy.schemas import Stage
+from app.deploy.source_registry import PresencePolicy
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -42,8 +47,8 @@ if TYPE_CHECKING:
     from app.deploy.release import Releaser
     from app.deploy.result import ReleaseResult
     from app.deploy.schemas import StageSource
+    from app.deploy.signals import Interrupts
     from app.deploy.source import SourceStage
-    from app.deploy.source_registry import PresencePolicy
     from app.deploy.workers import Progress
 
 OpenSource = Callable[["StageSource"], "SourceStage"]
@@ -218,6 +223,88 @@ class Promoter:
             )
         return replace(result, warnings=warnings)
 
+    def release_recorded(
+        self, image_name: str, *, imagedefinitions: Path | None
+    ) -> ReleaseResult | None:
+        """Release the recorded tag and digest again, read under the lock (``--recorded``).
+
+        None while the digest parameter holds the placeholder: nothing promoted yet. The
+        digest is checked where this stage pulls it (``DescribeImages`` with the build
+        stage's ``registryId``, this stage's own credentials), not through the reader role.
+        """
+        image, source = self._stage(image_name, self._source_of())
+        releaser, parts = self.releaser, self.releaser.parts
+        registry = parts.registry()
+        checks = [lambda: registry.check_targets(image_name, image)]
+        with releaser.locks.held(image_name, image, "release", checks) as warnings:
+            parameter, digests = parts.parameter(image), parts.digest_parameter(image)
+            try:
+                (tag, _), (digest, _) = parameter.read(), digests.read()
+                if not DIGEST.fullmatch(digest):
+                    self._progress(
+                        image_name,
+                        f"{digests.name} holds {digest!r}: nothing promoted yet, nothing to "
+                        "release",
+                    )
+                    return None
+                self._require_pullable(image, source, digest)
+                state = parts.reader(image, registry).read(
+                    image_name, image, tag, parameter, tag_checked=True, digest=digests
+                )
+            except CALL_ERRORS as exc:
+                raise before_changes(image_name, "release", exc) from exc
+            self._progress(image_name, f"releasing the recorded {tag} ({digest})")
+            chosen = Chosen(source, tag, digest, promotion_tag(releaser.manifest.stack, tag), True)
+            plan = plan_promotion(
+                image_name, image, chosen, state, tagged=True, imagedefinitions=imagedefinitions
+            )
+            result = releaser.apply(plan, image, state, parameter, digest=digests)
+        return replace(result, warnings=warnings)
+
+    def plan_recorded(
+        self, image_name: str, *, imagedefinitions: Path | None
+    ) -> ReleasePlan | None:
+        """What ``release --recorded`` would do now (``--dry-run``); None before a promotion."""
+        image, source = self._stage(image_name, self._source_of())
+        releaser, parts = self.releaser, self.releaser.parts
+        try:
+            (tag, _), (digest, _) = (
+                parts.parameter(image).read(),
+                parts.digest_parameter(image).read(),
+            )
+        except CALL_ERRORS as exc:
+            raise before_changes(image_name, "release --dry-run", exc) from exc
+        if not DIGEST.fullmatch(digest):
+            return None
+        state = releaser.snapshot(
+            "release", image_name, image, tag, parts.registry(), tag_checked=True,
+            digest=parts.digest_parameter(image),
+        )  # fmt: skip
+        chosen = Chosen(source, tag, digest, promotion_tag(releaser.manifest.stack, tag), True)
+        return plan_promotion(
+            image_name, image, chosen, state, tagged=True, imagedefinitions=imagedefinitions
+        )
+
+    def _source_of(self) -> str:
+        stage = self.releaser.manifest.stage
+        return stage.source.stack if isinstance(stage, Stage) else ""
+
+    def _require_pullable(self, image: ImageTargets, source: StageSource, digest: str) -> None:
+        ecr = self.releaser.clients.ecr
+        try:
+            self.releaser.parts.retry.call(
+                lambda: ecr.describe_images(
+                    registryId=source.account,
+                    repositoryName=image.repository_name,
+                    imageIds=[{"imageDigest": digest}],
+                )
+            )
+        except (ecr.exceptions.ImageNotFoundException, ecr.exceptions.RepositoryNotFoundException):
+            raise BadInputError(
+                f"the recorded digest {digest} is not in {image.repository_url} (expired?); "
+                f"promote a tag {source.stack} released again; nothing was changed"
+            ) from None
+
     @staticmethod
     def _tagged(stage: SourceStage, built: ImageTargets, chosen: Chosen) -> bool:
         """Whether the promotion tag is already on the digest; another digest is refused."""
@@ -229,3 +316,33 @@ class Promoter:
                 "Look at that repository's history before going on; nothing was changed"
             )
         return found is not None
+
+
+def promoter(
+    releaser: Releaser,
+    *,
+    env: Mapping[str, str],
+    interrupts: Interrupts,
+    progress: Progress,
+    replication_wait: float = 600.0,
+) -> Promoter:
+    """A ``Promoter`` whose build stage is read with the reader role, assumed on demand."""
+    from app.deploy.source import SourceStage
+
+    def open_source(source: StageSource) -> SourceStage:
+        return SourceStage.assume(
+            source,
+            releaser.clients.session(),
+            stage=releaser.manifest.stack,
+            env=env,
+            retry=releaser.parts.retry,
+            progress=progress,
+            interrupts=interrupts,
+        )
+
+    return Promoter(
+        releaser,
+        open_source=open_source,
+        presence=PresencePolicy(timeout=replication_wait),
+        progress=progress,
+    )

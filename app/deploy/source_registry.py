@@ -128,8 +128,7 @@ class SourceRegistry:
             if reported is None or now - reported >= policy.report_every:
                 self._progress(
                     image.repository_name,
-                    f"waiting for {digest} to be readable ({waited:.0f}s of "
-                    f"{policy.timeout:.0f}s)",
+                    f"waiting for {digest} to be readable ({waited:.0f}s of {policy.timeout:.0f}s)",
                 )
                 reported = now
             if self._interrupts.wait(min(delay, policy.timeout - waited)):

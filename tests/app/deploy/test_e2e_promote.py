@@ -153,3 +153,49 @@ def test_dev_targets_running_another_digest_than_the_tags_are_refused(stages, de
         run.stderr
     )
     assert stages.snapshot("lambda") == before
+
+
+def test_a_promoted_stage_releases_nothing_itself_but_its_recorded_digest_again(stages, deploy):
+    prod = stages.prod
+    for refused in (
+        ("release", "--image", "lambda", "--tag", NEW),
+        ("rollback", "--image", "lambda"),
+        ("exists", "--image", "lambda", "--tag", NEW),
+    ):
+        run = deploy(*refused)
+        assert run.returncode == 2, run.stderr
+        assert "is promoted from dev and builds nothing" in run.stderr
+        assert "python -m app.deploy promote --image lambda --from dev" in run.stderr
+    before = deploy("release", "--image", "lambda", "--recorded", "--json")
+    assert before.returncode == 0, before.stderr
+    assert json.loads(before.stdout) == {"ok": True, "noop": True, "image": "lambda", "tag": None}
+
+    assert deploy("promote", "--image", "lambda", "--from", "dev").returncode == 0
+    digest = stages.digest("lambda", NEW)
+    assert lambda_status(deploy) == {"drift": False, "unreadable": False, "running": {NEW}}
+    # An infra change (pulumi up) reaches $LATEST only; --recorded publishes and shifts it.
+    changed = prod.functions("lambda")[0]
+    prod.lambda_.update_function_configuration(FunctionName=changed, MemorySize=1024)
+    assert lambda_status(deploy)["drift"] is True
+
+    run = deploy("release", "--image", "lambda", "--recorded", "--json")
+
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert (result["tag"], result["digest"], result["sourceTagged"]) == (NEW, digest, False)
+    targets = {t["name"]: t for t in result["targets"]}
+    assert targets[changed]["action"] == "shifted"
+    assert stages.recorded("lambda") == (NEW, digest)
+    assert lambda_status(deploy) == {"drift": False, "unreadable": False, "running": {NEW}}
+    assert "[dev] assumed" not in run.stderr  # the build stage is not read
+
+
+def lambda_status(deploy) -> dict[str, object]:
+    """``status``'s view of image lambda: drift, unreadable, and the tags its targets run."""
+    document = json.loads(deploy("status", "--json").stdout)
+    (image,) = [i for i in document["images"] if i["image"] == "lambda"]
+    return {
+        "drift": image["drift"],
+        "unreadable": image["unreadable"],
+        "running": {t["runningTag"] for t in image["targets"]},
+    }
