@@ -109,6 +109,7 @@ def make_stages(
     *,
     cross_account: bool,
     images: dict[str, dict[str, Any]],
+    project: str = "demo",
 ) -> Stages:
     """dev in ``BUILD_ACCOUNT`` (or prod's own account), prod promoted from it.
 
@@ -116,14 +117,14 @@ def make_stages(
     stages (schema 2 in dev, 3 in prod).
     """
     dev_session = account_session(BUILD_ACCOUNT) if cross_account else prod_session
-    dev = FakeStack(dev_session, stack="dev")
-    prod = FakeStack(prod_session, stack="prod")
+    dev = FakeStack(dev_session, project=project, stack="dev")
+    prod = FakeStack(prod_session, project=project, stack="prod")
     for name, options in images.items():
         dev.add_image(name, **options)
         prod.add_image(name, **options)
     account = BUILD_ACCOUNT if cross_account else PROMOTED_ACCOUNT
     reader = dev.session.client("iam").create_role(
-        RoleName="demo-dev-promotion-reader",
+        RoleName=f"{project}-dev-promotion-reader",
         AssumeRolePolicyDocument=json.dumps(
             {
                 "Version": "2012-10-17",
@@ -131,7 +132,7 @@ def make_stages(
                     {
                         "Effect": "Allow",
                         "Principal": {
-                            "AWS": f"arn:aws:iam::{PROMOTED_ACCOUNT}:role/demo-prod-promote-build"
+                            "AWS": f"arn:aws:iam::{PROMOTED_ACCOUNT}:role/{project}-prod-promote-build"
                         },
                         "Action": "sts:AssumeRole",
                     }
@@ -139,7 +140,7 @@ def make_stages(
             }
         ),
     )["Role"]["Arn"]
-    assert reader == f"arn:aws:iam::{account}:role/demo-dev-promotion-reader"
+    assert reader == f"arn:aws:iam::{account}:role/{project}-dev-promotion-reader"
     stages = Stages(dev, prod, reader)
     publish_promoted_manifest(stages, account)
     return stages
