@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import threading
 from collections.abc import Mapping, Sequence
@@ -155,7 +154,9 @@ def _validate(args: argparse.Namespace, env: Mapping[str, str]) -> str:
     if not 1 <= getattr(args, "lock_ttl", 1) <= MAX_LOCK_SECONDS:
         raise BadInputError(f"--lock-ttl must be 1 to {MAX_LOCK_SECONDS} seconds")
     if args.command == "promote":
-        _validate_promote(args)
+        from app.deploy.promote import validate_arguments
+
+        validate_arguments(args.source, args.digest, args.replication_wait, MAX_LOCK_SECONDS)
     definitions = getattr(args, "imagedefinitions", None)
     if definitions is not None and not definitions.resolve().parent.is_dir():
         raise BadInputError(
@@ -172,17 +173,6 @@ def _validate(args: argparse.Namespace, env: Mapping[str, str]) -> str:
     if problem:
         raise ManifestNotFoundError(f"deploy manifest parameter name {name!r} {problem}")
     return str(name)
-
-
-def _validate_promote(args: argparse.Namespace) -> None:
-    from app.deploy.promotion import digest_problem
-
-    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", args.source):
-        raise BadInputError(f"--from {args.source!r} is not a stack name (letters, digits, _.-)")
-    if args.digest is not None and digest_problem(args.digest):
-        raise BadInputError(f"--digest {args.digest!r} {digest_problem(args.digest)}")
-    if not 0 <= args.replication_wait <= MAX_LOCK_SECONDS:
-        raise BadInputError(f"--replication-wait must be 0 to {MAX_LOCK_SECONDS} seconds")
 
 
 def _run(
@@ -228,33 +218,27 @@ def _run(
     if args.command == "exists":
         return _exists(args, releaser, manifest, out)
     if args.command == "hold":
-        from app.deploy.hold import hold
-
-        command = list(args.held_command)
-        if command[:1] == ["--"]:
-            command = command[1:]
-        for image in args.images:
-            manifest.image(image)  # an unknown image is bad input before any lock
-        return hold(
-            releaser, args.images, command, interrupts=interrupts, progress=StderrProgress(err)
-        )
+        return _hold(args, releaser, interrupts, StderrProgress(err))
     if args.command == "status":
         return _status(args, clients, manifest, out, retry, max_concurrency)
-    if args.command == "promote":
+    if args.command == "promote" or (
+        getattr(args, "recorded", False) and manifest.image(args.image).promoted
+    ):
         return _promote(args, releaser, env, interrupts, StderrProgress(err), out)
-    if getattr(args, "recorded", False) and manifest.image(args.image).promoted:
-        from app.deploy.promote import promoter
-
-        promoting = promoter(releaser, env=env, interrupts=interrupts, progress=StderrProgress(err))
-        if args.dry_run:
-            raise BadInputError(
-                "release --recorded --dry-run in a promoted stage: use promote --dry-run"
-            )
-        outcome = promoting.release_recorded(args.image, imagedefinitions=args.imagedefinitions)
-        return (
-            _nothing_recorded(args, out) if outcome is None else _print_result(args, outcome, out)
-        )
     return _release(args, releaser, out)
+
+
+def _hold(
+    args: argparse.Namespace, releaser: Releaser, interrupts: Interrupts, progress: StderrProgress
+) -> int:
+    from app.deploy.hold import hold
+
+    command = list(args.held_command)
+    if command[:1] == ["--"]:
+        command = command[1:]
+    for image in args.images:
+        releaser.manifest.image(image)  # an unknown image is bad input before any lock
+    return hold(releaser, args.images, command, interrupts=interrupts, progress=progress)
 
 
 def _exists(
@@ -330,7 +314,8 @@ def _promote(
     progress: StderrProgress,
     out: TextIO,
 ) -> int:
-    """``promote``; with ``--dry-run`` only its plan (``--json``: its tag and digest)."""
+    """``promote``, or ``release --recorded`` in a promoted stage; with ``--dry-run`` only
+    the plan (``--json``: its tag and digest)."""
     from app.deploy.promote import promoter
 
     promoting = promoter(
@@ -338,9 +323,18 @@ def _promote(
         env=env,
         interrupts=interrupts,
         progress=progress,
-        replication_wait=args.replication_wait,
+        replication_wait=getattr(args, "replication_wait", 600.0),
     )
-    options = {"tag": args.tag, "digest": args.digest, "imagedefinitions": args.imagedefinitions}
+    definitions = args.imagedefinitions
+    if args.command != "promote":  # release --recorded: the recorded digest again
+        if args.dry_run:
+            plan = promoting.plan_recorded(args.image, imagedefinitions=definitions)
+            return _nothing_recorded(args, out) if plan is None else _print_plan(args, plan, out)
+        outcome = promoting.release_recorded(args.image, imagedefinitions=definitions)
+        return (
+            _nothing_recorded(args, out) if outcome is None else _print_result(args, outcome, out)
+        )
+    options = {"tag": args.tag, "digest": args.digest, "imagedefinitions": definitions}
     if args.dry_run:
         return _print_plan(args, promoting.plan(args.image, args.source, **options), out)
     return _print_result(args, promoting.promote(args.image, args.source, **options), out)

@@ -22,6 +22,7 @@ build stage: so a configuration change is published and shifted like any release
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -316,6 +317,21 @@ class Promoter:
                 "Look at that repository's history before going on; nothing was changed"
             )
         return found is not None
+
+
+def validate_arguments(
+    source: str, digest: str | None, replication_wait: float, max_seconds: float
+) -> None:
+    """``promote``'s own arguments, checked before any AWS call (bad input: exit 2)."""
+    from app.deploy.promotion import digest_problem
+
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", source):
+        raise BadInputError(f"--from {source!r} is not a stack name (letters, digits, _.-)")
+    problem = digest_problem(digest) if digest is not None else None
+    if problem:
+        raise BadInputError(f"--digest {digest!r} {problem}")
+    if not 0 <= replication_wait <= max_seconds:
+        raise BadInputError(f"--replication-wait must be 0 to {max_seconds:.0f} seconds")
 
 
 def promoter(
