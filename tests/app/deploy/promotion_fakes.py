@@ -123,6 +123,7 @@ def make_stages(
         dev.add_image(name, **options)
         prod.add_image(name, **options)
     account = BUILD_ACCOUNT if cross_account else PROMOTED_ACCOUNT
+    promote_build = f"arn:aws:iam::{PROMOTED_ACCOUNT}:role/{project}-prod-promote-build"
     reader = dev.session.client("iam").create_role(
         RoleName=f"{project}-dev-promotion-reader",
         AssumeRolePolicyDocument=json.dumps(
@@ -131,9 +132,7 @@ def make_stages(
                 "Statement": [
                     {
                         "Effect": "Allow",
-                        "Principal": {
-                            "AWS": f"arn:aws:iam::{PROMOTED_ACCOUNT}:role/{project}-prod-promote-build"
-                        },
+                        "Principal": {"AWS": promote_build},
                         "Action": "sts:AssumeRole",
                     }
                 ],
