@@ -154,6 +154,16 @@ def test_dev_targets_running_another_digest_than_the_tags_are_refused(stages, de
     )
     assert stages.snapshot("lambda") == before
 
+    (service,) = dev.images["web"]["ecsServices"]
+    dev.set_service_image(service["cluster"], service["service"], "web", dev.uri("web", OLD))
+    web = deploy("promote", "--image", "web", "--from", "dev")
+    assert web.returncode == 2, web.stderr
+    assert (
+        f"ECS service {service['cluster']}/{service['service']} (container web) runs "
+        f"{stages.digest('web', OLD)}"
+    ) in web.stderr
+    assert stages.recorded("web") == ("initial", "initial")
+
 
 def test_a_promoted_stage_releases_nothing_itself_but_its_recorded_digest_again(stages, deploy):
     prod = stages.prod

@@ -14,7 +14,7 @@ import signal
 import pytest
 
 from .fakes import NEW
-from .faultproxy import ecr, lambda_update, lost_answer
+from .faultproxy import Rule, ecr, lambda_update, lost_answer
 from .presence_double import LateDigest, chain
 
 pytestmark = pytest.mark.e2e
@@ -118,3 +118,31 @@ def test_a_lost_answer_to_the_promotion_tag_is_its_own_tag(stages, proxy, deploy
     assert rule.hits == 1  # botocore sent it again; ECR answered ImageAlreadyExists
     assert stages.dev_tags("lambda", digest) == sorted([NEW, f"promoted-prod-{NEW}"])
     assert stages.recorded("lambda") == (NEW, digest)
+
+
+def test_a_promotion_tag_that_cannot_be_removed_is_exit_3_with_the_command(stages, proxy, spawn):
+    digest = stages.digest("lambda", NEW)
+    # The reader role without ecr:BatchDeleteImage (AWS's code for a refused action).
+    proxy.add(Rule(ecr("BatchDeleteImage"), 400, "AccessDeniedException"))
+    update = proxy.hold(lambda_update(stages.prod.functions("lambda")[0]))
+    promotion = spawn(*PROMOTE, "--max-concurrency", "1", "--json")
+    update.wait_arrived()
+
+    promotion.send(signal.SIGTERM)
+    promotion.wait_for_line("[signal]")
+    update.open()
+    finished = promotion.finish()
+
+    assert finished.returncode == 3, finished.stderr
+    (attention,) = finished.json()["needsAttention"]
+    url = stages.dev.images["lambda"]["repositoryUrl"]
+    assert attention.startswith(
+        f"ECR {url}: tag promoted-prod-{NEW} (on {digest}) "
+        "must be removed (aws ecr batch-delete-image --repository-name demo-dev-lambda "
+        f"--image-ids imageTag=promoted-prod-{NEW}, as the build stage's promotion reader role)"
+    )
+    assert "AccessDeniedException" in attention
+    # Everything in prod was put back all the same; only the tag is left, and named.
+    assert stages.recorded("lambda") == ("initial", "initial")
+    assert stages.dev_tags("lambda", digest) == sorted([NEW, f"promoted-prod-{NEW}"])
+    assert stages.prod.lock_value("lambda") is None
