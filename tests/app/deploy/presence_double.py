@@ -6,8 +6,10 @@ own repository, so the digest is there at once; the wait exists for a variant th
 copies images (ECR replication, which is asynchronous and which moto does not simulate).
 This double stands in for such a copy: at the fault proxy, it answers ``DescribeImages``
 of that one digest (by ``imageDigest``) with ECR's ``ImageNotFoundException`` until
-``after`` seconds have passed since ``arm()`` (``None``: never), and forwards every other
-request to moto. The answer's shape is the ECR API reference's for DescribeImages
+``after`` seconds have passed since the first such request (``None``: never), and
+forwards every other request to moto. The clock starts at the first ask, not when the
+test starts the process, so the first answer is always "not found", however long the
+process took to get there. The answer's shape is the ECR API reference's for DescribeImages
 (``ImageNotFoundException``, HTTP 400, JSON protocol ``__type``); its message is moto's
 (moto/ecr/exceptions.py), which follows AWS's.
 """
@@ -25,24 +27,21 @@ _DESCRIBE_IMAGES = "AmazonEC2ContainerRegistry_V20150921.DescribeImages"
 
 
 class LateDigest:
-    """``DescribeImages`` of ``digest`` finds nothing until ``after`` seconds from ``arm()``."""
+    """``DescribeImages`` of ``digest`` finds nothing until ``after`` seconds from the first."""
 
     def __init__(self, digest: str, *, after: float | None) -> None:
         self.digest = digest
         self.after = after
         self.refused = 0
         self.answered = 0
-        self._armed_at: float | None = None
+        self._first_asked: float | None = None
         self._lock = threading.Lock()
 
-    def arm(self) -> LateDigest:
-        self._armed_at = time.monotonic()
-        return self
-
     def _absent(self) -> bool:
-        if self._armed_at is None:
-            return False
-        return self.after is None or time.monotonic() - self._armed_at < self.after
+        now = time.monotonic()
+        if self._first_asked is None:
+            self._first_asked = now
+        return self.after is None or now - self._first_asked < self.after
 
     def __call__(
         self, method: str, path: str, headers: dict[str, str], body: bytes

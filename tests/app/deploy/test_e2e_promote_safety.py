@@ -26,7 +26,7 @@ def test_a_digest_readable_only_later_is_waited_for_with_progress(
     stages, proxy, codedeploy, deploy
 ):
     digest = stages.digest("lambda", NEW)
-    late = LateDigest(digest, after=1.0).arm()
+    late = LateDigest(digest, after=1.0)
     proxy.intercept = chain(late, codedeploy)
 
     run = deploy(*PROMOTE, "--replication-wait", "60")
@@ -41,7 +41,7 @@ def test_a_digest_readable_only_later_is_waited_for_with_progress(
 
 def test_a_digest_never_readable_times_out_and_changes_nothing(stages, proxy, codedeploy, deploy):
     digest = stages.digest("lambda", NEW)
-    late = LateDigest(digest, after=None).arm()
+    late = LateDigest(digest, after=None)
     proxy.intercept = chain(late, codedeploy)
     before = stages.snapshot("lambda")
 
