@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.deploy.exceptions import DeployError, RevisionConflictError, TargetUpdateError
-from app.deploy.journal import CodeChanged, Journal, Shifted, TagWritten
+from app.deploy.journal import (
+    CodeChanged,
+    DigestWritten,
+    Journal,
+    Shifted,
+    SourceTagged,
+    TagWritten,
+)
 from app.deploy.traffic import config_differences, read_alias
 from app.deploy.workers import run_concurrently
 
@@ -29,9 +36,17 @@ if TYPE_CHECKING:
     from app.deploy.functions import FunctionOps
     from app.deploy.manifest import ImageTargets
     from app.deploy.parameter import TagParameter
-    from app.deploy.plan import PutTag, ReleasePlan, UpdateCode, WriteImageDefinitions
+    from app.deploy.plan import (
+        PutDigest,
+        PutTag,
+        ReleasePlan,
+        TagSource,
+        UpdateCode,
+        WriteImageDefinitions,
+    )
     from app.deploy.retry import RetryPolicy
     from app.deploy.signals import Interrupts
+    from app.deploy.source_registry import SourceRegistry
     from app.deploy.state import ReleaseState
     from app.deploy.workers import Progress
 
@@ -50,9 +65,13 @@ class Applier:
         interrupts: Interrupts,
         progress: Progress,
         max_concurrency: int,
+        digest: TagParameter | None = None,
+        source: SourceRegistry | None = None,
     ) -> None:
         self._functions = functions
         self._parameter = parameter
+        self._digest = digest
+        self._source = source
         self._deployments = deployments
         self._lambda = lambda_
         self._retry = retry
@@ -67,8 +86,13 @@ class Applier:
 
         Raises at the first failure or signal; the journal then holds what to undo.
         """
+        if plan.tag_source is not None:
+            self._tag_source(plan.tag_source, journal)
+            self._interrupts.check()
         if plan.put is not None:
             self._put(plan.put, journal)
+        if plan.put_digest is not None:
+            self._put_digest(plan.put_digest, journal)
         self._interrupts.check()
         self._update(plan.updates, journal)
         if image.uses_aliases:
@@ -98,6 +122,19 @@ class Applier:
         # Journalled first: a put whose answer is lost may still have landed.
         journal.add(TagWritten(step))
         self._parameter.put(step.value)
+
+    def _put_digest(self, step: PutDigest, journal: Journal) -> None:
+        assert self._digest is not None, "a promotion's plan needs its digest parameter"
+        self._progress(step.parameter, step.change())
+        journal.add(DigestWritten(step))
+        self._digest.put(step.value)
+
+    def _tag_source(self, step: TagSource, journal: Journal) -> None:
+        """The promotion tag in the build stage's repository, first: the digest is then
+        kept from expiring before anything here points at it."""
+        assert self._source is not None, "a promotion's plan needs the build stage's registry"
+        journal.add(SourceTagged(step))
+        self._source.add_tag(step)
 
     def _update(self, steps: tuple[UpdateCode, ...], journal: Journal) -> None:
         """Each ``UpdateCode``: update, wait until it settles, verify the image."""

@@ -1,5 +1,5 @@
 """Command line of the release tool: ``python -m app.deploy COMMAND`` (tag, exists, release,
-status, rollback, hold).
+status, rollback, promote, hold).
 
 Exit codes (docs/app-release.md has what a person does after each): 0 done; 1 the
 release failed and everything was restored (``exists``: the tag is not there); 2 bad
@@ -17,7 +17,7 @@ import os
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from app.deploy.clients import AwsClients
 from app.deploy.exceptions import (
@@ -41,6 +41,9 @@ from app.deploy.release import Releaser, ReleaseResult, WaitPolicy, result_summa
 from app.deploy.retry import RetryPolicy, access_problem
 from app.deploy.signals import Interrupts
 from app.deploy.tags import current_tag, validate_tag
+
+if TYPE_CHECKING:
+    from app.deploy.plan import ReleasePlan
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -150,6 +153,10 @@ def _validate(args: argparse.Namespace, env: Mapping[str, str]) -> str:
         raise BadInputError(f"--lock-wait must be 0 to {MAX_LOCK_SECONDS} seconds")
     if not 1 <= getattr(args, "lock_ttl", 1) <= MAX_LOCK_SECONDS:
         raise BadInputError(f"--lock-ttl must be 1 to {MAX_LOCK_SECONDS} seconds")
+    if args.command == "promote":
+        from app.deploy.promote import validate_arguments
+
+        validate_arguments(args.source, args.digest, args.replication_wait, MAX_LOCK_SECONDS)
     definitions = getattr(args, "imagedefinitions", None)
     if definitions is not None and not definitions.resolve().parent.is_dir():
         raise BadInputError(
@@ -211,19 +218,27 @@ def _run(
     if args.command == "exists":
         return _exists(args, releaser, manifest, out)
     if args.command == "hold":
-        from app.deploy.hold import hold
-
-        command = list(args.held_command)
-        if command[:1] == ["--"]:
-            command = command[1:]
-        for image in args.images:
-            manifest.image(image)  # an unknown image is bad input before any lock
-        return hold(
-            releaser, args.images, command, interrupts=interrupts, progress=StderrProgress(err)
-        )
+        return _hold(args, releaser, interrupts, StderrProgress(err))
     if args.command == "status":
         return _status(args, clients, manifest, out, retry, max_concurrency)
+    if args.command == "promote" or (
+        getattr(args, "recorded", False) and manifest.image(args.image).promoted
+    ):
+        return _promote(args, releaser, env, interrupts, StderrProgress(err), out)
     return _release(args, releaser, out)
+
+
+def _hold(
+    args: argparse.Namespace, releaser: Releaser, interrupts: Interrupts, progress: StderrProgress
+) -> int:
+    from app.deploy.hold import hold
+
+    command = list(args.held_command)
+    if command[:1] == ["--"]:
+        command = command[1:]
+    for image in args.images:
+        releaser.manifest.image(image)  # an unknown image is bad input before any lock
+    return hold(releaser, args.images, command, interrupts=interrupts, progress=progress)
 
 
 def _exists(
@@ -277,11 +292,7 @@ def _release(args: argparse.Namespace, releaser: Releaser, out: TextIO) -> int:
             plan = releaser.plan_release(args.image, tag, imagedefinitions=args.imagedefinitions)
         else:
             plan = releaser.plan_rollback(args.image, imagedefinitions=args.imagedefinitions)
-        if args.json:
-            _print_json(out, plan.to_dict())
-        else:
-            print("\n".join(plan.lines()), file=out, flush=True)
-        return EXIT_OK
+        return _print_plan(args, plan, out)
     result: ReleaseResult
     if recorded:
         outcome = releaser.release_recorded(args.image, imagedefinitions=args.imagedefinitions)
@@ -292,6 +303,52 @@ def _release(args: argparse.Namespace, releaser: Releaser, out: TextIO) -> int:
         result = releaser.release(args.image, args.tag, imagedefinitions=args.imagedefinitions)
     else:
         result = releaser.rollback(args.image, imagedefinitions=args.imagedefinitions)
+    return _print_result(args, result, out)
+
+
+def _promote(
+    args: argparse.Namespace,
+    releaser: Releaser,
+    env: Mapping[str, str],
+    interrupts: Interrupts,
+    progress: StderrProgress,
+    out: TextIO,
+) -> int:
+    """``promote``, or ``release --recorded`` in a promoted stage; with ``--dry-run`` only
+    the plan (``--json``: its tag and digest)."""
+    from app.deploy.promote import promoter
+
+    promoting = promoter(
+        releaser,
+        env=env,
+        interrupts=interrupts,
+        progress=progress,
+        replication_wait=getattr(args, "replication_wait", 600.0),
+    )
+    definitions = args.imagedefinitions
+    if args.command != "promote":  # release --recorded: the recorded digest again
+        if args.dry_run:
+            plan = promoting.plan_recorded(args.image, imagedefinitions=definitions)
+            return _nothing_recorded(args, out) if plan is None else _print_plan(args, plan, out)
+        outcome = promoting.release_recorded(args.image, imagedefinitions=definitions)
+        return (
+            _nothing_recorded(args, out) if outcome is None else _print_result(args, outcome, out)
+        )
+    options = {"tag": args.tag, "digest": args.digest, "imagedefinitions": definitions}
+    if args.dry_run:
+        return _print_plan(args, promoting.plan(args.image, args.source, **options), out)
+    return _print_result(args, promoting.promote(args.image, args.source, **options), out)
+
+
+def _print_plan(args: argparse.Namespace, plan: ReleasePlan, out: TextIO) -> int:
+    if args.json:
+        _print_json(out, plan.to_dict())
+    else:
+        print("\n".join(plan.lines()), file=out, flush=True)
+    return EXIT_OK
+
+
+def _print_result(args: argparse.Namespace, result: ReleaseResult, out: TextIO) -> int:
     if args.json:
         _print_json(out, result.to_dict())
     else:

@@ -90,6 +90,21 @@ class NoPreviousTagError(BadInputError):
     """``rollback`` found no earlier tag in the parameter's history to return to."""
 
 
+class NotPromotedStageError(BadInputError):
+    """``promote`` in a stage whose manifest is not schema 3, or ``--from`` another stage;
+    or ``release --tag``/``rollback``/``exists`` in a promoted stage (it builds nothing)."""
+
+
+class TagNotReleasedError(BadInputError):
+    """``promote``: the build stage did not release the tag (never, or its last release
+    failed), or its parameter still holds the placeholder."""
+
+
+class DigestMismatchError(BadInputError):
+    """``promote``: the digest behind the tag is not ``--digest``, or not what the build
+    stage's live targets run."""
+
+
 class LockHeldError(DeployError):
     """Another release of this image holds its release lock. Nothing was changed.
 
@@ -163,3 +178,11 @@ class RestoreFailedError(DeployError):
         self.needs_attention = list(needs_attention)
         self.restored = list(restored)
         super().__init__(message)
+
+
+class DigestNotPresentError(ReleaseFailedError):
+    """``promote``: the digest did not become readable where this stage reads it within
+    ``--replication-wait``; nothing was changed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, restored=[])

@@ -15,13 +15,30 @@ import msgspec
 
 if TYPE_CHECKING:
     from app.deploy.deployments import Outcome
-    from app.deploy.plan import PutTag, ShiftAlias, UpdateCode
+    from app.deploy.plan import PutDigest, PutTag, ShiftAlias, TagSource, UpdateCode
+
+
+class SourceTagged(msgspec.Struct):
+    """Promotion: the build stage's image was (or may have been) given the promotion tag.
+
+    Planned only when the tag was absent, read under this stage's lock, and only this
+    stage's promotions (which take that lock) write a tag with its name: so a tag found
+    later is this release's own (a retried PutImage whose first answer was lost).
+    """
+
+    step: TagSource
 
 
 class TagWritten(msgspec.Struct):
     """The tag parameter was (or may have been) written."""
 
     step: PutTag
+
+
+class DigestWritten(msgspec.Struct):
+    """Promotion: the digest parameter was (or may have been) written."""
+
+    step: PutDigest
 
 
 class CodeChanged(msgspec.Struct):
@@ -47,7 +64,7 @@ class Shifted(msgspec.Struct):
     outcome: Outcome | None = None
 
 
-Entry = TagWritten | CodeChanged | Shifted
+Entry = SourceTagged | TagWritten | DigestWritten | CodeChanged | Shifted
 
 
 class Journal(msgspec.Struct):

@@ -4,37 +4,24 @@ The infra stack publishes it as an SSM String parameter,
 ``/<project>/<stack>/deploy-manifest``; this module is its reader and its model, so
 the infra side can check what it produces with ``parse_manifest``.
 Contract: readers reject an unknown ``schema``; an added field is ignored; renaming
-or removing a field needs a new schema. This reader reads schemas 1 and 2.
+or removing a field needs a new schema. This reader reads schemas 1, 2 and 3;
+docs/app-release.md ("The manifest from Python") has an example of each.
 
-Schema 2 (issue 14) releases Lambda functions through published versions, a ``live``
-alias and CodeDeploy. Each ``lambdaFunctions`` entry is an object, and the release
-tool's two parameters are required::
+* Schema 1 lists function names (or their ARNs, of this account and region); a
+  release moves each function's ``$LATEST``. An image run by ECS services lists them
+  (``{"cluster", "service", "container"}``).
+* Schema 2 (issue 14) lists each function as an object ``{"name", "alias",
+  "codeDeployApplication", "deploymentGroup"}``: a release publishes a version and
+  CodeDeploy moves the alias. ``lockParameter`` and ``failedReleasesParameter`` are
+  required; in schema 1 they are optional (an older infra stack leaves them out) and
+  derived from the tag parameter's folder (``<folder>/release-lock``,
+  ``<folder>/failed-releases``).
+* Schema 3 (issue 22) is a promoted stage's: schema 2 plus ``stage.from`` and, per
+  image, ``placeholderRepositoryUrl`` and ``digestParameter`` (``app.deploy.schemas``).
 
-    {"schema": 2, "project": "cd", "stack": "dev", "images": {"lambda": {
-      "repositoryName": "cd-dev-lambda",
-      "repositoryUrl": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/cd-dev-lambda",
-      "tagParameter": "/cd/dev/images/lambda/tag", "placeholderTag": "initial",
-      "lockParameter": "/cd/dev/images/lambda/release-lock",
-      "failedReleasesParameter": "/cd/dev/images/lambda/failed-releases",
-      "lambdaFunctions": [{"name": "cd-dev-api", "alias": "live",
-          "codeDeployApplication": "cd-dev-lambda", "deploymentGroup": "cd-dev-api"}],
-      "ecsServices": []}}}
-
-Schema 1 lists function names (or their ARNs, of this account and region), and a
-release moves each function's ``$LATEST``; an image run by ECS services lists them::
-
-    "lambda": {..., "lambdaFunctions": ["cd-dev-jobs", "cd-dev-api"], "ecsServices": []},
-    "web": {..., "lambdaFunctions": [],
-            "ecsServices": [{"cluster": "cd-dev", "service": "cd-dev-web", "container": "web"}]}
-
-Two fields per image name the release tool's own parameters. Schema 2 requires them;
-in schema 1 they are optional (an infra stack that predates them leaves them out) and
-the tool derives the same names from the tag parameter's folder: ``lockParameter``
-(``/cd/dev/images/lambda/release-lock``, the release lock) and
-``failedReleasesParameter`` (``/cd/dev/images/lambda/failed-releases``, the versions
-``rollback`` skips). A target (a Lambda function, or an ECS service's container), a
-deployment group and each of these parameters belongs to exactly one image: releasing
-one image must never move another image's target.
+A target (a Lambda function, or an ECS service's container), a deployment group and
+each parameter belongs to exactly one image: releasing one image must never move
+another image's target.
 
 The model is a ``msgspec.Struct``, not pydantic like the infra program's config. The
 release tool starts once per pipeline run and its start-up is most of a release's
@@ -56,25 +43,26 @@ from app.deploy.exceptions import (
     UnknownImageError,
     UnsupportedSchemaError,
 )
-from app.deploy.names import bare_function_name, ssm_name_problem
+from app.deploy.names import (
+    Name,
+    ParameterName,
+    bare_function_name,
+    repository_url_parts,
+    ssm_name_problem,
+)
 from app.deploy.retry import RetryPolicy
+from app.deploy.schemas import Stage, check_schema, check_stage
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
-SCHEMA_VERSIONS = (1, 2)
+SCHEMA_VERSIONS = (1, 2, 3)
 """The ``schema`` values this reader understands."""
-SCHEMA_VERSION = 2
-"""The newest ``schema``: what the infra stack publishes today."""
+SCHEMA_VERSION = 3
+"""The newest ``schema``: a promoted stage publishes it, a build stage publishes 2."""
 
 MANIFEST_PARAMETER_ENV = "DEPLOY_MANIFEST_PARAMETER"
 """Environment variable naming the manifest parameter when ``--manifest-parameter`` is absent."""
-
-Name = Annotated[str, msgspec.Meta(pattern=r"^\S+$")]
-"""A non-empty name without whitespace: AWS names, tags and URLs have none."""
-
-ParameterName = Annotated[str, msgspec.Meta(pattern=r"^/\S+$")]
-"""An SSM parameter name in a hierarchy; ``ssm_name_problem`` checks the rest."""
 
 AliasName = Annotated[str, msgspec.Meta(pattern=r"^(?![0-9]+$)[A-Za-z0-9_-]{1,128}$")]
 """A Lambda alias name (CreateAlias's ``Name``: not only digits, which name versions)."""
@@ -93,6 +81,8 @@ or a partial ARN. An ARN must name this account and region: the release checks t
 against ECR's own repository URI before anything changes (``app.deploy.registry``).
 """
 
+
+_COUNTS = {3: "three", 4: "four"}
 
 LOCK_PARAMETER_LEAF = "release-lock"
 FAILED_RELEASES_PARAMETER_LEAF = "failed-releases"
@@ -151,6 +141,10 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
     # stacks); required in schema 2.
     lock_parameter: ParameterName | msgspec.UnsetType = msgspec.UNSET
     failed_releases_parameter: ParameterName | msgspec.UnsetType = msgspec.UNSET
+    # Schema 3 (a promoted stage): this stage's own repository (its placeholder), and
+    # the parameter recording the promoted digest beside the tag.
+    placeholder_repository_url: Name | msgspec.UnsetType = msgspec.UNSET
+    digest_parameter: ParameterName | msgspec.UnsetType = msgspec.UNSET
 
     def __post_init__(self) -> None:
         # Runs on construction and on validation; a ValueError here becomes a
@@ -188,14 +182,16 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
             "lockParameter": self.lock_parameter_name,
             "failedReleasesParameter": self.failed_releases_parameter_name,
         }
+        if isinstance(self.digest_parameter, str):
+            parameters["digestParameter"] = self.digest_parameter
         for field_name, parameter in parameters.items():
             problem = ssm_name_problem(parameter)
             if problem:
                 raise ValueError(f"{field_name} {parameter!r} {problem}")
         if len(set(parameters.values())) != len(parameters):
             raise ValueError(
-                "tagParameter, lockParameter and failedReleasesParameter must be three "
-                f"different parameters, got {sorted(parameters.values())}"
+                f"{', '.join(parameters)} must be {_COUNTS[len(parameters)]} different "
+                f"parameters, got {sorted(parameters.values())}"
             )
 
     @property
@@ -230,9 +226,35 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
             return self.failed_releases_parameter
         return _sibling(self.tag_parameter, FAILED_RELEASES_PARAMETER_LEAF)
 
-    def parameters(self) -> tuple[str, str, str]:
-        """The tag parameter, the lock and the failed-release record, in that order."""
-        return (self.tag_parameter, self.lock_parameter_name, self.failed_releases_parameter_name)
+    def parameters(self) -> tuple[str, ...]:
+        """The tag parameter, the lock, the failed-release record (and the digest parameter)."""
+        names = (self.tag_parameter, self.lock_parameter_name, self.failed_releases_parameter_name)
+        return (*names, self.digest_parameter) if isinstance(self.digest_parameter, str) else names
+
+    @property
+    def promoted(self) -> bool:
+        """Schema 3: targets run the build stage's digests; this stage builds nothing."""
+        return isinstance(self.digest_parameter, str)
+
+    @property
+    def digest_parameter_name(self) -> str:
+        """Schema 3's digest parameter; ``ValueError`` for an image of a build stage."""
+        if not isinstance(self.digest_parameter, str):
+            raise ValueError("this image has no digestParameter: it is not a promoted stage's")
+        return self.digest_parameter
+
+    @property
+    def own_repository(self) -> tuple[str, str]:
+        """(name, URL) of this stage's own repository: the placeholder's in schema 3."""
+        if isinstance(self.placeholder_repository_url, str):
+            parts = repository_url_parts(self.placeholder_repository_url)
+            name = parts[2] if parts else self.placeholder_repository_url.rsplit("/", 1)[-1]
+            return name, self.placeholder_repository_url
+        return self.repository_name, self.repository_url
+
+    def digest_uri(self, digest: str) -> str:
+        """The URI a target runs for a promoted ``digest``: ``<repositoryUrl>@<digest>``."""
+        return f"{self.repository_url}@{digest}"
 
     def image_uri(self, tag: str) -> str:
         """The URI a target runs for ``tag``: ``<repositoryUrl>:<tag>``."""
@@ -256,14 +278,17 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
 class DeployManifest(msgspec.Struct, rename="camel", frozen=True):
     """The whole manifest, schema 1 or 2."""
 
-    schema_version: Literal[1, 2] = msgspec.field(name="schema")
+    schema_version: Literal[1, 2, 3] = msgspec.field(name="schema")
     project: Name
     stack: Name
     images: dict[Name, ImageTargets]
+    stage: Stage | msgspec.UnsetType = msgspec.UNSET
+    """Schema 3: the build stage this stage promotes from."""
 
     def __post_init__(self) -> None:
+        check_stage(self.schema_version, self.stage)
         for image_name, image in sorted(self.images.items()):
-            _check_schema(self.schema_version, image_name, image)
+            check_schema(self.schema_version, image_name, image, self.stage)
         # A target listed under two images would be moved by releases of both: a
         # release of one image would put another image's function on its repository
         # while that image's tag parameter still names its own tag.
@@ -303,33 +328,6 @@ class DeployManifest(msgspec.Struct, rename="camel", frozen=True):
         return msgspec.json.encode(self).decode()
 
 
-def _check_schema(schema: int, image_name: str, image: ImageTargets) -> None:
-    """What differs between the schemas: the shape of ``lambdaFunctions`` and two fields."""
-    where = f"images.{image_name}"
-    if schema == 1:
-        if image.lambda_targets:
-            raise ValueError(
-                f"{where}.lambdaFunctions lists objects; schema 1 lists function names "
-                "(objects with alias and deployment group are schema 2)"
-            )
-        return
-    if any(isinstance(entry, str) for entry in image.lambda_functions):
-        raise ValueError(
-            f"{where}.lambdaFunctions lists names; schema 2 lists objects "
-            "{name, alias, codeDeployApplication, deploymentGroup}"
-        )
-    missing = [
-        field_name
-        for field_name, value in (
-            ("lockParameter", image.lock_parameter),
-            ("failedReleasesParameter", image.failed_releases_parameter),
-        )
-        if value is msgspec.UNSET
-    ]
-    if missing:
-        raise ValueError(f"{where} has no {' and no '.join(missing)}; schema 2 requires them")
-
-
 _FIX_MANIFEST = (
     "; the infra stack writes it: run pulumi up on the infra stack to publish it again, "
     "or point --manifest-parameter at the right parameter"
@@ -350,7 +348,7 @@ def parse_manifest(text: str, source: str = "deploy manifest") -> DeployManifest
     # than a list of fields it renamed.
     schema = data.get("schema")
     if schema not in SCHEMA_VERSIONS or isinstance(schema, bool):
-        readable = " and ".join(str(v) for v in SCHEMA_VERSIONS)
+        readable = ", ".join(str(v) for v in SCHEMA_VERSIONS[:-1]) + f" and {SCHEMA_VERSIONS[-1]}"
         raise UnsupportedSchemaError(
             f"{source} has schema {schema!r}; this release tool reads schemas {readable}. "
             "Upgrade app.deploy to a version that understands it."

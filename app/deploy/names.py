@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
+
+import msgspec
+
+Name = Annotated[str, msgspec.Meta(pattern=r"^\S+$")]
+"""A non-empty name without whitespace: AWS names, tags and URLs have none."""
+
+ParameterName = Annotated[str, msgspec.Meta(pattern=r"^/\S+$")]
+"""An SSM parameter name in a hierarchy; ``ssm_name_problem`` checks the rest."""
 
 _SSM_NAME_CHARACTERS = re.compile(r"[A-Za-z0-9_.\-/]+")
 _SSM_NAME_MAX_LENGTH = 1011
@@ -45,3 +54,16 @@ def bare_function_name(entry: str) -> str:
     """The function's name, whether ``entry`` is a name or an ARN."""
     found = _FUNCTION_ARN.match(entry)
     return found[3] if found else entry
+
+
+# <account>.dkr.ecr.<region>.amazonaws.com[.cn]/<name>: ECR's registry host (ECR User
+# Guide, "Private registry concepts"); a repository name may contain slashes.
+_REPOSITORY_URL = re.compile(
+    r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([a-z0-9][a-z0-9._/-]*)$"
+)
+
+
+def repository_url_parts(url: str) -> tuple[str, str, str] | None:
+    """``(account, region, repository name)`` of an ECR repository URL, else None."""
+    found = _REPOSITORY_URL.match(url)
+    return (found[1], found[2], found[3]) if found else None

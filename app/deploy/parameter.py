@@ -1,10 +1,12 @@
-"""The tag parameter: read it, write a tag, and put the previous tag back by compare-and-set.
+"""The tag parameter (and a promotion's digest parameter): read, write, put back by
+compare-and-set.
 
-The restore finds this release's own versions in the parameter's history (after the
-version read before the put, holding the new tag), records them as failed
+The restore finds this release's own versions in the tag parameter's history (after
+the version read before the put, holding the new tag), records them as failed
 (``app.deploy.records``) and puts the previous value back only while the newest
 version is still one of them: a tag another release wrote since is left alone. SSM
 has no conditional write, so that is check-then-write, with one round trip between.
+The digest parameter is restored the same way, without a failed-release record.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
     from app.deploy.manifest import ImageTargets
-    from app.deploy.plan import PutTag
+    from app.deploy.plan import PutParameter
     from app.deploy.workers import Progress
 
 _RESTORE_ATTEMPTS = 3
@@ -28,20 +30,37 @@ _READ_ERRORS: tuple[type[Exception], ...] = (*CALL_ERRORS, DeployError)
 
 
 class TagParameter:
-    """The tag parameter of one image, and its failed-release record."""
+    """The tag parameter of one image, and its failed-release record.
+
+    With ``digest`` it is the image's digest parameter instead (schema 3): written and
+    restored the same way, but its versions are never recorded as failed (the tag
+    parameter's are, and ``rollback`` reads only those).
+    """
 
     def __init__(
-        self, ssm: SSMClient, image: ImageTargets, *, retry: RetryPolicy, progress: Progress
+        self,
+        ssm: SSMClient,
+        image: ImageTargets,
+        *,
+        retry: RetryPolicy,
+        progress: Progress,
+        digest: bool = False,
     ) -> None:
         self._ssm = ssm
         self.image = image
-        self.name = image.tag_parameter
+        self.name = image.digest_parameter_name if digest else image.tag_parameter
+        self.kind = "digest" if digest else "tag"
         self._retry = retry
         self._progress = progress
 
+    @property
+    def recorded(self) -> bool:
+        """True when a failed release's versions of this parameter are recorded."""
+        return self.kind == "tag"
+
     def missing(self) -> InvalidTargetError:
         return InvalidTargetError(
-            f"tag parameter {self.name} does not exist; the infra stack creates it "
+            f"{self.kind} parameter {self.name} does not exist; the infra stack creates it "
             "(pulumi up) before the first release"
         )
 
@@ -101,7 +120,7 @@ class TagParameter:
             f"({labels}); move them to a newer version: {command}"
         )
 
-    def restore(self, step: PutTag) -> tuple[list[str], list[str]]:
+    def restore(self, step: PutParameter) -> tuple[list[str], list[str]]:
         """Record this release's versions as failed, then put the previous value back.
 
         Returns notes (what was restored) and problems (what needs a person). The
@@ -117,14 +136,14 @@ class TagParameter:
 class _Restore:
     """One restore of the tag parameter: record, compare, put back, verify."""
 
-    def __init__(self, parameter: TagParameter, step: PutTag) -> None:
+    def __init__(self, parameter: TagParameter, step: PutParameter) -> None:
         self.parameter = parameter
         self.step = step
         self.records = parameter.records()
+        self.record_failed = not parameter.recorded  # nothing to record: read, never record
         self.notes: list[str] = []
         self.problems: list[str] = []
         self.recorded: set[int] = set()
-        self.record_failed = False
         self.command = shell_command(
             "aws", "ssm", "put-parameter", "--overwrite", "--name", parameter.name,
             "--value", step.previous,

@@ -86,6 +86,7 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
         "deployed with CodeDeployDefault.LambdaAllAtOnce)",
     )
     rollback.add_argument("--image", required=True, help="image name, a key of the manifest")
+    _promote(commands, manifest_options, concurrency, changes)
     hold = commands.add_parser(
         "hold",
         parents=[manifest_options, _lock_options()],
@@ -103,6 +104,46 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     )
     hold.add_argument("held_command", nargs=argparse.REMAINDER, metavar="-- COMMAND")
     return parser, dict(commands.choices)
+
+
+def _promote(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    *parents: argparse.ArgumentParser,
+) -> None:
+    promote = commands.add_parser(
+        "promote",
+        parents=list(parents),
+        help="a promoted stage (manifest schema 3): release the digest its build stage "
+        "released, by digest, recording tag and digest",
+        description="Read the build stage through its promotion reader role, choose the tag "
+        "(default: the one it records) and its digest, check both, wait until the digest "
+        "is readable, tag it promoted-<stage>-<tag> there, then release it here as release "
+        "does. With --dry-run --json, stdout's tag and digest are what a pipeline exports.",
+    )
+    promote.add_argument("--image", required=True, help="image name, a key of the manifest")
+    promote.add_argument(
+        "--from",
+        required=True,
+        dest="source",
+        metavar="STAGE",
+        help="the build stage's stack (must be the manifest's stage.from.stack)",
+    )
+    promote.add_argument(
+        "--tag", help="image tag, 7-40 lowercase hex (default: the build stage's recorded tag)"
+    )
+    promote.add_argument(
+        "--digest",
+        metavar="sha256:...",
+        help="refuse unless the tag's digest is this one (the digest a person approved)",
+    )
+    promote.add_argument(
+        "--replication-wait",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="wait up to this long for the digest to be readable where this stage pulls it "
+        "(default: 600; exit 1, nothing changed, after that)",
+    )
 
 
 def _shared_options() -> tuple[argparse.ArgumentParser, ...]:

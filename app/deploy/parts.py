@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from app.deploy.restorer import Restorer
     from app.deploy.retry import RetryPolicy
     from app.deploy.signals import Interrupts
+    from app.deploy.source_registry import SourceRegistry
     from app.deploy.workers import Progress
 
 
@@ -78,6 +79,12 @@ class Parts(msgspec.Struct, frozen=True):
     def parameter(self, image: ImageTargets) -> TagParameter:
         return TagParameter(self.clients.ssm, image, retry=self.retry, progress=self.progress)
 
+    def digest_parameter(self, image: ImageTargets) -> TagParameter:
+        """Schema 3: the image's digest parameter (``digestParameter``)."""
+        return TagParameter(
+            self.clients.ssm, image, retry=self.retry, progress=self.progress, digest=True
+        )
+
     def reader(self, image: ImageTargets, registry: Registry) -> StateReader:
         return StateReader(
             self.clients,
@@ -92,10 +99,18 @@ class Parts(msgspec.Struct, frozen=True):
     def _lambda(self) -> Any:
         return self.clients.lambda_
 
-    def applier(self, functions: FunctionOps, parameter: TagParameter) -> Applier:
+    def applier(
+        self,
+        functions: FunctionOps,
+        parameter: TagParameter,
+        digest: TagParameter | None = None,
+        source: SourceRegistry | None = None,
+    ) -> Applier:
         return Applier(
             functions=functions,
             parameter=parameter,
+            digest=digest,
+            source=source,
             deployments=self.deployments,
             lambda_=self._lambda,
             retry=self.retry,
@@ -104,12 +119,20 @@ class Parts(msgspec.Struct, frozen=True):
             max_concurrency=self.max_concurrency,
         )
 
-    def restorer(self, functions: FunctionOps, parameter: TagParameter) -> Restorer:
+    def restorer(
+        self,
+        functions: FunctionOps,
+        parameter: TagParameter,
+        digest: TagParameter | None = None,
+        source: SourceRegistry | None = None,
+    ) -> Restorer:
         from app.deploy.restorer import Restorer  # only after a failure
 
         return Restorer(
             functions=functions,
             parameter=parameter,
+            digest=digest,
+            source=source,
             deployments=self.deployments,
             lambda_=self._lambda,
             retry=self.retry,

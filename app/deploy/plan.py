@@ -16,15 +16,14 @@ if TYPE_CHECKING:
     from app.deploy.manifest import LambdaTarget
 
 
-class PutTag(msgspec.Struct, frozen=True):
-    """Write the tag parameter (``PutParameter``, ``Overwrite``).
+class _PutParameter(msgspec.Struct, frozen=True):
+    """Write a parameter (``PutParameter``, ``Overwrite``); the tag's and the digest's.
 
     Guard: ``version_before``, the version read; the versions this release writes are
     the later ones holding ``value``. Restore: put ``previous`` back, but only while
     the newest version is still one of those (compare-and-set).
     """
 
-    action: ClassVar[str] = "put-parameter"
     parameter: str
     value: str
     previous: str
@@ -42,6 +41,55 @@ class PutTag(msgspec.Struct, frozen=True):
 
     def restore(self) -> str:
         return f"put {self.previous} back if the newest version is still this release's"
+
+
+class PutTag(_PutParameter, frozen=True):
+    """The tag parameter: the tag released (a promotion's too, for people)."""
+
+    action: ClassVar[str] = "put-parameter"
+
+
+class PutDigest(_PutParameter, frozen=True):
+    """Promotion: the digest parameter, what the promoted stage's targets run.
+
+    The infra program of a promoted stage reads it (never the tag) to pin each target
+    to ``<build stage repositoryUrl>@<digest>``.
+    """
+
+    action: ClassVar[str] = "put-digest"
+
+
+PutParameter = PutTag | PutDigest
+
+
+class TagSource(msgspec.Struct, frozen=True):
+    """Promotion: add ``tag`` to ``digest`` in the build stage's repository (``PutImage``).
+
+    ``promoted-<stage>-<commit tag>``: the build stage's lifecycle policy keeps images
+    tagged ``promoted-`` (a rule before its expiring ones), so a digest a promoted stage
+    runs never expires. Planned only when the tag is absent (one already on this digest
+    is kept). Restore: ``BatchDeleteImage`` of the tag, if it still names ``digest``;
+    the image keeps its commit tag.
+    """
+
+    action: ClassVar[str] = "tag-source"
+    repository: str
+    repository_url: str
+    tag: str
+    digest: str
+
+    @property
+    def target(self) -> str:
+        return self.repository_url
+
+    def change(self) -> str:
+        return f"+ tag {self.tag} on {self.digest}"
+
+    def guard(self) -> str:
+        return f"tag {self.tag} absent when read"
+
+    def restore(self) -> str:
+        return f"delete tag {self.tag} if it still names {self.digest}"
 
 
 class UpdateCode(msgspec.Struct, frozen=True):
@@ -161,13 +209,43 @@ class WriteImageDefinitions(msgspec.Struct, frozen=True):
         return "none (written last)"
 
 
-Step = PutTag | UpdateCode | PublishVersion | ShiftAlias | WriteImageDefinitions
+Step = (
+    TagSource
+    | PutTag
+    | PutDigest
+    | UpdateCode
+    | PublishVersion
+    | ShiftAlias
+    | WriteImageDefinitions
+)
+
+
+class Promotion(msgspec.Struct, frozen=True):
+    """What a promotion adds to a release: the build stage, the digest and its records."""
+
+    source: str
+    """The build stage's stack."""
+    account: str
+    region: str
+    digest: str
+    digest_parameter: str
+    previous_digest: str
+    promotion_tag: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "digest": self.digest,
+            "digestParameter": self.digest_parameter,
+            "previousDigest": self.previous_digest,
+            "promotionTag": self.promotion_tag,
+            "source": {"stack": self.source, "account": self.account, "region": self.region},
+        }
 
 
 class ReleasePlan(msgspec.Struct, frozen=True):
     """What a release (or rollback) of ``tag`` will do, in order, and what it read."""
 
-    command: Literal["release", "rollback"]
+    command: Literal["release", "rollback", "promote"]
     image: str
     tag: str
     image_uri: str
@@ -176,6 +254,7 @@ class ReleasePlan(msgspec.Struct, frozen=True):
     version_before: int
     steps: tuple[Step, ...]
     notes: tuple[str, ...] = ()
+    promotion: Promotion | None = None
 
     @property
     def empty(self) -> bool:
@@ -185,6 +264,14 @@ class ReleasePlan(msgspec.Struct, frozen=True):
     @property
     def put(self) -> PutTag | None:
         return next((s for s in self.steps if isinstance(s, PutTag)), None)
+
+    @property
+    def put_digest(self) -> PutDigest | None:
+        return next((s for s in self.steps if isinstance(s, PutDigest)), None)
+
+    @property
+    def tag_source(self) -> TagSource | None:
+        return next((s for s in self.steps if isinstance(s, TagSource)), None)
 
     @property
     def updates(self) -> tuple[UpdateCode, ...]:
@@ -204,14 +291,19 @@ class ReleasePlan(msgspec.Struct, frozen=True):
 
     def headline(self) -> str:
         count = len(self.steps)
+        what = f"{self.command} of image {self.image}"
+        released = self.tag
+        if self.promotion is not None:
+            what += f" from {self.promotion.source}"
+            released = f"{self.tag} ({self.promotion.digest})"
         if self.empty:
-            state = f"{self.tag} is already released; nothing to change"
+            state = f"{released} is already released; nothing to change"
             if count:
                 state += f" in AWS ({count} local step)"
-            return f"plan: {self.command} of image {self.image}: {state}"
+            return f"plan: {what}: {state}"
         return (
-            f"plan: {self.command} of image {self.image} to {self.tag} "
-            f"(recorded: {self.previous_tag}): {count} step{'s' if count != 1 else ''}"
+            f"plan: {what} to {released} (recorded: {self.previous_tag}): "
+            f"{count} step{'s' if count != 1 else ''}"
         )
 
     def lines(self) -> list[str]:
@@ -240,13 +332,16 @@ class ReleasePlan(msgspec.Struct, frozen=True):
             "empty": self.empty,
             "steps": [_step_dict(number, step) for number, step in enumerate(self.steps, 1)],
             "notes": list(self.notes),
+            **(self.promotion.to_dict() if self.promotion is not None else {}),
         }
 
 
 def _step_dict(number: int, step: Step) -> dict[str, Any]:
     details: dict[str, Any]
-    if isinstance(step, PutTag):
+    if isinstance(step, PutTag | PutDigest):
         details = {"from": step.previous, "to": step.value, "versionRead": step.version_before}
+    elif isinstance(step, TagSource):
+        details = {"repository": step.repository, "tag": step.tag, "digest": step.digest}
     elif isinstance(step, UpdateCode):
         details = {"from": step.previous_image, "to": step.image, "revisionId": step.revision}
     elif isinstance(step, PublishVersion):

@@ -45,7 +45,7 @@ class Registry:
         except ecr.exceptions.ImageNotFoundException:
             return False
         except ecr.exceptions.RepositoryNotFoundException as exc:
-            raise missing_repository(image_name, image) from exc
+            raise missing_repository(image_name, image.repository_name) from exc
         return True
 
     def require_tag(self, image_name: str, image: ImageTargets, tag: str) -> None:
@@ -55,32 +55,34 @@ class Registry:
                 f"{image.image_uri(tag)} first (nothing was changed)"
             )
 
-    def check(self, image_name: str, image: ImageTargets) -> str:
+    def check(self, image_name: str, image: ImageTargets, *, own: bool = False) -> str:
         """The manifest's URL must be the repository's own URI in this account and region.
 
-        Returns that URI, read from AWS, not taken from the manifest.
+        Returns that URI, read from AWS, not taken from the manifest. With ``own``, the
+        repository checked is this stage's own (in schema 3 the placeholder's: the
+        targets' is the build stage's, checked through its reader role).
         """
         ecr = self._ecr
+        name, url = image.own_repository if own else (image.repository_name, image.repository_url)
         try:
-            response = self._retry.call(
-                lambda: ecr.describe_repositories(repositoryNames=[image.repository_name])
-            )
+            response = self._retry.call(lambda: ecr.describe_repositories(repositoryNames=[name]))
         except ecr.exceptions.RepositoryNotFoundException as exc:
-            raise missing_repository(image_name, image) from exc
+            raise missing_repository(image_name, name) from exc
         (repository,) = response["repositories"]
         actual = repository["repositoryUri"]
-        if actual != image.repository_url:
+        if actual != url:
             raise UntrustedRegistryError(
                 f"the deploy manifest gives image {image_name!r} the repository URL "
-                f"{image.repository_url!r}, but ECR repository {image.repository_name} in this "
-                f"account and region is {actual!r}; refusing to release from another registry. "
-                "Publish the manifest again from the infra stack (pulumi up); nothing was changed"
+                f"{url!r}, but ECR repository {name} in this account and region is "
+                f"{actual!r}; refusing to release from another registry. Publish the "
+                "manifest again from the infra stack (pulumi up); nothing was changed"
             )
         return actual
 
     def check_targets(self, image_name: str, image: ImageTargets) -> None:
-        """``check``, and every function given by ARN is in this account and region."""
-        uri = self.check(image_name, image)
+        """``check`` of this stage's own repository, and every function given by ARN is
+        in this account and region."""
+        uri = self.check(image_name, image, own=True)
         found = _REGISTRY.match(uri)
         account = found[1] if found else None
         region = self._region or (found[2] if found else None)
@@ -100,8 +102,8 @@ class Registry:
                 )
 
 
-def missing_repository(image_name: str, image: ImageTargets) -> InvalidTargetError:
+def missing_repository(image_name: str, repository: str) -> InvalidTargetError:
     return InvalidTargetError(
-        f"ECR repository {image.repository_name} (image {image_name!r} in the manifest) "
+        f"ECR repository {repository} (image {image_name!r} in the manifest) "
         "does not exist; deploy the infra stack first"
     )

@@ -22,21 +22,19 @@ The order of ``Releaser.release`` is the contract in docs/app-release.md:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Literal
 
 from msgspec.structs import replace
 
-from app.deploy.exceptions import AwsAccessError, DeployError, ReleaseFailedError
+from app.deploy.exceptions import AwsAccessError, DeployError, NotPromotedStageError
 from app.deploy.functions import FunctionState, WaitPolicy
 from app.deploy.journal import Journal
-from app.deploy.lock import LockHolder, LockOwner, LockPolicy, ReleaseLock, read_lock
+from app.deploy.lock import LockOwner, LockPolicy, read_lock
+from app.deploy.locked import ImageLocks, before_changes, result_of
 from app.deploy.parts import Parts
 from app.deploy.planner import choose_previous, plan_release
-from app.deploy.registry import Registry
 from app.deploy.result import ReleaseResult, TargetResult, build_result, result_summary
 from app.deploy.retry import CALL_ERRORS, RetryPolicy, access_problem, describe_error, error_code
 from app.deploy.signals import Interrupts
@@ -50,7 +48,11 @@ if TYPE_CHECKING:
     from app.deploy.clients import AwsClients
     from app.deploy.deployments import DeploymentWaitPolicy
     from app.deploy.manifest import DeployManifest, ImageTargets
+    from app.deploy.parameter import TagParameter
     from app.deploy.plan import ReleasePlan
+    from app.deploy.registry import Registry
+    from app.deploy.source_registry import SourceRegistry
+    from app.deploy.state import ReleaseState
 
 Command = Literal["release", "rollback"]
 
@@ -78,10 +80,16 @@ class Releaser:
         self.manifest = manifest
         self._progress = progress or no_progress
         self._retry = retry or RetryPolicy()
-        self._lock_policy = lock or LockPolicy()
-        self._owner = owner or LockOwner.of_this_process(os.environ)
         self._interrupts = interrupts or Interrupts()
-        self._parts = Parts(
+        self.locks = ImageLocks(
+            clients,
+            owner=owner or LockOwner.of_this_process(os.environ),
+            policy=lock or LockPolicy(),
+            retry=self._retry,
+            progress=self._progress,
+            interrupts=self._interrupts,
+        )
+        self.parts = Parts(
             clients,
             manifest,
             progress=self._progress,
@@ -102,7 +110,9 @@ class Releaser:
         ``AwsAccessError`` (exit 5), never False.
         """
         validate_tag(tag)
-        image = self.manifest.image(image_name)
+        image = self.built_image(image_name, "exists")
+        from app.deploy.registry import Registry
+
         registry = Registry(self.clients.ecr, retry=self._retry, region=None)
         with ThreadPoolExecutor(max_workers=2) as pool:
             checked = pool.submit(registry.check, image_name, image)
@@ -118,10 +128,27 @@ class Releaser:
                 f"{access_problem(exc) or describe_error(exc)}"
             ) from exc
 
+    def built_image(self, image_name: str, command: str) -> ImageTargets:
+        """The manifest's entry for ``image_name``, refused in a promoted stage (schema 3).
+
+        A promoted stage runs the build stage's digests and records no tag of its own
+        making: ``promote`` is how anything reaches it.
+        """
+        image = self.manifest.image(image_name)
+        if image.promoted:
+            stage = self.manifest.stage
+            source = getattr(getattr(stage, "source", None), "stack", "its build stage")
+            raise NotPromotedStageError(
+                f"{command} of {image_name}: stack {self.manifest.stack} is promoted from "
+                f"{source} and builds nothing; promote a tag {source} released instead: "
+                f"python -m app.deploy promote --image {image_name} --from {source} [--tag T]"
+            )
+        return image
+
     def previous_tag(self, image_name: str) -> str:
         """The tag ``rollback`` would release (``planner.choose_previous``)."""
         image = self.manifest.image(image_name)
-        history, failed = self._parts.history_and_failures(image, migrate=False)
+        history, failed = self.parts.history_and_failures(image, migrate=False)
         return choose_previous(image_name, image, history, failed)
 
     # -- dry run ---------------------------------------------------------------------
@@ -131,16 +158,16 @@ class Releaser:
     ) -> ReleasePlan:
         """What ``release`` would do now, read without the lock; changes nothing."""
         validate_tag(tag)
-        image = self.manifest.image(image_name)
+        image = self.built_image(image_name, "release")
         return self._plan("release", image_name, image, tag, imagedefinitions)
 
     def plan_rollback(self, image_name: str, *, imagedefinitions: Path | None) -> ReleasePlan:
         """What ``rollback`` would do now: the tag it would choose, and the plan for it."""
-        image = self.manifest.image(image_name)
+        image = self.built_image(image_name, "rollback")
         try:
-            history, failed = self._parts.history_and_failures(image, migrate=False)
+            history, failed = self.parts.history_and_failures(image, migrate=False)
         except CALL_ERRORS as exc:
-            raise self._before_changes(image_name, "rollback --dry-run", exc) from exc
+            raise before_changes(image_name, "rollback --dry-run", exc) from exc
         tag = choose_previous(image_name, image, history, failed)
         validate_tag(tag, f"previous tag in {image.tag_parameter}")
         return self._plan("rollback", image_name, image, tag, imagedefinitions)
@@ -153,33 +180,8 @@ class Releaser:
         tag: str,
         imagedefinitions: Path | None,
     ) -> ReleasePlan:
-        registry = self._parts.registry()
-        reader = self._parts.reader(image, registry)
-        ssm = self.clients.ssm
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            checked = pool.submit(registry.check_targets, image_name, image)
-            held = pool.submit(
-                read_lock, ssm, image.lock_parameter_name, self._retry, self._lock_policy.ttl
-            )
-            state = pool.submit(
-                reader.read,
-                image_name,
-                image,
-                tag,
-                self._parts.parameter(image),
-                tag_checked=False,
-                settle=False,
-            )
-        verb = f"{command} --dry-run"
-        self._result(image_name, verb, checked)
-        read = self._result(image_name, verb, state)
-        holder = self._result(image_name, verb, held)
-        if holder is not None:
-            note = (
-                f"release lock {image.lock_parameter_name} is held by {holder.describe()}; "
-                "a release now waits for it (--lock-wait) or exits 4"
-            )
-            read = replace(read, notes=(*read.notes, note))
+        registry = self.parts.registry()
+        read = self.snapshot(command, image_name, image, tag, registry, tag_checked=False)
         return plan_release(
             command,
             image_name,
@@ -190,6 +192,48 @@ class Releaser:
             imagedefinitions=imagedefinitions,
         )
 
+    def snapshot(
+        self,
+        command: str,
+        image_name: str,
+        image: ImageTargets,
+        tag: str,
+        registry: Registry,
+        *,
+        tag_checked: bool,
+        digest: TagParameter | None = None,
+    ) -> ReleaseState:
+        """What a release would read now, without the lock (``--dry-run``); a held lock,
+        or a deployment still moving an alias, becomes a note."""
+        reader = self.parts.reader(image, registry)
+        ssm = self.clients.ssm
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            checked = pool.submit(registry.check_targets, image_name, image)
+            held = pool.submit(
+                read_lock, ssm, image.lock_parameter_name, self._retry, self.locks.policy.ttl
+            )
+            state = pool.submit(
+                reader.read,
+                image_name,
+                image,
+                tag,
+                self.parts.parameter(image),
+                tag_checked=tag_checked,
+                settle=False,
+                digest=digest,
+            )
+        verb = f"{command} --dry-run"
+        result_of(image_name, verb, checked)
+        read: ReleaseState = result_of(image_name, verb, state)
+        holder = result_of(image_name, verb, held)
+        if holder is not None:
+            note = (
+                f"release lock {image.lock_parameter_name} is held by {holder.describe()}; "
+                f"a {command} now waits for it (--lock-wait) or exits 4"
+            )
+            read = replace(read, notes=(*read.notes, note))
+        return read
+
     # -- release ---------------------------------------------------------------------
 
     def rollback(self, image_name: str, *, imagedefinitions: Path | None) -> ReleaseResult:
@@ -198,14 +242,14 @@ class Releaser:
         The history is read under the lock, so no other release can change it between
         choosing the tag and releasing it.
         """
-        image = self.manifest.image(image_name)
-        registry = self._parts.registry()
+        image = self.built_image(image_name, "rollback")
+        registry = self.parts.registry()
         checks = [lambda: registry.check_targets(image_name, image)]
-        with self._locked(image_name, image, "rollback", checks) as warnings:
+        with self.locks.held(image_name, image, "rollback", checks) as warnings:
             try:
-                history, failed = self._parts.history_and_failures(image, migrate=True)
+                history, failed = self.parts.history_and_failures(image, migrate=True)
             except CALL_ERRORS as exc:
-                raise self._before_changes(image_name, "rollback", exc) from exc
+                raise before_changes(image_name, "rollback", exc) from exc
             tag = choose_previous(image_name, image, history, failed)
             validate_tag(tag, f"previous tag in {image.tag_parameter}")
             self._progress(image_name, f"rolling back to {tag}")
@@ -217,13 +261,13 @@ class Releaser:
     def release(self, image_name: str, tag: str, *, imagedefinitions: Path | None) -> ReleaseResult:
         """Release ``tag`` of ``image_name`` to all its targets (see the module docstring)."""
         validate_tag(tag)
-        image = self.manifest.image(image_name)
-        registry = self._parts.registry()
+        image = self.built_image(image_name, "release")
+        registry = self.parts.registry()
         checks = [
             lambda: registry.check_targets(image_name, image),
             lambda: registry.require_tag(image_name, image, tag),
         ]
-        with self._locked(image_name, image, "release", checks) as warnings:
+        with self.locks.held(image_name, image, "release", checks) as warnings:
             result = self._release_locked(
                 "release", image_name, image, tag, registry, imagedefinitions, tag_checked=True
             )
@@ -239,14 +283,14 @@ class Releaser:
         would roll that release back. None when the parameter still holds the placeholder
         (no app release yet: nothing to release).
         """
-        image = self.manifest.image(image_name)
-        registry = self._parts.registry()
+        image = self.built_image(image_name, "release --recorded")
+        registry = self.parts.registry()
         checks = [lambda: registry.check_targets(image_name, image)]
-        with self._locked(image_name, image, "release", checks) as warnings:
+        with self.locks.held(image_name, image, "release", checks) as warnings:
             try:
-                tag, _version = self._parts.parameter(image).read()
+                tag, _version = self.parts.parameter(image).read()
             except CALL_ERRORS as exc:
-                raise self._before_changes(image_name, "release", exc) from exc
+                raise before_changes(image_name, "release", exc) from exc
             if tag == image.placeholder_tag:
                 self._progress(
                     image_name,
@@ -259,7 +303,7 @@ class Releaser:
             try:
                 registry.require_tag(image_name, image, tag)
             except CALL_ERRORS as exc:
-                raise self._before_changes(image_name, "release", exc) from exc
+                raise before_changes(image_name, "release", exc) from exc
             result = self._release_locked(
                 "release", image_name, image, tag, registry, imagedefinitions, tag_checked=True
             )
@@ -269,82 +313,12 @@ class Releaser:
         """The tag the image's parameter records now (no lock: ``--dry-run``); None while
         it holds the placeholder."""
         image = self.manifest.image(image_name)
-        tag, _version = self._parts.parameter(image).read()
+        tag, _version = self.parts.parameter(image).read()
         return None if tag == image.placeholder_tag else tag
 
     def locked(self, image_name: str, command: str) -> AbstractContextManager[list[str]]:
         """The image's release lock, held for the duration (``hold``)."""
-        return self._locked(image_name, self.manifest.image(image_name), command, [])
-
-    @contextmanager
-    def _locked(
-        self,
-        image_name: str,
-        image: ImageTargets,
-        command: str,
-        checks: Sequence[Callable[[], None]],
-    ) -> Iterator[list[str]]:
-        """Hold the image's release lock; ``checks`` (reads of ECR) run beside the first try.
-
-        Their failures (bad input, exit 2) come before the lock's; a lock taken for a
-        release that then cannot go ahead is released again. Yields a list that holds,
-        on exit, a warning if the lock could not be released.
-        """
-        now = datetime.now(UTC)
-        holder = LockHolder(
-            owner=self._owner,
-            command=command,
-            image=image_name,
-            started_at=now,
-            expires_at=now + timedelta(seconds=self._lock_policy.ttl),
-        )
-        lock = ReleaseLock(
-            self.clients.ssm,
-            image.lock_parameter_name,
-            holder=holder,
-            policy=self._lock_policy,
-            retry=self._retry,
-            progress=self._progress,
-            interrupts=self._interrupts,
-        )
-        _ = self.clients.ecr
-        warnings: list[str] = []
-        # From the first write on, a signal must not cut a step short (app.deploy.signals).
-        self._interrupts.defer()
-        try:
-            with ThreadPoolExecutor(max_workers=len(checks) + 1) as pool:
-                attempt = pool.submit(lock.try_acquire)
-                futures = [pool.submit(check) for check in checks]
-            for future in futures:
-                self._result(image_name, command, future)
-            self._result(image_name, command, attempt)
-            if not lock.held:
-                lock.acquire()
-            self._progress(lock.name, "lock taken")
-            self._interrupts.check()
-            yield warnings
-        finally:
-            warning = lock.release()
-            if warning:
-                self._progress(lock.name, f"WARNING: {warning}")
-                warnings.append(warning)
-
-    def _result(self, image_name: str, command: str, future: Future[Any]) -> Any:
-        try:
-            return future.result()
-        except CALL_ERRORS as exc:
-            raise self._before_changes(image_name, command, exc) from exc
-
-    def _before_changes(self, image_name: str, command: str, exc: BaseException) -> DeployError:
-        problem = access_problem(exc)
-        if problem is not None:
-            return AwsAccessError(
-                f"{command} of {image_name} could not ask AWS: {problem}; nothing was changed"
-            )
-        return ReleaseFailedError(
-            f"{command} of {image_name} failed before changing anything: {describe_error(exc)}",
-            restored=[],
-        )
+        return self.locks.held(image_name, self.manifest.image(image_name), command, [])
 
     def _release_locked(
         self,
@@ -358,13 +332,13 @@ class Releaser:
         tag_checked: bool,
     ) -> ReleaseResult:
         """Read, plan and apply under the lock; restore from the journal on failure."""
-        parameter = self._parts.parameter(image)
+        parameter = self.parts.parameter(image)
         try:
-            state = self._parts.reader(image, registry).read(
+            state = self.parts.reader(image, registry).read(
                 image_name, image, tag, parameter, tag_checked=tag_checked
             )
         except CALL_ERRORS as exc:
-            raise self._before_changes(image_name, command, exc) from exc
+            raise before_changes(image_name, command, exc) from exc
         self._interrupts.check()
         plan = plan_release(
             command,
@@ -375,16 +349,35 @@ class Releaser:
             deployment_config=ALL_AT_ONCE if command == "rollback" else None,
             imagedefinitions=imagedefinitions,
         )
-        if plan.put is None and not plan.updates:
-            self._progress(image_name, f"{tag} is already released; nothing to change")
-        journal = Journal(tag)
-        functions = self._parts.functions()
+        return self.apply(plan, image, state, parameter)
+
+    def apply(
+        self,
+        plan: ReleasePlan,
+        image: ImageTargets,
+        state: ReleaseState,
+        parameter: TagParameter,
+        *,
+        digest: TagParameter | None = None,
+        source: SourceRegistry | None = None,
+    ) -> ReleaseResult:
+        """Apply ``plan`` (under the lock), journalled; restore from the journal on failure.
+
+        A promotion passes its ``digest`` parameter and the build stage's ``source``
+        registry (the promotion tag's step and its restore).
+        """
+        if not (plan.put or plan.put_digest or plan.tag_source or plan.updates):
+            self._progress(plan.image, f"{plan.tag} is already released; nothing to change")
+        journal = Journal(plan.tag)
+        functions = self.parts.functions()
         try:
-            definitions = self._parts.applier(functions, parameter).apply(
+            definitions = self.parts.applier(functions, parameter, digest, source).apply(
                 plan, image, state, journal
             )
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - any failure is undone
-            self._parts.restorer(functions, parameter).restore(image_name, journal, exc)
+            self.parts.restorer(functions, parameter, digest, source).restore(
+                plan.image, journal, exc
+            )
         return build_result(plan, image, state, journal, definitions)
 
 

@@ -1,7 +1,8 @@
 """The restorer: walks a release's journal backwards and undoes each step it finds.
 
 Aliases first (invokers are served by them; ``$LATEST`` serves nobody), then every
-function's code, then the tag parameter. Each undo is guarded as its step was: a
+function's code, then the digest and tag parameters, then (a promotion) the promotion
+tag in the build stage's repository. Each undo is guarded as its step was: a
 function by the ``RevisionId`` it had after this release's update, an alias by the
 version this release moved it to, the parameter by its newest version being this
 release's own. A change someone else made since is reported, never overwritten.
@@ -23,7 +24,14 @@ from app.deploy.exceptions import (
     RevisionConflictError,
 )
 from app.deploy.functions import revision_of
-from app.deploy.journal import CodeChanged, Journal, Shifted, TagWritten
+from app.deploy.journal import (
+    CodeChanged,
+    DigestWritten,
+    Journal,
+    Shifted,
+    SourceTagged,
+    TagWritten,
+)
 from app.deploy.retry import describe_error
 from app.deploy.shell import shell_command
 from app.deploy.traffic import config_differences
@@ -36,6 +44,7 @@ if TYPE_CHECKING:
     from app.deploy.functions import FunctionOps
     from app.deploy.parameter import TagParameter
     from app.deploy.retry import RetryPolicy
+    from app.deploy.source_registry import SourceRegistry
     from app.deploy.workers import Progress
 
 
@@ -52,9 +61,13 @@ class Restorer:
         retry: RetryPolicy,
         progress: Progress,
         max_concurrency: int,
+        digest: TagParameter | None = None,
+        source: SourceRegistry | None = None,
     ) -> None:
         self._functions = functions
         self._parameter = parameter
+        self._digest = digest
+        self._source = source
         self._deployments = deployments
         self._lambda = lambda_
         self._retry = retry
@@ -94,6 +107,12 @@ class Restorer:
                 notes, problems = self._parameter.restore(first.step)
                 restored.extend(notes)
                 attention.extend(problems)
+            elif isinstance(first, DigestWritten) and self._digest is not None:
+                notes, problems = self._digest.restore(first.step)
+                restored.extend(notes)
+                attention.extend(problems)
+            elif isinstance(first, SourceTagged) and self._source is not None:
+                self._untag(first, restored, attention)
         restored.sort()
         if attention:
             raise RestoreFailedError(
@@ -104,6 +123,16 @@ class Restorer:
             ) from cause
         summary = "; ".join(restored) if restored else "nothing had been changed"
         raise ReleaseFailedError(f"{what}. Restored: {summary}", restored=restored) from cause
+
+    def _untag(self, entry: SourceTagged, restored: list[str], attention: list[str]) -> None:
+        """The promotion tag, taken away again: nothing here runs its digest any more."""
+        from app.deploy.source_registry import describe_tag_failure
+
+        assert self._source is not None
+        try:
+            restored.append(self._source.remove_tag(entry.step))
+        except Exception as exc:  # noqa: BLE001 - every failure is reported, none raised
+            attention.append(describe_tag_failure(entry.step, exc))
 
     def _restore_functions(
         self, changes: list[CodeChanged], restored: list[str], attention: list[str]

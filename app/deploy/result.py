@@ -9,7 +9,7 @@ import msgspec
 if TYPE_CHECKING:
     from app.deploy.journal import Journal
     from app.deploy.manifest import ImageTargets
-    from app.deploy.plan import ReleasePlan
+    from app.deploy.plan import Promotion, ReleasePlan
     from app.deploy.state import ReleaseState
 
 
@@ -40,12 +40,18 @@ class ReleaseResult(msgspec.Struct, frozen=True):
     targets: list[TargetResult]
     imagedefinitions: str | None
     warnings: list[str] = msgspec.field(default_factory=list)
+    promotion: Promotion | None = None
+    """A promotion's build stage, digest and records; ``source_tagged`` if it added the
+    promotion tag in the build stage's repository."""
+    source_tagged: bool = False
 
     @property
     def noop(self) -> bool:
         """True when the tag was already released and every function already ran it."""
-        return not self.parameter_changed and all(
-            t.action == "unchanged" for t in self.targets if t.kind == "lambda"
+        return (
+            not self.parameter_changed
+            and not self.source_tagged
+            and all(t.action == "unchanged" for t in self.targets if t.kind == "lambda")
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,6 +86,11 @@ class ReleaseResult(msgspec.Struct, frozen=True):
                 for t in self.targets
             ],
             "warnings": self.warnings,
+            **(
+                {**self.promotion.to_dict(), "sourceTagged": self.source_tagged}
+                if self.promotion is not None
+                else {}
+            ),
         }
 
 
@@ -128,22 +139,36 @@ def build_result(
         previous_tag=plan.previous_tag,
         image_uri=plan.image_uri,
         tag_parameter=plan.tag_parameter,
-        parameter_changed=plan.put is not None,
+        parameter_changed=plan.put is not None or plan.put_digest is not None,
         targets=targets,
         imagedefinitions=definitions,
+        promotion=plan.promotion,
+        source_tagged=plan.tag_source is not None,
     )
 
 
 def result_summary(result: ReleaseResult) -> str:
     """Human-readable summary of a release, one line per target."""
+    promotion = result.promotion
+    released = f"{result.tag} ({promotion.digest})" if promotion else result.tag
     if result.noop:
-        head = f"{result.image}: {result.tag} was already released; nothing changed."
+        head = f"{result.image}: {released} was already released; nothing changed."
+    elif promotion is not None:
+        head = (
+            f"{result.image}: promoted {released} from {promotion.source} (was "
+            f"{result.previous_tag}); {result.tag_parameter} = {result.tag}, "
+            f"{promotion.digest_parameter} = {promotion.digest}"
+        )
     else:
         head = (
             f"{result.image}: released {result.tag} (was {result.previous_tag}); "
             f"{result.tag_parameter} = {result.tag}"
         )
     lines = [head]
+    if result.source_tagged and promotion is not None:
+        lines.append(
+            f"  ecr {promotion.source}: tagged {promotion.digest} {promotion.promotion_tag}"
+        )
     for t in result.targets:
         if t.alias is not None and t.action != "unchanged":
             moved = (

@@ -35,13 +35,18 @@ class AliasRead(msgspec.Struct, frozen=True):
 
 
 class ReleaseState(msgspec.Struct, frozen=True):
-    """Everything the planner needs, as read (under the lock, except for a dry run)."""
+    """Everything the planner needs, as read (under the lock, except for a dry run).
+
+    A promotion also reads the digest parameter: ``previous_digest`` and its version.
+    """
 
     previous_tag: str
     version_before: int
     functions: Mapping[str, FunctionState]
     aliases: Mapping[str, AliasRead] = msgspec.field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    previous_digest: str | None = None
+    digest_version_before: int = 0
 
 
 class StateReader:
@@ -75,11 +80,13 @@ class StateReader:
         *,
         tag_checked: bool,
         settle: bool = True,
+        digest: TagParameter | None = None,
     ) -> ReleaseState:
         """The recorded tag and its version, each function, and (schema 2) each alias.
 
         With ``settle`` a deployment still moving an alias (a killed pipeline's) is
         waited for before the aliases are read; without (a dry run) it becomes a note.
+        A promotion passes its ``digest`` parameter, read beside the tag parameter.
         """
         functions = list(image.function_names)
         # Created here, before the worker threads share them.
@@ -92,7 +99,7 @@ class StateReader:
                 if image.uses_aliases
                 else None
             )
-            workers = min(self._max_concurrency, len(functions) + 2)
+            workers = min(self._max_concurrency, len(functions) + 3)
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 found = (
                     None
@@ -100,13 +107,19 @@ class StateReader:
                     else pool.submit(self._registry.require_tag, image_name, image, tag)
                 )
                 recorded = pool.submit(parameter.read)
+                digest_read = pool.submit(digest.read) if digest is not None else None
                 states = [pool.submit(self._functions.read, name) for name in functions]
             if found is not None:
                 found.result()
             previous_tag, version_before = recorded.result()
+            previous_digest, digest_version = (
+                digest_read.result() if digest_read is not None else (None, 0)
+            )
             read = {name: future.result() for name, future in zip(functions, states, strict=True)}
             aliases, notes = traffic.result() if traffic else ({}, ())
-        return ReleaseState(previous_tag, version_before, read, aliases, notes)
+        return ReleaseState(
+            previous_tag, version_before, read, aliases, notes, previous_digest, digest_version
+        )
 
     def _aliases(
         self, targets: Sequence[LambdaTarget], settle: bool

@@ -258,10 +258,20 @@ class _Reader:
 
     def digest_tags(self, image: ImageTargets, digest: str) -> list[str]:
         ecr = self.clients.ecr
+        # A promoted stage's targets run the build stage's digests: that registry's tags.
+        registry = image.repository_url.split(".", 1)[0]
         try:
             found = self.retry.call(
-                lambda: ecr.describe_images(
-                    repositoryName=image.repository_name, imageIds=[{"imageDigest": digest}]
+                lambda: (
+                    ecr.describe_images(
+                        repositoryName=image.repository_name,
+                        imageIds=[{"imageDigest": digest}],
+                        registryId=registry,
+                    )
+                    if image.promoted
+                    else ecr.describe_images(
+                        repositoryName=image.repository_name, imageIds=[{"imageDigest": digest}]
+                    )
                 )
             )
         except ClientError as exc:

@@ -5,11 +5,15 @@ tool parses it with ``app.deploy.manifest.parse_manifest``. This test feeds the 
 the second, for the example stacks, so a change on either side that breaks the other
 fails here.
 
-Infra publishes schema 2: each function with its ``live`` alias and the CodeDeploy
-application and deployment group that shift it. The expected names below follow
-SPEC-14's naming rule (``<project>-<stack>-lambda`` for the application, and
+A build stage publishes schema 2: each function with its ``live`` alias and the
+CodeDeploy application and deployment group that shift it. The expected names below
+follow SPEC-14's naming rule (``<project>-<stack>-lambda`` for the application, and
 ``<project>-<stack>-<function>`` for each group), written out rather than computed with
 the code under test.
+
+A promoted stage (issue 22: ``container-delivery:promoteFrom`` in its stack file)
+publishes schema 3; test_manifest_schema3_contract.py checks it against the contract's
+names, and reads the contract's own example.
 """
 
 from __future__ import annotations
@@ -18,18 +22,22 @@ import pytest
 
 from app.deploy.manifest import parse_manifest
 from infra_pulumi.plan import evaluate
-from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+from infra_pulumi.plan.mocks import SSM_GET_PARAMETER
+
+from .stacks import DIGEST, TAG, promote_from, tag_and_digest
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_app_reads_what_infra_writes(stack: str) -> None:
-    plan = evaluate(stack, invokes={SSM_GET_PARAMETER: parameter_value("abc1234")})
+    plan = evaluate(stack, invokes={SSM_GET_PARAMETER: tag_and_digest()})
     text = plan.named("deploy-manifest-parameter").inputs["insecureValue"]
     manifest = parse_manifest(text)
 
     functions = plan.of_type("aws:lambda/function:Function")
     lambda_image = manifest.image("lambda")
-    assert manifest.schema_version == 2
+    promoted = promote_from(stack) is not None
+    # A build stage publishes schema 2, a promoted one schema 3 (schema 2's fields and more).
+    assert manifest.schema_version == (3 if promoted else 2)
     assert lambda_image.uses_aliases
     assert sorted(lambda_image.function_names) == sorted(f.inputs["name"] for f in functions)
     # What the release tool deploys through is what infra created.
@@ -49,12 +57,18 @@ def test_app_reads_what_infra_writes(stack: str) -> None:
         assert target.deployment_group in groups
         assert target.deployment_group == target.name  # <prefix>-<function short name>
     assert lambda_image.tag_parameter == plan.outputs["imageTagParameters"]["lambda"]
-    assert lambda_image.image_uri("abc1234") == functions[0].inputs["imageUri"]
+    web = manifest.image("web")
+    # What a release (build stage) or a promotion (by digest, never a tag) leaves running.
+    if promoted:
+        assert lambda_image.digest_uri(DIGEST) == functions[0].inputs["imageUri"]
+        assert web.digest_uri(DIGEST) == plan.outputs["webImageUri"]
+    else:
+        assert lambda_image.image_uri(TAG) == functions[0].inputs["imageUri"]
+        assert web.image_uri(TAG) == plan.outputs["webImageUri"]
 
     (service,) = plan.of_type("aws:ecs/service:Service")
-    (web_target,) = manifest.image("web").ecs_services
+    (web_target,) = web.ecs_services
     assert (web_target.service, web_target.container) == (service.inputs["name"], "web")
-    assert manifest.image("web").image_uri("abc1234") == plan.outputs["webImageUri"]
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -67,7 +81,7 @@ def test_the_tool_finds_its_lock_and_record_where_infra_grants_them(stack: str) 
     ``lockParameter`` / ``failedReleasesParameter`` fields or leaves them out, the
     tool must use exactly these names, since IAM grants them by exact ARN.
     """
-    plan = evaluate(stack, invokes={SSM_GET_PARAMETER: parameter_value("abc1234")})
+    plan = evaluate(stack, invokes={SSM_GET_PARAMETER: tag_and_digest()})
     manifest = parse_manifest(plan.named("deploy-manifest-parameter").inputs["insecureValue"])
 
     for key, image in manifest.images.items():

@@ -28,10 +28,11 @@ from app.deploy.release import Releaser, WaitPolicy
 from app.deploy.retry import RetryPolicy
 
 from .codedeploy_double import CodeDeployDouble
-from .fakes import CANARY, NEW, OLD, REGION, FakeStack
+from .fakes import ALL_AT_ONCE, CANARY, NEW, OLD, REGION, FakeStack
 from .faultproxy import FaultProxy
 from .moto_aws import install
 from .processes import CliProcess
+from .promotion_fakes import Stages, make_stages, release_in_dev
 
 if TYPE_CHECKING:
     from app.deploy.lock import LockPolicy
@@ -233,13 +234,48 @@ def make_traffic_stack(
 
 
 @pytest.fixture
+def stages(
+    request: pytest.FixtureRequest,
+    aws_env: None,
+    moto_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    botocore_session: botocore.session.Session,
+    codedeploy: CodeDeployDouble,
+) -> Stages:
+    """Issue 22: dev (a build stage, another account unless the test's parameter is
+    ``same-account``) released OLD then NEW of images lambda (2 functions behind
+    ``live``) and web (an ECS service); prod (promoted from dev, schema 3) runs nothing
+    of dev's yet (promotion_fakes.py)."""
+    reset_moto(moto_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    layout = getattr(request, "param", "cross-account")
+    stages = make_stages(
+        boto3.Session(botocore_session=botocore_session, region_name=REGION),
+        cross_account=layout == "cross-account",
+        images={
+            "lambda": {"functions": 2, "traffic": True, "deployment_config": ALL_AT_ONCE},
+            "web": {"ecs_services": 1},
+        },
+    )
+    for tag in (OLD, NEW):
+        for image in ("lambda", "web"):
+            release_in_dev(stages, image, tag)
+    return stages
+
+
+@pytest.fixture
 def cli_env(request: pytest.FixtureRequest, proxy: FaultProxy) -> dict[str, str]:
     """What a pipeline gives the CLI: only standard AWS_* variables, via the proxy.
 
-    The stack is ``traffic_stack`` when the test asks for it, else ``e2e_stack``.
+    The stack is ``traffic_stack`` when the test asks for it, the promoted stage of
+    ``stages`` when it asks for those, else ``e2e_stack``.
     """
-    stack_fixture = "traffic_stack" if "traffic_stack" in request.fixturenames else "e2e_stack"
-    stack: FakeStack = request.getfixturevalue(stack_fixture)
+    stack: FakeStack
+    if "stages" in request.fixturenames:
+        stack = request.getfixturevalue("stages").prod
+    else:
+        name = "traffic_stack" if "traffic_stack" in request.fixturenames else "e2e_stack"
+        stack = request.getfixturevalue(name)
     env = {
         key: value
         for key, value in os.environ.items()

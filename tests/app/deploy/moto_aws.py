@@ -15,6 +15,15 @@
   in SSM. moto checks for an existing parameter and appends the new one in separate
   Python steps, so two server threads can both "create" it; the lock tests need the
   real guarantee, so writes to one backend are serialised.
+* **Images in another account's registry** (issue 22). A Lambda function may run an
+  image of another account's repository in its Region, when that repository's policy
+  allows it (Lambda Developer Guide, "Amazon ECR permissions"); moto 5.2 looks for the
+  image only in the function's own account (``MOTO_LAMBDA_STUB_ECR=false``) and refuses
+  it. And ``DescribeImages``/``DescribeRepositories`` with another account's
+  ``registryId`` answer from that registry in ECR (ECR API reference, registryId), where
+  moto answers ``RepositoryNotFoundException``. Both now look in the account the URI or
+  ``registryId`` names. Neither AWS's check of the repository policy nor IAM is
+  emulated: in these tests any account may read any other's repository.
 
 ``install`` patches moto's classes (for ``mock_aws`` and ``ThreadedMotoServer`` alike,
 in this process). The benchmark uses it too, so it measures the guarded requests.
@@ -22,16 +31,24 @@ in this process). The benchmark uses it too, so it measures the guarded requests
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
-from moto.awslambda.exceptions import InvalidParameterValueException, PreconditionFailedException
+from moto import settings
+from moto.awslambda.exceptions import (
+    InvalidParameterValueException,
+    LambdaClientError,
+    PreconditionFailedException,
+)
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda.responses import LambdaResponse
+from moto.ecr.models import ECRBackend, ecr_backends
 from moto.ssm.models import SimpleSystemManagerBackend
 
 _lock = threading.RLock()
@@ -108,6 +125,55 @@ def _serialised(original: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+_IMAGE_URI = re.compile(
+    r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)(?::([^@]+)|@(sha256:[0-9a-f]{64}))$"
+)
+
+
+def _cross_account_image(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Resolve an image of another account's repository there, as Lambda does."""
+
+    def set_code(self: LambdaFunction, updated_spec: dict[str, Any]) -> None:
+        found = _IMAGE_URI.match(str(updated_spec.get("ImageUri", "")))
+        if found is None or found[1] == self.account_id or settings.lambda_stub_ecr():
+            return original(self, updated_spec)
+        from_update = updated_spec is not self.code
+        account, region, repository, tag, digest = found.groups()
+        image_id = {"imageDigest": digest} if digest else {"imageTag": tag}
+        images = ecr_backends[account][region].batch_get_image(
+            repository_name=repository, image_ids=[image_id]
+        )["images"]
+        if not images:
+            # moto's own text for an image it cannot find (moto/ecr/exceptions.py)
+            raise LambdaClientError(
+                "ImageNotFoundException",
+                f"The image with imageId {image_id} does not exist within the repository "
+                f"with name '{repository}' in the registry with id '{account}'",
+            )
+        self.code_sha_256 = images[0].image_id["imageDigest"].replace("sha256:", "")
+        self.code_size = json.loads(images[0].image_manifest)["config"]["size"]
+        if from_update:
+            self.code["ImageUri"] = updated_spec["ImageUri"]
+        return None
+
+    return set_code
+
+
+def _in_registry(method: str) -> Callable[..., Any]:
+    """An ECR read with another account's ``registryId``, answered from that registry."""
+    original = getattr(ECRBackend, method)
+    signature = inspect.signature(original)
+
+    def read(self: ECRBackend, *args: Any, **kwargs: Any) -> Any:
+        registry = signature.bind(self, *args, **kwargs).arguments.get("registry_id")
+        if registry and registry != self.account_id:
+            other = ecr_backends[registry][self.region_name]
+            return original(other, *args, **kwargs)
+        return original(self, *args, **kwargs)
+
+    return read
+
+
 def patches() -> list[tuple[type, str, Callable[..., Any]]]:
     """(class, attribute, replacement) for each patched method."""
     result: list[tuple[type, str, Callable[..., Any]]] = [
@@ -119,6 +185,13 @@ def patches() -> list[tuple[type, str, Callable[..., Any]]]:
             _guarded(LambdaBackend.update_function_configuration),
         ),
         (LambdaResponse, "publish_version", _guarded_publish(LambdaResponse.publish_version)),
+        (
+            LambdaFunction,
+            "_set_function_code",
+            _cross_account_image(LambdaFunction._set_function_code),
+        ),
+        (ECRBackend, "describe_images", _in_registry("describe_images")),
+        (ECRBackend, "describe_repositories", _in_registry("describe_repositories")),
     ]
     for name in (
         "put_parameter",

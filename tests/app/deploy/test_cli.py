@@ -110,7 +110,11 @@ def test_manifest_parameter_must_be_named(cli, monkeypatch):
 @pytest.mark.parametrize(
     ("value", "code", "message"),
     [
-        ('{"schema": 3, "images": {}}', 2, "has schema 3; this release tool reads schemas 1 and 2"),
+        (
+            '{"schema": 4, "images": {}}',
+            2,
+            "has schema 4; this release tool reads schemas 1, 2 and 3",
+        ),
         ('{"schema": 1}', 2, "missing required field `project`"),
         ("nonsense", 2, "is not valid JSON"),
     ],

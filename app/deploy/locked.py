@@ -1,0 +1,119 @@
+"""An image's release lock held for one command, and what a failure before any change means.
+
+``release``, ``rollback``, ``hold`` and ``promote`` take it the same way: checks (reads
+of ECR) run beside the first attempt, and their failures (bad input, exit 2) come
+before the lock's; a lock taken for a command that then cannot go ahead is released
+again. From the first attempt on, a signal only sets a flag (``app.deploy.signals``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from app.deploy.exceptions import AwsAccessError, DeployError, ReleaseFailedError
+from app.deploy.lock import LockHolder, LockOwner, LockPolicy, ReleaseLock
+from app.deploy.retry import CALL_ERRORS, access_problem, describe_error
+
+if TYPE_CHECKING:
+    from app.deploy.clients import AwsClients
+    from app.deploy.manifest import ImageTargets
+    from app.deploy.retry import RetryPolicy
+    from app.deploy.signals import Interrupts
+    from app.deploy.workers import Progress
+
+
+def before_changes(image_name: str, command: str, exc: BaseException) -> DeployError:
+    """An AWS error before anything changed: exit 5 if AWS could not be asked, else 1."""
+    problem = access_problem(exc)
+    if problem is not None:
+        return AwsAccessError(
+            f"{command} of {image_name} could not ask AWS: {problem}; nothing was changed"
+        )
+    return ReleaseFailedError(
+        f"{command} of {image_name} failed before changing anything: {describe_error(exc)}",
+        restored=[],
+    )
+
+
+def result_of(image_name: str, command: str, future: Future[Any]) -> Any:
+    """``future.result()``, an AWS error turned into ``before_changes``'s."""
+    try:
+        return future.result()
+    except CALL_ERRORS as exc:
+        raise before_changes(image_name, command, exc) from exc
+
+
+class ImageLocks:
+    """Takes the release lock of an image for a command, for the duration of a block."""
+
+    def __init__(
+        self,
+        clients: AwsClients,
+        *,
+        owner: LockOwner,
+        policy: LockPolicy,
+        retry: RetryPolicy,
+        progress: Progress,
+        interrupts: Interrupts,
+    ) -> None:
+        self.clients = clients
+        self.policy = policy
+        self._owner = owner
+        self._retry = retry
+        self._progress = progress
+        self._interrupts = interrupts
+
+    @contextmanager
+    def held(
+        self,
+        image_name: str,
+        image: ImageTargets,
+        command: str,
+        checks: Sequence[Callable[[], None]],
+    ) -> Iterator[list[str]]:
+        """Hold the image's release lock; ``checks`` run beside the first try.
+
+        Yields a list that holds, on exit, a warning if the lock could not be released.
+        """
+        now = datetime.now(UTC)
+        holder = LockHolder(
+            owner=self._owner,
+            command=command,
+            image=image_name,
+            started_at=now,
+            expires_at=now + timedelta(seconds=self.policy.ttl),
+        )
+        lock = ReleaseLock(
+            self.clients.ssm,
+            image.lock_parameter_name,
+            holder=holder,
+            policy=self.policy,
+            retry=self._retry,
+            progress=self._progress,
+            interrupts=self._interrupts,
+        )
+        _ = self.clients.ecr
+        warnings: list[str] = []
+        # From the first write on, a signal must not cut a step short (app.deploy.signals).
+        self._interrupts.defer()
+        try:
+            with ThreadPoolExecutor(max_workers=len(checks) + 1) as pool:
+                attempt = pool.submit(lock.try_acquire)
+                futures = [pool.submit(check) for check in checks]
+            for future in futures:
+                result_of(image_name, command, future)
+            result_of(image_name, command, attempt)
+            if not lock.held:
+                lock.acquire()
+            self._progress(lock.name, "lock taken")
+            self._interrupts.check()
+            yield warnings
+        finally:
+            warning = lock.release()
+            if warning:
+                self._progress(lock.name, f"WARNING: {warning}")
+                warnings.append(warning)

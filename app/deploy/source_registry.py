@@ -1,0 +1,219 @@
+"""The build stage's repository as a promotion uses it: a tag's digest, the digest's
+presence, and the promotion tag (added, read, taken away), through the reader role.
+
+Tags are immutable there, so the digest behind a tag never changes, and PutImage may
+still give an existing digest a NEW tag (ECR User Guide, "Image tag mutability"): the
+promotion tag is the very manifest BatchGetImage returns, put again under another tag.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from app.deploy.exceptions import (
+    DeployError,
+    DigestNotPresentError,
+    ImageTagNotFoundError,
+    InvalidTargetError,
+)
+from app.deploy.retry import describe_error, error_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr import ECRClient
+    from mypy_boto3_ecr.type_defs import ImageIdentifierTypeDef
+
+    from app.deploy.manifest import ImageTargets
+    from app.deploy.plan import TagSource
+    from app.deploy.retry import RetryPolicy
+    from app.deploy.signals import Interrupts
+    from app.deploy.workers import Progress
+
+# BatchGetImage's acceptedMediaTypes (ECR API reference): without them ECR may answer
+# with a converted schema-1 manifest, whose PutImage would be another digest.
+MANIFEST_MEDIA_TYPES = [
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+]
+
+
+class PresencePolicy(msgspec.Struct, frozen=True):
+    """How long to wait for a digest to be readable, and how often to look and say so.
+
+    Polls start at ``first_poll`` seconds and grow by half up to ``max_poll``; a
+    progress line at most every ``report_every`` seconds. ``timeout`` 0 looks once.
+    """
+
+    timeout: float = 600.0
+    first_poll: float = 0.25
+    max_poll: float = 5.0
+    report_every: float = 5.0
+    clock: Callable[[], float] = time.monotonic
+
+
+class SourceRegistry:
+    """ECR of the build stage, as its promotion reader role sees it."""
+
+    def __init__(
+        self,
+        ecr: Callable[[], ECRClient],
+        *,
+        stage: str,
+        retry: RetryPolicy,
+        progress: Progress,
+        interrupts: Interrupts,
+    ) -> None:
+        self._ecr = ecr
+        self._stage = stage
+        self._retry = retry
+        self._progress = progress
+        self._interrupts = interrupts
+
+    def _image_digest(self, repository: str, image_id: ImageIdentifierTypeDef) -> str | None:
+        """``DescribeImages`` of one image id: its digest, or None if it is not there."""
+        ecr = self._ecr()
+        try:
+            response = self._retry.call(
+                lambda: ecr.describe_images(repositoryName=repository, imageIds=[image_id])
+            )
+        except ecr.exceptions.ImageNotFoundException:
+            return None
+        except ecr.exceptions.RepositoryNotFoundException as exc:
+            raise InvalidTargetError(
+                f"stage {self._stage}'s ECR repository {repository} does not exist; "
+                "nothing was changed"
+            ) from exc
+        (detail,) = response["imageDetails"]
+        return detail["imageDigest"]
+
+    def digest_of(self, image: ImageTargets, tag: str) -> str:
+        """The digest ``tag`` names in the build stage's repository."""
+        digest = self._image_digest(image.repository_name, {"imageTag": tag})
+        if digest is None:
+            raise ImageTagNotFoundError(
+                f"tag {tag} is not in stage {self._stage}'s ECR repository "
+                f"{image.repository_name} (expired, or never pushed); nothing was changed"
+            )
+        return digest
+
+    def tagged(self, image: ImageTargets, tag: str) -> str | None:
+        """The digest the promotion tag ``tag`` names, or None while it is absent."""
+        return self._image_digest(image.repository_name, {"imageTag": tag})
+
+    def present(self, image: ImageTargets, digest: str) -> bool:
+        """True when ``digest`` is readable where this stage's targets pull it."""
+        return self._image_digest(image.repository_name, {"imageDigest": digest}) is not None
+
+    def wait_present(self, image: ImageTargets, digest: str, policy: PresencePolicy) -> None:
+        """Poll until ``digest`` is present, with a progress line every few seconds.
+
+        Here this stage pulls from the build stage's own repository, so the digest is
+        there at once; the wait is for a variant that copies it (ECR replication is
+        asynchronous). ``DigestNotPresentError`` (exit 1, nothing changed) on timeout.
+        """
+        where = f"{image.repository_url}@{digest}"
+        start = policy.clock()
+        delay, reported = policy.first_poll, None
+        while not self.present(image, digest):
+            now = policy.clock()
+            waited = now - start
+            if waited >= policy.timeout:
+                raise DigestNotPresentError(
+                    f"{where} was not readable after {policy.timeout:.0f}s "
+                    "(--replication-wait); nothing was changed. Promote again once it is"
+                )
+            if reported is None or now - reported >= policy.report_every:
+                self._progress(
+                    image.repository_name,
+                    f"waiting for {digest} to be readable ({waited:.0f}s of {policy.timeout:.0f}s)",
+                )
+                reported = now
+            if self._interrupts.wait(min(delay, policy.timeout - waited)):
+                self._interrupts.check()
+            delay = min(delay * 1.5, policy.max_poll)
+        self._progress(image.repository_name, f"{digest} is readable")
+
+    def add_tag(self, step: TagSource) -> None:
+        """``PutImage`` of the digest's own manifest under the promotion tag.
+
+        An ``ImageAlreadyExistsException`` means the tag is already on this digest (a
+        retried request whose first answer was lost): done. The answer's digest must be
+        the step's: anything else is refused, never kept.
+        """
+        ecr = self._ecr()
+        found = self._retry.call(
+            lambda: ecr.batch_get_image(
+                repositoryName=step.repository,
+                imageIds=[{"imageDigest": step.digest}],
+                acceptedMediaTypes=MANIFEST_MEDIA_TYPES,
+            )
+        )
+        if not found.get("images"):
+            raise DeployError(
+                f"{step.repository_url}@{step.digest}: BatchGetImage found no manifest "
+                f"({found.get('failures')}); the promotion tag was not added"
+            )
+        (image,) = found["images"]
+        try:
+            put = self._retry.call(
+                lambda: ecr.put_image(
+                    repositoryName=step.repository,
+                    imageManifest=image["imageManifest"],
+                    imageManifestMediaType=image.get("imageManifestMediaType", ""),
+                    imageTag=step.tag,
+                    imageDigest=step.digest,
+                )
+            )
+        except ecr.exceptions.ImageAlreadyExistsException:
+            return
+        digest = put["image"]["imageId"]["imageDigest"]
+        if digest != step.digest:
+            raise DeployError(
+                f"PutImage of tag {step.tag} in {step.repository_url} answered digest "
+                f"{digest}, expected {step.digest}"
+            )
+        self._progress(step.repository, f"tagged {step.digest} {step.tag}")
+
+    def remove_tag(self, step: TagSource) -> str:
+        """Take the promotion tag away again, if it still names the step's digest.
+
+        ``BatchDeleteImage`` of a tag removes only that tag from an image that has
+        others (its commit tag); a tag already gone is fine.
+        """
+        current = self._image_digest(step.repository, {"imageTag": step.tag})
+        if current is None:
+            return f"ECR {step.repository_url}: tag {step.tag} not there"
+        if current != step.digest:
+            raise DeployError(f"tag {step.tag} now names {current}, not {step.digest}; left alone")
+        ecr = self._ecr()
+        answer = self._retry.call(
+            lambda: ecr.batch_delete_image(
+                repositoryName=step.repository, imageIds=[{"imageTag": step.tag}]
+            )
+        )
+        failures = [
+            f for f in answer.get("failures", []) if f.get("failureCode") != "ImageNotFound"
+        ]
+        if failures:
+            raise DeployError(f"BatchDeleteImage of tag {step.tag} failed: {failures}")
+        self._progress(step.repository, f"removed tag {step.tag}")
+        return f"ECR {step.repository_url}: tag {step.tag} removed again"
+
+
+def describe_tag_failure(step: TagSource, exc: BaseException) -> str:
+    """A "needs manual attention" line for a promotion tag that could not be removed."""
+    from app.deploy.shell import shell_command
+
+    command = shell_command(
+        "aws", "ecr", "batch-delete-image", "--repository-name", step.repository,
+        "--image-ids", f"imageTag={step.tag}",
+    )  # fmt: skip
+    code = error_code(exc)
+    reason = describe_error(exc) if code else str(exc)
+    return (
+        f"ECR {step.repository_url}: tag {step.tag} (on {step.digest}) must be removed "
+        f"({command}, as the build stage's promotion reader role); removing it failed: {reason}"
+    )

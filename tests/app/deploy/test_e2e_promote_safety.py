@@ -1,0 +1,148 @@
+"""``promote`` under real conditions (issue 22): a digest that is late or never there, the
+lock, a signal mid-promotion, a lost answer. Real CLI processes, one moto server.
+
+Where a test needs a process at a given point, the fault proxy holds that process's
+request until the test has acted (no sleep orders anything); the presence double
+(presence_double.py) makes the digest unreadable for a while, or for good.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+
+import pytest
+
+from .fakes import NEW
+from .faultproxy import Rule, ecr, lambda_update, lost_answer
+from .presence_double import LateDigest, chain
+
+pytestmark = pytest.mark.e2e
+
+PROMOTE = ("promote", "--image", "lambda", "--from", "dev")
+
+
+def test_a_digest_readable_only_later_is_waited_for_with_progress(
+    stages, proxy, codedeploy, deploy
+):
+    digest = stages.digest("lambda", NEW)
+    late = LateDigest(digest, after=1.0)
+    proxy.intercept = chain(late, codedeploy)
+
+    run = deploy(*PROMOTE, "--replication-wait", "60")
+
+    assert run.returncode == 0, run.stderr
+    assert late.refused >= 1
+    assert late.answered == 1  # the first answer that found it ended the wait
+    assert f"[demo-dev-lambda] waiting for {digest} to be readable (0s of 60s)" in run.stderr
+    assert f"[demo-dev-lambda] {digest} is readable" in run.stderr
+    assert stages.recorded("lambda") == (NEW, digest)
+
+
+def test_a_digest_never_readable_times_out_and_changes_nothing(stages, proxy, codedeploy, deploy):
+    digest = stages.digest("lambda", NEW)
+    late = LateDigest(digest, after=None)
+    proxy.intercept = chain(late, codedeploy)
+    before = stages.snapshot("lambda")
+
+    run = deploy(*PROMOTE, "--replication-wait", "1", "--json")
+
+    assert run.returncode == 1, run.stderr
+    document = json.loads(run.stdout)
+    assert document["errorType"] == "DigestNotPresentError"
+    assert (
+        "was not readable after 1s (--replication-wait); nothing was changed" in (document["error"])
+    )
+    assert document["restored"] == []
+    assert late.refused >= 2
+    assert stages.snapshot("lambda") == before  # no lock taken, no tag, no record
+
+
+def test_a_second_promotion_exits_4_or_waits_while_the_first_holds_the_lock(stages, proxy, spawn):
+    first_update = proxy.hold(lambda_update(stages.prod.functions("lambda")[0]))
+    first = spawn(*PROMOTE, "--max-concurrency", "1")
+    first_update.wait_arrived()  # the first holds prod's lock and has begun changing things
+
+    fast = spawn(*PROMOTE).finish()
+    waiting = spawn(*PROMOTE, "--lock-wait", "60", "--json")
+    waiting.wait_for_line("waiting")
+    first_update.open()
+    finished_first, finished_waiting = first.finish(), waiting.finish()
+
+    assert fast.returncode == 4, fast.stderr
+    assert f"promote of image lambda by pid {first.pid} on " in fast.stderr
+    assert finished_first.returncode == 0, finished_first.stderr
+    assert finished_waiting.returncode == 0, finished_waiting.stderr
+    assert finished_waiting.json()["noop"] is True  # it planned from what the first left
+    digest = stages.digest("lambda", NEW)
+    assert stages.recorded("lambda") == (NEW, digest)
+    assert stages.prod.lock_value("lambda") is None
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_mid_promotion_restores_everything_and_exits_1(stages, proxy, spawn, signum):
+    before = stages.snapshot("lambda")
+    digest = stages.digest("lambda", NEW)
+    update = proxy.hold(lambda_update(stages.prod.functions("lambda")[0]))
+    promotion = spawn(*PROMOTE, "--max-concurrency", "1", "--json")
+    update.wait_arrived()  # tagged in dev, both parameters written, an update in flight
+
+    promotion.send(signum)
+    promotion.wait_for_line("[signal]")
+    update.open()
+    finished = promotion.finish()
+
+    assert finished.returncode == 1, finished.stderr
+    document = finished.json()
+    assert document["errorType"] == "ReleaseFailedError"
+    assert f"interrupted by {signum.name}" in document["error"]
+    restored = document["restored"]
+    assert f"ECR {stages.dev.images['lambda']['repositoryUrl']}: tag promoted-prod-{NEW} " \
+        "removed again" in restored  # fmt: skip
+    assert "SSM parameter /demo/prod/images/lambda/digest back to 'initial'" in restored
+    assert "SSM parameter /demo/prod/images/lambda/tag back to 'initial'" in restored
+    after = stages.snapshot("lambda")
+    assert after == before, (before, after)
+    assert stages.dev_tags("lambda", digest) == [NEW]
+    written = [int(v["Version"]) for v in stages.prod.history("lambda") if v["Value"] == NEW]
+    assert set(stages.prod.failed_record("lambda")) == set(written) != set()
+
+
+def test_a_lost_answer_to_the_promotion_tag_is_its_own_tag(stages, proxy, deploy):
+    digest = stages.digest("lambda", NEW)
+    rule = proxy.add(lost_answer(ecr("PutImage", imageTag=f"promoted-prod-{NEW}"), times=1))
+
+    run = deploy(*PROMOTE)
+
+    assert run.returncode == 0, run.stderr
+    assert rule.hits == 1  # botocore sent it again; ECR answered ImageAlreadyExists
+    assert stages.dev_tags("lambda", digest) == sorted([NEW, f"promoted-prod-{NEW}"])
+    assert stages.recorded("lambda") == (NEW, digest)
+
+
+def test_a_promotion_tag_that_cannot_be_removed_is_exit_3_with_the_command(stages, proxy, spawn):
+    digest = stages.digest("lambda", NEW)
+    # The reader role without ecr:BatchDeleteImage (AWS's code for a refused action).
+    proxy.add(Rule(ecr("BatchDeleteImage"), 400, "AccessDeniedException"))
+    update = proxy.hold(lambda_update(stages.prod.functions("lambda")[0]))
+    promotion = spawn(*PROMOTE, "--max-concurrency", "1", "--json")
+    update.wait_arrived()
+
+    promotion.send(signal.SIGTERM)
+    promotion.wait_for_line("[signal]")
+    update.open()
+    finished = promotion.finish()
+
+    assert finished.returncode == 3, finished.stderr
+    (attention,) = finished.json()["needsAttention"]
+    url = stages.dev.images["lambda"]["repositoryUrl"]
+    assert attention.startswith(
+        f"ECR {url}: tag promoted-prod-{NEW} (on {digest}) "
+        "must be removed (aws ecr batch-delete-image --repository-name demo-dev-lambda "
+        f"--image-ids imageTag=promoted-prod-{NEW}, as the build stage's promotion reader role)"
+    )
+    assert "AccessDeniedException" in attention
+    # Everything in prod was put back all the same; only the tag is left, and named.
+    assert stages.recorded("lambda") == ("initial", "initial")
+    assert stages.dev_tags("lambda", digest) == sorted([NEW, f"promoted-prod-{NEW}"])
+    assert stages.prod.lock_value("lambda") is None
