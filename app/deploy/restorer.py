@@ -32,10 +32,13 @@ from app.deploy.journal import (
     SourceTagged,
     TagWritten,
 )
-from app.deploy.retry import describe_error
+from app.deploy.retry import describe_error, error_code
 from app.deploy.shell import shell_command
 from app.deploy.traffic import config_differences
 from app.deploy.workers import run_concurrently
+
+#: ECR's answers when the credentials may not delete images (the reader role, by design).
+DELETE_DENIED = frozenset({"AccessDeniedException", "AccessDenied"})
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -125,14 +128,24 @@ class Restorer:
         raise ReleaseFailedError(f"{what}. Restored: {summary}", restored=restored) from cause
 
     def _untag(self, entry: SourceTagged, restored: list[str], attention: list[str]) -> None:
-        """The promotion tag, taken away again: nothing here runs its digest any more."""
-        from app.deploy.source_registry import describe_tag_failure
+        """The promotion tag, taken away again: nothing here runs its digest any more.
+
+        The infra stack's reader role may not delete images (``ecr:BatchDeleteImage`` has
+        no condition key that could limit it to ``promoted-`` tags; README, "Build once,
+        promote"), so there the removal is refused, and the tag stays, named in the
+        restore notes: it changes nothing any stage runs, only keeps that released image
+        from expiring, and a later promotion of the same tag and digest reuses it. Any
+        other failure to remove it needs a person (exit 3)."""
+        from app.deploy.source_registry import describe_tag_failure, describe_tag_left
 
         assert self._source is not None
         try:
             restored.append(self._source.remove_tag(entry.step))
         except Exception as exc:  # noqa: BLE001 - every failure is reported, none raised
-            attention.append(describe_tag_failure(entry.step, exc))
+            if error_code(exc) in DELETE_DENIED:
+                restored.append(describe_tag_left(entry.step))
+            else:
+                attention.append(describe_tag_failure(entry.step, exc))
 
     def _restore_functions(
         self, changes: list[CodeChanged], restored: list[str], attention: list[str]

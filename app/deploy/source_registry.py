@@ -203,17 +203,32 @@ class SourceRegistry:
         return f"ECR {step.repository_url}: tag {step.tag} removed again"
 
 
-def describe_tag_failure(step: TagSource, exc: BaseException) -> str:
-    """A "needs manual attention" line for a promotion tag that could not be removed."""
+def _remove_command(step: TagSource) -> str:
     from app.deploy.shell import shell_command
 
-    command = shell_command(
-        "aws", "ecr", "batch-delete-image", "--repository-name", step.repository,
-        "--image-ids", f"imageTag={step.tag}",
+    return shell_command(
+        "aws", "ecr", "batch-delete-image",
+        "--registry-id", step.repository_url.split(".", 1)[0],
+        "--repository-name", step.repository, "--image-ids", f"imageTag={step.tag}",
     )  # fmt: skip
+
+
+def describe_tag_left(step: TagSource) -> str:
+    """A restore note for a promotion tag the reader role was not allowed to remove."""
+    return (
+        f"ECR {step.repository_url}: tag {step.tag} left on {step.digest} (the promotion "
+        "reader role may not delete images; the tag changes nothing a stage runs and is "
+        "reused by a later promotion of this tag; to remove it, run "
+        f"{_remove_command(step)} as someone who may delete images there)"
+    )
+
+
+def describe_tag_failure(step: TagSource, exc: BaseException) -> str:
+    """A "needs manual attention" line for a promotion tag that could not be removed."""
+    command = _remove_command(step)
     code = error_code(exc)
     reason = describe_error(exc) if code else str(exc)
     return (
         f"ECR {step.repository_url}: tag {step.tag} (on {step.digest}) must be removed "
-        f"({command}, as the build stage's promotion reader role); removing it failed: {reason}"
+        f"({command}, as someone who may delete images there); removing it failed: {reason}"
     )

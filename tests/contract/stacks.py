@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from infra_pulumi.plan.mocks import InvokeHandler, parameter_value
+from infra_pulumi.plan.mocks import InvokeHandler, released
 
 ROOT = Path(__file__).resolve().parents[2]
 TAG = "abc1234"
@@ -22,15 +21,9 @@ def promote_from(stack: str) -> dict[str, Any] | None:
     return dict(value) if value else None
 
 
-def tag_and_digest() -> InvokeHandler:
-    """getParameter answering ``TAG`` for every parameter but a digest parameter (``DIGEST``).
-
-    A promoted stage reads both per image (contract: "Per image: read the tag parameter
-    ... AND the digest parameter"); a released one holds a sha256 digest.
-    """
-    tag, digest = parameter_value(TAG), parameter_value(DIGEST)
-
-    def handler(args: Mapping[str, Any]) -> Any:
-        return (digest if str(args["name"]).endswith("/digest") else tag)(args)
-
-    return handler
+def released_answers() -> dict[str, InvokeHandler]:
+    """The provider's answers after a release of ``TAG``: every tag parameter holds ``TAG``,
+    a promoted stage's digest parameters hold ``DIGEST``, and its build stage's repository
+    holds ``DIGEST`` tagged ``TAG`` (what ``app.deploy promote`` checks and records; the
+    promoted stage's program looks the digest up there before it runs it)."""
+    return released(TAG, DIGEST)

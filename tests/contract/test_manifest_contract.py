@@ -22,14 +22,13 @@ import pytest
 
 from app.deploy.manifest import parse_manifest
 from infra_pulumi.plan import evaluate
-from infra_pulumi.plan.mocks import SSM_GET_PARAMETER
 
-from .stacks import DIGEST, TAG, promote_from, tag_and_digest
+from .stacks import DIGEST, TAG, promote_from, released_answers
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_app_reads_what_infra_writes(stack: str) -> None:
-    plan = evaluate(stack, invokes={SSM_GET_PARAMETER: tag_and_digest()})
+    plan = evaluate(stack, invokes=released_answers())
     text = plan.named("deploy-manifest-parameter").inputs["insecureValue"]
     manifest = parse_manifest(text)
 
@@ -81,7 +80,7 @@ def test_the_tool_finds_its_lock_and_record_where_infra_grants_them(stack: str) 
     ``lockParameter`` / ``failedReleasesParameter`` fields or leaves them out, the
     tool must use exactly these names, since IAM grants them by exact ARN.
     """
-    plan = evaluate(stack, invokes={SSM_GET_PARAMETER: tag_and_digest()})
+    plan = evaluate(stack, invokes=released_answers())
     manifest = parse_manifest(plan.named("deploy-manifest-parameter").inputs["insecureValue"])
 
     for key, image in manifest.images.items():

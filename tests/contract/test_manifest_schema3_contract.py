@@ -24,9 +24,8 @@ import pytest
 
 from app.deploy.manifest import parse_manifest
 from infra_pulumi.plan import evaluate
-from infra_pulumi.plan.mocks import SSM_GET_PARAMETER
 
-from .stacks import ROOT, promote_from, tag_and_digest
+from .stacks import ROOT, promote_from, released_answers
 
 PROJECT = "container-delivery"
 DEV_REGISTRY = "111122223333.dkr.ecr.ap-northeast-1.amazonaws.com"
@@ -93,7 +92,7 @@ def _region(stack: str) -> str:
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_each_stage_publishes_the_schema_its_stack_file_gives_it(stack: str) -> None:
-    plan = evaluate(stack, invokes={SSM_GET_PARAMETER: tag_and_digest()})
+    plan = evaluate(stack, invokes=released_answers())
     manifest = parse_manifest(plan.named("deploy-manifest-parameter").inputs["insecureValue"])
     config = promote_from(stack)
 

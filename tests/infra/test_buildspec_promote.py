@@ -165,3 +165,19 @@ def test_an_unknown_step_is_refused(tmp_path: Path) -> None:
     code, _, calls = run_step(tmp_path, "deploy")
     assert code == 2
     assert calls == []
+
+
+@pytest.mark.parametrize("step", ["plan", "promote"])
+def test_every_call_the_buildspec_makes_is_one_the_real_tool_accepts(
+    tmp_path: Path, step: str
+) -> None:
+    """The stand-in accepts anything; the release tool's own parser must accept the calls."""
+    from app.deploy.parser import parse
+
+    code, _, calls = run_step(tmp_path, step)
+    assert code == 0
+    for call in calls:
+        module, *argv = call.split()[1:]
+        assert module == "app.deploy"
+        args = parse(argv)
+        assert (args.command, args.source) == ("promote", "dev"), call

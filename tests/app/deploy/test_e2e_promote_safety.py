@@ -120,10 +120,21 @@ def test_a_lost_answer_to_the_promotion_tag_is_its_own_tag(stages, proxy, deploy
     assert stages.recorded("lambda") == (NEW, digest)
 
 
-def test_a_promotion_tag_that_cannot_be_removed_is_exit_3_with_the_command(stages, proxy, spawn):
+@pytest.mark.parametrize(
+    ("refusal", "exit_code"),
+    [
+        # The infra stack's reader role has no ecr:BatchDeleteImage, by design (README,
+        # "Build once, promote"): AWS's code for a refused action. The tag stays, named.
+        ("AccessDeniedException", 1),
+        # Anything else that stops the removal needs a person.
+        ("RepositoryNotFoundException", 3),
+    ],
+)
+def test_a_promotion_tag_that_cannot_be_removed_is_named_with_the_command(
+    stages, proxy, spawn, refusal, exit_code
+):
     digest = stages.digest("lambda", NEW)
-    # The reader role without ecr:BatchDeleteImage (AWS's code for a refused action).
-    proxy.add(Rule(ecr("BatchDeleteImage"), 400, "AccessDeniedException"))
+    proxy.add(Rule(ecr("BatchDeleteImage"), 400, refusal))
     update = proxy.hold(lambda_update(stages.prod.functions("lambda")[0]))
     promotion = spawn(*PROMOTE, "--max-concurrency", "1", "--json")
     update.wait_arrived()
@@ -133,15 +144,24 @@ def test_a_promotion_tag_that_cannot_be_removed_is_exit_3_with_the_command(stage
     update.open()
     finished = promotion.finish()
 
-    assert finished.returncode == 3, finished.stderr
-    (attention,) = finished.json()["needsAttention"]
+    assert finished.returncode == exit_code, finished.stderr
     url = stages.dev.images["lambda"]["repositoryUrl"]
-    assert attention.startswith(
-        f"ECR {url}: tag promoted-prod-{NEW} (on {digest}) "
-        "must be removed (aws ecr batch-delete-image --repository-name demo-dev-lambda "
-        f"--image-ids imageTag=promoted-prod-{NEW}, as the build stage's promotion reader role)"
+    command = (
+        f"aws ecr batch-delete-image --registry-id {url.split('.')[0]} --repository-name "
+        f"demo-dev-lambda --image-ids imageTag=promoted-prod-{NEW}"
     )
-    assert "AccessDeniedException" in attention
+    if exit_code == 1:
+        assert "needsAttention" not in finished.json()  # exit 1: restored
+        [left] = [n for n in finished.json()["restored"] if "promoted-prod-" in n]
+        assert left.startswith(f"ECR {url}: tag promoted-prod-{NEW} left on {digest}")
+        assert f"run {command} as someone who may delete images there" in left
+    else:
+        (attention,) = finished.json()["needsAttention"]
+        assert attention.startswith(
+            f"ECR {url}: tag promoted-prod-{NEW} (on {digest}) must be removed ({command}, "
+            "as someone who may delete images there)"
+        )
+        assert refusal in attention
     # Everything in prod was put back all the same; only the tag is left, and named.
     assert stages.recorded("lambda") == ("initial", "initial")
     assert stages.dev_tags("lambda", digest) == sorted([NEW, f"promoted-prod-{NEW}"])
