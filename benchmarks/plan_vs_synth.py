@@ -124,9 +124,11 @@ def growth() -> None:
     full collection scans every object of the process (pulumi_aws's classes included), so
     evaluation grows faster than the resources do. ``--gc`` measures that too."""
     from infra_pulumi.plan import evaluate
-    from infra_pulumi.plan.mocks import SSM_GET_PARAMETER, parameter_value
+    from infra_pulumi.plan.mocks import released as released_answers
 
-    released = {SSM_GET_PARAMETER: parameter_value("abc1234")}
+    # After a release of abc1234; prod, a promoted stage, also holds its digest, which
+    # dev's repository holds tagged abc1234.
+    released = released_answers("abc1234")
     many = [
         {"name": f"fn{i}", "command": ["api.handler"], "schedule": "rate(1 hour)"} for i in range(8)
     ]
@@ -153,7 +155,9 @@ def growth() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repetitions", type=int, default=7)
-    parser.add_argument("--stacks", nargs="+", default=["dev", "prod"])
+    parser.add_argument(
+        "--stacks", nargs="*", default=["dev", "prod"], help="none: only --growth"
+    )
     parser.add_argument(
         "--record",
         action="store_true",
@@ -166,6 +170,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.repetitions < 1:
         parser.error("--repetitions must be at least 1")
+    if args.record and not args.stacks:
+        parser.error("--record needs at least one stack")
     load = os.getloadavg()[0]
     print(f"{machine()}, load average {load:.2f}")
     results = []
