@@ -155,9 +155,7 @@ def growth() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repetitions", type=int, default=7)
-    parser.add_argument(
-        "--stacks", nargs="*", default=["dev", "prod"], help="none: only --growth"
-    )
+    parser.add_argument("--stacks", nargs="*", default=["dev", "prod"], help="none: only --growth")
     parser.add_argument(
         "--record",
         action="store_true",

@@ -20,17 +20,25 @@ trip's time (a ``GetParameter``, median of 50) and how many requests each tool r
 made, counted at the server: the lock and the revision guards are judged by those.
 
     .venv/bin/python benchmarks/release_vs_cli.py [--sizes 1 5 20 50] [--repetitions 5]
-        [--baseline PATH-TO-ANOTHER-CHECKOUT]
+        [--baseline PATH-TO-ANOTHER-CHECKOUT] [--latency-ms 100]
 
 With ``--baseline`` the release tool of another checkout runs too, alternately with
 this one against the same server, and a second table gives the difference in
 milliseconds, in round trips and in requests: that is how a change's cost is measured.
+
+With ``--latency-ms D`` each tool release runs twice more with D ms added at the server
+to every request, as a network would: once as it is, once with the requests on its
+release lock (create, read, delete) answered at once. The difference divided by D counts
+the lock's round trips on the release's critical path, the ones nothing else overlaps.
+Local round trips are too short for a difference of one to show in wall time; the
+latency makes each one visible.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import logging
 import os
@@ -46,6 +54,8 @@ from moto.server import ThreadedMotoServer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
+#: How the lock parameter's name ends (app/deploy/manifest.py, LOCK_PARAMETER_LEAF).
+LOCK_SUFFIX = b"/release-lock"
 
 
 def manifest_json(tag: str) -> str:
@@ -125,17 +135,29 @@ class Fixture:
 
 
 class RequestCounter:
-    """Counts every request the moto server answers (wraps its WSGI application)."""
+    """Counts every request the moto server answers (wraps its WSGI application).
+
+    ``latency`` seconds are added to each request, as a network between the tool and
+    AWS would; with ``lock_free`` the requests on a release lock parameter are answered
+    without it (``--latency-ms``)."""
 
     def __init__(self) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
         self.count = 0
+        self.latency = 0.0
+        self.lock_free = False
         original = DomainDispatcherApplication.__call__
         counter = self
 
         def counted(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
             counter.count += 1
+            if counter.latency:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                body = environ["wsgi.input"].read(length) if length else b""
+                environ["wsgi.input"] = io.BytesIO(body)
+                if not (counter.lock_free and LOCK_SUFFIX in body):
+                    time.sleep(counter.latency)
             return original(app, environ, start_response)
 
         DomainDispatcherApplication.__call__ = counted  # type: ignore[method-assign,assignment]
@@ -202,6 +224,14 @@ def main() -> int:
         help="another checkout of this repository (e.g. a git worktree of an older commit) "
         "whose release tool is timed alternately with this one, to measure a change",
     )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="also time each tool release with this latency added at the server to every "
+        "request, once as is and once with the lock's requests answered at once: the "
+        "difference over the latency is the lock's round trips on the critical path",
+    )
     args = parser.parse_args()
 
     # Both the moto server (this process) and the clients read these.
@@ -239,7 +269,13 @@ def main() -> int:
 
     reps = range(args.repetitions)
     fixtures = {}
-    approaches = ("talk", "tool", "baseline") if args.baseline else ("talk", "tool")
+    tools = ("tool", "baseline") if args.baseline else ("tool",)
+    delayed = (
+        tuple(f"{t}-{kind}" for t in tools for kind in ("latency", "lock-free"))
+        if args.latency_ms
+        else ()
+    )
+    approaches = ("talk", *tools, *delayed)
     for n in sorted({1, *args.sizes}):
         tags = [tag_for(n, a, r) for a in approaches for r in [-1, *reps]]
         started = time.perf_counter()
@@ -276,6 +312,16 @@ def main() -> int:
                 )
                 baseline_requests[n] = requests.count - before
                 fixtures[n].check(baseline_tag)
+            for who in delayed:
+                delayed_tag = tag_for(n, who, r)
+                requests.latency = args.latency_ms / 1000
+                requests.lock_free = who.endswith("lock-free")
+                try:
+                    checkout = args.baseline if who.startswith("baseline") else REPO_ROOT
+                    timings[n][who].append(tool_release(fixtures[n], delayed_tag, env, checkout))
+                finally:
+                    requests.latency, requests.lock_free = 0.0, False
+                fixtures[n].check(delayed_tag)
         print(
             f"N={n}: talk {timings[n]['talk']}, tool {timings[n]['tool']}",
             file=sys.stderr,
@@ -319,6 +365,25 @@ def main() -> int:
                 f"| {(tool - base) / round_trip:+.1f} | {baseline_requests[n]} "
                 f"| {requests_per_release[n]} |"
             )
+    if args.latency_ms:
+        print(
+            f"\nthe lock's round trips on the critical path, with {args.latency_ms:g} ms "
+            "added at the server to every request: (release - the same release with the "
+            "lock's requests answered at once) / latency, per pair, median (min to max):\n"
+        )
+        print("| N | " + " | ".join(tools) + " |")
+        print("|---:|" + "---:|" * len(tools))
+        for n in args.sizes:
+            cells = []
+            for who in tools:
+                pairs = zip(
+                    timings[n][f"{who}-lock-free"], timings[n][f"{who}-latency"], strict=True
+                )
+                steps = [(slow - fast) * 1000 / args.latency_ms for fast, slow in pairs]
+                cells.append(
+                    f"{statistics.median(steps):.2f} ({min(steps):.2f} to {max(steps):.2f})"
+                )
+            print(f"| {n} | " + " | ".join(cells) + " |")
     if args.json:
         args.json.write_text(json.dumps({str(n): t for n, t in timings.items()}, indent=2))
         args.json.with_suffix(".requests.json").write_text(

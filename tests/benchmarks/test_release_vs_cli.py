@@ -19,7 +19,10 @@ def test_benchmark_releases_with_both_approaches_and_prints_the_table(tmp_path):
     raw = tmp_path / "timings.json"
 
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--sizes", "1", "2", "--repetitions", "1", "--json", raw],
+        [
+            *(sys.executable, str(SCRIPT), "--sizes", "1", "2", "--repetitions", "1"),
+            *("--json", raw, "--latency-ms", "20"),
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -33,10 +36,13 @@ def test_benchmark_releases_with_both_approaches_and_prints_the_table(tmp_path):
     assert [n for n, _ in rows] == ["1", "2"]
     assert rows[0][1] == "1.00"
     timings = json.loads(raw.read_text())
-    assert {n: sorted(t) for n, t in timings.items()} == {
-        "1": ["talk", "tool"],
-        "2": ["talk", "tool"],
-    }
+    both = ["talk", "tool", "tool-latency", "tool-lock-free"]
+    assert {n: sorted(t) for n, t in timings.items()} == {"1": both, "2": both}
+    # The lock's round trips on the critical path: one row per size (the figure itself
+    # is a measurement, not asserted).
+    lock_rows = re.findall(r"^\| (\d) \| -?[\d.]+ \(-?[\d.]+ to -?[\d.]+\) \|$", result.stdout,
+                           flags=re.MULTILINE)  # fmt: skip
+    assert lock_rows == ["1", "2"]
     # Requests per release, counted at the server. One function: the manifest, the lock
     # (create; at the end, read it and delete it if it still holds this release's token),
     # ECR's repository URI and the tag, the tag parameter, the function's read, the
