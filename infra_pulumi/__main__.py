@@ -3,6 +3,11 @@
 Pulumi's Python host runs this file with runpy; the ``infra_pulumi`` package is
 importable because ``pulumi install`` installs the project (``-e ..`` in
 ``infra_pulumi/requirements.txt``).
+
+It is longer than the project's ~400-line guide on purpose: it is the stack's wiring, one
+call per component in the order the resources depend on each other, so the whole stack
+reads top to bottom in one file. What the components do lives in ``components/``; tag
+resolution in ``image_tags.py``; a promoted stage's names and checks in ``promotion.py``.
 """
 
 from __future__ import annotations

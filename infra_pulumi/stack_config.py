@@ -85,6 +85,11 @@ Bad config fails here with ``ConfigError``: one line per problem, naming the key
 its path inside structured values, e.g. ``container-delivery:web[desiredCount]``), the
 value seen and what was expected. A key this model does not know, at any level, is refused
 with the closest known key as a suggestion, so a misspelt key never passes silently.
+
+This module is longer than the project's ~400-line guide on purpose: it is the stack
+file's schema, its complete example above and the one formatter of its errors, so that
+every key a stack may set is found, validated and explained in one place (the pipeline,
+preview, access-log and promotion sections live in ``delivery_config.py``).
 """
 
 from __future__ import annotations

@@ -13,8 +13,10 @@ from dataclasses import dataclass, replace
 
 import pulumi
 
+from infra_pulumi.components.app_pipeline import AppPipeline, AppPipelineArgs
 from infra_pulumi.components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
 from infra_pulumi.components.build_project import BuildProject, BuildProjectArgs
+from infra_pulumi.components.ecs_deploy import EcsDeployTarget
 from infra_pulumi.components.permissions_boundary import BoundaryScope
 from infra_pulumi.components.pipeline_policies import (
     POWER_USER_ACCESS,
@@ -25,9 +27,6 @@ from infra_pulumi.components.pipeline_policies import (
     promote_build_statements,
 )
 from infra_pulumi.components.pipelines import (
-    AppPipeline,
-    AppPipelineArgs,
-    EcsDeployTarget,
     InfraPipeline,
     InfraPipelineArgs,
     PipelineBase,

@@ -1,13 +1,14 @@
-"""The two CodePipelines (V2), both defined on the infra side as in the talk.
+"""The infra pipeline (V2), and what every pipeline of the stack is built from.
 
 - The infra pipeline: source (infra repository, plus the app repository for its release
   tool) -> ``pulumi preview`` -> optional manual approval -> ``pulumi up --yes`` and a
   release of the current Lambda tag.
-- The app pipeline: source (app repository) -> build, push and release (CodeBuild) ->
-  ECS deploy action with ``imagedefinitions.json``.
+- Shared with the app pipeline (``app_pipeline.py``) and a promoted stage's promote
+  pipeline (``promote_pipeline.py``): the source stage, the CodeBuild action, and the
+  pipeline with its role.
 
-Both read their repository through an AWS CodeConnections connection, whose one-time
-console handshake the README describes.
+Every pipeline reads its repository through an AWS CodeConnections connection, whose
+one-time console handshake the README describes.
 """
 
 from __future__ import annotations
@@ -337,178 +338,6 @@ class InfraPipeline(pulumi.ComponentResource):
             ),
             project_arns=[args.preview_project_arn, args.deploy_project_arn],
             stages=stages,
-        )
-        self.pipeline_name = pipeline.name
-        self.pipeline_arn = pipeline.arn
-        self.register_outputs({"pipeline_name": self.pipeline_name})
-
-
-@dataclass
-class EcsDeployTarget:
-    """The web service an ECS deploy action rolls out, and what its task definitions name."""
-
-    cluster_name: pulumi.Input[str]
-    service_arn: pulumi.Input[str]
-    task_definition_family: str
-    task_role_arns: list[pulumi.Input[str]]
-    region: str
-    account_id: str
-    partition: str = "aws"
-
-
-def ecs_deploy_statements(target: EcsDeployTarget) -> list[dict[str, Any]]:
-    """The ECS deploy action's grants on the pipeline role.
-
-    What AWS's service-role policy for the ECS standard deploy action grants (CodePipeline
-    User Guide, "Amazon ECS deploy action reference", service role permissions), each
-    scoped to this service, its cluster and its task family.
-    """
-    ecs_arn = f"arn:{target.partition}:ecs:{target.region}:{target.account_id}"
-    task_definitions = f"{ecs_arn}:task-definition/{target.task_definition_family}:*"
-    return [
-        {
-            # DescribeTaskDefinition takes no resource-level permissions: AWS requires "*".
-            "Sid": "ReadTaskDefinitions",
-            "Effect": "Allow",
-            "Action": "ecs:DescribeTaskDefinition",
-            "Resource": "*",
-        },
-        {
-            # The revision number is unknown in advance; the family is exact.
-            "Sid": "RegisterOwnTaskDefinitions",
-            "Effect": "Allow",
-            "Action": ["ecs:RegisterTaskDefinition", "ecs:TagResource"],
-            "Resource": task_definitions,
-        },
-        {
-            "Sid": "DeployOwnService",
-            "Effect": "Allow",
-            "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
-            "Resource": target.service_arn,
-        },
-        {
-            # The action watches the new tasks start. Task ids are not known in
-            # advance; the cluster in the ARN is exact.
-            "Sid": "WatchOwnClustersTasks",
-            "Effect": "Allow",
-            "Action": "ecs:DescribeTasks",
-            "Resource": pulumi.Output.concat(ecs_arn, ":task/", target.cluster_name, "/*"),
-        },
-        {
-            # ListTasks' only resource type is container-instance, which Fargate tasks
-            # do not have, so AWS needs "*" here; the ecs:cluster condition key
-            # limits it to this cluster.
-            "Sid": "ListOwnClustersTasks",
-            "Effect": "Allow",
-            "Action": "ecs:ListTasks",
-            "Resource": "*",
-            "Condition": {
-                "ArnEquals": {
-                    "ecs:cluster": pulumi.Output.concat(ecs_arn, ":cluster/", target.cluster_name)
-                }
-            },
-        },
-        {
-            "Sid": "PassTaskRoles",
-            "Effect": "Allow",
-            "Action": "iam:PassRole",
-            "Resource": target.task_role_arns,
-            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-        },
-    ]
-
-
-@dataclass
-class AppPipelineArgs:
-    """Inputs of an ``AppPipeline``."""
-
-    pipeline_name: str
-    source: PipelineSource
-    artifact_bucket_name: pulumi.Input[str]
-    artifact_bucket_arn: pulumi.Input[str]
-    build_project_name: pulumi.Input[str]
-    build_project_arn: pulumi.Input[str]
-    cluster_name: pulumi.Input[str]
-    service_name: pulumi.Input[str]
-    service_arn: pulumi.Input[str]
-    task_definition_family: str
-    task_role_arns: list[pulumi.Input[str]]
-    """Execution and task roles the ECS deploy action passes to new task definitions."""
-    region: str
-    account_id: str
-    partition: str = "aws"
-    kms_key_arn: pulumi.Input[str] | None = None
-    permissions_boundary: pulumi.Input[str] | None = None
-
-
-class AppPipeline(pulumi.ComponentResource):
-    """Source -> Build (build, push, release) -> Deploy (ECS with imagedefinitions.json)."""
-
-    pipeline_name: pulumi.Output[str]
-    pipeline_arn: pulumi.Output[str]
-
-    def __init__(
-        self, name: str, args: AppPipelineArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__("container-delivery:pipeline:AppPipeline", name, None, opts)
-        ecs_deploy = ecs_deploy_statements(
-            EcsDeployTarget(
-                cluster_name=args.cluster_name,
-                service_arn=args.service_arn,
-                task_definition_family=args.task_definition_family,
-                task_role_arns=args.task_role_arns,
-                region=args.region,
-                account_id=args.account_id,
-                partition=args.partition,
-            )
-        )
-        stages = [
-            source_stage(args.source),
-            aws.codepipeline.PipelineStageArgs(
-                name="Build",
-                actions=[
-                    build_action(
-                        "BuildPushRelease",
-                        args.build_project_name,
-                        output=BUILD_ARTIFACT,
-                        namespace="BuildVariables",
-                    )
-                ],
-            ),
-            aws.codepipeline.PipelineStageArgs(
-                name="Deploy",
-                actions=[
-                    aws.codepipeline.PipelineStageActionArgs(
-                        name="DeployWeb",
-                        category="Deploy",
-                        owner="AWS",
-                        provider="ECS",
-                        version="1",
-                        input_artifacts=[BUILD_ARTIFACT],
-                        configuration={
-                            "ClusterName": args.cluster_name,
-                            "ServiceName": args.service_name,
-                            "FileName": "imagedefinitions.json",
-                        },
-                    )
-                ],
-            ),
-        ]
-        pipeline = pipeline_with_role(
-            self,
-            name,
-            PipelineBase(
-                args.pipeline_name,
-                args.source,
-                args.account_id,
-                args.artifact_bucket_name,
-                args.artifact_bucket_arn,
-                args.kms_key_arn,
-                args.permissions_boundary,
-            ),
-            project_arns=[args.build_project_arn],
-            stages=stages,
-            extra_statements=ecs_deploy,
         )
         self.pipeline_name = pipeline.name
         self.pipeline_arn = pipeline.arn

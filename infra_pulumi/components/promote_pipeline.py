@@ -15,11 +15,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra_pulumi.components.ecs_deploy import EcsDeployTarget, ecs_deploy_statements
 from infra_pulumi.components.pipelines import (
-    EcsDeployTarget,
     PipelineBase,
     build_action,
-    ecs_deploy_statements,
     pipeline_with_role,
     source_stage,
 )

@@ -3,6 +3,10 @@
 Resources get realistic ARNs, URLs and ids. Invokes are answered by handlers keyed by
 token; a handler returns the provider's result (camelCase keys) or raises
 ``EngineError`` to reproduce an error exactly as the engine delivers it.
+
+Longer than the project's ~400-line guide: one answer per resource type and per invoke
+the program uses, kept in one module so that ``provider_facts.py`` is its only source
+of provider texts and a reader can check every answer against it side by side.
 """
 
 from __future__ import annotations

@@ -28,6 +28,9 @@ AWS SDK for Go v2 error texts inside a provider text are formatted by smithy-go
 RequestID: <id>, <err>``; ``aws/retry/errors.go``: ``exceeded maximum number of attempts,
 <n>, <err>``), a modeled error type (``<Code>: <Message>``) or an unmodeled one
 (``api error <Code>: <Message>``).
+
+The module is a table, longer than the project's ~400-line guide: one entry per invoke,
+each quoting its source, so that one file answers "what does the provider really say".
 """
 
 from __future__ import annotations
