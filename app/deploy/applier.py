@@ -26,16 +26,13 @@ from app.deploy.journal import (
     SourceTagged,
     TagWritten,
 )
+from app.deploy.step_tools import StepRunner, StepTools
 from app.deploy.traffic import config_differences, read_alias
 from app.deploy.workers import run_concurrently
 
 if TYPE_CHECKING:
-    from mypy_boto3_lambda import LambdaClient
-
     from app.deploy.deployments import Deployments
-    from app.deploy.functions import FunctionOps
     from app.deploy.manifest import ImageTargets
-    from app.deploy.parameter import TagParameter
     from app.deploy.plan import (
         PutDigest,
         PutTag,
@@ -44,40 +41,16 @@ if TYPE_CHECKING:
         UpdateCode,
         WriteImageDefinitions,
     )
-    from app.deploy.retry import RetryPolicy
     from app.deploy.signals import Interrupts
-    from app.deploy.source_registry import SourceRegistry
     from app.deploy.state import ReleaseState
-    from app.deploy.workers import Progress
 
 
-class Applier:
+class Applier(StepRunner):
     """Runs the steps of a plan; what it did is in the journal it is given."""
 
-    def __init__(
-        self,
-        *,
-        functions: FunctionOps,
-        parameter: TagParameter,
-        deployments: Callable[[], Deployments],
-        lambda_: Callable[[], LambdaClient],
-        retry: RetryPolicy,
-        interrupts: Interrupts,
-        progress: Progress,
-        max_concurrency: int,
-        digest: TagParameter | None = None,
-        source: SourceRegistry | None = None,
-    ) -> None:
-        self._functions = functions
-        self._parameter = parameter
-        self._digest = digest
-        self._source = source
-        self._deployments = deployments
-        self._lambda = lambda_
-        self._retry = retry
+    def __init__(self, tools: StepTools, *, interrupts: Interrupts) -> None:
+        super().__init__(tools)
         self._interrupts = interrupts
-        self._progress = progress
-        self._max_concurrency = max_concurrency
 
     def apply(
         self, plan: ReleasePlan, image: ImageTargets, state: ReleaseState, journal: Journal

@@ -17,6 +17,7 @@ from app.deploy.functions import FunctionOps, WaitPolicy
 from app.deploy.parameter import TagParameter
 from app.deploy.registry import Registry
 from app.deploy.state import StateReader
+from app.deploy.step_tools import StepTools
 
 if TYPE_CHECKING:
     from app.deploy.clients import AwsClients
@@ -99,14 +100,15 @@ class Parts(msgspec.Struct, frozen=True):
     def _lambda(self) -> Any:
         return self.clients.lambda_
 
-    def applier(
+    def tools(
         self,
         functions: FunctionOps,
         parameter: TagParameter,
         digest: TagParameter | None = None,
         source: SourceRegistry | None = None,
-    ) -> Applier:
-        return Applier(
+    ) -> StepTools:
+        """What this release's applier and restorer act through."""
+        return StepTools(
             functions=functions,
             parameter=parameter,
             digest=digest,
@@ -114,31 +116,17 @@ class Parts(msgspec.Struct, frozen=True):
             deployments=self.deployments,
             lambda_=self._lambda,
             retry=self.retry,
-            interrupts=self.interrupts,
             progress=self.progress,
             max_concurrency=self.max_concurrency,
         )
 
-    def restorer(
-        self,
-        functions: FunctionOps,
-        parameter: TagParameter,
-        digest: TagParameter | None = None,
-        source: SourceRegistry | None = None,
-    ) -> Restorer:
+    def applier(self, tools: StepTools) -> Applier:
+        return Applier(tools, interrupts=self.interrupts)
+
+    def restorer(self, tools: StepTools) -> Restorer:
         from app.deploy.restorer import Restorer  # only after a failure
 
-        return Restorer(
-            functions=functions,
-            parameter=parameter,
-            digest=digest,
-            source=source,
-            deployments=self.deployments,
-            lambda_=self._lambda,
-            retry=self.retry,
-            progress=self.progress,
-            max_concurrency=self.max_concurrency,
-        )
+        return Restorer(tools)
 
     def history_and_failures(
         self, image: ImageTargets, *, migrate: bool

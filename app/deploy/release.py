@@ -369,15 +369,11 @@ class Releaser:
         if not (plan.put or plan.put_digest or plan.tag_source or plan.updates):
             self._progress(plan.image, f"{plan.tag} is already released; nothing to change")
         journal = Journal(plan.tag)
-        functions = self.parts.functions()
+        tools = self.parts.tools(self.parts.functions(), parameter, digest, source)
         try:
-            definitions = self.parts.applier(functions, parameter, digest, source).apply(
-                plan, image, state, journal
-            )
+            definitions = self.parts.applier(tools).apply(plan, image, state, journal)
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - any failure is undone
-            self.parts.restorer(functions, parameter, digest, source).restore(
-                plan.image, journal, exc
-            )
+            self.parts.restorer(tools).restore(plan.image, journal, exc)
         return build_result(plan, image, state, journal, definitions)
 
 

@@ -13,7 +13,6 @@ cuts a restore short (``app.deploy.signals``).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
 from app.deploy.alias_restore import restore_aliases
@@ -34,6 +33,7 @@ from app.deploy.journal import (
 )
 from app.deploy.retry import describe_error, error_code
 from app.deploy.shell import shell_command
+from app.deploy.step_tools import StepRunner
 from app.deploy.traffic import config_differences
 from app.deploy.workers import run_concurrently
 
@@ -41,41 +41,11 @@ from app.deploy.workers import run_concurrently
 DELETE_DENIED = frozenset({"AccessDeniedException", "AccessDenied"})
 
 if TYPE_CHECKING:
-    from mypy_boto3_lambda import LambdaClient
-
-    from app.deploy.deployments import Deployments
-    from app.deploy.functions import FunctionOps
-    from app.deploy.parameter import TagParameter
-    from app.deploy.retry import RetryPolicy
-    from app.deploy.source_registry import SourceRegistry
-    from app.deploy.workers import Progress
+    pass
 
 
-class Restorer:
+class Restorer(StepRunner):
     """Undoes what a journal records, then raises what the caller should see."""
-
-    def __init__(
-        self,
-        *,
-        functions: FunctionOps,
-        parameter: TagParameter,
-        deployments: Callable[[], Deployments],
-        lambda_: Callable[[], LambdaClient],
-        retry: RetryPolicy,
-        progress: Progress,
-        max_concurrency: int,
-        digest: TagParameter | None = None,
-        source: SourceRegistry | None = None,
-    ) -> None:
-        self._functions = functions
-        self._parameter = parameter
-        self._digest = digest
-        self._source = source
-        self._deployments = deployments
-        self._lambda = lambda_
-        self._retry = retry
-        self._progress = progress
-        self._max_concurrency = max_concurrency
 
     def restore(self, image_name: str, journal: Journal, cause: BaseException) -> NoReturn:
         """Undo every entry of ``journal``, newest first; raise the release's failure.
