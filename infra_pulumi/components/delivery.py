@@ -143,6 +143,18 @@ class DeliveryPipelines(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect_data),
         )
 
+        def base(pipeline: str, repository: str) -> PipelineBase:
+            """A pipeline's name, source, artifact store and boundary."""
+            return PipelineBase(
+                names.pipeline(pipeline),
+                PipelineSource(pipelines.connection_arn, repository, pipelines.branch),
+                args.account_id,
+                artifacts.bucket_name,
+                artifacts.bucket_arn,
+                args.kms_key_arn,
+                args.permissions_boundary,
+            )
+
         def project(short: str, project_args: BuildProjectArgs) -> BuildProject:
             return BuildProject(short, project_args, opts=child)
 
@@ -238,13 +250,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
         infra_pipeline = InfraPipeline(
             "infra-pipeline",
             InfraPipelineArgs(
-                pipeline_name=names.pipeline("infra"),
-                source=PipelineSource(
-                    pipelines.connection_arn, pipelines.infra_repository, pipelines.branch
-                ),
-                account_id=args.account_id,
-                artifact_bucket_name=artifacts.bucket_name,
-                artifact_bucket_arn=artifacts.bucket_arn,
+                base=base("infra", pipelines.infra_repository),
                 preview_project_name=preview_build.project_name,
                 preview_project_arn=preview_build.project_arn,
                 deploy_project_name=deploy_build.project_name,
@@ -253,24 +259,17 @@ class DeliveryPipelines(pulumi.ComponentResource):
                 app_source=PipelineSource(
                     pipelines.connection_arn, pipelines.app_repository, pipelines.branch
                 ),
-                kms_key_arn=args.kms_key_arn,
-                permissions_boundary=args.permissions_boundary,
             ),
             opts=child,
         )
-        base = PipelineBase(
-            names.pipeline("app" if promotion is None else "promote"),
-            PipelineSource(pipelines.connection_arn, pipelines.app_repository, pipelines.branch),
-            args.account_id,
-            artifacts.bucket_name,
-            artifacts.bucket_arn,
-            args.kms_key_arn,
-            args.permissions_boundary,
-        )
         if promotion is None:
-            app_pipeline_name = self._app_pipeline(args, project_args, project, base)
+            app_pipeline_name = self._app_pipeline(
+                args, project_args, project, base("app", pipelines.app_repository)
+            )
         else:
-            app_pipeline_name = self._promote_pipeline(args, promotion, project_args, project, base)
+            app_pipeline_name = self._promote_pipeline(
+                args, promotion, project_args, project, base("promote", pipelines.app_repository)
+            )
         self.infra_pipeline_name = infra_pipeline.pipeline_name
         self.app_pipeline_name = app_pipeline_name
         self.artifact_bucket_name = artifacts.bucket_name
@@ -323,22 +322,10 @@ class DeliveryPipelines(pulumi.ComponentResource):
         app_pipeline = AppPipeline(
             "app-pipeline",
             AppPipelineArgs(
-                pipeline_name=base.pipeline_name,
-                source=base.source,
-                artifact_bucket_name=base.artifact_bucket_name,
-                artifact_bucket_arn=base.artifact_bucket_arn,
+                base=base,
                 build_project_name=app_build.project_name,
                 build_project_arn=app_build.project_arn,
-                cluster_name=args.web_service.cluster_name,
-                service_name=args.web_service.service_name,
-                service_arn=args.web_service.service_arn,
-                task_definition_family=args.web_service.task_definition_family,
-                task_role_arns=args.web_service.role_arns,
-                region=args.region,
-                account_id=args.account_id,
-                partition=args.partition,
-                kms_key_arn=args.kms_key_arn,
-                permissions_boundary=args.permissions_boundary,
+                web=self._web_target(args),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -383,17 +370,22 @@ class DeliveryPipelines(pulumi.ComponentResource):
                 base=base,
                 project_name=promote_build.project_name,
                 project_arn=promote_build.project_arn,
-                web=EcsDeployTarget(
-                    cluster_name=args.web_service.cluster_name,
-                    service_arn=args.web_service.service_arn,
-                    task_definition_family=args.web_service.task_definition_family,
-                    task_role_arns=args.web_service.role_arns,
-                    region=args.region,
-                    account_id=args.account_id,
-                    partition=args.partition,
-                ),
-                service_name=args.web_service.service_name,
+                web=self._web_target(args),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         return pipeline.pipeline_name
+
+    @staticmethod
+    def _web_target(args: DeliveryPipelinesArgs) -> EcsDeployTarget:
+        """The web service that the last stage of the app or promote pipeline rolls out."""
+        return EcsDeployTarget(
+            cluster_name=args.web_service.cluster_name,
+            service_name=args.web_service.service_name,
+            service_arn=args.web_service.service_arn,
+            task_definition_family=args.web_service.task_definition_family,
+            task_role_arns=args.web_service.role_arns,
+            region=args.region,
+            account_id=args.account_id,
+            partition=args.partition,
+        )

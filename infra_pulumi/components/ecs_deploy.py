@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 
 @dataclass
@@ -17,6 +18,7 @@ class EcsDeployTarget:
     """The web service an ECS deploy action rolls out, and what its task definitions name."""
 
     cluster_name: pulumi.Input[str]
+    service_name: pulumi.Input[str]
     service_arn: pulumi.Input[str]
     task_definition_family: str
     task_role_arns: list[pulumi.Input[str]]
@@ -85,3 +87,28 @@ def ecs_deploy_statements(target: EcsDeployTarget) -> list[dict[str, Any]]:
             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
         },
     ]
+
+
+def deploy_stage(
+    input_artifact: str, target: EcsDeployTarget
+) -> aws.codepipeline.PipelineStageArgs:
+    """The last stage: CodePipeline's ECS standard deploy action rolls out the service with
+    the ``imagedefinitions.json`` that ``input_artifact`` carries."""
+    return aws.codepipeline.PipelineStageArgs(
+        name="Deploy",
+        actions=[
+            aws.codepipeline.PipelineStageActionArgs(
+                name="DeployWeb",
+                category="Deploy",
+                owner="AWS",
+                provider="ECS",
+                version="1",
+                input_artifacts=[input_artifact],
+                configuration={
+                    "ClusterName": target.cluster_name,
+                    "ServiceName": target.service_name,
+                    "FileName": "imagedefinitions.json",
+                },
+            )
+        ],
+    )

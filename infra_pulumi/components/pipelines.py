@@ -186,6 +186,24 @@ def _pipeline_statements(
     return statements
 
 
+def approval_stage(text: str) -> aws.codepipeline.PipelineStageArgs:
+    """A manual approval; ``text`` is what the approver reads (CodePipeline resolves
+    variables in it)."""
+    return aws.codepipeline.PipelineStageArgs(
+        name="Approve",
+        actions=[
+            aws.codepipeline.PipelineStageActionArgs(
+                name="Approve",
+                category="Approval",
+                owner="AWS",
+                provider="Manual",
+                version="1",
+                configuration={"CustomData": text},
+            )
+        ],
+    )
+
+
 @dataclass
 class PipelineBase:
     """What every pipeline of this stack has: a name, a source and the artifact store."""
@@ -260,11 +278,8 @@ def pipeline_with_role(
 class InfraPipelineArgs:
     """Inputs of an ``InfraPipeline``."""
 
-    pipeline_name: str
-    source: PipelineSource
-    account_id: str
-    artifact_bucket_name: pulumi.Input[str]
-    artifact_bucket_arn: pulumi.Input[str]
+    base: PipelineBase
+    """Name, the infra repository source, the artifact store, the boundary."""
     preview_project_name: pulumi.Input[str]
     preview_project_arn: pulumi.Input[str]
     deploy_project_name: pulumi.Input[str]
@@ -272,8 +287,6 @@ class InfraPipelineArgs:
     manual_approval: bool
     app_source: PipelineSource
     """The app repository: the deploy stage runs its release tool after ``pulumi up``."""
-    kms_key_arn: pulumi.Input[str] | None = None
-    permissions_boundary: pulumi.Input[str] | None = None
 
 
 class InfraPipeline(pulumi.ComponentResource):
@@ -288,28 +301,16 @@ class InfraPipeline(pulumi.ComponentResource):
     ) -> None:
         super().__init__("container-delivery:pipeline:InfraPipeline", name, None, opts)
         stages = [
-            source_stage(args.source, args.app_source),
+            source_stage(args.base.source, args.app_source),
             aws.codepipeline.PipelineStageArgs(
                 name="Preview", actions=[build_action("PulumiPreview", args.preview_project_name)]
             ),
         ]
         if args.manual_approval:
             stages.append(
-                aws.codepipeline.PipelineStageArgs(
-                    name="Approve",
-                    actions=[
-                        aws.codepipeline.PipelineStageActionArgs(
-                            name="Approve",
-                            category="Approval",
-                            owner="AWS",
-                            provider="Manual",
-                            version="1",
-                            configuration={
-                                "CustomData": "Review the preview in the Preview stage's "
-                                "build logs, then approve to run pulumi up."
-                            },
-                        )
-                    ],
+                approval_stage(
+                    "Review the preview in the Preview stage's build logs, then approve to run "
+                    "pulumi up."
                 )
             )
         stages.append(
@@ -327,15 +328,7 @@ class InfraPipeline(pulumi.ComponentResource):
         pipeline = pipeline_with_role(
             self,
             name,
-            PipelineBase(
-                args.pipeline_name,
-                args.source,
-                args.account_id,
-                args.artifact_bucket_name,
-                args.artifact_bucket_arn,
-                args.kms_key_arn,
-                args.permissions_boundary,
-            ),
+            args.base,
             project_arns=[args.preview_project_arn, args.deploy_project_arn],
             stages=stages,
         )

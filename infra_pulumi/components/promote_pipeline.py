@@ -15,9 +15,14 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra_pulumi.components.ecs_deploy import EcsDeployTarget, ecs_deploy_statements
+from infra_pulumi.components.ecs_deploy import (
+    EcsDeployTarget,
+    deploy_stage,
+    ecs_deploy_statements,
+)
 from infra_pulumi.components.pipelines import (
     PipelineBase,
+    approval_stage,
     build_action,
     pipeline_with_role,
     source_stage,
@@ -58,7 +63,6 @@ class PromotePipelineArgs:
     project_name: pulumi.Input[str]
     project_arn: pulumi.Input[str]
     web: EcsDeployTarget
-    service_name: pulumi.Input[str]
 
 
 class PromotePipeline(pulumi.ComponentResource):
@@ -88,19 +92,7 @@ class PromotePipeline(pulumi.ComponentResource):
                     )
                 ],
             ),
-            aws.codepipeline.PipelineStageArgs(
-                name="Approve",
-                actions=[
-                    aws.codepipeline.PipelineStageActionArgs(
-                        name="Approve",
-                        category="Approval",
-                        owner="AWS",
-                        provider="Manual",
-                        version="1",
-                        configuration={"CustomData": approval_text()},
-                    )
-                ],
-            ),
+            approval_stage(approval_text()),
             aws.codepipeline.PipelineStageArgs(
                 name="Promote",
                 actions=[
@@ -112,24 +104,7 @@ class PromotePipeline(pulumi.ComponentResource):
                     )
                 ],
             ),
-            aws.codepipeline.PipelineStageArgs(
-                name="Deploy",
-                actions=[
-                    aws.codepipeline.PipelineStageActionArgs(
-                        name="DeployWeb",
-                        category="Deploy",
-                        owner="AWS",
-                        provider="ECS",
-                        version="1",
-                        input_artifacts=[PROMOTE_ARTIFACT],
-                        configuration={
-                            "ClusterName": args.web.cluster_name,
-                            "ServiceName": args.service_name,
-                            "FileName": "imagedefinitions.json",
-                        },
-                    )
-                ],
-            ),
+            deploy_stage(PROMOTE_ARTIFACT, args.web),
         ]
         pipeline = pipeline_with_role(
             self,
