@@ -188,6 +188,22 @@ class InfraPipeline(Construct):
         )
 
 
+def _deploy_stage(
+    service: ecs.IBaseService, artifact: codepipeline.Artifact
+) -> codepipeline.StageProps:
+    """The last stage: the ECS deploy action with the artifact's ``imagedefinitions.json``."""
+    return codepipeline.StageProps(
+        stage_name="Deploy",
+        actions=[
+            actions.EcsDeployAction(
+                action_name="DeployWeb",
+                service=service,
+                image_file=artifact.at_path("imagedefinitions.json"),
+            )
+        ],
+    )
+
+
 class AppPipeline(Construct):
     """Source -> Build (build, push, release) -> Deploy (ECS, imagedefinitions.json)."""
 
@@ -226,16 +242,7 @@ class AppPipeline(Construct):
                         )
                     ],
                 ),
-                codepipeline.StageProps(
-                    stage_name="Deploy",
-                    actions=[
-                        actions.EcsDeployAction(
-                            action_name="DeployWeb",
-                            service=service,
-                            image_file=build_output.at_path("imagedefinitions.json"),
-                        )
-                    ],
-                ),
+                _deploy_stage(service, build_output),
             ],
         )
 
@@ -313,15 +320,6 @@ class PromotePipeline(Construct):
                         )
                     ],
                 ),
-                codepipeline.StageProps(
-                    stage_name="Deploy",
-                    actions=[
-                        actions.EcsDeployAction(
-                            action_name="DeployWeb",
-                            service=service,
-                            image_file=promoted.at_path("imagedefinitions.json"),
-                        )
-                    ],
-                ),
+                _deploy_stage(service, promoted),
             ],
         )
