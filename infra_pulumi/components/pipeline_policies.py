@@ -196,6 +196,14 @@ def app_build_statements(
             manifest_parameter_arn=manifest_parameter_arn,
         ),
         *lambda_release_statements(lambda_release),
+        *web_service_read_statements(service_arn),
+    ]
+
+
+def web_service_read_statements(service_arn: pulumi.Input[str]) -> list[dict[str, Any]]:
+    """What the release tool reads of the web service: the service, and (``status``) the
+    image of its task definition."""
+    return [
         {
             "Sid": "ReadWebService",
             "Effect": "Allow",
@@ -203,8 +211,7 @@ def app_build_statements(
             "Resource": service_arn,
         },
         {
-            # `status` reads the image of the service's task definition. DescribeTaskDefinition
-            # takes no resource-level permissions: AWS requires "*".
+            # DescribeTaskDefinition takes no resource-level permissions: AWS requires "*".
             "Sid": "ReadTaskDefinitions",
             "Effect": "Allow",
             "Action": "ecs:DescribeTaskDefinition",
@@ -274,19 +281,7 @@ def promote_build_statements(
             "Resource": list(digest_parameter_arns),
         },
         *lambda_release_statements(lambda_release),
-        {
-            "Sid": "ReadWebService",
-            "Effect": "Allow",
-            "Action": "ecs:DescribeServices",
-            "Resource": service_arn,
-        },
-        {
-            # DescribeTaskDefinition takes no resource-level permissions: AWS requires "*".
-            "Sid": "ReadTaskDefinitions",
-            "Effect": "Allow",
-            "Action": "ecs:DescribeTaskDefinition",
-            "Resource": "*",
-        },
+        *web_service_read_statements(service_arn),
     ]
 
 
