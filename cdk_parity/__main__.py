@@ -12,13 +12,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cdk_parity.exceptions import CdkParityError
+from cdk_parity.exceptions import CdkParityError, PolicyPackNotFoundError
 from cdk_parity.reference.config import ConfigError
 from cdk_parity.reference.node import require_node
 from cdk_parity.reference.tag_lookup import DEFAULT_MODE, TagMode
 
 #: The stacks ``compare`` compares unless told otherwise.
 DEFAULT_STACKS = ("dev", "prod")
+#: The guardrails policy pack the report shows the result of, from the working directory.
+DEFAULT_POLICY_PACK = "policy"
 
 
 def _synth(args: argparse.Namespace) -> int:
@@ -49,6 +51,7 @@ def _compare(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
 
+    pack, not_run = _policy_pack(args)
     result = run(
         args.stack or list(DEFAULT_STACKS),
         mode=TagMode.parse(args.mode),
@@ -57,6 +60,8 @@ def _compare(args: argparse.Namespace) -> int:
         progress=progress,
         timing_runs=args.timing_runs,
         measure_memory=not args.no_memory,
+        policy_pack=pack,
+        policy_pack_not_run=not_run,
     )
     written = render.write(result, Path(args.out))
     summary = render.summary(result)
@@ -74,6 +79,23 @@ def _compare(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _policy_pack(args: argparse.Namespace) -> tuple[Path | None, str | None]:
+    """The pack to run over the plans, or why none runs (the report says which)."""
+    if args.no_policy_pack:
+        return None, "--no-policy-pack"
+    if args.policy_pack is not None:
+        given = Path(args.policy_pack)
+        if not (given / "PulumiPolicy.yaml").is_file():
+            raise PolicyPackNotFoundError(
+                f"--policy-pack {given}: no PulumiPolicy.yaml in that folder"
+            )
+        return given.resolve(), None
+    default = Path(DEFAULT_POLICY_PACK)
+    if not (default / "PulumiPolicy.yaml").is_file():
+        return None, f"no policy pack in {default}/ (pass --policy-pack DIR)"
+    return default.resolve(), None
 
 
 def _add_compare(commands: Any) -> None:
@@ -106,6 +128,16 @@ def _add_compare(commands: Any) -> None:
         "--no-memory",
         action="store_true",
         help="skip the peak-memory runs (each side once more in a fresh process)",
+    )
+    pack = parser.add_mutually_exclusive_group()
+    pack.add_argument(
+        "--policy-pack",
+        metavar="DIR",
+        help=f"guardrails policy pack to run over each stack's Pulumi plan for the report "
+        f"(default: {DEFAULT_POLICY_PACK}/, when it exists; it does not change the exit code)",
+    )
+    pack.add_argument(
+        "--no-policy-pack", action="store_true", help="do not run the guardrails policy pack"
     )
     parser.add_argument(
         "--expected",

@@ -27,3 +27,7 @@ class NodeMissingError(CdkParityError):
 class BenchmarkRecordError(CdkParityError):
     """The recorded whole-process benchmark (``benchmarks/results/plan_vs_synth.json``)
     cannot be read: not JSON, or a field missing or of the wrong type."""
+
+
+class PolicyPackNotFoundError(CdkParityError):
+    """``compare --policy-pack DIR`` names a folder without a ``PulumiPolicy.yaml``."""

@@ -37,6 +37,9 @@ from cdk_parity.reference.config import EXAMPLE_ACCOUNT, load_stack_config
 from cdk_parity.reference.synth import Synthesis
 from cdk_parity.reference.tag_lookup import TagMode
 from infra_pulumi.plan import Plan
+from infra_pulumi.plan.policy_run import PolicyReport
+from infra_pulumi.plan.policy_run import run as run_policy_pack
+from infra_pulumi.plan.runner import stack_config
 
 Progress = Callable[[str], None]
 
@@ -58,6 +61,8 @@ class StackRun:
     """First in this process: the timings include loading pulumi_aws and the jsii kernel."""
     timing: Timing | None = None
     """Warm repetitions of both sides, in turn, after the comparison."""
+    guardrails: PolicyReport | None = None
+    """The guardrails policy pack over the Pulumi plan (``Run.policy_pack``), if it ran."""
 
 
 @dataclass
@@ -93,6 +98,8 @@ class Run:
     benchmark: RecordedBenchmark | None = None
     """The whole-process benchmark as last recorded (``benchmarks/plan_vs_synth.py
     --record``), quoted; None if it never was."""
+    guardrails_not_run: str | None = None
+    """Why the guardrails pack did not run on the plans, when it did not."""
 
     @property
     def failing(self) -> bool:
@@ -154,6 +161,7 @@ def _stack_run(
     progress: Progress,
     timing_runs: int,
     cold: bool,
+    policy_pack: Path | None,
 ) -> StackRun:
     """One stack: both sides, normalised and compared, then timed if asked."""
     settings = load_stack_config(stack)
@@ -165,6 +173,10 @@ def _stack_run(
     left = pulumi_resources(plan)
     right = cdk_resources(synthesis.template, account=EXAMPLE_ACCOUNT, region=settings.region)
     comparison = compare(left, right, reviewed, mode=str(mode), stack=stack)
+    guardrails = None
+    if policy_pack is not None:
+        progress(f"{stack}: running the guardrails policy pack over the Pulumi plan")
+        guardrails = run_policy_pack(policy_pack, plan, stack_config(stack), {})
     timing = None
     if timing_runs > 0:
         progress(f"{stack}: timing {timing_runs} warm runs of each side, in turn")
@@ -173,7 +185,9 @@ def _stack_run(
             partial(cdk_seconds, stack, mode, release),
             timing_runs,
         )
-    return StackRun(stack, release, plan, seconds, synthesis, left, right, comparison, cold, timing)
+    return StackRun(
+        stack, release, plan, seconds, synthesis, left, right, comparison, cold, timing, guardrails
+    )
 
 
 def run(
@@ -186,12 +200,18 @@ def run(
     progress: Progress = lambda _: None,
     timing_runs: int = 0,
     measure_memory: bool = False,
+    policy_pack: Path | None = None,
+    policy_pack_not_run: str | None = None,
 ) -> Run:
     """Compare every stack in ``mode``, and probe all three modes on ``probe_stack``.
 
     ``timing_runs`` warm repetitions of each side per stack, in turn, give the timing
     ratios; ``measure_memory`` runs each side once more in a fresh process on the first
     stack for its peak memory. Both are off by default: they cost time, not correctness.
+    ``policy_pack`` runs that pack (``policy/``) over each stack's Pulumi plan, with the
+    pack's default config, for the report; without it the report says it did not run,
+    and why (``policy_pack_not_run``). It does not decide the verdict: the comparison
+    judges parity, and ``python -m infra_pulumi.plan --policy-pack`` is the pack's gate.
     """
     if expected is not None:
         reviewed = expected
@@ -205,6 +225,7 @@ def run(
             progress=progress,
             timing_runs=timing_runs,
             cold=index == 0,
+            policy_pack=policy_pack,
         )
         for index, stack in enumerate(stacks)
     ]
@@ -228,4 +249,7 @@ def run(
         expected=reviewed,
         memory=memory,
         benchmark=read_recorded(),
+        guardrails_not_run=(
+            None if policy_pack else policy_pack_not_run or "no policy pack was given"
+        ),
     )

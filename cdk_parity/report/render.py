@@ -121,6 +121,10 @@ def summary(run: Run) -> Summary:
         lines.append(
             f"{stack_run.stack}: resources Pulumi {pulumi_count} / CloudFormation {cdk_count}"
         )
+        pack = stack_run.guardrails
+        if pack is not None:
+            verdict = "FAIL" if pack.mandatory else "PASS"
+            lines.append(f"{stack_run.stack}: guardrails {verdict}, {pack.counts()}")
         timing = stack_run.timing
         if timing is not None:
             ratios = timing.ratios
@@ -141,6 +145,8 @@ def summary(run: Run) -> Summary:
             f"Pulumi {shown.get('pulumi')}, CDK {shown.get('cdk')} "
             "(CDK: Python and the jsii Node.js kernel)"
         )
+    if run.guardrails_not_run:
+        lines.append(f"guardrails policy pack: not run ({run.guardrails_not_run})")
     if run.benchmark:
         lines += benchmark_lines(run.benchmark)
     lines.append(f"lines of code: Pulumi program {run.loc_pulumi}, CDK app {run.loc_cdk}")
@@ -292,6 +298,7 @@ def as_json(run: Run) -> dict[str, Any]:
                     if r.timing
                     else None
                 ),
+                "guardrails": r.guardrails.to_json() if r.guardrails else None,
                 "pairs": [_pair(p) for p in r.comparison.pairs],
             }
             for r in run.runs
@@ -301,4 +308,5 @@ def as_json(run: Run) -> dict[str, Any]:
         "staleBounds": [list(bound) for bound in run.stale_bounds],
         "peakMemoryBytes": run.memory,
         "wholeProcessBenchmark": run.benchmark.to_json() if run.benchmark else None,
+        "guardrailsNotRun": run.guardrails_not_run,
     }

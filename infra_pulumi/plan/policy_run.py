@@ -64,6 +64,16 @@ class Violation:
     urn: str
     message: str
 
+    @property
+    def resource(self) -> str:
+        """The resource's name from its URN, or ``(stack)`` for a stack policy's finding."""
+        return self.urn.rsplit("::", 1)[-1] if self.urn else "(stack)"
+
+    @property
+    def finding(self) -> str:
+        """What is wrong: the SDK's message is the rule's description, a newline, then this."""
+        return self.message.split("\n", 1)[-1]
+
 
 @dataclass
 class PolicyReport:
@@ -78,6 +88,15 @@ class PolicyReport:
     @property
     def mandatory(self) -> list[Violation]:
         return [v for v in self.violations if v.enforcement == "mandatory"]
+
+    def counts(self) -> str:
+        """``policy pack <name> <version>: <n> rules, <m> mandatory and <a> advisory
+        violations``: the verdict line without its PASS or FAIL."""
+        mandatory = len(self.mandatory)
+        return (
+            f"policy pack {self.pack} {self.version}: {len(self.policies)} rules, "
+            f"{mandatory} mandatory and {len(self.violations) - mandatory} advisory violations"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -303,18 +322,10 @@ def render_report(report: PolicyReport, console: Console) -> None:
         for column in ("rule", "enforcement", "resource", "violation"):
             table.add_column(column, overflow="fold")
         for v in sorted(report.violations, key=lambda v: (v.policy, v.urn)):
-            # The SDK's message is the rule's description, a newline, then the finding.
-            finding = v.message.split("\n", 1)[-1]
-            resource = v.urn.rsplit("::", 1)[-1] if v.urn else "(stack)"
-            table.add_row(v.policy, v.enforcement, resource, finding)
+            table.add_row(v.policy, v.enforcement, v.resource, v.finding)
         console.print(table)
-    mandatory = len(report.mandatory)
-    advisory = len(report.violations) - mandatory
-    verdict = "[red]FAIL[/red]" if mandatory else "[green]PASS[/green]"
-    console.print(
-        f"{verdict} policy pack {report.pack} {report.version}: {len(report.policies)} rules, "
-        f"{mandatory} mandatory and {advisory} advisory violations"
-    )
+    verdict = "[red]FAIL[/red]" if report.mandatory else "[green]PASS[/green]"
+    console.print(f"{verdict} {report.counts()}")
 
 
 def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:

@@ -17,6 +17,7 @@ from cdk_parity.reference.config import load_stack_config
 from cdk_parity.reference.stack import ContainerDeliveryStack
 from cdk_parity.reference.synth import Synthesis, build_stack, offline_context, synthesize
 from cdk_parity.reference.tag_lookup import TagLookupOptions, TagMode
+from infra_pulumi.plan.runner import PROJECT_ROOT
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -131,7 +132,7 @@ def parity_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Run:
     """
 
     def compute() -> Run:
-        return run(["dev", "prod"], timing_runs=2)
+        return run(["dev", "prod"], timing_runs=2, policy_pack=PROJECT_ROOT / "policy")
 
     if worker_id == "master":  # not under xdist
         return compute()

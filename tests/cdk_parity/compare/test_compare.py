@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cdk_parity.__main__ import main
+from cdk_parity.__main__ import _policy_pack, build_parser, main
 from cdk_parity.compare.engine import (
     EXPECTED_DIFFERENCES,
     ExpectedDifference,
@@ -23,6 +23,7 @@ from cdk_parity.compare.run import Run
 from cdk_parity.compare.sides import evaluate_as
 from cdk_parity.exceptions import CdkParityError
 from cdk_parity.report import render
+from infra_pulumi.plan.runner import PROJECT_ROOT
 
 
 def test_both_example_stacks_have_no_unexpected_difference(parity_run: Run) -> None:
@@ -315,6 +316,9 @@ def test_command_passes_and_writes_the_report(
     assert "0 unexpected, 0 missing" in out
     assert "median of 1 warm runs in turn" in out
     assert "evaluating the Pulumi program offline" in err  # progress
+    # The guardrails pack in policy/ (the default) ran over the plan.
+    assert "dev: guardrails PASS, policy pack container-delivery-guardrails" in out
+    assert "running the guardrails policy pack over the Pulumi plan" in err
     # The last line names every file written, the machine-readable one too.
     last = out.splitlines()[-1]
     names = ("report.md", "report.html", "report.json")
@@ -328,8 +332,11 @@ def test_command_fails_on_an_unreviewed_difference(
     entries = yaml.safe_load(EXPECTED_DIFFERENCES.read_text())
     trimmed = tmp_path / "expected.yaml"
     trimmed.write_text(yaml.safe_dump([e for e in entries if e["id"] != "route-table-per-subnet"]))
-    code, out, err = run_compare(capsys, "--out", str(tmp_path / "out"), "--expected", str(trimmed))
+    code, out, err = run_compare(
+        capsys, "--out", str(tmp_path / "out"), "--expected", str(trimmed), "--no-policy-pack"
+    )
     assert code == 1, out + err
+    assert "guardrails policy pack: not run (--no-policy-pack)" in out
     assert "UNEXPECTED: dev network vpc-plumbing: routeTables: Pulumi 2 / CDK 4" in out
     assert "expected_differences.yaml" in err
 
@@ -342,3 +349,25 @@ def test_command_reports_a_bad_differences_file(
     code, _, err = run_compare(capsys, "--out", str(tmp_path / "out"), "--expected", str(bad))
     assert code == 2
     assert "invalid entry" in err
+
+
+def test_command_refuses_a_policy_pack_folder_without_a_pack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_compare(capsys, "--policy-pack", str(tmp_path))
+    assert code == 2
+    assert f"--policy-pack {tmp_path}: no PulumiPolicy.yaml in that folder" in err
+    assert "evaluating" not in err  # refused before any work
+
+
+def test_without_a_policy_folder_the_pack_is_not_run_and_the_report_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def chosen(*args: str) -> tuple[Path | None, str | None]:
+        return _policy_pack(build_parser().parse_args(["compare", *args]))
+
+    monkeypatch.chdir(PROJECT_ROOT)
+    assert chosen() == ((PROJECT_ROOT / "policy").resolve(), None)
+    assert chosen("--no-policy-pack") == (None, "--no-policy-pack")
+    monkeypatch.chdir(tmp_path)  # no policy/ here
+    assert chosen() == (None, "no policy pack in policy/ (pass --policy-pack DIR)")

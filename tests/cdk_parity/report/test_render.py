@@ -199,3 +199,67 @@ def test_chart_text_is_legible_on_a_phone_and_stays_inside_the_chart(written: Pa
             assert float(x) >= len(label) * CHAR_EM * font, label
         for x, word in re.findall(r'<text x="([\d.]+)"[^>]*class="legend">([^<]+)<', body):
             assert float(x) + len(word) * CHAR_EM * font <= width, word
+
+
+def test_each_stack_shows_the_guardrails_packs_result(written: Path, parity_run: Run) -> None:
+    """The pack ran over both plans (the fixture passes policy/): a verdict line per stack."""
+    lines = render.summary(parity_run).lines
+    for stack in ("dev", "prod"):
+        (line,) = [x for x in lines if x.startswith(f"{stack}: guardrails ")]
+        assert line == (
+            f"{stack}: guardrails PASS, policy pack container-delivery-guardrails 0.1.0: "
+            "16 rules, 0 mandatory and 0 advisory violations"
+        )
+    markdown = (written / "report.md").read_text(encoding="utf-8")
+    assert markdown.count("### Guardrails: PASS, policy pack container-delivery-guardrails") == 2
+    document = json.loads((written / "report.json").read_text(encoding="utf-8"))
+    assert document["guardrailsNotRun"] is None
+    for stack in document["stacks"]:
+        assert len(stack["guardrails"]["policies"]) == 16
+        assert stack["guardrails"]["violations"] == []
+
+
+def test_a_guardrails_violation_is_shown_by_rule_and_resource_without_failing_parity(
+    parity_run: Run, tmp_path: Path
+) -> None:
+    from infra_pulumi.plan.policy_run import Violation
+
+    dev, prod = parity_run.runs
+    assert dev.guardrails is not None
+    urn = next(r.urn for r in dev.plan.resources if r.type == "aws:cloudwatch/logGroup:LogGroup")
+    violation = Violation(
+        policy="log-group-retention",
+        enforcement="mandatory",
+        urn=urn,
+        message="Log groups keep their logs long enough.\nretentionInDays is 1; at least 14",
+    )
+    flagged = dataclasses.replace(
+        dev, guardrails=dataclasses.replace(dev.guardrails, violations=[violation])
+    )
+    run = dataclasses.replace(parity_run, runs=[flagged, prod])
+    render.write(run, tmp_path)
+
+    summary = render.summary(run)
+    assert "dev: guardrails FAIL, policy pack container-delivery-guardrails 0.1.0: 16 rules, " \
+        "1 mandatory and 0 advisory violations" in summary.lines  # fmt: skip
+    assert summary.failing is False  # parity is judged apart; the plan command is the gate
+    resource = urn.rsplit("::", 1)[-1]
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert (
+        f"| `log-group-retention` | mandatory | `{resource}` | retentionInDays is 1; at least 14 |"
+        in markdown
+    )
+    text = " ".join("".join(_page(tmp_path / "report.html").text).split())
+    assert "Guardrails: FAIL policy pack container-delivery-guardrails" in text
+    assert "retentionInDays is 1; at least 14" in text
+    document = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert document["stacks"][0]["guardrails"]["violations"][0]["policy"] == "log-group-retention"
+
+
+def test_a_run_without_the_pack_says_so_and_why(parity_run: Run, tmp_path: Path) -> None:
+    runs = [dataclasses.replace(r, guardrails=None) for r in parity_run.runs]
+    run = dataclasses.replace(parity_run, runs=runs, guardrails_not_run="--no-policy-pack")
+    render.write(run, tmp_path)
+    assert "guardrails policy pack: not run (--no-policy-pack)" in render.summary(run).lines
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert markdown.count("### Guardrails: not run (--no-policy-pack)") == 2
