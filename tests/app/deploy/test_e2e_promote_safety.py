@@ -9,6 +9,7 @@ request until the test has acted (no sleep orders anything); the presence double
 from __future__ import annotations
 
 import json
+import re
 import signal
 
 import pytest
@@ -34,7 +35,11 @@ def test_a_digest_readable_only_later_is_waited_for_with_progress(
     assert run.returncode == 0, run.stderr
     assert late.refused >= 1
     assert late.answered == 1  # the first answer that found it ended the wait
-    assert f"[demo-dev-lambda] waiting for {digest} to be readable (0s of 60s)" in run.stderr
+    # How many seconds the line says depends on how fast ECR answered: not asserted here
+    # (test_source_registry.py checks the wait's arithmetic on a clock the test moves).
+    assert re.search(
+        rf"\[demo-dev-lambda\] waiting for {digest} to be readable \(\d+s of 60s\)", run.stderr
+    ), run.stderr
     assert f"[demo-dev-lambda] {digest} is readable" in run.stderr
     assert stages.recorded("lambda") == (NEW, digest)
 
@@ -54,7 +59,7 @@ def test_a_digest_never_readable_times_out_and_changes_nothing(stages, proxy, co
         "was not readable after 1s (--replication-wait); nothing was changed" in (document["error"])
     )
     assert document["restored"] == []
-    assert late.refused >= 2
+    assert late.refused >= 1  # how many looks fit in 1 s depends on the machine
     assert stages.snapshot("lambda") == before  # no lock taken, no tag, no record
 
 
