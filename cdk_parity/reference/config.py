@@ -22,6 +22,7 @@ from infra_pulumi.stack_config import (
     NetworkConfig,
     StackConfig,
     WebConfig,
+    check_provider_keys,
     parse_config,
 )
 
@@ -70,6 +71,8 @@ def load_stack_config(
     """
     project = project_name(project_dir)
     values = stack_config(stack, project_dir)
+    # A misspelt provider key (aws:regin) is refused here as the program refuses it.
+    check_provider_keys([key.removeprefix("aws:") for key in values if key.startswith("aws:")])
     for key, value in (overrides or {}).items():
         values[f"{project}:{key}"] = value if isinstance(value, str) else json.dumps(value)
     namespace = f"{project}:"
