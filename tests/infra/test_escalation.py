@@ -29,10 +29,21 @@ def plans() -> dict[str, Plan]:
     # dev with prod's pipelines and GitHub role, so both stacks emit every kind of role.
     from tests.infra.test_invoke_permissions import with_roles
 
+    # Every audit log on in dev too: the VPC flow log brings its own role.
+    audit_logs = {"loadBalancer": True, "vpcFlowLogs": True, "artifactBucket": True}
     return {
-        "dev": evaluate("dev", config=with_roles("dev")),
+        "dev": evaluate("dev", config={**with_roles("dev"), "accessLogs": audit_logs}),
         "prod": evaluate("prod", config={"requireRelease": "false"}),
     }
+
+
+def test_the_plans_emit_every_kind_of_role(plans: dict[str, Plan]) -> None:
+    """The roles checked below include each kind the program can create."""
+    dev = set(principals(plans["dev"]))
+    for suffix in ("-exec", "-web-task", "-schedule", "-infra-deploy-build",
+                   "-infra-preview-build", "-app-build-build", "-app", "-infra", "-vpc-flow-logs",
+                   "-promotion-reader", "-github-preview", "-codedeploy"):  # fmt: skip
+        assert any(name.endswith(suffix) for name in dev), (suffix, sorted(dev))
 
 
 def every_escalation(plan: Plan, roles: dict[str, Principal]) -> list[str]:
