@@ -223,9 +223,10 @@ def test_refresh_takes_the_live_version_into_inputs_and_state(dev: Workspace) ->
 
 
 def test_destroy_deletes_everything(dev: Workspace) -> None:
-    """Nothing in the dev stack is protected today (issue 20 adds protection), so destroy
-    completes. The stand-ins delete whatever they are asked to: a real ECR repository with
-    images and force_delete=False would refuse (RepositoryNotEmptyException)."""
+    """dev protects no data (``protectData`` follows ``requireRelease``, off in dev), so
+    destroy completes: the repositories have ``force_delete`` and the artifact bucket
+    ``force_destroy``, which a real ECR and S3 need to delete them with images and objects
+    in them. The stand-ins delete whatever they are asked to, so they do not check that."""
     created = len(dev.cloud.objects())
     state = dev.export("dev")["deployment"]["resources"]
     # The summary counts every resource but the default providers (also deleted).
