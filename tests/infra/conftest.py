@@ -11,11 +11,8 @@ import pytest
 
 from infra_pulumi.plan import Plan, PlannedResource, evaluate
 from infra_pulumi.plan.mocks import (
-    LAMBDA_GET_FUNCTION,
-    SSM_GET_PARAMETER,
     EngineError,
     InvokeHandler,
-    provider_error,
 )
 
 LAMBDA_TAG_PARAMETER = "/container-delivery/dev/images/lambda/tag"
@@ -44,22 +41,6 @@ def run_program() -> RunProgram:
 def first_deploy_plan() -> Plan:
     """The dev stack's first deploy: no parameter, no function exists yet."""
     return evaluate("dev")
-
-
-def ssm_error(text: str) -> InvokeHandler:
-    """A getParameter handler failing with the provider text ``text``."""
-
-    def handler(args: Any) -> dict[str, Any]:
-        raise provider_error(SSM_GET_PARAMETER, text)
-
-    return handler
-
-
-def lambda_error(text: str) -> InvokeHandler:
-    def handler(args: Any) -> dict[str, Any]:
-        raise provider_error(LAMBDA_GET_FUNCTION, text)
-
-    return handler
 
 
 def raw_engine_error(details: str) -> InvokeHandler:

@@ -5,33 +5,42 @@ from __future__ import annotations
 import pytest
 
 from infra_pulumi import engine_errors
+from infra_pulumi.plan import provider_facts as facts
+from infra_pulumi.plan.mocks import provider_error
 
-TOKEN = "aws:ssm/getParameter:getParameter"
+TOKEN = facts.SSM_GET_PARAMETER.invoke
 PREFIX = f"invoke of {TOKEN} failed: "
+SSM_ARGS = {"name": "/x/y"}
+
+
+def engine_text(token: str, provider_text: str) -> str:
+    """What the program's exception says: the SDK's prefix around the engine's details."""
+    return f"invoke of {token} failed: {provider_error(token, provider_text).details()}"
+
+
+def ssm_error(code: str) -> str:
+    return engine_text(
+        TOKEN,
+        facts.aws_error_text(
+            facts.SSM_GET_PARAMETER, SSM_ARGS, facts.Where(), service="SSM",
+            operation="GetParameter", code=code,
+        ),
+    )  # fmt: skip
+
+
+# Every not-found text is the provider truth table's (infra_pulumi/plan/provider_facts.py).
+CURRENT_NOT_FOUND = engine_text(TOKEN, facts.not_found_text(TOKEN, SSM_ARGS))
+LEGACY_NOT_FOUND = engine_text(
+    TOKEN, facts.SSM_GET_PARAMETER.legacy_not_found[0].format(**SSM_ARGS)
+)
+FUNCTION_NOT_FOUND = engine_text(
+    facts.LAMBDA_GET_FUNCTION.invoke,
+    facts.not_found_text(facts.LAMBDA_GET_FUNCTION.invoke, {"functionName": "f"}),
+)
+ACCESS_DENIED = ssm_error("AccessDeniedException")
+THROTTLED = ssm_error("ThrottlingException")
 BRIDGE = (
     f"invocation of {TOKEN} returned an error: invoking {TOKEN}: 1 error occurred:\n\t* {{}}\n\n"
-)
-
-# Today's text, verbatim as the engine delivers it (terraform-provider-aws retry.NotFoundError).
-CURRENT_NOT_FOUND = PREFIX + BRIDGE.format("reading SSM Parameter (/x/y): couldn't find resource")
-# Older provider versions surfaced the AWS error code.
-LEGACY_NOT_FOUND = PREFIX + BRIDGE.format(
-    "Error describing SSM parameter (/x/y): ParameterNotFound: \n\tstatus code: 400"
-)
-LEGACY_FUNCTION_NOT_FOUND = (
-    "invoke of aws:lambda/getFunction:getFunction failed: "
-    "ResourceNotFoundException: Function not found: arn:aws:lambda:us-east-1:1:function:f"
-)
-ACCESS_DENIED = PREFIX + BRIDGE.format(
-    "reading SSM Parameter (/x/y): operation error SSM: GetParameter, https response error "
-    "StatusCode: 400, RequestID: 7c1, api error AccessDeniedException: User: "
-    "arn:aws:sts::123456789012:assumed-role/ci/x is not authorized to perform: "
-    "ssm:GetParameter on resource: arn:aws:ssm:us-east-1:123456789012:parameter/x/y"
-)
-THROTTLED = PREFIX + BRIDGE.format(
-    "reading SSM Parameter (/x/y): operation error SSM: GetParameter, exceeded maximum number "
-    "of attempts, 25, https response error StatusCode: 400, RequestID: 1, api error "
-    "ThrottlingException: Rate exceeded"
 )
 NETWORK = PREFIX + BRIDGE.format(
     "reading SSM Parameter (/x/y): operation error SSM: GetParameter, exceeded maximum number "
@@ -44,7 +53,7 @@ CHECK_FAILURE = PREFIX + "Missing required argument (name)"
 
 
 @pytest.mark.parametrize(
-    "text", [CURRENT_NOT_FOUND, LEGACY_NOT_FOUND, LEGACY_FUNCTION_NOT_FOUND], ids=str.__len__
+    "text", [CURRENT_NOT_FOUND, LEGACY_NOT_FOUND, FUNCTION_NOT_FOUND], ids=str.__len__
 )
 def test_not_found_shapes_are_recognised(text: str) -> None:
     assert engine_errors.is_not_found(Exception(text))
