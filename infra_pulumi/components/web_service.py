@@ -90,7 +90,47 @@ class WebService(pulumi.ComponentResource):
             kms_key_id=args.kms_key_arn,
             opts=child,
         )
+        tasks_sg = self._security_group(name, args)
+        execution_role, execution_policy_resource, task_role = self._roles(name, args, log_group)
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        task_definition = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=args.service_name,
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(args.cpu),
+            memory=str(args.memory_mb),
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture=args.cpu_architecture
+            ),
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+            container_definitions=container_definitions(args, log_group.name, region),
+            # The first tasks pull with the execution role: its policy must exist before
+            # the task definition (and so the service) that uses the role.
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[execution_policy_resource, *args.image_dependencies],
+            ),
+        )
+        service = self._service(name, args, cluster, task_definition, tasks_sg)
 
+        self.cluster_name = cluster.name
+        self.cluster_arn = cluster.arn
+        self.service_name = service.name
+        self.service_arn = service.id  # the provider's id of an ECS service is its ARN
+        self.task_definition_arn = task_definition.arn
+        self.task_definition_family = args.service_name
+        self.execution_role_arn = execution_role.arn
+        self.task_role_arn = task_role.arn
+        self.security_group_id = tasks_sg.id
+        self.register_outputs(
+            {"cluster_name": self.cluster_name, "service_name": self.service_name}
+        )
+
+    def _security_group(self, name: str, args: WebServiceArgs) -> aws.ec2.SecurityGroup:
+        """The tasks' group: the container port from the load balancer, HTTPS out."""
+        child = pulumi.ResourceOptions(parent=self)
         tasks_sg = aws.ec2.SecurityGroup(
             f"{name}-tasks-sg",
             name=args.security_group_name,
@@ -128,7 +168,13 @@ class WebService(pulumi.ComponentResource):
             description="HTTPS out (through NAT) for ECR, CloudWatch Logs and AWS APIs",
             opts=child,
         )
+        return tasks_sg
 
+    def _roles(
+        self, name: str, args: WebServiceArgs, log_group: aws.cloudwatch.LogGroup
+    ) -> tuple[aws.iam.Role, aws.iam.RolePolicy, aws.iam.Role]:
+        """The execution role (pulls, writes logs) with its policy, and the empty task role."""
+        child = pulumi.ResourceOptions(parent=self)
         execution_role = aws.iam.Role(
             f"{name}-execution-role",
             name=args.execution_role_name,
@@ -149,61 +195,18 @@ class WebService(pulumi.ComponentResource):
             permissions_boundary=args.permissions_boundary,
             opts=child,
         )
+        return execution_role, execution_policy_resource, task_role
 
-        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
-        task_definition = aws.ecs.TaskDefinition(
-            f"{name}-task",
-            family=args.service_name,
-            requires_compatibilities=["FARGATE"],
-            network_mode="awsvpc",
-            cpu=str(args.cpu),
-            memory=str(args.memory_mb),
-            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                operating_system_family="LINUX", cpu_architecture=args.cpu_architecture
-            ),
-            execution_role_arn=execution_role.arn,
-            task_role_arn=task_role.arn,
-            container_definitions=pulumi.Output.json_dumps(
-                [
-                    {
-                        "name": WEB_CONTAINER,
-                        "image": args.image_uri,
-                        "essential": True,
-                        "portMappings": [{"containerPort": args.container_port, "protocol": "tcp"}],
-                        "environment": [{"name": "PORT", "value": str(args.container_port)}],
-                        "healthCheck": {
-                            "command": [
-                                "CMD",
-                                "python",
-                                "-c",
-                                "import urllib.request; urllib.request.urlopen("
-                                f"'http://127.0.0.1:{args.container_port}"
-                                f"{args.health_check_path}', timeout=3)",
-                            ],
-                            "interval": 15,
-                            "timeout": 5,
-                            "retries": 3,
-                            "startPeriod": 20,
-                        },
-                        "logConfiguration": {
-                            "logDriver": "awslogs",
-                            "options": {
-                                "awslogs-group": log_group.name,
-                                "awslogs-region": region,
-                                "awslogs-stream-prefix": WEB_CONTAINER,
-                            },
-                        },
-                    }
-                ]
-            ),
-            # The first tasks pull with the execution role: its policy must exist before
-            # the task definition (and so the service) that uses the role.
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=[execution_policy_resource, *args.image_dependencies],
-            ),
-        )
-        service = aws.ecs.Service(
+    def _service(
+        self,
+        name: str,
+        args: WebServiceArgs,
+        cluster: aws.ecs.Cluster,
+        task_definition: aws.ecs.TaskDefinition,
+        tasks_sg: aws.ec2.SecurityGroup,
+    ) -> aws.ecs.Service:
+        """The Fargate service behind the target group, rolled back by the circuit breaker."""
+        return aws.ecs.Service(
             f"{name}-service",
             name=args.service_name,
             cluster=cluster.arn,
@@ -233,18 +236,44 @@ class WebService(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.service_dependencies)),
         )
 
-        self.cluster_name = cluster.name
-        self.cluster_arn = cluster.arn
-        self.service_name = service.name
-        self.service_arn = service.id  # the provider's id of an ECS service is its ARN
-        self.task_definition_arn = task_definition.arn
-        self.task_definition_family = args.service_name
-        self.execution_role_arn = execution_role.arn
-        self.task_role_arn = task_role.arn
-        self.security_group_id = tasks_sg.id
-        self.register_outputs(
-            {"cluster_name": self.cluster_name, "service_name": self.service_name}
-        )
+
+def container_definitions(
+    args: WebServiceArgs, log_group_name: pulumi.Input[str], region: pulumi.Input[str]
+) -> pulumi.Output[str]:
+    """The one container: the image, its port, a health check and the awslogs driver."""
+    return pulumi.Output.json_dumps(
+        [
+            {
+                "name": WEB_CONTAINER,
+                "image": args.image_uri,
+                "essential": True,
+                "portMappings": [{"containerPort": args.container_port, "protocol": "tcp"}],
+                "environment": [{"name": "PORT", "value": str(args.container_port)}],
+                "healthCheck": {
+                    "command": [
+                        "CMD",
+                        "python",
+                        "-c",
+                        "import urllib.request; urllib.request.urlopen("
+                        f"'http://127.0.0.1:{args.container_port}"
+                        f"{args.health_check_path}', timeout=3)",
+                    ],
+                    "interval": 15,
+                    "timeout": 5,
+                    "retries": 3,
+                    "startPeriod": 20,
+                },
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": log_group_name,
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": WEB_CONTAINER,
+                    },
+                },
+            }
+        ]
+    )
 
 
 def execution_policy(
