@@ -173,9 +173,40 @@ class DeliveryPipelines(pulumi.ComponentResource):
                 permissions_boundary=args.permissions_boundary,
             )
 
+        infra_pipeline = self._infra_pipeline(
+            args, project_args, project, base("infra", pipelines.infra_repository)
+        )
+        promotion = args.promotion
+        if promotion is None:
+            app_pipeline_name = self._app_pipeline(
+                args, project_args, project, base("app", pipelines.app_repository)
+            )
+        else:
+            app_pipeline_name = self._promote_pipeline(
+                args, promotion, project_args, project, base("promote", pipelines.app_repository)
+            )
+        self.infra_pipeline_name = infra_pipeline.pipeline_name
+        self.app_pipeline_name = app_pipeline_name
+        self.artifact_bucket_name = artifacts.bucket_name
+        self.register_outputs(
+            {
+                "infra_pipeline_name": self.infra_pipeline_name,
+                "app_pipeline_name": self.app_pipeline_name,
+            }
+        )
+
+    def _infra_pipeline(
+        self,
+        args: DeliveryPipelinesArgs,
+        project_args: Callable[[str, str, str], BuildProjectArgs],
+        project: Callable[[str, BuildProjectArgs], BuildProject],
+        base: PipelineBase,
+    ) -> InfraPipeline:
+        """The infra pipeline: preview, (approve), then `pulumi up` and a release."""
+        pipelines = args.config
         backend = pipelines.state_backend
         infra_env: dict[str, pulumi.Input[str]] = {
-            "PULUMI_STACK": names.stack,
+            "PULUMI_STACK": args.names.stack,
             "PULUMI_VERSION": pipelines.pulumi_version,
             "PULUMI_SKIP_UPDATE_CHECK": "true",
         }
@@ -207,7 +238,33 @@ class DeliveryPipelines(pulumi.ComponentResource):
         # works either way. The role stays read-only.
         preview.privileged = True
         preview_build = project("infra-preview", preview)
+        deploy = self._deploy_project(args, project_args, infra_env)
+        deploy.secret_environment = infra_secrets
+        deploy_build = project("infra-deploy", deploy)
+        return InfraPipeline(
+            "infra-pipeline",
+            InfraPipelineArgs(
+                base=base,
+                preview_project_name=preview_build.project_name,
+                preview_project_arn=preview_build.project_arn,
+                deploy_project_name=deploy_build.project_name,
+                deploy_project_arn=deploy_build.project_arn,
+                manual_approval=args.manual_approval,
+                app_source=PipelineSource(
+                    pipelines.connection_arn, pipelines.app_repository, pipelines.branch
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
+    @staticmethod
+    def _deploy_project(
+        args: DeliveryPipelinesArgs,
+        project_args: Callable[[str, str, str], BuildProjectArgs],
+        infra_env: dict[str, pulumi.Input[str]],
+    ) -> BuildProjectArgs:
+        """The Deploy stage's build: `pulumi up` under the release locks, then a release."""
+        names = args.names
         deploy = project_args(
             "infra-deploy", "pulumi up of the infra stack", "infra_pulumi/buildspec-deploy.yml"
         )
@@ -220,7 +277,6 @@ class DeliveryPipelines(pulumi.ComponentResource):
             "DEPLOY_MANIFEST_PARAMETER": names.manifest_parameter,
             "LAMBDA_TAG_PARAMETER": names.tag_parameter("lambda"),
         }
-        deploy.secret_environment = infra_secrets
         lambda_index = IMAGES.index("lambda")  # the per-image ARN lists follow IMAGES
         promotion = args.promotion
         deploy.managed_policy_arns = [POWER_USER_ACCESS]
@@ -245,40 +301,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
         ]
         deploy.privileged = True  # `pulumi up` builds the placeholder images
         deploy.timeout_minutes = 60
-        deploy_build = project("infra-deploy", deploy)
-
-        infra_pipeline = InfraPipeline(
-            "infra-pipeline",
-            InfraPipelineArgs(
-                base=base("infra", pipelines.infra_repository),
-                preview_project_name=preview_build.project_name,
-                preview_project_arn=preview_build.project_arn,
-                deploy_project_name=deploy_build.project_name,
-                deploy_project_arn=deploy_build.project_arn,
-                manual_approval=args.manual_approval,
-                app_source=PipelineSource(
-                    pipelines.connection_arn, pipelines.app_repository, pipelines.branch
-                ),
-            ),
-            opts=child,
-        )
-        if promotion is None:
-            app_pipeline_name = self._app_pipeline(
-                args, project_args, project, base("app", pipelines.app_repository)
-            )
-        else:
-            app_pipeline_name = self._promote_pipeline(
-                args, promotion, project_args, project, base("promote", pipelines.app_repository)
-            )
-        self.infra_pipeline_name = infra_pipeline.pipeline_name
-        self.app_pipeline_name = app_pipeline_name
-        self.artifact_bucket_name = artifacts.bucket_name
-        self.register_outputs(
-            {
-                "infra_pipeline_name": self.infra_pipeline_name,
-                "app_pipeline_name": self.app_pipeline_name,
-            }
-        )
+        return deploy
 
     def _app_pipeline(
         self,
