@@ -58,7 +58,12 @@ Command = Literal["release", "rollback"]
 
 
 class Releaser:
-    """Releases, rolls back, plans and checks image tags for the images of one manifest."""
+    """Releases, rolls back, plans and checks image tags for the images of one manifest.
+
+    The one object the command line drives, a little over the project's ~300-line guide
+    for a class: one short method per command and per phase (check, lock, plan, apply),
+    each handing the work to the planner, applier and restorer modules.
+    """
 
     def __init__(
         self,

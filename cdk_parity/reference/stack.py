@@ -12,6 +12,7 @@ from __future__ import annotations
 from aws_cdk import ArnFormat, CfnOutput, Environment, Stack, Token
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
@@ -34,6 +35,7 @@ from cdk_parity.reference.preview_reads import PreviewReads
 from cdk_parity.reference.promotion import (
     NO_DIGEST,
     BuildStage,
+    PromotedStage,
     ReaderGrants,
     build_stage,
     check_digest,
@@ -129,57 +131,90 @@ class ContainerDeliveryStack(Stack):
             source=source,
         )
         if config.pipelines is not None:
-            app_build = delivery_pipelines(
-                self,
-                settings,
-                kms_key=key,
-                repositories=built.repositories,
-                service=web.service,
-                preview_reads=reads,
-                access_logs=access_logs,
-                source=source,
-            )
-            if source is None:
-                self._grant_release_tool(
-                    settings, app_build, built, function_arns, releases, web, manifest
-                )
-            else:
-                grant_promote_tool(
-                    self,
-                    app_build,
-                    naming=config.naming,
-                    source=source,
-                    repositories=built.repositories,
-                    tag_parameters=built.tag_parameters,
-                    digest_parameters=digests,
-                    manifest=manifest,
-                    function_arns=function_arns,
-                    releases=releases,
-                    service=web.service,
-                )
+            self._pipelines(
+                settings, key, built, digests, function_arns, releases, web, manifest, reads,
+                access_logs, source,
+            )  # fmt: skip
         if stages:
-            names = config.naming
-            promotion_reader(
-                self,
-                config,
-                stages,
-                ReaderGrants(
-                    repositories=list(built.repositories.values()),
-                    parameter_arns=[
-                        manifest.parameter_arn,
-                        *(p.parameter_arn for p in built.tag_parameters.values()),
-                        *parameter_arns(self, [names.failed_releases_parameter(i) for i in IMAGES]),
-                    ],
-                    function_arns=function_arns,
-                    service_arn=web.service.service_arn,
-                ),
-            )
+            self._promotion_reader(config, stages, built, manifest, function_arns, web)
         if config.github_preview is not None:
             github_preview_role(self, config, reads=reads)
         CfnOutput(self, "LambdaRepositoryUrl", value=built.repositories["lambda"].repository_uri)
         CfnOutput(self, "WebRepositoryUrl", value=built.repositories["web"].repository_uri)
         CfnOutput(self, "DeployManifestParameter", value=manifest.parameter_name)
         CfnOutput(self, "SiteUrl", value=f"http://{site.load_balancer.load_balancer_dns_name}")
+
+    def _pipelines(
+        self,
+        settings: CdkStackConfig,
+        key: kms.IKey | None,
+        built: Images,
+        digests: dict[str, ssm.StringParameter],
+        function_arns: list[str],
+        releases: LambdaReleases,
+        web: WebService,
+        manifest: ssm.StringParameter,
+        reads: PreviewReads,
+        access_logs: s3.Bucket | None,
+        source: BuildStage | None,
+    ) -> None:
+        """The delivery pipelines, and the grants of the app or promote build's tool."""
+        config = settings.config
+        app_build = delivery_pipelines(
+            self,
+            settings,
+            kms_key=key,
+            repositories=built.repositories,
+            service=web.service,
+            preview_reads=reads,
+            access_logs=access_logs,
+            source=source,
+        )
+        if source is None:
+            self._grant_release_tool(
+                settings, app_build, built, function_arns, releases, web, manifest
+            )
+        else:
+            grant_promote_tool(
+                self,
+                app_build,
+                naming=config.naming,
+                source=source,
+                repositories=built.repositories,
+                tag_parameters=built.tag_parameters,
+                digest_parameters=digests,
+                manifest=manifest,
+                function_arns=function_arns,
+                releases=releases,
+                service=web.service,
+            )
+
+    def _promotion_reader(
+        self,
+        config: StackConfig,
+        stages: list[PromotedStage],
+        built: Images,
+        manifest: ssm.StringParameter,
+        function_arns: list[str],
+        web: WebService,
+    ) -> None:
+        """A build stage's reader role, for the stages that promote from it."""
+        names = config.naming
+        promotion_reader(
+            self,
+            config,
+            stages,
+            ReaderGrants(
+                repositories=list(built.repositories.values()),
+                parameter_arns=[
+                    manifest.parameter_arn,
+                    *(p.parameter_arn for p in built.tag_parameters.values()),
+                    *parameter_arns(self, [names.failed_releases_parameter(i) for i in IMAGES]),
+                ],
+                function_arns=function_arns,
+                service_arn=web.service.service_arn,
+            ),
+        )
 
     def _resolve_tags(
         self, settings: CdkStackConfig, tag_lookup: TagLookupOptions, *, digests: bool = False
