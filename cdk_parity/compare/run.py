@@ -28,6 +28,7 @@ from cdk_parity.compare.sides import (
     SIDES,
     cdk_seconds,
     evaluate_as,
+    evaluated_config,
     pulumi_seconds,
     release_for,
     side_command,
@@ -39,7 +40,6 @@ from cdk_parity.reference.tag_lookup import TagMode
 from infra_pulumi.plan import Plan
 from infra_pulumi.plan.policy_run import PolicyReport
 from infra_pulumi.plan.policy_run import run as run_policy_pack
-from infra_pulumi.plan.runner import stack_config
 
 Progress = Callable[[str], None]
 
@@ -176,7 +176,7 @@ def _stack_run(
     guardrails = None
     if policy_pack is not None:
         progress(f"{stack}: running the guardrails policy pack over the Pulumi plan")
-        guardrails = run_policy_pack(policy_pack, plan, stack_config(stack), {})
+        guardrails = run_policy_pack(policy_pack, plan, evaluated_config(stack), {})
     timing = None
     if timing_runs > 0:
         progress(f"{stack}: timing {timing_runs} warm runs of each side, in turn")

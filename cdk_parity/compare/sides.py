@@ -53,6 +53,16 @@ def compared_config(stack: str) -> dict[str, Any]:
     }
 
 
+def evaluated_config(stack: str) -> dict[str, str]:
+    """The config the compared plan was evaluated with, as Pulumi hands config over
+    (``ns:key`` -> string): the stack file's, with ``compared_config`` over it."""
+    config = stack_config(stack)
+    project = load_stack_config(stack).config.project
+    for key, value in compared_config(stack).items():
+        config[f"{project}:{key}"] = json.dumps(value)
+    return config
+
+
 class _ReleasedParameters:
     """An SSM client for synth-time mode that answers every tag parameter with a release."""
 
