@@ -10,14 +10,12 @@ recorded beside the tag); ``stage.from`` names the build stage and the role to r
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from collections.abc import Iterable
+from typing import Annotated, Literal, Protocol
 
 import msgspec
 
 from app.deploy.names import Name, ParameterName, repository_url_parts, ssm_name_problem
-
-if TYPE_CHECKING:
-    from app.deploy.manifest import ImageTargets
 
 Account = Annotated[str, msgspec.Meta(pattern=r"^\d{12}$")]
 """An AWS account id: 12 digits."""
@@ -69,8 +67,28 @@ class Stage(msgspec.Struct, rename="camel", frozen=True):
     source: StageSource = msgspec.field(name="from")
 
 
+class ImageFields(Protocol):
+    """What the schema checks read of a manifest image (``manifest.ImageTargets``); a
+    protocol, so this module does not import the manifest that imports it."""
+
+    @property
+    def repository_url(self) -> str: ...
+    @property
+    def placeholder_repository_url(self) -> object: ...
+    @property
+    def digest_parameter(self) -> object: ...
+    @property
+    def lock_parameter(self) -> object: ...
+    @property
+    def failed_releases_parameter(self) -> object: ...
+    @property
+    def lambda_functions(self) -> Iterable[object]: ...
+    @property
+    def lambda_targets(self) -> object: ...
+
+
 def check_schema(
-    schema: int, image_name: str, image: ImageTargets, stage: Stage | msgspec.UnsetType
+    schema: int, image_name: str, image: ImageFields, stage: Stage | msgspec.UnsetType
 ) -> None:
     """What differs between the schemas: ``lambdaFunctions``, and the fields each requires."""
     where = f"images.{image_name}"
@@ -109,7 +127,7 @@ def check_schema(
         _check_promoted(where, image, stage.source)
 
 
-def _check_promoted(where: str, image: ImageTargets, source: StageSource) -> None:
+def _check_promoted(where: str, image: ImageFields, source: StageSource) -> None:
     """The targets pull from the build stage's registry; the placeholder is this stage's."""
     parts = repository_url_parts(image.repository_url)
     if parts is None or parts[:2] != (source.account, source.region):
