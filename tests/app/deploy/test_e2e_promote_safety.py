@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import sys
 
 import pytest
 
@@ -61,6 +62,27 @@ def test_a_digest_never_readable_times_out_and_changes_nothing(stages, proxy, co
     assert document["restored"] == []
     assert late.refused >= 1  # how many looks fit in 1 s depends on the machine
     assert stages.snapshot("lambda") == before  # no lock taken, no tag, no record
+
+
+def test_the_promoted_stages_other_lock_holders_wait_for_a_running_promotion(stages, proxy, spawn):
+    """``hold`` (pulumi up in the Deploy stage) and ``release --recorded`` take the lock
+    promote holds: each is exit 4 naming the promotion while it runs, and changes nothing."""
+    first_update = proxy.hold(lambda_update(stages.prod.functions("lambda")[0]))
+    first = spawn(*PROMOTE, "--max-concurrency", "1")
+    first_update.wait_arrived()  # the promotion holds prod's lock and is changing things
+
+    held = spawn("hold", "--image", "lambda", "--", sys.executable, "-c", "print('ran')").finish()
+    recorded = spawn("release", "--image", "lambda", "--recorded").finish()
+    first_update.open()
+    finished_first = first.finish()
+
+    for other in (held, recorded):
+        assert other.returncode == 4, other.stderr
+        assert f"promote of image lambda by pid {first.pid} on " in other.stderr
+    assert "ran" not in held.stdout  # hold never started its command
+    assert finished_first.returncode == 0, finished_first.stderr
+    assert stages.recorded("lambda") == (NEW, stages.digest("lambda", NEW))
+    assert stages.prod.lock_value("lambda") is None
 
 
 def test_a_second_promotion_exits_4_or_waits_while_the_first_holds_the_lock(stages, proxy, spawn):
