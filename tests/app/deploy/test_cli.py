@@ -362,14 +362,19 @@ def test_a_held_lock_is_exit_4_with_json(cli, released):
     assert released.recorded_tag("lambda") == OLD
 
 
-@pytest.mark.parametrize("command", ["release", "rollback", "status", "exists"])
+@pytest.mark.parametrize(
+    "command", ["release", "rollback", "status", "exists", "tag", "promote", "hold"]
+)
 def test_an_unknown_option_after_a_command_shows_that_commands_usage(command, capsys):
-    """Issue 24.3: ``release ... --frobnicate`` gets release's usage, not the top level's."""
+    """``release ... --frobnicate`` gets release's usage, not the top level's."""
     argv = {
         "release": ["release", "--image", "lambda", "--tag", NEW],
         "rollback": ["rollback", "--image", "lambda"],
         "status": ["status"],
         "exists": ["exists", "--image", "lambda", "--tag", NEW],
+        "tag": ["tag"],
+        "promote": ["promote", "--image", "lambda", "--from", "dev"],
+        "hold": ["hold", "--image", "lambda"],
     }[command]
 
     with pytest.raises(SystemExit) as exited:
