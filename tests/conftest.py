@@ -30,6 +30,17 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", _node_major() or "20")
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (the default in pyproject.toml): one worker per core, plus one.
+
+    Many tests wait on other processes (the CLI against a moto server, jsii's Node.js, the
+    policy pack), so a worker per core leaves cores idle. Measured on 2 cores, the full
+    suite alternating ``-n auto`` (2 workers) with ``-n 3``: 211.9 s / 192.0 s and
+    202.3 s / 186.8 s wall, for about a tenth more CPU time.
+    """
+    return len(os.sched_getaffinity(0)) + 1
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Spare the cyclic garbage collector the imported world.
 
