@@ -62,7 +62,7 @@ class StackRun:
     timing: Timing | None = None
     """Warm repetitions of both sides, in turn, after the comparison."""
     guardrails: PolicyReport | None = None
-    """The guardrails policy pack over the Pulumi plan (``Run.policy_pack``), if it ran."""
+    """The guardrails policy pack over the Pulumi plan (``run(policy_pack=...)``), if it ran."""
 
 
 @dataclass
