@@ -32,6 +32,9 @@ release lock (create, read, delete) answered at once. The difference divided by 
 the lock's round trips on the release's critical path, the ones nothing else overlaps.
 Local round trips are too short for a difference of one to show in wall time; the
 latency makes each one visible.
+
+The script is one file over the project's ~400-line guide so that it runs as it is,
+with its fixture, its request counter and its tables beside each other.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +217,7 @@ def tool_release(
     return time.perf_counter() - start
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 5, 20, 50])
     parser.add_argument("--repetitions", type=int, default=5)
@@ -232,25 +236,23 @@ def main() -> int:
         "request, once as is and once with the lock's requests answered at once: the "
         "difference over the latency is the lock's round trips on the critical path",
     )
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    # Both the moto server (this process) and the clients read these.
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - moto's fake credentials
-        AWS_DEFAULT_REGION=REGION,
-        MOTO_LAMBDA_STUB_ECR="false",
-    )
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    sys.path.insert(0, str(REPO_ROOT))
-    from tests.app.deploy.moto_aws import install
 
-    install()
-    requests = RequestCounter()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+@dataclass
+class Measured:
+    """What one run measured: per N, each approach's seconds per repetition, and counts."""
+
+    endpoint: str
+    round_trip: float
+    tools: tuple[str, ...]
+    timings: dict[int, dict[str, list[float]]] = field(default_factory=dict)
+    requests_per_release: dict[int, int] = field(default_factory=dict)
+    baseline_requests: dict[int, int] = field(default_factory=dict)
+
+
+def client_env(endpoint: str) -> dict[str, str]:
+    """The CLIs' environment: this one's without AWS or pipeline settings, plus moto's."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -262,6 +264,12 @@ def main() -> int:
         AWS_DEFAULT_REGION=REGION,
         AWS_ENDPOINT_URL=endpoint,
     )
+    return env
+
+
+def measure(args: argparse.Namespace, requests: RequestCounter, endpoint: str) -> Measured:
+    """Set up a fixture per N, then time every approach in turn, repetition by repetition."""
+    env = client_env(endpoint)
     session = boto3.Session(region_name=REGION)
     iam = session.client("iam", endpoint_url=endpoint)
     role_arn = iam.create_role(RoleName="bench", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
@@ -287,30 +295,31 @@ def main() -> int:
         if args.baseline:
             tool_release(fixtures[n], tag_for(n, "baseline", -1), env, args.baseline)
 
-    round_trip = round_trip_seconds(
-        session.client("ssm", endpoint_url=endpoint), fixtures[min(fixtures)].tag_parameter
+    measured = Measured(
+        endpoint,
+        round_trip_seconds(
+            session.client("ssm", endpoint_url=endpoint), fixtures[min(fixtures)].tag_parameter
+        ),
+        tools,
     )
-    timings: dict[int, dict[str, list[float]]] = {}
-    requests_per_release: dict[int, int] = {}
-    baseline_requests: dict[int, int] = {}
     for n in args.sizes:
-        timings[n] = {approach: [] for approach in approaches}
+        timings = measured.timings[n] = {approach: [] for approach in approaches}
         for r in reps:
             # Alternate the two, so drift in the machine's load hits both alike.
             talk_tag, tool_tag = tag_for(n, "talk", r), tag_for(n, "tool", r)
-            timings[n]["talk"].append(talk_release(fixtures[n], talk_tag, env))
+            timings["talk"].append(talk_release(fixtures[n], talk_tag, env))
             fixtures[n].check(talk_tag)
             before = requests.count
-            timings[n]["tool"].append(tool_release(fixtures[n], tool_tag, env))
-            requests_per_release[n] = requests.count - before
+            timings["tool"].append(tool_release(fixtures[n], tool_tag, env))
+            measured.requests_per_release[n] = requests.count - before
             fixtures[n].check(tool_tag)
             if args.baseline:
                 baseline_tag = tag_for(n, "baseline", r)
                 before = requests.count
-                timings[n]["baseline"].append(
+                timings["baseline"].append(
                     tool_release(fixtures[n], baseline_tag, env, args.baseline)
                 )
-                baseline_requests[n] = requests.count - before
+                measured.baseline_requests[n] = requests.count - before
                 fixtures[n].check(baseline_tag)
             for who in delayed:
                 delayed_tag = tag_for(n, who, r)
@@ -318,22 +327,23 @@ def main() -> int:
                 requests.lock_free = who.endswith("lock-free")
                 try:
                     checkout = args.baseline if who.startswith("baseline") else REPO_ROOT
-                    timings[n][who].append(tool_release(fixtures[n], delayed_tag, env, checkout))
+                    timings[who].append(tool_release(fixtures[n], delayed_tag, env, checkout))
                 finally:
                     requests.latency, requests.lock_free = 0.0, False
                 fixtures[n].check(delayed_tag)
-        print(
-            f"N={n}: talk {timings[n]['talk']}, tool {timings[n]['tool']}",
-            file=sys.stderr,
-        )
-    server.stop()
+        print(f"N={n}: talk {timings['talk']}, tool {timings['tool']}", file=sys.stderr)
+    return measured
 
+
+def report(args: argparse.Namespace, m: Measured) -> None:
+    """The tables: talk against tool, the baseline if given, the lock's round trips."""
+    timings = m.timings
     tool_at_1 = statistics.median(timings[1]["tool"]) if 1 in timings else None
-    print(f"\nmedians of {args.repetitions} repetitions, seconds (moto server at {endpoint})")
-    print(f"one round trip (GetParameter, median of 50): {round_trip * 1000:.1f} ms")
+    print(f"\nmedians of {args.repetitions} repetitions, seconds (moto server at {m.endpoint})")
+    print(f"one round trip (GetParameter, median of 50): {m.round_trip * 1000:.1f} ms")
     print(
         "requests per tool release: "
-        + ", ".join(f"N={n}: {count}" for n, count in requests_per_release.items())
+        + ", ".join(f"N={n}: {count}" for n, count in m.requests_per_release.items())
         + "\n"
     )
     print(
@@ -351,47 +361,77 @@ def main() -> int:
         growth = f"{tool / tool_at_1:.2f}" if tool_at_1 else "n/a"
         print(f"| {n} | {talk:.2f} | {tool:.2f} | {talk / tool:.1f}x | {spread} | {growth} |")
     if args.baseline:
-        print(f"\nthis tool against the baseline's ({args.baseline}), run alternately:\n")
-        print(
-            "| N | baseline tool | tool | tool - baseline | in round trips "
-            "| requests: baseline | requests: tool |"
-        )
-        print("|---:|---:|---:|---:|---:|---:|---:|")
-        for n in args.sizes:
-            base = statistics.median(timings[n]["baseline"])
-            tool = statistics.median(timings[n]["tool"])
-            print(
-                f"| {n} | {base:.3f} | {tool:.3f} | {(tool - base) * 1000:+.0f} ms "
-                f"| {(tool - base) / round_trip:+.1f} | {baseline_requests[n]} "
-                f"| {requests_per_release[n]} |"
-            )
+        report_baseline(args, m)
     if args.latency_ms:
+        report_lock(args, m)
+
+
+def report_baseline(args: argparse.Namespace, m: Measured) -> None:
+    print(f"\nthis tool against the baseline's ({args.baseline}), run alternately:\n")
+    print(
+        "| N | baseline tool | tool | tool - baseline | in round trips "
+        "| requests: baseline | requests: tool |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for n in args.sizes:
+        base = statistics.median(m.timings[n]["baseline"])
+        tool = statistics.median(m.timings[n]["tool"])
         print(
-            f"\nthe lock's round trips on the critical path, with {args.latency_ms:g} ms "
-            "added at the server to every request: (release - the same release with the "
-            "lock's requests answered at once) / latency, per pair, median (min to max):\n"
+            f"| {n} | {base:.3f} | {tool:.3f} | {(tool - base) * 1000:+.0f} ms "
+            f"| {(tool - base) / m.round_trip:+.1f} | {m.baseline_requests[n]} "
+            f"| {m.requests_per_release[n]} |"
         )
-        print("| N | " + " | ".join(tools) + " |")
-        print("|---:|" + "---:|" * len(tools))
-        for n in args.sizes:
-            cells = []
-            for who in tools:
-                pairs = zip(
-                    timings[n][f"{who}-lock-free"], timings[n][f"{who}-latency"], strict=True
-                )
-                steps = [(slow - fast) * 1000 / args.latency_ms for fast, slow in pairs]
-                cells.append(
-                    f"{statistics.median(steps):.2f} ({min(steps):.2f} to {max(steps):.2f})"
-                )
-            print(f"| {n} | " + " | ".join(cells) + " |")
+
+
+def report_lock(args: argparse.Namespace, m: Measured) -> None:
+    print(
+        f"\nthe lock's round trips on the critical path, with {args.latency_ms:g} ms "
+        "added at the server to every request: (release - the same release with the "
+        "lock's requests answered at once) / latency, per pair, median (min to max):\n"
+    )
+    print("| N | " + " | ".join(m.tools) + " |")
+    print("|---:|" + "---:|" * len(m.tools))
+    for n in args.sizes:
+        cells = []
+        for who in m.tools:
+            lock_free, latency = m.timings[n][f"{who}-lock-free"], m.timings[n][f"{who}-latency"]
+            pairs = zip(lock_free, latency, strict=True)
+            steps = [(slow - fast) * 1000 / args.latency_ms for fast, slow in pairs]
+            cells.append(f"{statistics.median(steps):.2f} ({min(steps):.2f} to {max(steps):.2f})")
+        print(f"| {n} | " + " | ".join(cells) + " |")
+
+
+def main() -> int:
+    args = parse_args()
+    # Both the moto server (this process) and the clients read these.
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - moto's fake credentials
+        AWS_DEFAULT_REGION=REGION,
+        MOTO_LAMBDA_STUB_ECR="false",
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests.app.deploy.moto_aws import install
+
+    install()
+    requests = RequestCounter()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        measured = measure(args, requests, f"http://{host}:{port}")
+    finally:
+        server.stop()
+    report(args, measured)
     if args.json:
-        args.json.write_text(json.dumps({str(n): t for n, t in timings.items()}, indent=2))
+        args.json.write_text(json.dumps({str(n): t for n, t in measured.timings.items()}, indent=2))
         args.json.with_suffix(".requests.json").write_text(
             json.dumps(
                 {
-                    "roundTripSeconds": round_trip,
-                    "requestsPerRelease": requests_per_release,
-                    "baselineRequestsPerRelease": baseline_requests,
+                    "roundTripSeconds": measured.round_trip,
+                    "requestsPerRelease": measured.requests_per_release,
+                    "baselineRequestsPerRelease": measured.baseline_requests,
                 },
                 indent=2,
             )
