@@ -3,6 +3,9 @@
 Every physical name carries ``<project>-<stack>`` so several stacks can live in
 one account; every parameter lives under ``/<project>/<stack>/``. The app side
 never derives these itself: it reads them from the deploy-target manifest.
+
+At the project's ~400-line guide on purpose: every name the stack uses is derived here,
+in one class, so the name rules (``name_rules.py``) check them all in one list.
 """
 
 from __future__ import annotations

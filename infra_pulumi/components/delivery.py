@@ -4,6 +4,9 @@ As in the talk, the infra stack defines the app pipeline too, which is what lets
 every name the app side needs to CodeBuild as an environment variable. A promoted stage
 (README, "Build once, promote") has the promote pipeline in place of the app pipeline:
 it builds nothing.
+
+A little over the project's ~400-line guide: the references the pipelines take (images,
+web service, promotion) are declared here beside the one component that reads them.
 """
 
 from __future__ import annotations

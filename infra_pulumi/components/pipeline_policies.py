@@ -4,6 +4,9 @@ The app build role names exact ARNs throughout. The infra deploy role is broad, 
 ``pulumi up`` manages every resource of this stack, but it cannot escalate: its role
 writes require the stack's permissions boundary (``permissions_boundary.py``), which every
 role of the stack carries, itself included.
+
+A little over the project's ~400-line guide: every pipeline role's statements in one
+module, so the grants a reviewer must check sit side by side.
 """
 
 from __future__ import annotations
