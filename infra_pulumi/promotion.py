@@ -18,7 +18,7 @@ from infra_pulumi.components.ecr import PromotedAccess
 from infra_pulumi.delivery_config import PromoteFromConfig, PromotesToConfig
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.image_tags import Promotion
-from infra_pulumi.naming import IMAGES, LIVE_ALIAS, Naming
+from infra_pulumi.naming import IMAGES, Naming
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,6 @@ class Place:
     @property
     def iam(self) -> str:
         return f"arn:{self.partition}:iam::{self.account}"
-
-    @property
-    def account_root(self) -> str:
-        """The account as a principal: access is then decided by that account's IAM."""
-        return f"{self.iam}:root"
 
     def role_arn(self, name: str) -> str:
         return f"{self.iam}:role/{name}"
@@ -171,11 +166,6 @@ def promoted_stages(
         )
         for target in targets
     ]
-
-
-def live_alias_arns(place: Place, naming: Naming, functions: list[str]) -> list[str]:
-    """``<function ARN>:live`` of each short name: what a reader checks a release against."""
-    return [place.arn("lambda", f"function:{naming.function(f)}:{LIVE_ALIAS}") for f in functions]
 
 
 def promoted_access(

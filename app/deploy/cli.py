@@ -29,7 +29,7 @@ from app.deploy.exceptions import (
     ReleaseFailedError,
     RestoreFailedError,
 )
-from app.deploy.lock import LockOwner, LockPolicy
+from app.deploy.lock import DEFAULT_TTL, LockOwner, LockPolicy
 from app.deploy.manifest import (
     MANIFEST_PARAMETER_ENV,
     DeployManifest,
@@ -207,7 +207,7 @@ def _run(
         wait=wait,
         max_concurrency=max_concurrency,
         lock=LockPolicy(
-            ttl=getattr(args, "lock_ttl", 3600.0),
+            ttl=getattr(args, "lock_ttl", DEFAULT_TTL),
             wait=getattr(args, "lock_wait", 0.0),
             break_expired=getattr(args, "break_expired_lock", False),
         ),
@@ -317,13 +317,14 @@ def _promote(
     """``promote``, or ``release --recorded`` in a promoted stage; with ``--dry-run`` only
     the plan (``--json``: its tag and digest)."""
     from app.deploy.promote import promoter
+    from app.deploy.source_registry import DEFAULT_WAIT
 
     promoting = promoter(
         releaser,
         env=env,
         interrupts=interrupts,
         progress=progress,
-        replication_wait=getattr(args, "replication_wait", 600.0),
+        replication_wait=getattr(args, "replication_wait", DEFAULT_WAIT),
     )
     definitions = args.imagedefinitions
     if args.command != "promote":  # release --recorded: the recorded digest again

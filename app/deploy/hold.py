@@ -52,7 +52,10 @@ def hold(
         try:
             child = subprocess.Popen(list(command), start_new_session=True)
         except OSError as exc:
-            raise BadInputError(f"cannot run {command[0]!r}: {exc.strerror}") from exc
+            raise BadInputError(
+                f"cannot run {command[0]!r}: {exc.strerror}; check the command after `--` "
+                "(an executable on PATH, or its path); the locks are released, nothing ran"
+            ) from exc
         passed_on = 0
         while True:
             try:

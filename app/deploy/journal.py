@@ -87,10 +87,6 @@ class Journal(msgspec.Struct):
         return bool(self.entries)
 
     @property
-    def tag_written(self) -> TagWritten | None:
-        return next((e for e in self.entries if isinstance(e, TagWritten)), None)
-
-    @property
     def code_changes(self) -> dict[str, CodeChanged]:
         with self.lock:
             return {e.step.function: e for e in self.entries if isinstance(e, CodeChanged)}

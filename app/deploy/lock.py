@@ -34,12 +34,14 @@ if TYPE_CHECKING:
     from app.deploy.signals import Interrupts
 
 LOCK_SCHEMA = 1
+#: Seconds a lock is valid unless ``--lock-ttl`` says otherwise (see ``LockPolicy.ttl``).
+DEFAULT_TTL = 3600.0
 
 
 class LockPolicy(msgspec.Struct, frozen=True):
     """How long a lock is valid, how long to wait for one, and whether to break it."""
 
-    ttl: float = 3600.0
+    ttl: float = DEFAULT_TTL
     """Seconds until a lock expires; longer than any release (CodeBuild's default timeout
     is an hour), since an expired lock may be broken while its holder still works."""
     wait: float = 0.0

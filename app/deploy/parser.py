@@ -6,7 +6,9 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.deploy.lock import DEFAULT_TTL
 from app.deploy.manifest import MANIFEST_PARAMETER_ENV
+from app.deploy.source_registry import DEFAULT_WAIT
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -139,10 +141,10 @@ def _promote(
     promote.add_argument(
         "--replication-wait",
         type=float,
-        default=600.0,
+        default=DEFAULT_WAIT,
         metavar="SECONDS",
         help="wait up to this long for the digest to be readable where this stage pulls it "
-        "(default: 600; exit 1, nothing changed, after that)",
+        f"(default: {DEFAULT_WAIT:g}; exit 1, nothing changed, after that)",
     )
 
 
@@ -203,9 +205,10 @@ def _add_lock_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lock-ttl",
         type=float,
-        default=3600.0,
+        default=DEFAULT_TTL,
         metavar="SECONDS",
-        help="how long this release's lock is valid if the process dies (default: 3600)",
+        help="how long this release's lock is valid if the process dies "
+        f"(default: {DEFAULT_TTL:g})",
     )
     parser.add_argument(
         "--break-expired-lock",

@@ -38,7 +38,8 @@ from app.deploy.planner import plan_promotion
 from app.deploy.promotion import DIGEST, Chosen, choose_tag, promotion_tag
 from app.deploy.retry import CALL_ERRORS
 from app.deploy.schemas import Stage
-from app.deploy.source_registry import PresencePolicy
+from app.deploy.shell import shell_command
+from app.deploy.source_registry import DEFAULT_WAIT, PresencePolicy
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -314,8 +315,15 @@ class Promoter:
             raise DigestMismatchError(
                 f"tag {chosen.promotion_tag} in {built.repository_url} names {found}, not "
                 f"{chosen.digest}: {chosen.tag} was promoted here as another image before. "
-                "Look at that repository's history before going on; nothing was changed"
-            )
+                "Find out which image this stage ran under that tag (its history, `status`); "
+                "to promote anew, remove the old tag first with "
+                + shell_command(
+                    "aws", "ecr", "batch-delete-image", "--registry-id", stage.source.account,
+                    "--repository-name", built.repository_name,
+                    "--image-ids", f"imageTag={chosen.promotion_tag}",
+                )
+                + "; nothing was changed"
+            )  # fmt: skip
         return found is not None
 
 
@@ -340,7 +348,7 @@ def promoter(
     env: Mapping[str, str],
     interrupts: Interrupts,
     progress: Progress,
-    replication_wait: float = 600.0,
+    replication_wait: float = DEFAULT_WAIT,
 ) -> Promoter:
     """A ``Promoter`` whose build stage is read with the reader role, assumed on demand."""
     from app.deploy.source import SourceStage

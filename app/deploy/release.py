@@ -318,7 +318,10 @@ class Releaser:
         """The tag the image's parameter records now (no lock: ``--dry-run``); None while
         it holds the placeholder."""
         image = self.manifest.image(image_name)
-        tag, _version = self.parts.parameter(image).read()
+        try:
+            tag, _version = self.parts.parameter(image).read()
+        except CALL_ERRORS as exc:
+            raise before_changes(image_name, "release --dry-run", exc) from exc
         return None if tag == image.placeholder_tag else tag
 
     def locked(self, image_name: str, command: str) -> AbstractContextManager[list[str]]:

@@ -40,6 +40,10 @@ MANIFEST_MEDIA_TYPES = [
 ]
 
 
+#: Seconds ``promote`` waits for a digest to be readable unless ``--replication-wait`` says.
+DEFAULT_WAIT = 600.0
+
+
 class PresencePolicy(msgspec.Struct, frozen=True):
     """How long to wait for a digest to be readable, and how often to look and say so.
 
@@ -47,7 +51,7 @@ class PresencePolicy(msgspec.Struct, frozen=True):
     progress line at most every ``report_every`` seconds. ``timeout`` 0 looks once.
     """
 
-    timeout: float = 600.0
+    timeout: float = DEFAULT_WAIT
     first_poll: float = 0.25
     max_poll: float = 5.0
     report_every: float = 5.0

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from cdk_parity.reference.config import load_stack_config
+from cdk_parity.reference.promotion import digest_parameter
 from cdk_parity.reference.synth import Synthesis, synthesize
 from cdk_parity.reference.tag_lookup import TagMode, lookup_context_key
 from cdk_parity.reference.tags import IMAGES
 from infra_pulumi.plan import Plan, evaluate
 from infra_pulumi.plan.mocks import released
-from infra_pulumi.plan.runner import stack_config
+from infra_pulumi.plan.runner import project_name, stack_config
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -45,7 +46,7 @@ def compared_config(stack: str) -> dict[str, Any]:
     if stack != "dev":
         return {}
     prod = stack_config("prod")
-    project = load_stack_config(stack).config.project
+    project = project_name()
     return {
         key: json.loads(prod[f"{project}:{key}"])
         for key in ("pipelines", "githubPreview")
@@ -57,7 +58,7 @@ def evaluated_config(stack: str) -> dict[str, str]:
     """The config the compared plan was evaluated with, as Pulumi hands config over
     (``ns:key`` -> string): the stack file's, with ``compared_config`` over it."""
     config = stack_config(stack)
-    project = load_stack_config(stack).config.project
+    project = project_name()
     for key, value in compared_config(stack).items():
         config[f"{project}:{key}"] = json.dumps(value)
     return config
@@ -92,7 +93,7 @@ def _context_for(stack: str, mode: TagMode, release: str | None) -> dict[str, An
     if settings.config.promote_from is not None:
         context |= {
             lookup_context_key(
-                f"{naming.parameter_root}/images/{image}/digest", settings.account, settings.region
+                digest_parameter(naming, image), settings.account, settings.region
             ): EXAMPLE_DIGEST
             for image in IMAGES
         }

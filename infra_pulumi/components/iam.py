@@ -8,6 +8,15 @@ from typing import Any
 import pulumi
 
 
+def one_or_many(resources: Sequence[Any]) -> Any:
+    """A statement's ``Resource``: the one ARN as it is, several as a list.
+
+    A list of one would do the same for IAM, but it changes the policy document, and so
+    shows as a diff on every stack deployed before a second ARN was possible.
+    """
+    return resources[0] if len(resources) == 1 else list(resources)
+
+
 def document(statements: Sequence[dict[str, Any]]) -> pulumi.Output[str]:
     """A policy document whose statements may hold Outputs (ARNs of other resources)."""
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})

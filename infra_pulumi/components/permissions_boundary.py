@@ -33,7 +33,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra_pulumi.components.iam import document
+from infra_pulumi.components.iam import document, one_or_many
 
 #: Services that assume this stack's roles: the only ones a role may be passed to.
 ROLE_SERVICES = (
@@ -211,9 +211,7 @@ def outside_compute_statements(scope: BoundaryScope) -> list[dict[str, Any]]:
             "Sid": "AssumeOnlyThisStacksRoles",
             "Effect": "Deny",
             "Action": "sts:AssumeRole",
-            "NotResource": [scope.stack_roles, *scope.assumable_roles]
-            if scope.assumable_roles
-            else scope.stack_roles,
+            "NotResource": one_or_many([scope.stack_roles, *scope.assumable_roles]),
         },
         {
             # Nothing here uses them; each runs code as someone else: commands on instances

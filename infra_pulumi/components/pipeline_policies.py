@@ -17,6 +17,7 @@ from typing import Any
 
 import pulumi
 
+from infra_pulumi.components.iam import one_or_many
 from infra_pulumi.components.permissions_boundary import (
     BoundaryScope,
     role_write_statements,
@@ -318,9 +319,7 @@ def infra_release_statements(
             "Sid": "CheckTheLambdaImage",
             "Effect": "Allow",
             "Action": ["ecr:DescribeImages", "ecr:DescribeRepositories"],
-            "Resource": lambda_repository_arns[0]
-            if len(lambda_repository_arns) == 1
-            else list(lambda_repository_arns),
+            "Resource": one_or_many(lambda_repository_arns),
         },
         *release_record_statements(
             tag_parameter_arns=[tag_parameter_arn],

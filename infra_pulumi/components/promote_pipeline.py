@@ -30,8 +30,6 @@ from infra_pulumi.components.pipelines import (
 
 #: The Plan action's variable namespace: the approval and the Promote action read it.
 PLAN_NAMESPACE = "Plan"
-#: What the plan step exports (``infra_pulumi/buildspec-promote.yml``).
-PLAN_VARIABLES = ("PROMOTE_FROM", "PROMOTE_TAG", "PROMOTE_LAMBDA_DIGEST", "PROMOTE_WEB_DIGEST")
 PROMOTE_ARTIFACT = "promoted"
 
 

@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra_pulumi.components.iam import document
+from infra_pulumi.components.pipeline_policies import web_service_read_statements
 
 
 @dataclass
@@ -101,19 +102,7 @@ def reader_statements(args: PromotionReaderArgs) -> list[dict[str, Any]]:
             "Action": "lambda:GetFunction",
             "Resource": list(args.alias_arns),
         },
-        {
-            "Sid": "ReadWebService",
-            "Effect": "Allow",
-            "Action": "ecs:DescribeServices",
-            "Resource": args.service_arn,
-        },
-        {
-            # DescribeTaskDefinition takes no resource-level permissions: AWS requires "*".
-            "Sid": "ReadTaskDefinitions",
-            "Effect": "Allow",
-            "Action": "ecs:DescribeTaskDefinition",
-            "Resource": "*",
-        },
+        *web_service_read_statements(args.service_arn),
     ]
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from infra_pulumi.components.iam import assume_role, document, log_streams
+from infra_pulumi.components.iam import assume_role, document, log_streams, one_or_many
 
 #: The container name in the task definition; ``imagedefinitions.json`` must use it.
 WEB_CONTAINER = "web"
@@ -298,9 +298,7 @@ def execution_policy(
                     "ecr:GetDownloadUrlForLayer",
                 ],
                 # One repository keeps the document as it was for a build stage.
-                "Resource": repository_arns[0]
-                if len(repository_arns) == 1
-                else list(repository_arns),
+                "Resource": one_or_many(repository_arns),
             },
             log_streams(log_group_arn),
         ]

@@ -172,3 +172,12 @@ def test_hold_without_a_command_is_bad_input(e2e_stack, deploy):
     done = deploy("hold", "--image", "lambda")
     assert done.returncode == 2
     assert "hold needs a command" in done.stderr
+
+
+def test_a_command_that_cannot_start_is_bad_input_and_the_lock_goes(e2e_stack, deploy):
+    done = deploy("hold", "--image", "lambda", "--", "/nonexistent/pulumi", "up")
+
+    assert done.returncode == 2, done.stderr
+    assert "cannot run '/nonexistent/pulumi': No such file or directory" in done.stderr
+    assert "check the command after `--`" in done.stderr
+    assert e2e_stack.lock_value("lambda") is None

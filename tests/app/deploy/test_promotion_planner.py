@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -196,3 +197,27 @@ def test_the_promotion_tag_fits_an_image_tag():
     assert promotion_tag("prod", NEW) == f"promoted-prod-{NEW}"
     with pytest.raises(BadInputError, match="an image tag has at most 128"):
         promotion_tag("p" * 80, "a" * 40)
+
+
+def test_a_promotion_tag_on_another_digest_is_refused_with_the_command_to_clear_it():
+    """The build stage's promotion tag names another image: promoted before as something
+    else. Refused (exit 2, nothing changed), with the command that removes the old tag."""
+    from types import SimpleNamespace
+
+    from app.deploy.exceptions import DigestMismatchError
+    from app.deploy.promote import Promoter
+
+    registry = SimpleNamespace(tagged=lambda built, tag: OTHER)
+    stage: Any = SimpleNamespace(source=SOURCE, registry=registry)
+
+    with pytest.raises(DigestMismatchError) as refused:
+        Promoter._tagged(stage, image(), chosen())
+
+    message = str(refused.value)
+    assert f"tag promoted-prod-{NEW} in {BUILD} names {OTHER}, not {DIGEST}" in message
+    assert (
+        f"aws ecr batch-delete-image --registry-id {SOURCE.account} --repository-name "
+        f"cd-dev-lambda --image-ids imageTag=promoted-prod-{NEW}"
+    ) in message
+    assert message.endswith("nothing was changed")
+    assert DigestMismatchError.exit_code == 2
