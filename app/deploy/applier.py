@@ -33,6 +33,7 @@ from app.deploy.workers import run_concurrently
 if TYPE_CHECKING:
     from app.deploy.deployments import Deployments
     from app.deploy.manifest import ImageTargets
+    from app.deploy.parameter import TagParameter
     from app.deploy.plan import (
         PutDigest,
         PutTag,
@@ -91,16 +92,23 @@ class Applier(StepRunner):
         return False
 
     def _put(self, step: PutTag, journal: Journal) -> None:
-        self._progress(step.parameter, step.change())
-        # Journalled first: a put whose answer is lost may still have landed.
-        journal.add(TagWritten(step))
-        self._parameter.put(step.value)
+        self._put_parameter(self._parameter, step, TagWritten(step), journal)
 
     def _put_digest(self, step: PutDigest, journal: Journal) -> None:
         assert self._digest is not None, "a promotion's plan needs its digest parameter"
+        self._put_parameter(self._digest, step, DigestWritten(step), journal)
+
+    def _put_parameter(
+        self,
+        parameter: TagParameter,
+        step: PutTag | PutDigest,
+        entry: TagWritten | DigestWritten,
+        journal: Journal,
+    ) -> None:
         self._progress(step.parameter, step.change())
-        journal.add(DigestWritten(step))
-        self._digest.put(step.value)
+        # Journalled first: a put whose answer is lost may still have landed.
+        journal.add(entry)
+        parameter.put(step.value)
 
     def _tag_source(self, step: TagSource, journal: Journal) -> None:
         """The promotion tag in the build stage's repository, first: the digest is then
