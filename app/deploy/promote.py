@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from app.deploy.manifest import ImageTargets
+    from app.deploy.parameter import TagParameter
     from app.deploy.plan import ReleasePlan
     from app.deploy.release import Releaser
     from app.deploy.result import ReleaseResult
@@ -241,22 +242,20 @@ class Promoter:
         with releaser.locks.held(image_name, image, "release", checks) as warnings:
             parameter, digests = parts.parameter(image), parts.digest_parameter(image)
             try:
-                (tag, _), (digest, _) = parameter.read(), digests.read()
-                if not DIGEST.fullmatch(digest):
+                chosen, held = self._recorded(source, parameter, digests)
+                if chosen is None:
                     self._progress(
                         image_name,
-                        f"{digests.name} holds {digest!r}: nothing promoted yet, nothing to "
-                        "release",
+                        f"{digests.name} holds {held!r}: nothing promoted yet, nothing to release",
                     )
                     return None
-                self._require_pullable(image, source, digest)
+                self._require_pullable(image, source, chosen.digest)
                 state = parts.reader(image, registry).read(
-                    image_name, image, tag, parameter, tag_checked=True, digest=digests
+                    image_name, image, chosen.tag, parameter, tag_checked=True, digest=digests
                 )
             except CALL_ERRORS as exc:
                 raise before_changes(image_name, "release", exc) from exc
-            self._progress(image_name, f"releasing the recorded {tag} ({digest})")
-            chosen = Chosen(source, tag, digest, promotion_tag(releaser.manifest.stack, tag), True)
+            self._progress(image_name, f"releasing the recorded {chosen.tag} ({chosen.digest})")
             plan = plan_promotion(
                 image_name, image, chosen, state, tagged=True, imagedefinitions=imagedefinitions
             )
@@ -269,23 +268,31 @@ class Promoter:
         """What ``release --recorded`` would do now (``--dry-run``); None before a promotion."""
         image, source = self._stage(image_name, self._source_of())
         releaser, parts = self.releaser, self.releaser.parts
+        digests = parts.digest_parameter(image)
         try:
-            (tag, _), (digest, _) = (
-                parts.parameter(image).read(),
-                parts.digest_parameter(image).read(),
-            )
+            chosen, _ = self._recorded(source, parts.parameter(image), digests)
         except CALL_ERRORS as exc:
             raise before_changes(image_name, "release --dry-run", exc) from exc
-        if not DIGEST.fullmatch(digest):
+        if chosen is None:
             return None
         state = releaser.snapshot(
-            "release", image_name, image, tag, parts.registry(), tag_checked=True,
-            digest=parts.digest_parameter(image),
+            "release", image_name, image, chosen.tag, parts.registry(), tag_checked=True,
+            digest=digests,
         )  # fmt: skip
-        chosen = Chosen(source, tag, digest, promotion_tag(releaser.manifest.stack, tag), True)
         return plan_promotion(
             image_name, image, chosen, state, tagged=True, imagedefinitions=imagedefinitions
         )
+
+    def _recorded(
+        self, source: StageSource, parameter: TagParameter, digests: TagParameter
+    ) -> tuple[Chosen | None, str]:
+        """The recorded tag and digest as what ``--recorded`` releases, and the digest
+        parameter's value; None while that holds no digest (nothing promoted yet)."""
+        (tag, _), (digest, _) = parameter.read(), digests.read()
+        if not DIGEST.fullmatch(digest):
+            return None, digest
+        stage = self.releaser.manifest.stack
+        return Chosen(source, tag, digest, promotion_tag(stage, tag), True), digest
 
     def _source_of(self) -> str:
         stage = self.releaser.manifest.stage
