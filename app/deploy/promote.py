@@ -84,6 +84,12 @@ class Promoter:
                 "promoted stage (schema 3, container-delivery:promoteFrom) promotes"
             )
         source = manifest.stage.source
+        if source.stack == manifest.stack:
+            raise NotPromotedStageError(
+                f"stack {manifest.stack} promotes from itself (stage.from.stack); set "
+                "container-delivery:promoteFrom to the stack that builds the image and run "
+                "pulumi up; nothing was changed"
+            )
         if origin != source.stack:
             raise NotPromotedStageError(
                 f"stack {manifest.stack} promotes from {source.stack}, not from {origin}; "
@@ -93,7 +99,8 @@ class Promoter:
         if region != source.region:
             raise BadInputError(
                 f"this run is in {region}, but {source.stack} is in {source.region}; promotion "
-                "works within one Region: set AWS_REGION to the stage's Region"
+                f"works within one Region: run with AWS_REGION={source.region}; nothing was "
+                "changed"
             )
         return manifest.image(image_name), source
 
@@ -249,7 +256,7 @@ class Promoter:
                         f"{digests.name} holds {held!r}: nothing promoted yet, nothing to release",
                     )
                     return None
-                self._require_pullable(image, source, chosen.digest)
+                self._require_pullable(image_name, image, source, chosen.digest)
                 state = parts.reader(image, registry).read(
                     image_name, image, chosen.tag, parameter, tag_checked=True, digest=digests
                 )
@@ -298,7 +305,9 @@ class Promoter:
         stage = self.releaser.manifest.stage
         return stage.source.stack if isinstance(stage, Stage) else ""
 
-    def _require_pullable(self, image: ImageTargets, source: StageSource, digest: str) -> None:
+    def _require_pullable(
+        self, image_name: str, image: ImageTargets, source: StageSource, digest: str
+    ) -> None:
         ecr = self.releaser.clients.ecr
         try:
             self.releaser.parts.retry.call(
@@ -309,9 +318,14 @@ class Promoter:
                 )
             )
         except (ecr.exceptions.ImageNotFoundException, ecr.exceptions.RepositoryNotFoundException):
+            command = shell_command(
+                "python", "-m", "app.deploy", "promote", "--image", image_name,
+                "--from", source.stack,
+            )  # fmt: skip
             raise BadInputError(
-                f"the recorded digest {digest} is not in {image.repository_url} (expired?); "
-                f"promote a tag {source.stack} released again; nothing was changed"
+                f"the recorded digest {digest} is not in {image.repository_url} (deleted, or "
+                "expired before a promotion tag kept it); nothing was changed. Promote a tag "
+                f"{source.stack} released that is still there: {command}"
             ) from None
 
     @staticmethod
