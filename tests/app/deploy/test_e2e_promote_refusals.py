@@ -31,19 +31,25 @@ def republish(stages: Stages, change: Callable[[dict[str, Any]], None]) -> None:
     prod.publish_manifest(json.dumps(document))
 
 
-def test_no_credentials_is_exit_5_naming_what_to_give(stages, deploy):
+def refused(stages: Stages, deploy: Any, *args: str, exit_code: int = 2, **env: str | None) -> Any:
+    """Run the CLI, which must refuse with ``exit_code`` and change nothing in either stage."""
     before = stages.snapshot("lambda")
+    run = deploy(*args, **env)
+    assert run.returncode == exit_code, run.stderr
+    assert stages.snapshot("lambda") == before
+    return run
 
-    run = deploy(*PROMOTE, "--json", AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None)
 
-    assert run.returncode == 5, run.stderr
+def test_no_credentials_is_exit_5_naming_what_to_give(stages, deploy):
+    run = refused(stages, deploy, *PROMOTE, "--json", exit_code=5,
+                  AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None)  # fmt: skip
+
     document = json.loads(run.stdout)
     assert document["errorType"] == "AwsAccessError"
     assert document["error"].startswith(
         f"cannot read deploy manifest {stages.prod.manifest_parameter}: NoCredentialsError: "
     )
     assert "Run with credentials that may call ssm:GetParameter on it" in document["error"]
-    assert stages.snapshot("lambda") == before
 
 
 def test_a_run_in_another_region_than_the_build_stages_is_exit_2(stages, deploy):
@@ -53,17 +59,14 @@ def test_a_run_in_another_region_than_the_build_stages_is_exit_2(stages, deploy)
     elsewhere = prod.session.client("ssm", region_name="us-west-2")
     manifest = prod.ssm.get_parameter(Name=prod.manifest_parameter)["Parameter"]["Value"]
     elsewhere.put_parameter(Name=prod.manifest_parameter, Value=manifest, Type="String")
-    before = stages.snapshot("lambda")
 
-    run = deploy(*PROMOTE, AWS_REGION="us-west-2")
+    run = refused(stages, deploy, *PROMOTE, AWS_REGION="us-west-2")
 
-    assert run.returncode == 2, run.stderr
     assert (
         f"this run is in us-west-2, but dev is in {REGION}; promotion works within one "
         f"Region: run with AWS_REGION={REGION}; nothing was changed"
     ) in run.stderr
     assert "assumed" not in run.stderr  # refused before the reader role was asked
-    assert stages.snapshot("lambda") == before
 
 
 def test_a_stage_promoting_from_itself_is_refused_before_any_role_is_assumed(stages, deploy):
@@ -71,45 +74,34 @@ def test_a_stage_promoting_from_itself_is_refused_before_any_role_is_assumed(sta
         document["stage"]["from"]["stack"] = "prod"
 
     republish(stages, from_itself)
-    before = stages.snapshot("lambda")
 
-    run = deploy("promote", "--image", "lambda", "--from", "prod", "--json")
+    run = refused(stages, deploy, "promote", "--image", "lambda", "--from", "prod", "--json")
 
-    assert run.returncode == 2, run.stderr
     assert json.loads(run.stdout)["errorType"] == "NotPromotedStageError"
     assert "stack prod promotes from itself (stage.from.stack)" in run.stderr
     assert "container-delivery:promoteFrom" in run.stderr
     assert "assumed" not in run.stderr
-    assert stages.snapshot("lambda") == before
 
 
 def test_a_build_stage_manifest_of_a_promoted_stage_or_of_another_stack_is_refused(stages, deploy):
     dev, prod = stages.dev, stages.prod
-    before = stages.snapshot("lambda")
     # dev's parameter holds a promoted stage's manifest (prod's, copied there).
     dev.publish_manifest(prod.ssm.get_parameter(Name=prod.manifest_parameter)["Parameter"]["Value"])
 
-    run = deploy(*PROMOTE)
-
-    assert run.returncode == 2, run.stderr
     assert (
         f"stage dev's deploy manifest {dev.manifest_parameter} is stack 'prod''s, a promoted "
         "stage's (schema 3), which builds nothing to promote from; nothing was changed. Set "
         "this stack's container-delivery:promoteFrom to the stack that builds the image"
-    ) in run.stderr
+    ) in refused(stages, deploy, *PROMOTE).stderr
 
     document = dev.manifest_document()
     document["stack"] = "staging"
     dev.publish_manifest(json.dumps(document))
 
-    run = deploy(*PROMOTE)
-
-    assert run.returncode == 2, run.stderr
     assert (
         f"stage dev's deploy manifest {dev.manifest_parameter} is stack 'staging''s, not "
         "'dev''s; nothing was changed. Publish dev's manifest again (pulumi up in stack dev)"
-    ) in run.stderr
-    assert stages.snapshot("lambda") == before
+    ) in refused(stages, deploy, *PROMOTE).stderr
 
 
 def test_a_tag_gone_from_the_build_stages_repository_is_exit_2(stages, deploy):
@@ -117,17 +109,14 @@ def test_a_tag_gone_from_the_build_stages_repository_is_exit_2(stages, deploy):
     repository = dev.images["lambda"]["repositoryName"]
     # OLD is in dev's history, but its image expired (the lifecycle policy) or was deleted.
     dev.ecr.batch_delete_image(repositoryName=repository, imageIds=[{"imageTag": OLD}])
-    before = stages.snapshot("lambda")
 
-    run = deploy(*PROMOTE, "--tag", OLD, "--json")
+    run = refused(stages, deploy, *PROMOTE, "--tag", OLD, "--json")
 
-    assert run.returncode == 2, run.stderr
     assert json.loads(run.stdout)["errorType"] == "ImageTagNotFoundError"
     assert (
         f"tag {OLD} is not in stage dev's ECR repository {repository} (expired, or never "
         "pushed); nothing was changed. Promote a tag dev released that is still there"
     ) in run.stderr
-    assert stages.snapshot("lambda") == before
 
 
 def test_release_recorded_of_a_digest_gone_from_the_build_stage_is_exit_2(stages, deploy):
@@ -137,16 +126,13 @@ def test_release_recorded_of_a_digest_gone_from_the_build_stage_is_exit_2(stages
     repository = dev.images["lambda"]["repositoryName"]
     # Deleted by hand: the lifecycle policy keeps promoted- images.
     dev.ecr.batch_delete_image(repositoryName=repository, imageIds=[{"imageDigest": digest}])
-    before = stages.snapshot("lambda")
 
-    run = deploy("release", "--image", "lambda", "--recorded", "--json")
+    run = refused(stages, deploy, "release", "--image", "lambda", "--recorded", "--json")
 
-    assert run.returncode == 2, run.stderr
     error = json.loads(run.stdout)["error"]
     assert error.startswith(
         f"the recorded digest {digest} is not in {dev.images['lambda']['repositoryUrl']}"
     )
     assert "nothing was changed" in error
     assert "python -m app.deploy promote --image lambda --from dev" in error
-    assert stages.snapshot("lambda") == before
     assert stages.prod.lock_value("lambda") is None

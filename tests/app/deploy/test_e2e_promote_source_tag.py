@@ -35,6 +35,14 @@ def ecr_answer(operation: str, answer: dict[str, Any]) -> Any:
     return intercept
 
 
+def failed_promotion(deploy: Any, exit_code: int = 1) -> dict[str, Any]:
+    """Run ``promote``, which must fail with ``exit_code``; its JSON document."""
+    run = deploy(*PROMOTE)
+    assert run.returncode == exit_code, run.stderr
+    document: dict[str, Any] = json.loads(run.stdout)
+    return document
+
+
 def assert_nothing_kept(stages: Stages, before: dict[str, Any], digest: str) -> None:
     assert stages.snapshot("lambda") == before
     assert stages.dev_tags("lambda", digest) == [NEW]
@@ -59,10 +67,8 @@ def test_a_reader_role_denied_the_tag_names_the_permission_and_the_repository_ar
     proxy.add(Rule(ecr(operation), 400, "AccessDeniedException", message=denied))
     before = stages.snapshot("lambda")
 
-    run = deploy(*PROMOTE)
+    document = failed_promotion(deploy)
 
-    assert run.returncode == 1, run.stderr
-    document = json.loads(run.stdout)
     assert document["errorType"] == "ReleaseFailedError"
     assert (
         f"stage dev's promotion reader role {stages.reader_role_arn} may not call "
@@ -91,10 +97,8 @@ def test_a_digest_deleted_before_it_is_tagged_is_restored_and_named(
     proxy.intercept = chain(delete_first, codedeploy)
     before = stages.snapshot("lambda")
 
-    run = deploy(*PROMOTE)
+    error = failed_promotion(deploy)["error"]
 
-    assert run.returncode == 1, run.stderr
-    error = json.loads(run.stdout)["error"]
     assert (
         f"{dev.images['lambda']['repositoryUrl']}@{digest}: BatchGetImage found no manifest "
         "(ImageNotFound: Requested image not found), though the digest was read moments "
@@ -126,10 +130,8 @@ def test_a_put_image_answering_another_digest_is_refused_with_the_command_to_loo
     proxy.intercept = chain(ecr_answer("PutImage", forged), codedeploy)
     before = stages.snapshot("lambda")
 
-    run = deploy(*PROMOTE)
+    error = failed_promotion(deploy)["error"]
 
-    assert run.returncode == 1, run.stderr
-    error = json.loads(run.stdout)["error"]
     assert (
         f"PutImage of tag promoted-prod-{NEW} in {url} answered digest {other}, expected "
         f"{digest}: ECR stored the manifest as another image"
@@ -166,10 +168,7 @@ def test_a_promotion_tag_batch_delete_image_refuses_is_named_with_the_command(
     }
     proxy.intercept = chain(ecr_answer("BatchDeleteImage", refused), codedeploy)
 
-    run = deploy(*PROMOTE)
-
-    assert run.returncode == 3, run.stderr
-    (attention,) = json.loads(run.stdout)["needsAttention"]
+    (attention,) = failed_promotion(deploy, exit_code=3)["needsAttention"]
     command = (
         f"aws ecr batch-delete-image --registry-id {url.split('.')[0]} --repository-name "
         f"demo-dev-lambda --image-ids imageTag={tag}"
