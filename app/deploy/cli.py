@@ -377,7 +377,9 @@ def _manifest(name: str, clients: AwsClients, retry: RetryPolicy | None) -> Depl
         if problem is None:
             raise
         raise AwsAccessError(
-            f"cannot read deploy manifest {name}: {problem}; nothing was changed"
+            f"cannot read deploy manifest {name}: {problem}; nothing was changed. Run with "
+            "credentials that may call ssm:GetParameter on it (AWS_PROFILE, AWS_ACCESS_KEY_ID "
+            "and AWS_SECRET_ACCESS_KEY, or the build's role), where AWS can be reached"
         ) from exc
 
 

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from app.deploy.manifest import ImageTargets
+    from app.deploy.parameter import TagParameter
     from app.deploy.plan import ReleasePlan
     from app.deploy.release import Releaser
     from app.deploy.result import ReleaseResult
@@ -83,6 +84,12 @@ class Promoter:
                 "promoted stage (schema 3, container-delivery:promoteFrom) promotes"
             )
         source = manifest.stage.source
+        if source.stack == manifest.stack:
+            raise NotPromotedStageError(
+                f"stack {manifest.stack} promotes from itself (stage.from.stack); set "
+                "container-delivery:promoteFrom to the stack that builds the image and run "
+                "pulumi up; nothing was changed"
+            )
         if origin != source.stack:
             raise NotPromotedStageError(
                 f"stack {manifest.stack} promotes from {source.stack}, not from {origin}; "
@@ -92,7 +99,8 @@ class Promoter:
         if region != source.region:
             raise BadInputError(
                 f"this run is in {region}, but {source.stack} is in {source.region}; promotion "
-                "works within one Region: set AWS_REGION to the stage's Region"
+                f"works within one Region: run with AWS_REGION={source.region}; nothing was "
+                "changed"
             )
         return manifest.image(image_name), source
 
@@ -241,22 +249,20 @@ class Promoter:
         with releaser.locks.held(image_name, image, "release", checks) as warnings:
             parameter, digests = parts.parameter(image), parts.digest_parameter(image)
             try:
-                (tag, _), (digest, _) = parameter.read(), digests.read()
-                if not DIGEST.fullmatch(digest):
+                chosen, held = self._recorded(source, parameter, digests)
+                if chosen is None:
                     self._progress(
                         image_name,
-                        f"{digests.name} holds {digest!r}: nothing promoted yet, nothing to "
-                        "release",
+                        f"{digests.name} holds {held!r}: nothing promoted yet, nothing to release",
                     )
                     return None
-                self._require_pullable(image, source, digest)
+                self._require_pullable(image_name, image, source, chosen.digest)
                 state = parts.reader(image, registry).read(
-                    image_name, image, tag, parameter, tag_checked=True, digest=digests
+                    image_name, image, chosen.tag, parameter, tag_checked=True, digest=digests
                 )
             except CALL_ERRORS as exc:
                 raise before_changes(image_name, "release", exc) from exc
-            self._progress(image_name, f"releasing the recorded {tag} ({digest})")
-            chosen = Chosen(source, tag, digest, promotion_tag(releaser.manifest.stack, tag), True)
+            self._progress(image_name, f"releasing the recorded {chosen.tag} ({chosen.digest})")
             plan = plan_promotion(
                 image_name, image, chosen, state, tagged=True, imagedefinitions=imagedefinitions
             )
@@ -269,29 +275,39 @@ class Promoter:
         """What ``release --recorded`` would do now (``--dry-run``); None before a promotion."""
         image, source = self._stage(image_name, self._source_of())
         releaser, parts = self.releaser, self.releaser.parts
+        digests = parts.digest_parameter(image)
         try:
-            (tag, _), (digest, _) = (
-                parts.parameter(image).read(),
-                parts.digest_parameter(image).read(),
-            )
+            chosen, _ = self._recorded(source, parts.parameter(image), digests)
         except CALL_ERRORS as exc:
             raise before_changes(image_name, "release --dry-run", exc) from exc
-        if not DIGEST.fullmatch(digest):
+        if chosen is None:
             return None
         state = releaser.snapshot(
-            "release", image_name, image, tag, parts.registry(), tag_checked=True,
-            digest=parts.digest_parameter(image),
+            "release", image_name, image, chosen.tag, parts.registry(), tag_checked=True,
+            digest=digests,
         )  # fmt: skip
-        chosen = Chosen(source, tag, digest, promotion_tag(releaser.manifest.stack, tag), True)
         return plan_promotion(
             image_name, image, chosen, state, tagged=True, imagedefinitions=imagedefinitions
         )
+
+    def _recorded(
+        self, source: StageSource, parameter: TagParameter, digests: TagParameter
+    ) -> tuple[Chosen | None, str]:
+        """The recorded tag and digest as what ``--recorded`` releases, and the digest
+        parameter's value; None while that holds no digest (nothing promoted yet)."""
+        (tag, _), (digest, _) = parameter.read(), digests.read()
+        if not DIGEST.fullmatch(digest):
+            return None, digest
+        stage = self.releaser.manifest.stack
+        return Chosen(source, tag, digest, promotion_tag(stage, tag), True), digest
 
     def _source_of(self) -> str:
         stage = self.releaser.manifest.stage
         return stage.source.stack if isinstance(stage, Stage) else ""
 
-    def _require_pullable(self, image: ImageTargets, source: StageSource, digest: str) -> None:
+    def _require_pullable(
+        self, image_name: str, image: ImageTargets, source: StageSource, digest: str
+    ) -> None:
         ecr = self.releaser.clients.ecr
         try:
             self.releaser.parts.retry.call(
@@ -302,9 +318,14 @@ class Promoter:
                 )
             )
         except (ecr.exceptions.ImageNotFoundException, ecr.exceptions.RepositoryNotFoundException):
+            command = shell_command(
+                "python", "-m", "app.deploy", "promote", "--image", image_name,
+                "--from", source.stack,
+            )  # fmt: skip
             raise BadInputError(
-                f"the recorded digest {digest} is not in {image.repository_url} (expired?); "
-                f"promote a tag {source.stack} released again; nothing was changed"
+                f"the recorded digest {digest} is not in {image.repository_url} (deleted, or "
+                "expired before a promotion tag kept it); nothing was changed. Promote a tag "
+                f"{source.stack} released that is still there: {command}"
             ) from None
 
     @staticmethod

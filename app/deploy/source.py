@@ -60,7 +60,9 @@ def assumed_session(
     source = base.get_credentials()
     if source is None:
         raise AwsAccessError(
-            f"no AWS credentials to assume {role_arn} with; nothing was asked or changed"
+            f"no AWS credentials to assume {role_arn} with; nothing was asked or changed. "
+            "Run with the credentials of this stage's promote build role (AWS_PROFILE, "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the build's service role)"
         )
     fetcher = AssumeRoleCredentialFetcher(
         client_creator=base.client,
@@ -104,6 +106,7 @@ class SourceStage:
         self.registry = SourceRegistry(
             lambda: clients.ecr,
             stage=source.stack,
+            reader_role=source.reader_role_arn,
             retry=retry,
             progress=progress,
             interrupts=interrupts,
@@ -147,13 +150,17 @@ class SourceStage:
         manifest = load_manifest(self.clients.ssm, self.source.manifest_parameter, self._retry)
         if manifest.schema_version == 3:
             raise NotPromotedStageError(
-                f"{where} is itself a promoted stage's (schema 3); promote from the stage "
-                "that builds the image"
+                f"{where} is stack {manifest.stack!r}'s, a promoted stage's (schema 3), which "
+                "builds nothing to promote from; nothing was changed. Set this stack's "
+                "container-delivery:promoteFrom to the stack that builds the image and run "
+                "pulumi up"
             )
         if manifest.stack != self.source.stack:
             raise NotPromotedStageError(
-                f"{where} is stack {manifest.stack!r}'s, not {self.source.stack!r}'s; publish "
-                "this stage's manifest again (pulumi up)"
+                f"{where} is stack {manifest.stack!r}'s, not {self.source.stack!r}'s; nothing "
+                f"was changed. Publish {self.source.stack}'s manifest again (pulumi up in "
+                f"stack {self.source.stack}); if it was published elsewhere, this stack's "
+                "stage.from names the wrong parameter: run pulumi up in this stack"
             )
         image = manifest.image(image_name)
         if image.repository_url != promoted.repository_url:

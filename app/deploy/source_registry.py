@@ -9,10 +9,11 @@ promotion tag is the very manifest BatchGetImage returns, put again under anothe
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import msgspec
+from botocore.exceptions import ClientError
 
 from app.deploy.exceptions import (
     DeployError,
@@ -20,11 +21,12 @@ from app.deploy.exceptions import (
     ImageTagNotFoundError,
     InvalidTargetError,
 )
-from app.deploy.retry import describe_error, error_code
+from app.deploy.names import repository_url_parts
+from app.deploy.retry import ACCESS_ERROR_CODES, describe_error, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
-    from mypy_boto3_ecr.type_defs import ImageIdentifierTypeDef
+    from mypy_boto3_ecr.type_defs import ImageFailureTypeDef, ImageIdentifierTypeDef
 
     from app.deploy.manifest import ImageTargets
     from app.deploy.plan import TagSource
@@ -66,12 +68,14 @@ class SourceRegistry:
         ecr: Callable[[], ECRClient],
         *,
         stage: str,
+        reader_role: str,
         retry: RetryPolicy,
         progress: Progress,
         interrupts: Interrupts,
     ) -> None:
         self._ecr = ecr
         self._stage = stage
+        self._reader_role = reader_role
         self._retry = retry
         self._progress = progress
         self._interrupts = interrupts
@@ -99,7 +103,9 @@ class SourceRegistry:
         if digest is None:
             raise ImageTagNotFoundError(
                 f"tag {tag} is not in stage {self._stage}'s ECR repository "
-                f"{image.repository_name} (expired, or never pushed); nothing was changed"
+                f"{image.repository_name} (expired, or never pushed); nothing was changed. "
+                f"Promote a tag {self._stage} released that is still there, or build, push "
+                f"and release a new one in {self._stage} first"
             )
         return digest
 
@@ -148,17 +154,25 @@ class SourceRegistry:
         the step's: anything else is refused, never kept.
         """
         ecr = self._ecr()
-        found = self._retry.call(
-            lambda: ecr.batch_get_image(
-                repositoryName=step.repository,
-                imageIds=[{"imageDigest": step.digest}],
-                acceptedMediaTypes=MANIFEST_MEDIA_TYPES,
+        try:
+            found = self._retry.call(
+                lambda: ecr.batch_get_image(
+                    repositoryName=step.repository,
+                    imageIds=[{"imageDigest": step.digest}],
+                    acceptedMediaTypes=MANIFEST_MEDIA_TYPES,
+                )
             )
-        )
+        except ClientError as exc:
+            if error_code(exc) not in ACCESS_ERROR_CODES:
+                raise
+            raise self._refused("ecr:BatchGetImage", step, exc) from exc
         if not found.get("images"):
             raise DeployError(
                 f"{step.repository_url}@{step.digest}: BatchGetImage found no manifest "
-                f"({found.get('failures')}); the promotion tag was not added"
+                f"({_failures(found.get('failures', []))}), though the digest was read "
+                f"moments before: it was deleted since (by {self._stage}'s lifecycle policy "
+                "or by hand); the promotion tag was not added. Promote a tag "
+                f"{self._stage} released that is still in its repository"
             )
         (image,) = found["images"]
         try:
@@ -173,11 +187,18 @@ class SourceRegistry:
             )
         except ecr.exceptions.ImageAlreadyExistsException:
             return
+        except ClientError as exc:
+            if error_code(exc) not in ACCESS_ERROR_CODES:
+                raise
+            raise self._refused("ecr:PutImage", step, exc) from exc
         digest = put["image"]["imageId"]["imageDigest"]
         if digest != step.digest:
             raise DeployError(
                 f"PutImage of tag {step.tag} in {step.repository_url} answered digest "
-                f"{digest}, expected {step.digest}"
+                f"{digest}, expected {step.digest}: ECR stored the manifest as another image, "
+                "so the tag is not this promotion's. Look at what it names ("
+                + _ecr_command("describe-images", step)
+                + ") before promoting again"
             )
         self._progress(step.repository, f"tagged {step.digest} {step.tag}")
 
@@ -202,16 +223,50 @@ class SourceRegistry:
             f for f in answer.get("failures", []) if f.get("failureCode") != "ImageNotFound"
         ]
         if failures:
-            raise DeployError(f"BatchDeleteImage of tag {step.tag} failed: {failures}")
+            raise DeployError(
+                f"BatchDeleteImage of tag {step.tag} in {step.repository_url} answered "
+                f"{_failures(failures)}"
+            )
         self._progress(step.repository, f"removed tag {step.tag}")
         return f"ECR {step.repository_url}: tag {step.tag} removed again"
 
+    def _refused(self, action: str, step: TagSource, exc: ClientError) -> DeployError:
+        """An access-denied answer to the reader role, as what to grant it."""
+        return DeployError(
+            f"stage {self._stage}'s promotion reader role {self._reader_role} may not call "
+            f"{action} on {_repository_arn(step)} ({describe_error(exc)}); the promotion tag "
+            f"was not added. The infra stack of {self._stage} grants it (pulumi up there), "
+            "or add it to the role's policy"
+        )
 
-def _remove_command(step: TagSource) -> str:
+
+def _repository_arn(step: TagSource) -> str:
+    """The build stage's repository as IAM names it (ECR's ARN format)."""
+    parts = repository_url_parts(step.repository_url)
+    if parts is None:
+        return step.repository_url
+    account, region, name = parts
+    partition = "aws-cn" if step.repository_url.split("/", 1)[0].endswith(".cn") else "aws"
+    return f"arn:{partition}:ecr:{region}:{account}:repository/{name}"
+
+
+def _failures(failures: Sequence[ImageFailureTypeDef]) -> str:
+    """ECR's ``ImageFailure`` list as ``code: reason`` items."""
+    return (
+        "; ".join(
+            f"{f.get('failureCode', 'unknown')}: {f.get('failureReason', '')}".rstrip(": ")
+            for f in failures
+        )
+        or "no failure given"
+    )
+
+
+def _ecr_command(verb: str, step: TagSource) -> str:
+    """``aws ecr <verb>`` of the promotion tag in the build stage's repository."""
     from app.deploy.shell import shell_command
 
     return shell_command(
-        "aws", "ecr", "batch-delete-image",
+        "aws", "ecr", verb,
         "--registry-id", step.repository_url.split(".", 1)[0],
         "--repository-name", step.repository, "--image-ids", f"imageTag={step.tag}",
     )  # fmt: skip
@@ -223,13 +278,13 @@ def describe_tag_left(step: TagSource) -> str:
         f"ECR {step.repository_url}: tag {step.tag} left on {step.digest} (the promotion "
         "reader role may not delete images; the tag changes nothing a stage runs and is "
         "reused by a later promotion of this tag; to remove it, run "
-        f"{_remove_command(step)} as someone who may delete images there)"
+        f"{_ecr_command('batch-delete-image', step)} as someone who may delete images there)"
     )
 
 
 def describe_tag_failure(step: TagSource, exc: BaseException) -> str:
     """A "needs manual attention" line for a promotion tag that could not be removed."""
-    command = _remove_command(step)
+    command = _ecr_command("batch-delete-image", step)
     code = error_code(exc)
     reason = describe_error(exc) if code else str(exc)
     return (

@@ -53,6 +53,8 @@ class Rule:
     after: Callable[[], None] | None = None
     """Called once the request was forwarded, before its answer is replaced or dropped:
     a test waits there for what must have happened before the client hears back."""
+    message: str = "injected fault"
+    """The error's message: a test that checks what the tool makes of it copies AWS's."""
 
     def take(self, method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
         if self.times is not None and self.hits >= self.times:
@@ -237,7 +239,7 @@ class FaultProxy:
                     return
                 if rule is not None:
                     payload = json.dumps(
-                        {"__type": rule.code, "Type": "User", "message": "injected fault"}
+                        {"__type": rule.code, "Type": "User", "message": rule.message}
                     ).encode()
                     self._reply(
                         rule.status,

@@ -51,6 +51,7 @@ class Registry(SourceRegistry):
         super().__init__(
             lambda: None,  # type: ignore[arg-type,return-value]
             stage="dev",
+            reader_role="arn:aws:iam::111122223333:role/demo-dev-promotion-reader",
             retry=RetryPolicy(),
             progress=lambda name, text: lines.append(f"[{name}] {text}"),
             interrupts=self.ticks,
