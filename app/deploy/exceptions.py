@@ -105,6 +105,15 @@ class DigestMismatchError(BadInputError):
     stage's live targets run."""
 
 
+class PromotionTagMovedError(DeployError):
+    """A restore found the promotion tag on another digest than the one this promotion
+    tagged: it is not this promotion's to remove, and is left alone."""
+
+    def __init__(self, message: str, current: str) -> None:
+        super().__init__(message)
+        self.current = current
+
+
 class LockHeldError(DeployError):
     """Another release of this image holds its release lock. Nothing was changed.
 

@@ -20,6 +20,7 @@ from app.deploy.exceptions import (
     DigestNotPresentError,
     ImageTagNotFoundError,
     InvalidTargetError,
+    PromotionTagMovedError,
 )
 from app.deploy.names import repository_url_parts
 from app.deploy.retry import ACCESS_ERROR_CODES, describe_error, error_code
@@ -212,7 +213,9 @@ class SourceRegistry:
         if current is None:
             return f"ECR {step.repository_url}: tag {step.tag} not there"
         if current != step.digest:
-            raise DeployError(f"tag {step.tag} now names {current}, not {step.digest}; left alone")
+            raise PromotionTagMovedError(
+                f"tag {step.tag} now names {current}, not {step.digest}; left alone", current
+            )
         ecr = self._ecr()
         answer = self._retry.call(
             lambda: ecr.batch_delete_image(
@@ -283,7 +286,18 @@ def describe_tag_left(step: TagSource) -> str:
 
 
 def describe_tag_failure(step: TagSource, exc: BaseException) -> str:
-    """A "needs manual attention" line for a promotion tag that could not be removed."""
+    """A "needs manual attention" line for a promotion tag that could not be removed.
+
+    A tag that names another digest now was pushed again by someone else: the line says
+    to look at it, never to delete it (the image it names may be running somewhere).
+    """
+    if isinstance(exc, PromotionTagMovedError):
+        return (
+            f"ECR {step.repository_url}: tag {step.tag} names {exc.current} now, not "
+            f"{step.digest} that this promotion tagged; left alone, since it is not this "
+            "promotion's to remove (someone removed it and pushed it again since). Look at it "
+            "with " + _ecr_command("describe-images", step)
+        )
     command = _ecr_command("batch-delete-image", step)
     code = error_code(exc)
     reason = describe_error(exc) if code else str(exc)

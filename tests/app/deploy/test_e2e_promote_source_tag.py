@@ -181,3 +181,57 @@ def test_a_promotion_tag_batch_delete_image_refuses_is_named_with_the_command(
     assert stages.recorded("lambda") == ("initial", "initial")
     assert stages.dev_tags("lambda", digest) == sorted([NEW, tag])
     assert stages.prod.lock_value("lambda") is None
+
+
+def test_a_promotion_tag_found_on_another_digest_is_left_alone_and_never_deleted(
+    stages, proxy, codedeploy, deploy
+):
+    digest = stages.digest("lambda", NEW)
+    url = stages.dev.images["lambda"]["repositoryUrl"]
+    repository = stages.dev.images["lambda"]["repositoryName"]
+    tag = f"promoted-prod-{NEW}"
+    other = "sha256:" + "e" * 64
+    # The promotion fails after tagging: Lambda refuses the first update (Lambda API
+    # reference, UpdateFunctionCode: InvalidParameterValueException, HTTP 400).
+    proxy.add(Rule(lambda_update(stages.prod.functions("lambda")[0]), 400,
+                   "InvalidParameterValueException"))  # fmt: skip
+    deletes: list[bytes] = []
+    looks: list[bytes] = []
+
+    def moved(method: str, path: str, headers: dict[str, str], body: bytes) -> Answer | None:
+        target = headers.get("x-amz-target", "")
+        if target == ECR_TARGET + "BatchDeleteImage":
+            deletes.append(body)
+        if target != ECR_TARGET + "DescribeImages" or tag not in body.decode():
+            return None
+        looks.append(body)
+        if len(looks) == 1:
+            return None  # the plan's look, before tagging: moto answers (not there yet)
+        # DescribeImages' response (ECR API reference: imageDetails of ImageDetail): the
+        # promotion tag, pushed again by someone else, on another image.
+        detail = {
+            "registryId": url.split(".", 1)[0],
+            "repositoryName": repository,
+            "imageDigest": other,
+            "imageTags": [tag],
+            "imageSizeInBytes": 1024,
+            "imagePushedAt": 1765000000.0,
+        }
+        answer = json.dumps({"imageDetails": [detail]}).encode()
+        return 200, [("Content-Type", "application/x-amz-json-1.1")], answer
+
+    proxy.intercept = chain(moved, codedeploy)
+
+    (attention,) = failed_promotion(deploy, exit_code=3)["needsAttention"]
+
+    assert attention == (
+        f"ECR {url}: tag {tag} names {other} now, not {digest} that this promotion tagged; "
+        "left alone, since it is not this promotion's to remove (someone removed it and "
+        "pushed it again since). Look at it with aws ecr describe-images --registry-id "
+        f"{url.split('.')[0]} --repository-name {repository} --image-ids imageTag={tag}"
+    )
+    assert "batch-delete-image" not in attention
+    assert deletes == []
+    assert len(looks) == 2  # the plan's, and the restore's
+    assert stages.recorded("lambda") == ("initial", "initial")
+    assert stages.prod.lock_value("lambda") is None
