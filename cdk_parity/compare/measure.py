@@ -133,7 +133,10 @@ class StackBenchmark:
     ) -> StackBenchmark:
         """From (seconds, peak MiB) of each run, the i-th plan paired with the i-th synth."""
         if not plans or len(plans) != len(synths):
-            raise ValueError("need as many synth runs as plan runs, at least one")
+            raise ValueError(
+                f"{stack}: need as many synth runs as plan runs, at least one; got "
+                f"{len(plans)} plan and {len(synths)} synth runs"
+            )
         ratios = [s[0] / p[0] for p, s in zip(plans, synths, strict=True)]
         return cls(
             stack=stack,
