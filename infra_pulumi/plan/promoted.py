@@ -13,13 +13,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.naming import IMAGES, Naming, is_commit_tag, is_digest, promotion_tag
 from infra_pulumi.plan.mocks import DEFAULT_REGION, EXAMPLE_ACCOUNT
 from infra_pulumi.plan.runner import stack_config
-from infra_pulumi.promotion import BuildStage, Place, build_stage
-from infra_pulumi.stack_config import check_provider_keys, parse_config
+
+if TYPE_CHECKING:
+    from infra_pulumi.promotion import BuildStage
 
 
 def build_stage_of(stack: str, project: str) -> BuildStage | None:
@@ -31,6 +33,11 @@ def build_stage_of(stack: str, project: str) -> BuildStage | None:
     here with the program's message; ``promotion.build_stage`` then resolves it in the
     account and Region the mocks answer the program with.
     """
+    # Imported here: the config model (pydantic) and the components (pulumi_aws) cost
+    # about 0.1 s, which the program pays next anyway; --help and a bad option do not.
+    from infra_pulumi.promotion import Place, build_stage
+    from infra_pulumi.stack_config import check_provider_keys, parse_config
+
     values = stack_config(stack)
     check_provider_keys([key.removeprefix("aws:") for key in values if key.startswith("aws:")])
     namespace = f"{project}:"
