@@ -24,6 +24,8 @@ from typing import Any
 from cdk_parity.exceptions import BenchmarkRecordError
 
 SAMPLE_SECONDS = 0.01
+#: Linux's process information: each process's memory and children are read from here.
+PROC = Path("/proc")
 BENCHMARK_RECORD = (
     Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "plan_vs_synth.json"
 )
@@ -59,7 +61,7 @@ def _children(pid: int) -> list[int]:
     """The children of ``pid``; none once it has exited (listing its tasks then raises)."""
     found = []
     try:
-        tasks = list(Path(f"/proc/{pid}/task").glob("*/children"))
+        tasks = list((PROC / str(pid) / "task").glob("*/children"))
     except OSError:  # ProcessLookupError when the process exits while it is listed
         return []
     for task in tasks:
@@ -72,7 +74,7 @@ def _children(pid: int) -> list[int]:
 
 def _rss_bytes(pid: int) -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        for line in (PROC / str(pid) / "status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     except OSError:
@@ -98,7 +100,7 @@ def peak_memory(command: Sequence[str], *, cwd: Path | None = None) -> int | Non
 
     Raises ``subprocess.CalledProcessError`` if the command fails.
     """
-    if not Path("/proc/self/status").exists():
+    if not (PROC / "self" / "status").exists():
         return None
     process = subprocess.Popen(
         list(command), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
@@ -133,7 +135,10 @@ class StackBenchmark:
     ) -> StackBenchmark:
         """From (seconds, peak MiB) of each run, the i-th plan paired with the i-th synth."""
         if not plans or len(plans) != len(synths):
-            raise ValueError("need as many synth runs as plan runs, at least one")
+            raise ValueError(
+                f"{stack}: need as many synth runs as plan runs, at least one; got "
+                f"{len(plans)} plan and {len(synths)} synth runs"
+            )
         ratios = [s[0] / p[0] for p, s in zip(plans, synths, strict=True)]
         return cls(
             stack=stack,

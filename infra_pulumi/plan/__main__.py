@@ -156,10 +156,8 @@ def _promoted_invokes(
 ) -> dict[str, InvokeHandler]:
     """For a promoted stage: answer its digest parameters and its build stage's images
     (adding both to ``values`` and ``origins``); nothing for a build stage."""
-    from infra_pulumi.plan.mocks import EXAMPLE_ACCOUNT
-
     naming = Naming(project, args.stack)
-    source = build_stage_of(stack_config(args.stack), project)
+    source = build_stage_of(args.stack, project)
     if source is None:
         if args.promoted:
             raise PlanInputError(
@@ -177,7 +175,7 @@ def _promoted_invokes(
         for image in IMAGES
         if naming.tag_parameter(image) in values
     }
-    found = promoted_answers(naming, source, EXAMPLE_ACCOUNT, tags, [*recorded, *args.promoted])
+    found = promoted_answers(naming, source, tags, [*recorded, *args.promoted])
     values.update(found.digests)
     for image, origin in found.origins.items():
         origins[image] = f"{origins[image]}; {origin}"

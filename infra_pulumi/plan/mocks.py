@@ -24,6 +24,8 @@ import pulumi
 from infra_pulumi.plan import provider_facts as facts
 
 EXAMPLE_ACCOUNT = "123456789012"
+#: The Region an offline evaluation answers with when the stack sets no ``aws:region``.
+DEFAULT_REGION = "us-east-1"
 
 #: An invoke's result; or, as a tuple, a result plus the provider's check failures
 #: ``[(property, reason)]``, which the SDK reports as
@@ -276,7 +278,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
     provider's own not-found text from the truth table, for this region and account.
     """
 
-    region: str = "us-east-1"
+    region: str = DEFAULT_REGION
     account: str = EXAMPLE_ACCOUNT
     invokes: dict[str, InvokeHandler] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)

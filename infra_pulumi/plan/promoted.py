@@ -13,31 +13,40 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.naming import IMAGES, Naming, is_commit_tag, is_digest, promotion_tag
+from infra_pulumi.plan.mocks import DEFAULT_REGION, EXAMPLE_ACCOUNT
+from infra_pulumi.plan.runner import stack_config
+
+if TYPE_CHECKING:
+    from infra_pulumi.promotion import BuildStage
 
 
-@dataclass(frozen=True)
-class BuildStageRef:
-    """What the stack file says of the build stage: its stack and account (if set)."""
+def build_stage_of(stack: str, project: str) -> BuildStage | None:
+    """The build stage ``stack`` promotes from, as the program resolves it; None for a
+    build stage.
 
-    stack: str
-    account: str | None
+    The stack file's config passes the program's own boundary first, as ``load_config``
+    checks it (the provider's keys, then the project's), so a bad ``promoteFrom`` fails
+    here with the program's message; ``promotion.build_stage`` then resolves it in the
+    account and Region the mocks answer the program with.
+    """
+    # Imported here: the config model (pydantic) and the components (pulumi_aws) cost
+    # about 0.1 s, which the program pays next anyway; --help and a bad option do not.
+    from infra_pulumi.promotion import Place, build_stage
+    from infra_pulumi.stack_config import check_provider_keys, parse_config
 
-
-def build_stage_of(config: Mapping[str, str], project: str) -> BuildStageRef | None:
-    """The ``promoteFrom`` of a stack file's config (as ``stack_config`` returns it)."""
-    import json
-
-    text = config.get(f"{project}:promoteFrom")
-    if text is None:
+    values = stack_config(stack)
+    check_provider_keys([key.removeprefix("aws:") for key in values if key.startswith("aws:")])
+    namespace = f"{project}:"
+    raw = {key.removeprefix(namespace): v for key, v in values.items() if key.startswith(namespace)}
+    region = values.get("aws:region")
+    source = parse_config(raw, project, stack, region).promote_from
+    if source is None:
         return None
-    value = json.loads(text)
-    if not isinstance(value, dict) or not isinstance(value.get("stack"), str):
-        return None  # the program's config check reports it, naming the key
-    account = value.get("account")
-    return BuildStageRef(value["stack"], account if isinstance(account, str) else None)
+    return build_stage(project, source, Place("aws", EXAMPLE_ACCOUNT, region or DEFAULT_REGION))
 
 
 def example_digest(image: str, tag: str) -> str:
@@ -71,8 +80,7 @@ class PromotedAnswers:
 
 def promoted_answers(
     naming: Naming,
-    source: BuildStageRef,
-    account: str,
+    source: BuildStage,
     tags: Mapping[str, str],
     promoted: Sequence[tuple[str | None, str]],
 ) -> PromotedAnswers:
@@ -86,7 +94,6 @@ def promoted_answers(
     given = {image: digest for image, digest in promoted if image is not None}
     every = [digest for image, digest in promoted if image is None]
     answers = PromotedAnswers()
-    source_naming = Naming(naming.project, source.stack)
     for image in IMAGES:
         digest = given.get(image) or (every[-1] if every else None)
         tag = tags.get(image)
@@ -103,8 +110,7 @@ def promoted_answers(
             origin = "example digest, derived from the tag (the real one: --promoted DIGEST)"
         answers.digests[naming.digest_parameter(image)] = digest
         answers.origins[image] = f"digest {digest[:19]}… from {origin}"
-        registry = source.account or account
-        answers.images[(registry, source_naming.repository(image), digest)] = [
+        answers.images[(source.place.account, source.repository_name(image), digest)] = [
             tag,
             promotion_tag(naming.stack, tag),
         ]

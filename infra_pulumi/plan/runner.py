@@ -28,7 +28,13 @@ import yaml
 from pulumi.runtime.mocks import MockMonitor
 
 from infra_pulumi.exceptions import ConfigError
-from infra_pulumi.plan.mocks import EXAMPLE_ACCOUNT, InvokeAnswer, InvokeHandler, OfflineMocks
+from infra_pulumi.plan.mocks import (
+    DEFAULT_REGION,
+    EXAMPLE_ACCOUNT,
+    InvokeAnswer,
+    InvokeHandler,
+    OfflineMocks,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -221,7 +227,7 @@ def evaluate(
         values[full] = value if isinstance(value, str) else json.dumps(value)
 
     mocks = OfflineMocks(
-        region=values.get("aws:region", "us-east-1"),
+        region=values.get("aws:region", DEFAULT_REGION),
         account=account,
         invokes=dict(invokes or {}),
         answers=record if record is not None else [],

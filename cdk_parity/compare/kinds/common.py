@@ -63,6 +63,25 @@ def grants(documents: Iterable[Any], name: Callable[[str], str] = str) -> list[s
     return sorted(found)
 
 
+#: The condition operators that require a key to match the values given; a negated one
+#: (``StringNotEquals``, ``ArnNotLike``...) names who is excluded, not who is meant.
+_MATCHING = ("StringEquals", "ArnEquals", "StringLike", "ArnLike")
+
+
+def condition_values(condition: Any, key: str) -> list[str]:
+    """The values a statement's matching operators require of one condition key, sorted
+    (IAM compares condition keys without regard to case)."""
+    if not isinstance(condition, Mapping):
+        return []
+    return sorted(
+        str(value)
+        for operator in _MATCHING
+        for name, values in condition.get(operator, {}).items()
+        if name.lower() == key.lower()
+        for value in as_list(values)
+    )
+
+
 def principals(document: Any) -> list[str]:
     """Who a trust policy lets assume the role. An ``AWS`` principal reads
     ``aws-principal`` (CDK's action roles are trusted by the pipeline's), and, when the
@@ -71,14 +90,7 @@ def principals(document: Any) -> list[str]:
     found: set[str] = set()
     for statement in statements(document):
         principal = statement.get("Principal", {})
-        condition = statement.get("Condition", {})
-        roles = sorted(
-            str(v)
-            for tests in (condition.values() if isinstance(condition, Mapping) else [])
-            for key, values in tests.items()
-            if key.lower() == "aws:principalarn"
-            for v in as_list(values)
-        )
+        roles = condition_values(statement.get("Condition"), "aws:PrincipalArn")
         if isinstance(principal, Mapping):
             for kind, value in principal.items():
                 for item in as_list(value):

@@ -10,25 +10,13 @@ from cdk_parity.compare.kinds.base import CfnSide, Kind, PulumiSide
 from cdk_parity.compare.kinds.common import (
     RETAINING,
     as_list,
+    condition_values,
     image_repository,
     image_tag,
     on_delete,
     statements,
 )
 from cdk_parity.compare.model import Resource
-
-_MATCHING = ("StringEquals", "ArnEquals", "StringLike", "ArnLike")
-
-
-def _condition_values(condition: Mapping[str, Any], key: str) -> list[str]:
-    """The values a statement's positive operators require of one condition key."""
-    return sorted(
-        str(value)
-        for operator in _MATCHING
-        for name, values in condition.get(operator, {}).items()
-        if name.lower() == key.lower()
-        for value in as_list(values)
-    )
 
 
 def pull_grants(documents: Iterable[Any]) -> list[str] | None:
@@ -52,14 +40,14 @@ def pull_grants(documents: Iterable[Any]) -> list[str] | None:
             condition = statement.get("Condition", {})
             actions = ",".join(sorted(str(a) for a in as_list(statement.get("Action"))))
             if accounts and not services:
-                roles = _condition_values(condition, "aws:PrincipalArn")
+                roles = condition_values(condition, "aws:PrincipalArn")
                 line = f"{', '.join(accounts)}: {actions}"
                 grants.append(f"{line} as {', '.join(roles)}" if roles else line)
                 continue
-            arns = _condition_values(condition, "aws:sourceArn")
+            arns = condition_values(condition, "aws:sourceArn")
             scope = ", ".join(arns) if arns else "any function in the account"
             line = f"{'/'.join(services) or 'principal'}: {actions} for {scope}"
-            owners = _condition_values(condition, "aws:sourceAccount")
+            owners = condition_values(condition, "aws:sourceAccount")
             grants.append(f"{line} in account {', '.join(owners)}" if owners else line)
     return sorted(grants) or None
 

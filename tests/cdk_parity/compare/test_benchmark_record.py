@@ -34,10 +34,13 @@ def test_ratios_are_per_pair_and_summarised_by_their_median() -> None:
     assert (DEV.plan_mib, DEV.synth_mib) == (135, 530)
 
 
-def test_unpaired_runs_are_refused() -> None:
-    with pytest.raises(ValueError, match="as many synth runs as plan runs"):
+def test_unpaired_runs_are_refused_naming_the_stack_and_the_counts() -> None:
+    message = r"^dev: need as many synth runs as plan runs, at least one; got 1 plan and 0 "
+    with pytest.raises(ValueError, match=message + "synth runs$"):
         StackBenchmark.of("dev", [(1.0, 1)], [])
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ValueError, match=r"^prod: .*; got 1 plan and 2 synth runs$"):
+        StackBenchmark.of("prod", [(1.0, 1)], [(6.0, 1), (7.0, 1)])
+    with pytest.raises(ValueError, match=r"at least one; got 0 plan and 0 synth runs$"):
         StackBenchmark.of("dev", [], [])
 
 

@@ -1,4 +1,8 @@
-"""Peak memory counts a side's whole process tree (CDK's jsii kernel is a Node.js child)."""
+"""Peak memory counts a side's whole process tree (CDK's jsii kernel is a Node.js child).
+
+The processes these tests start wait to be told to exit, so what a test sees does not
+depend on how fast the machine runs them.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +12,58 @@ from pathlib import Path
 
 import pytest
 
+from cdk_parity.compare import measure
 from cdk_parity.compare.measure import peak_memory, time_in_turn, tree_rss
 
-pytestmark = pytest.mark.skipif(
+#: For the tests that read a real process's memory: only Linux has /proc (elsewhere
+#: ``peak_memory`` reports unknown without running anything, tested below everywhere).
+needs_proc = pytest.mark.skipif(
     not Path("/proc/self/status").exists(), reason="peak memory is read from Linux's /proc"
 )
 
-#: A parent that holds little and starts a child that holds 150 MiB for a moment.
-PARENT = (
-    "import subprocess, sys\n"
-    "subprocess.run([sys.executable, '-c', "
-    "'import time; b = bytearray(150 * 2**20); b[::4096] = bytes(len(b[::4096])); "
-    "time.sleep(0.5)'], check=True)\n"
-)
+#: A child that holds 150 MiB until it is released: it writes to every page (so each one
+#: is resident), says so by creating ``ready``, and exits once ``release`` exists.
+CHILD = """\
+import pathlib, sys, time
+ready, release = map(pathlib.Path, sys.argv[1:])
+held = bytearray(150 * 2**20)
+held[::4096] = bytes(len(held[::4096]))
+ready.touch()
+while not release.exists():
+    time.sleep(0.01)
+"""
+#: A parent that holds little and runs the child.
+PARENT = "import subprocess, sys\nsubprocess.run([sys.executable, *sys.argv[1:]], check=True)\n"
 
 
-def test_peak_memory_includes_the_children() -> None:
-    peak = peak_memory([sys.executable, "-c", PARENT])
+@needs_proc
+def test_peak_memory_includes_the_children(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child is released only by a sample taken after it holds its memory, so the
+    peak includes it however slowly the machine runs either process."""
+    ready, release, child = tmp_path / "ready", tmp_path / "release", tmp_path / "child.py"
+    child.write_text(CHILD)
+    sample = measure.tree_rss
+    after_ready: list[int] = []
+
+    def sampled(pid: int) -> int:
+        held = ready.exists()  # looked at before sampling: this sample comes after it
+        rss = sample(pid)
+        if held:
+            after_ready.append(rss)
+            release.touch()
+        return rss
+
+    monkeypatch.setattr(measure, "tree_rss", sampled)
+    try:
+        peak = peak_memory([sys.executable, "-c", PARENT, str(child), str(ready), str(release)])
+    finally:
+        release.touch()  # whatever failed, the child is not left waiting
+    assert after_ready, "no sample was taken while the child held its memory"
     assert peak is not None
-    assert peak > 150 * 2**20
+    assert peak >= after_ready[0] > 150 * 2**20
 
 
+@needs_proc
 def test_a_process_exiting_while_it_is_sampled_counts_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -43,17 +78,32 @@ def test_a_process_exiting_while_it_is_sampled_counts_nothing(
         return listing(self, pattern)
 
     monkeypatch.setattr(Path, "glob", exiting)
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(2)"])
+    # It lives until its standard input closes.
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
     try:
         assert tree_rss(process.pid) > 0  # its own memory still counts
     finally:
-        process.kill()
+        assert process.stdin is not None
+        process.stdin.close()
         process.wait()
 
 
+@needs_proc
 def test_a_failing_side_is_an_error_not_a_number() -> None:
     with pytest.raises(subprocess.CalledProcessError):
         peak_memory([sys.executable, "-c", "raise SystemExit(3)"])
+
+
+def test_without_proc_peak_memory_is_unknown_not_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """macOS and Windows have no /proc: the report says unknown, and the side is not run."""
+    monkeypatch.setattr(measure, "PROC", tmp_path / "no-proc")
+    ran = tmp_path / "ran"
+    assert peak_memory([sys.executable, "-c", f"open({str(ran)!r}, 'w')"]) is None
+    assert not ran.exists()
 
 
 def test_sides_run_in_turn() -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from cdk_parity.compare.engine import ExpectedDifference, PropertyDifference, compare, glob_match
-from cdk_parity.compare.kinds.common import grants, image_repository, image_tag
+from cdk_parity.compare.kinds.common import grants, image_repository, image_tag, principals
+from cdk_parity.compare.kinds.ecr import pull_grants
 from cdk_parity.compare.kinds.ssm import accepted
 from cdk_parity.compare.model import Resource
 
@@ -97,3 +98,36 @@ def test_a_digest_pin_reads_as_the_pin_in_place_of_a_tag() -> None:
     deploy_time = f"{registry}/p-dev-lambda:{{{{ssm:/p/dev/images/lambda/tag}}}}"
     assert image_tag(deploy_time) == "{{ssm:/p/dev/images/lambda/tag}}"
     assert image_tag(None) is None
+
+
+READER = "arn:aws:iam::444455556666:role/p-prod-promote"
+EXCLUDED = "arn:aws:iam::444455556666:role/p-prod-other"
+
+
+def _trusting(operators: dict[str, object]) -> dict[str, object]:
+    return {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": operators,
+            }
+        ]
+    }
+
+
+def test_a_trust_and_a_repository_policy_read_a_principal_condition_alike() -> None:
+    """Only a matching operator names the roles meant (IAM User Guide, "Condition
+    operators"): a negated one names roles kept out, which are not "who may"; the key's
+    case does not matter (condition keys are not case-sensitive)."""
+    document = _trusting(
+        {"ArnEquals": {"aws:principalarn": READER}, "ArnNotEquals": {"aws:PrincipalArn": EXCLUDED}}
+    )
+    assert principals(document) == [f"AWS:aws-principal as {READER}"]
+    assert pull_grants([document]) == [
+        f"arn:aws:iam::444455556666:root: sts:AssumeRole as {READER}"
+    ]
+    only_excluded = _trusting({"ArnNotEquals": {"aws:PrincipalArn": EXCLUDED}})
+    assert principals(only_excluded) == ["AWS:aws-principal"]
+    assert principals({"Statement": [{"Principal": {"AWS": "x"}}]}) == ["AWS:aws-principal"]

@@ -9,8 +9,10 @@ from infra_pulumi.components.manifest import (
     EcsTarget,
     LambdaTarget,
     ManifestImage,
+    PromotedFrom,
     manifest_document,
 )
+from infra_pulumi.exceptions import ConfigError
 
 
 def test_document_shape_with_ecs_targets() -> None:
@@ -64,8 +66,6 @@ def test_schema_2_lists_each_function_with_its_alias_and_deployment_group() -> N
 
 
 def test_a_deployment_group_shared_by_two_functions_is_refused() -> None:
-    from infra_pulumi.exceptions import ConfigError
-
     shared = [
         LambdaTarget("p-s-a", "live", "p-s-lambda", "g"),
         LambdaTarget("p-s-b", "live", "p-s-lambda", "g"),
@@ -120,7 +120,56 @@ def _image(key: str, functions: list[str], services: list[EcsTarget]) -> Manifes
 def test_a_target_under_two_images_is_refused(
     images: dict[str, ManifestImage], message: str
 ) -> None:
-    from infra_pulumi.exceptions import ConfigError
-
     with pytest.raises(ConfigError, match=message):
         manifest_document("p", "s", images)
+
+
+BUILD_STAGE = PromotedFrom(
+    stack="dev",
+    account="111122223333",
+    region="ap-northeast-1",
+    manifest_parameter="/p/dev/deploy-manifest",
+    reader_role_arn="arn:aws:iam::111122223333:role/p-dev-promotion-reader",
+)
+
+
+def _promoted(placeholder: str | None, digest: str | None) -> ManifestImage:
+    image = _image("lambda", ["p-s-api"], [])
+    image.repository_url = "111122223333.dkr.ecr.ap-northeast-1.amazonaws.com/p-dev-lambda"
+    image.placeholder_repository_url = placeholder
+    image.digest_parameter = digest
+    return image
+
+
+def test_a_promoted_stage_publishes_schema_3_with_both_repositories() -> None:
+    own = "1.dkr.ecr.us-east-1.amazonaws.com/p-s-lambda"
+    document = manifest_document(
+        "p", "s", {"lambda": _promoted(own, "/p/s/images/lambda/digest")}, BUILD_STAGE
+    )
+    assert document["schema"] == 3
+    assert document["stage"]["from"]["stack"] == "dev"
+    entry = document["images"]["lambda"]
+    assert (entry["placeholderRepositoryUrl"], entry["digestParameter"]) == (
+        own,
+        "/p/s/images/lambda/digest",
+    )
+
+
+@pytest.mark.parametrize(
+    ("placeholder", "digest"),
+    [
+        (None, "/p/s/images/lambda/digest"),
+        ("1.dkr.ecr.us-east-1.amazonaws.com/p-s-lambda", None),
+        (None, None),
+    ],
+)
+def test_a_promoted_image_without_its_placeholder_or_digest_parameter_is_refused(
+    placeholder: str | None, digest: str | None
+) -> None:
+    """Schema 3 requires both (docs/app-release.md, the manifest's contract): the release
+    tool refuses a manifest without them, so the stack refuses to publish one."""
+    with pytest.raises(
+        ConfigError,
+        match=r"needs its placeholder repository and its digest parameter \(schema 3\)",
+    ):
+        manifest_document("p", "s", {"lambda": _promoted(placeholder, digest)}, BUILD_STAGE)

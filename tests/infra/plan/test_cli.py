@@ -15,6 +15,8 @@ import json
 import re
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,19 @@ def plan_here(*args: str) -> subprocess.CompletedProcess[str]:
         except SystemExit as exc:  # argparse's usage errors
             code = int(exc.code or 0)
     return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def throwaway_stack(text: str) -> Iterator[str]:
+    """A ``Pulumi.<stack>.yaml`` holding ``text`` in the project, for the length of a test:
+    its stack name (unique, so tests running side by side do not meet)."""
+    stack = f"zz-test-{uuid.uuid4().hex[:8]}"
+    path = PROJECT_ROOT / f"Pulumi.{stack}.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        yield stack
+    finally:
+        path.unlink()
 
 
 def test_plan_prints_table_and_writes_json(tmp_path: Path) -> None:

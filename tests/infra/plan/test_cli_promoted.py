@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
-from tests.infra.plan.test_cli import plan_here, run_plan
+import pytest
+
+from infra_pulumi.exceptions import ConfigError
+from infra_pulumi.plan import evaluate
+from tests.infra.plan.test_cli import plan_here, run_plan, throwaway_stack
 
 SOURCE = "111122223333.dkr.ecr.ap-northeast-1.amazonaws.com/container-delivery-dev"
 DIGEST = "sha256:" + "d" * 64
@@ -100,3 +105,49 @@ def test_dev_shows_who_may_pull_its_images() -> None:
     assert "arn:aws:lambda:ap-northeast-1:444455556666:function:container-delivery-prod-*" in (
         principals
     )
+
+
+#: A promoted stage's stack file but for its ``promoteFrom`` value.
+PROMOTED_STACK = (
+    "config:\n  aws:region: ap-northeast-1\n"
+    "  container-delivery:lambdaFunctions: [{name: api, command: [api.handler]}]\n"
+    "  container-delivery:promoteFrom: %s\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        # Not structured: the hand-written reading raised JSONDecodeError, a traceback.
+        (
+            '"dev"',
+            r"config key container-delivery:promoteFrom is not valid structured config: "
+            r"Expecting value",
+        ),
+        # Not an object: it was taken for no promoteFrom ("stack ... is a build stage").
+        (
+            "[dev]",
+            r"container-delivery:promoteFrom: Input should be a valid dictionary .* "
+            r"\(got \['dev'\]\)",
+        ),
+        (
+            "{stack: dev, acount: '111122223333'}",
+            r"container-delivery:promoteFrom\[acount\]: not a key here; did you mean account\?",
+        ),
+    ],
+)
+def test_a_bad_promote_from_is_the_programs_config_error(value: str, message: str) -> None:
+    """Planned as promoted (``--promoted``), a bad ``promoteFrom`` stops the plan before
+    anything is answered for it: exit 2, with the very error the program's config boundary
+    gives when it runs."""
+    with throwaway_stack(PROMOTED_STACK % value) as stack:
+        result = run_plan(
+            "--stack", stack, "--released", "abc1234", "--promoted", DIGEST, "--json", "-"
+        )
+        with pytest.raises(ConfigError) as program:
+            evaluate(stack)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    error = " ".join(result.stderr.split("error:", 1)[1].split())
+    assert error == " ".join(str(program.value).split())
+    assert re.search(message, error), error

@@ -7,13 +7,12 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from infra_pulumi.plan.runner import PROJECT_ROOT
+from tests.infra.plan.test_cli import throwaway_stack
 
 BAD_STACK_FILES = {
     "misspelt-key": (
@@ -40,13 +39,8 @@ BAD_STACK_FILES = {
 def stack_file(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
     """A throwaway Pulumi.<stack>.yaml in the project, removed afterwards."""
     text, message = BAD_STACK_FILES[request.param]
-    stack = f"zz-test-{uuid.uuid4().hex[:8]}"
-    path = PROJECT_ROOT / f"Pulumi.{stack}.yaml"
-    path.write_text(text)
-    try:
+    with throwaway_stack(text) as stack:
         yield stack, message
-    finally:
-        path.unlink()
 
 
 def _run(main: Callable[[list[str]], int], args: list[str]) -> tuple[int, str]:
