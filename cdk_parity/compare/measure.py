@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import statistics
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -102,16 +103,21 @@ def peak_memory(command: Sequence[str], *, cwd: Path | None = None) -> int | Non
     """
     if not (PROC / "self" / "status").exists():
         return None
-    process = subprocess.Popen(
-        list(command), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
-        time.sleep(SAMPLE_SECONDS)
-    _, stderr = process.communicate()
-    if process.returncode != 0:
-        raise subprocess.CalledProcessError(process.returncode, list(command), stderr=stderr)
+    # stderr goes to a file, not a pipe: nothing reads a pipe while sampling, and a side
+    # that wrote more than the pipe holds (about 64 KiB) would block and never end.
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as errors:
+        process = subprocess.Popen(
+            list(command), cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors, text=True
+        )
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, tree_rss(process.pid))
+            time.sleep(SAMPLE_SECONDS)
+        if process.returncode != 0:
+            errors.seek(0)
+            raise subprocess.CalledProcessError(
+                process.returncode, list(command), stderr=errors.read()
+            )
     return peak
 
 

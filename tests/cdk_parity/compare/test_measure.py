@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -92,8 +93,23 @@ def test_a_process_exiting_while_it_is_sampled_counts_nothing(
 
 @needs_proc
 def test_a_failing_side_is_an_error_not_a_number() -> None:
-    with pytest.raises(subprocess.CalledProcessError):
-        peak_memory([sys.executable, "-c", "raise SystemExit(3)"])
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        peak_memory([sys.executable, "-c", "import sys; sys.stderr.write('why'); sys.exit(3)"])
+    assert failed.value.returncode == 3
+    assert failed.value.stderr == "why"
+
+
+@needs_proc
+def test_a_side_writing_more_than_a_pipe_holds_to_stderr_still_ends() -> None:
+    """CDK's warnings go to stderr: a pipe nobody read while sampling filled at 64 KiB,
+    and the side then blocked forever. The timeout only keeps a broken run from hanging."""
+    side = [sys.executable, "-c", "import sys; sys.stderr.write('w' * 2**20)"]
+    finished: list[int | None] = []
+    worker = threading.Thread(target=lambda: finished.append(peak_memory(side)), daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert finished, "peak_memory did not return: the side blocked writing to stderr"
+    assert finished[0] is not None
 
 
 def test_without_proc_peak_memory_is_unknown_not_zero(
