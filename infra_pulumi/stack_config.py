@@ -649,6 +649,20 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def parse_stack_values(values: Mapping[str, Any], project: str, stack: str) -> StackConfig:
+    """A stack file's ``config:`` mapping through the boundary ``load_config`` applies.
+
+    The provider's keys first (a misspelt ``aws:regin`` is refused), then the project's
+    keys with ``aws:region`` beside them, for tools that read ``Pulumi.<stack>.yaml``
+    without Pulumi's host: the offline plan and the CDK reference.
+    """
+    check_provider_keys([key.removeprefix("aws:") for key in values if key.startswith("aws:")])
+    namespace = f"{project}:"
+    raw = {key.removeprefix(namespace): v for key, v in values.items() if key.startswith(namespace)}
+    region = values.get("aws:region")
+    return parse_config(raw, project, stack, str(region) if region is not None else None)
+
+
 def load_config(
     get: Callable[[str], str | None] | None = None, present: Sequence[str] | None = None
 ) -> StackConfig:

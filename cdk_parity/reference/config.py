@@ -22,8 +22,7 @@ from infra_pulumi.stack_config import (
     NetworkConfig,
     StackConfig,
     WebConfig,
-    check_provider_keys,
-    parse_config,
+    parse_stack_values,
 )
 
 __all__ = [
@@ -71,11 +70,9 @@ def load_stack_config(
     """
     project = project_name(project_dir)
     values = stack_config(stack, project_dir)
-    # A misspelt provider key (aws:regin) is refused here as the program refuses it.
-    check_provider_keys([key.removeprefix("aws:") for key in values if key.startswith("aws:")])
     for key, value in (overrides or {}).items():
         values[f"{project}:{key}"] = value if isinstance(value, str) else json.dumps(value)
-    namespace = f"{project}:"
-    raw = {key.removeprefix(namespace): v for key, v in values.items() if key.startswith(namespace)}
-    region = values.get("aws:region", "us-east-1")
-    return CdkStackConfig(parse_config(raw, project, stack), region=region, account=account)
+    # The program's boundary: a misspelt provider key (aws:regin) is refused, and so is a
+    # promoteFrom.region other than the stack's aws:region.
+    config = parse_stack_values(values, project, stack)
+    return CdkStackConfig(config, region=config.region or "us-east-1", account=account)

@@ -36,17 +36,13 @@ def build_stage_of(stack: str, project: str) -> BuildStage | None:
     # Imported here: the config model (pydantic) and the components (pulumi_aws) cost
     # about 0.1 s, which the program pays next anyway; --help and a bad option do not.
     from infra_pulumi.promotion import Place, build_stage
-    from infra_pulumi.stack_config import check_provider_keys, parse_config
+    from infra_pulumi.stack_config import parse_stack_values
 
-    values = stack_config(stack)
-    check_provider_keys([key.removeprefix("aws:") for key in values if key.startswith("aws:")])
-    namespace = f"{project}:"
-    raw = {key.removeprefix(namespace): v for key, v in values.items() if key.startswith(namespace)}
-    region = values.get("aws:region")
-    source = parse_config(raw, project, stack, region).promote_from
-    if source is None:
+    config = parse_stack_values(stack_config(stack), project, stack)
+    if config.promote_from is None:
         return None
-    return build_stage(project, source, Place("aws", EXAMPLE_ACCOUNT, region or DEFAULT_REGION))
+    place = Place("aws", EXAMPLE_ACCOUNT, config.region or DEFAULT_REGION)
+    return build_stage(project, config.promote_from, place)
 
 
 def example_digest(image: str, tag: str) -> str:

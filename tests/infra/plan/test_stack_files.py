@@ -60,3 +60,18 @@ def test_the_cdk_reference_refuses_the_same_misspelt_key(project: Path) -> None:
         ConfigError, match=r"aws:regin: not a config key of the AWS provider; did you mean region\?"
     ):
         load_stack_config("ci", project_dir=project)
+
+
+def test_the_cdk_reference_refuses_a_promote_from_region_other_than_the_stacks(
+    project: Path,
+) -> None:
+    """The CDK reference reads the stack's aws:region into the config as the program does,
+    so the program's promoteFrom.region check runs on its side too."""
+    assert load_stack_config("prod", project_dir=project).config.region == "ap-northeast-1"
+    other = {"promoteFrom": {"stack": "dev", "region": "us-east-1"}}
+    with pytest.raises(
+        ConfigError,
+        match=r"promoteFrom.region is 'us-east-1' but this stack's aws:region is "
+        r"'ap-northeast-1': Lambda pulls a container image only",
+    ):
+        load_stack_config("prod", project_dir=project, overrides=other)
