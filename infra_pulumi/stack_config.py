@@ -602,6 +602,12 @@ def _describe(exc: ValidationError, project: str, values: Mapping[str, Any]) -> 
         if error["type"] == "missing":
             lines.append(f"{key}{where}: required, and missing")
             continue
+        if error["type"] == "model_type":
+            # pydantic says "a valid dictionary or instance of <class>": the user wrote YAML.
+            keys = ", ".join(_known_keys(error["loc"]))
+            got = _short(error.get("input"))
+            lines.append(f"{key}{where}: should be a mapping with keys {keys} (got {got})")
+            continue
         lines.append(f"{key}{where}: {message} (got {_short(error.get('input'))})")
     return _problems(lines)
 
@@ -621,6 +627,7 @@ def _short(value: Any, limit: int = 80) -> str:
 def _known_keys(location: Sequence[int | str]) -> list[str]:
     """The keys (aliases) the model accepts at a location, e.g. ("lambdaFunctions", 0)."""
     model: Any = StackConfig
+    internal = _INTERNAL  # the program fills these in; a user sets them nowhere else
     for part in location:
         if isinstance(part, int):
             continue
@@ -632,9 +639,11 @@ def _known_keys(location: Sequence[int | str]) -> list[str]:
         model = _model_of(field.annotation)
         if model is None:
             return []
-    return [f.alias or name for name, f in model.model_fields.items() if name not in _INTERNAL]
+        internal = frozenset[str]()  # below the top level, stack and region are the user's keys
+    return [f.alias or name for name, f in model.model_fields.items() if name not in internal]
 
 
+#: StackConfig's fields the program sets from Pulumi (project, stack, aws:region), not keys.
 _INTERNAL = frozenset({"project", "stack", "region"})
 
 

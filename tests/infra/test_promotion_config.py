@@ -109,7 +109,19 @@ def test_the_shipped_stack_files_are_a_build_stage_and_its_promoted_stage() -> N
             {"promotesTo": {"stack": "qa"}},
             r"container-delivery:promotesTo: Input should be a valid (list|tuple)",
         ),
-        ({"promoteFrom": '"dev"'}, r"container-delivery:promoteFrom: Input should be"),
+        (
+            {"promoteFrom": '"dev"'},
+            r"container-delivery:promoteFrom: should be a mapping with keys stack, account, "
+            r"region \(got 'dev'\)$",
+        ),
+        (
+            {"promoteFrom": {"stak": "dev"}},
+            r"container-delivery:promoteFrom\[stak\]: not a key here; did you mean stack\?",
+        ),
+        (
+            {"promoteFrom": {"stack": "dev", "acount": "111122223333", "regin": "x"}},
+            r"promoteFrom\[regin\]: not a key here; did you mean region\?",
+        ),
         ({"promotesFrom": {"stack": "dev"}}, r"promotesFrom: not a config key.*promoteFrom"),
     ],
 )

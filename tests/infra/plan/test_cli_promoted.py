@@ -127,8 +127,8 @@ PROMOTED_STACK = (
         # Not an object: it was taken for no promoteFrom ("stack ... is a build stage").
         (
             "[dev]",
-            r"container-delivery:promoteFrom: Input should be a valid dictionary .* "
-            r"\(got \['dev'\]\)",
+            r"container-delivery:promoteFrom: should be a mapping with keys stack, account, "
+            r"region \(got \['dev'\]\)",
         ),
         (
             "{stack: dev, acount: '111122223333'}",
