@@ -91,6 +91,12 @@ class Plan:
         return tags
 
     def to_json(self) -> dict[str, Any]:
+        """The plan as a document; the same program gives the same document.
+
+        Resources register, and their dependencies resolve, in whatever order the SDK's
+        outputs settle, which varies between runs; neither order means anything to the
+        engine, so both are sorted (resources by URN) and two plans diff cleanly.
+        """
         return {
             "project": self.project,
             "stack": self.stack,
@@ -105,12 +111,12 @@ class Plan:
                     "custom": r.custom,
                     "parent": r.parent,
                     "inputs": r.inputs,
-                    "dependencies": list(r.dependencies),
+                    "dependencies": sorted(r.dependencies),
                     "ignoreChanges": list(r.ignore_changes),
                     "protect": r.protect,
                     "retainOnDelete": r.retain_on_delete,
                 }
-                for r in self.resources
+                for r in sorted(self.resources, key=lambda r: r.urn)
             ],
         }
 

@@ -83,3 +83,11 @@ def test_a_misspelt_key_in_the_stack_file_stops_the_program() -> None:
 
     with pytest.raises(ConfigError, match=r"ecrKeepImage: .*did you mean ecrKeepImages"):
         evaluate("dev", config={"ecrKeepImage": 30})
+
+
+def test_the_same_program_gives_the_same_plan_document() -> None:
+    """Registration and dependency order vary from run to run (outputs settle as they
+    will); the document sorts both, so a plan diffs cleanly against the last one."""
+    first, second = (evaluate("prod", invokes=released("abc1234")).to_json() for _ in range(2))
+    assert [r["urn"] for r in first["resources"]] == sorted(r["urn"] for r in first["resources"])
+    assert first == second
