@@ -100,6 +100,7 @@ from infra_pulumi.promotion import (
     stage_output,
 )
 from infra_pulumi.stack_config import load_config
+from infra_pulumi.stack_overlap import check_stack_overlap
 
 config = load_config()
 names = config.naming
@@ -110,6 +111,11 @@ identity = aws.get_caller_identity()
 region = aws.get_region().region
 aws_partition = aws.get_partition()
 partition = aws_partition.partition
+# A sibling stack named <stack>-… in this account would fall under this stack's
+# <project>-<stack>-* IAM patterns (stack_overlap.py): refused before anything is planned.
+check_stack_overlap(
+    config.project, config.stack, identity.account_id, Path(pulumi.get_root_directory())
+)
 
 # --- Build once, promote: the other side of a promotion, by exact names and ARNs -----
 here = Place(partition, identity.account_id, region, aws_partition.dns_suffix)

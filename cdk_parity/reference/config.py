@@ -24,6 +24,7 @@ from infra_pulumi.stack_config import (
     WebConfig,
     parse_stack_values,
 )
+from infra_pulumi.stack_overlap import check_stack_overlap
 
 __all__ = [
     "EXAMPLE_ACCOUNT",
@@ -75,4 +76,5 @@ def load_stack_config(
     # The program's boundary: a misspelt provider key (aws:regin) is refused, and so is a
     # promoteFrom.region other than the stack's aws:region.
     config = parse_stack_values(values, project, stack)
+    check_stack_overlap(project, stack, account, project_dir)
     return CdkStackConfig(config, region=config.region or "us-east-1", account=account)

@@ -1,0 +1,82 @@
+"""Two stacks of this project whose names extend each other may not share an account.
+
+The deploy role's policy and the permissions boundary name a stack's roles, functions,
+builds and task definitions by the prefix ``<project>-<stack>-*``: the roles must be
+granted before they exist, and a new function or role of the stack must not need the
+policy to change. Stack ``prod``'s prefix also matches every name of a stack ``prod-eu``
+(``<project>-prod-eu-…``), so in one account prod's deploy role could rewrite prod-eu's
+roles and start prod-eu's deploy build, which runs as prod-eu's deploy role. The prefix
+ends in ``-`` on purpose, so ``prod`` and ``production`` do not overlap; stack names may
+contain ``-`` (Pulumi allows letters, digits, ``-``, ``_`` and ``.``), so the names alone
+cannot rule it out.
+
+Hence the rule checked here: a stack whose name is another's followed by ``-`` and more
+(either way round) must be in another account, pinned by ``aws:allowedAccountIds`` in
+its stack file, so the program can see it. It reads the ``Pulumi.<stack>.yaml`` files in
+the project folder; a stack whose file is elsewhere (config kept outside the
+repository) is not seen, which the README says.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from infra_pulumi.exceptions import ConfigError
+
+
+def extends(stack: str, other: str) -> bool:
+    """True if one name is the other followed by ``-`` and more (``prod``, ``prod-eu``)."""
+    return stack.startswith(other + "-") or other.startswith(stack + "-")
+
+
+def check_stack_overlap(project: str, stack: str, account: str, project_dir: Path) -> None:
+    """Refuse a stack file in ``project_dir`` whose stack extends ``stack`` (or the other
+    way round) unless its ``aws:allowedAccountIds`` leaves out ``account``."""
+    for path in sorted(project_dir.glob("Pulumi.*.yaml")):
+        other = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        if other == stack or not extends(stack, other):
+            continue
+        accounts = _allowed_accounts(path)
+        if accounts is not None and account not in accounts:
+            continue  # pinned to other accounts: the patterns cannot reach it
+        longer, shorter = (other, stack) if other.startswith(stack + "-") else (stack, other)
+        pinned = (
+            f"{path.name} pins aws:allowedAccountIds {accounts}, which include it"
+            if accounts is not None
+            else f"{path.name} pins no account (aws:allowedAccountIds)"
+        )
+        raise ConfigError(
+            f"stacks {stack} and {other} of project {project} may share account {account} "
+            f"({pinned}). The deploy role and the permissions boundary name {shorter}'s "
+            f"roles, functions and builds by the prefix {project}-{shorter}-*, which also "
+            f"matches every name of {longer}, so {shorter}'s deploy could rewrite {longer}'s "
+            "roles and run its builds. Deploy them to different accounts and pin each one's "
+            f"with aws:allowedAccountIds in its stack file, or rename one so that neither "
+            f"name is the other's followed by '-' (e.g. {_renamed(longer, shorter)})"
+        )
+
+
+def _renamed(longer: str, shorter: str) -> str:
+    """``prod-eu`` -> ``eu-prod``: the suffix first no longer extends ``prod``."""
+    rest = longer.removeprefix(shorter + "-")
+    return f"{rest}-{shorter}"
+
+
+def _allowed_accounts(path: Path) -> list[str] | None:
+    """The stack file's ``aws:allowedAccountIds`` as strings, or None if it sets none."""
+    try:
+        document: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path.name}: cannot read it ({exc})") from exc
+    config = document.get("config") if isinstance(document, dict) else None
+    value = config.get("aws:allowedAccountIds") if isinstance(config, dict) else None
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise ConfigError(
+            f"{path.name}: aws:allowedAccountIds must be a list of account IDs, got {value!r}"
+        )
+    return [str(v) for v in value]
