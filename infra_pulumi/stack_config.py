@@ -4,12 +4,13 @@ Every key lives in the project's namespace. A complete example (``Pulumi.dev.yam
 
     config:
       aws:region: ap-northeast-1
-      container-delivery:lambdaFunctions:        # required: one entry per function
+      container-delivery:lambdaFunctions:        # required: one entry per function (1-10)
         - name: nightly-report                   # short name; physical name gets the prefix
           command: ["jobs.handler"]              # image CMD: selects the handler
           memoryMb: 512                          # optional, default 512
           timeoutSeconds: 300                    # optional, default 30
-          environment: {REPORT_BUCKET: "..."}    # optional, plain (non-secret) values only
+          environment: {REPORT_BUCKET: "..."}    # optional, plain (non-secret) values only;
+                                                 # Lambda's key pattern, 4 KB in all
           schedule: "cron(0 18 * * ? *)"         # optional: EventBridge Scheduler invokes the
           scheduleTimezone: UTC                  # live alias (cron, rate or at; IANA zone)
         - name: api
@@ -69,7 +70,7 @@ Every key lives in the project's namespace. A complete example (``Pulumi.dev.yam
         vpcFlowLogs: true                        # the created VPC's flow logs (CloudWatch Logs)
         artifactBucket: true                     # S3 server access logs of the artifact bucket
       container-delivery:promotesTo:             # optional, a build stage: the promoted
-        - stack: prod                            # stages that pull its images by digest
+        - stack: prod                            # stages (1-16) that pull its images by digest
           account: "444455556666"                # optional, default: this stack's account
 
 A promoted stage (``Pulumi.prod.yaml``) builds nothing: it names its build stage instead,
@@ -114,6 +115,12 @@ from infra_pulumi.delivery_config import (
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.name_rules import BUCKET_PREFIX_MAX, BUCKET_UNIQUE_SUFFIX, RULES
 from infra_pulumi.naming import Naming, PhysicalName, is_valid_physical_prefix, platform
+from infra_pulumi.service_limits import (
+    MAX_FUNCTIONS,
+    MAX_PROMOTED_STAGES,
+    lambda_environment_problems,
+    too_many,
+)
 
 #: Retention values CloudWatch Logs accepts (PutRetentionPolicy).
 LOG_RETENTION_DAYS = frozenset(
@@ -209,6 +216,14 @@ class LambdaFunctionConfig(_Model):
         problem = None if value is None else schedule_expression_problem(value)
         if problem:
             raise ValueError(problem)
+        return value
+
+    @field_validator("environment")
+    @classmethod
+    def _lambda_accepts(cls, value: dict[str, str]) -> dict[str, str]:
+        problems = lambda_environment_problems(value)
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @field_validator("schedule_timezone")
@@ -344,6 +359,36 @@ class StackConfig(_Model):
     access_logs: AccessLogsConfig = Field(default_factory=AccessLogsConfig, alias="accessLogs")
     promote_from: PromoteFromConfig | None = Field(None, alias="promoteFrom")
     promotes_to: tuple[PromotesToConfig, ...] = Field((), alias="promotesTo")
+
+    @field_validator("lambda_functions")
+    @classmethod
+    def _functions_fit(
+        cls, value: tuple[LambdaFunctionConfig, ...]
+    ) -> tuple[LambdaFunctionConfig, ...]:
+        problem = too_many(
+            len(value),
+            MAX_FUNCTIONS,
+            "the infra deploy role names every function in its inline policies (IAM: 10,240 "
+            "characters per role) and the deploy manifest lists them in one SSM Standard "
+            "parameter (4,096 characters); split the functions across stacks",
+        )
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("promotes_to")
+    @classmethod
+    def _stages_fit(cls, value: tuple[PromotesToConfig, ...]) -> tuple[PromotesToConfig, ...]:
+        problem = too_many(
+            len(value),
+            MAX_PROMOTED_STAGES,
+            "the promotion reader role trusts each stage (IAM: trust policies of at most "
+            "2,048 characters) and each repository's policy names each stage (ECR: 10,240 "
+            "characters)",
+        )
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @property
     def is_promoted(self) -> bool:
