@@ -90,3 +90,53 @@ def too_many(count: int, limit: int, why: str) -> str | None:
     if count <= limit:
         return None
     return f"{count} entries; at most {limit} are supported: {why}"
+
+
+#: Tag limits common to AWS services ("Tag naming limits and requirements", e.g.
+#: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html): 50 user tags
+#: per resource, keys of 1 to 128 and values of up to 256 Unicode characters, letters,
+#: digits, spaces and ``+ - = . _ : / @``, and no ``aws:`` prefix (any case) on either.
+MAX_TAGS = 50
+MAX_TAG_KEY = 128
+MAX_TAG_VALUE = 256
+TAG_SYMBOLS = frozenset(" +-=._:/@")
+
+#: Tags the program itself puts on one resource beside the provider's defaultTags (a
+#: network resource's ``Name``, the boundary policy's ``purpose``).
+OWN_TAGS_PER_RESOURCE = 1
+
+
+def _tag_text_problem(what: str, text: str) -> str | None:
+    if text.lower().startswith("aws:"):
+        return f"{what} {text!r} starts with aws:, which AWS reserves for its own tags"
+    odd = sorted({c for c in text if not (c.isalnum() or c in TAG_SYMBOLS)})
+    if odd:
+        return (
+            f"{what} {text!r} has {''.join(odd)!r}; tags allow letters, digits, spaces "
+            "and + - = . _ : / @"
+        )
+    return None
+
+
+def default_tags_problems(tags: object) -> list[str]:
+    """Why AWS would refuse the provider's ``aws:defaultTags`` ``tags`` on some resource."""
+    if not isinstance(tags, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
+    ):
+        return [f"tags must map names to strings, got {tags!r}"]
+    problems: list[str] = []
+    most = MAX_TAGS - OWN_TAGS_PER_RESOURCE
+    if len(tags) > most:
+        problems.append(
+            f"{len(tags)} tags; at most {most} fit beside the {OWN_TAGS_PER_RESOURCE} the "
+            f"program adds to some resources (AWS: {MAX_TAGS} per resource)"
+        )
+    for key, value in sorted(tags.items()):
+        if not 1 <= len(key) <= MAX_TAG_KEY:
+            problems.append(f"key {key[:20]!r}… is {len(key)} characters; 1 to {MAX_TAG_KEY}")
+        if len(value) > MAX_TAG_VALUE:
+            problems.append(f"value of {key!r} is {len(value)} characters; at most {MAX_TAG_VALUE}")
+        problems.extend(
+            p for p in (_tag_text_problem("key", key), _tag_text_problem("value", value)) if p
+        )
+    return problems

@@ -118,6 +118,7 @@ from infra_pulumi.naming import Naming, PhysicalName, is_valid_physical_prefix, 
 from infra_pulumi.service_limits import (
     MAX_FUNCTIONS,
     MAX_PROMOTED_STAGES,
+    default_tags_problems,
     lambda_environment_problems,
     too_many,
 )
@@ -711,6 +712,7 @@ def parse_stack_values(values: Mapping[str, Any], project: str, stack: str) -> S
     without Pulumi's host: the offline plan and the CDK reference.
     """
     check_provider_keys([key.removeprefix("aws:") for key in values if key.startswith("aws:")])
+    check_default_tags(values.get("aws:defaultTags"))
     namespace = f"{project}:"
     raw = {key.removeprefix(namespace): v for key, v in values.items() if key.startswith(namespace)}
     region = values.get("aws:region")
@@ -730,6 +732,7 @@ def load_config(
     keys = present if present is not None else _keys_set(project)
     if present is None:
         check_provider_keys(_keys_set("aws"))
+        check_default_tags(pulumi.Config("aws").get("defaultTags"))
     raw = {key: getter(key) for key in {*KEYS, *keys}}
     region = pulumi.Config("aws").get("region") if get is None else None
     return parse_config(raw, project, pulumi.get_stack(), region)
@@ -760,6 +763,23 @@ def provider_keys() -> list[str]:
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def check_default_tags(text: object) -> None:
+    """Refuse provider ``defaultTags`` that AWS would refuse on the first resource it tags
+    (``service_limits.default_tags_problems``); ``text`` is the key's JSON, as Pulumi
+    hands structured config to a program, or None when the stack sets none."""
+    if text is None:
+        return
+    try:
+        value: Any = json.loads(text) if isinstance(text, str) else text
+    except ValueError as exc:
+        raise ConfigError(f"aws:defaultTags: not valid structured config: {exc}") from exc
+    if not isinstance(value, dict) or set(value) - {"tags"}:
+        raise ConfigError(f"aws:defaultTags: should be a mapping with the key tags (got {value!r})")
+    problems = default_tags_problems(value.get("tags") or {})
+    if problems:
+        raise ConfigError(_problems([f"aws:defaultTags: {p}" for p in problems]))
 
 
 def check_provider_keys(keys: Sequence[str]) -> None:
