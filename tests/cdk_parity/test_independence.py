@@ -4,7 +4,8 @@ What each part of ``cdk_parity`` may import from ``infra_pulumi``:
 
 - ``cdk_parity/reference/config.py`` and ``cdk_parity/reference/naming.py``, the two
   adapters: the stack file with its validated config model (``stack_config``,
-  ``exceptions``, the stack-file reader in ``plan.runner``) and the physical-name
+  ``exceptions``, the stack-file reader in ``plan.runner``, and ``stack_overlap``, which
+  refuses stack files whose names share IAM patterns in one account) and the physical-name
   convention (``naming``). These are the inputs both sides must agree on; the
   comparison pairs resources by those names.
 - ``cdk_parity/compare/``: ``infra_pulumi.plan`` only. The comparison *runs* the Pulumi
@@ -33,6 +34,7 @@ ADAPTERS = {
         "infra_pulumi.exceptions",
         "infra_pulumi.plan.runner",
         "infra_pulumi.stack_config",
+        "infra_pulumi.stack_overlap",
     },
     "cdk_parity/reference/naming.py": {"infra_pulumi.naming"},
 }
