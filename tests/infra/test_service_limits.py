@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from cdk_parity.reference.config import load_stack_config
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.plan import Plan, evaluate
 from infra_pulumi.plan.mocks import released
-from infra_pulumi.plan.runner import PROJECT_ROOT
 from infra_pulumi.service_limits import MAX_FUNCTIONS, MAX_PROMOTED_STAGES
 from infra_pulumi.stack_config import check_default_tags, parse_config
+from tests.infra.project_copy import copy_project, edit_config, link_program
 
 # The limits, from AWS's documentation (not from the code under test):
 #: IAM and AWS STS quotas,
@@ -289,14 +287,8 @@ def test_default_tags_at_the_limits_are_accepted() -> None:
 def test_the_program_and_the_cdk_reference_refuse_them_from_the_stack_file(
     tmp_path: Path,
 ) -> None:
-    for name in ("Pulumi.yaml", "Pulumi.dev.yaml"):
-        shutil.copy2(PROJECT_ROOT / name, tmp_path / name)
-    for folder in ("infra_pulumi", "docker"):
-        (tmp_path / folder).symlink_to(PROJECT_ROOT / folder)
-    path = tmp_path / "Pulumi.dev.yaml"
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    document["config"]["aws:defaultTags"]["tags"]["aws:team"] = "platform"
-    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    link_program(copy_project(tmp_path))
+    edit_config(tmp_path, "dev", lambda c: c["aws:defaultTags"]["tags"].update({"aws:team": "x"}))
     message = r"aws:defaultTags: key 'aws:team' starts with aws:"
     with pytest.raises(ConfigError, match=message):
         evaluate("dev", project_dir=tmp_path)

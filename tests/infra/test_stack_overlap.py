@@ -3,11 +3,9 @@ shorter one: refused in one account, by the program and by the CDK reference ali
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from cdk_parity.reference.config import load_stack_config
 from infra_pulumi.exceptions import ConfigError
@@ -15,6 +13,7 @@ from infra_pulumi.plan import evaluate
 from infra_pulumi.plan.mocks import EXAMPLE_ACCOUNT
 from infra_pulumi.plan.runner import PROJECT_ROOT
 from infra_pulumi.stack_overlap import check_stack_overlap, extends
+from tests.infra.project_copy import copy_project, edit_config, link_program
 
 OTHER_ACCOUNT = "210987654321"
 
@@ -41,17 +40,13 @@ def test_a_name_extends_another_only_through_a_hyphen(
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """The checkout's project and stack files, plus prod-eu copied from prod."""
-    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"):
-        shutil.copy2(PROJECT_ROOT / name, tmp_path / name)
-    shutil.copy2(PROJECT_ROOT / "Pulumi.prod.yaml", tmp_path / "Pulumi.prod-eu.yaml")
-    return tmp_path
+    return copy_project(tmp_path, prod_eu="prod")
 
 
 def pin(project: Path, stack: str, *accounts: str) -> None:
-    path = project / f"Pulumi.{stack}.yaml"
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    document["config"]["aws:allowedAccountIds"] = list(accounts)
-    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    edit_config(
+        project, stack, lambda config: config.update({"aws:allowedAccountIds": list(accounts)})
+    )
 
 
 def test_an_unpinned_sibling_is_refused_naming_both_stacks_the_reason_and_the_fixes(
@@ -86,10 +81,7 @@ def test_a_sibling_pinned_to_this_account_is_refused(project: Path) -> None:
 
 
 def test_a_malformed_account_list_names_the_file(project: Path) -> None:
-    path = project / "Pulumi.prod-eu.yaml"
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    document["config"]["aws:allowedAccountIds"] = "210987654321"
-    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    edit_config(project, "prod-eu", lambda c: c.update({"aws:allowedAccountIds": OTHER_ACCOUNT}))
     with pytest.raises(
         ConfigError, match=r"Pulumi.prod-eu.yaml: aws:allowedAccountIds must be a list"
     ):
@@ -102,10 +94,7 @@ def test_the_shipped_stacks_do_not_overlap() -> None:
 
 
 def test_the_program_refuses_before_planning_anything(project: Path) -> None:
-    # The program's folder, as Pulumi.yaml's `main` names it (the runner runs it there),
-    # and the placeholders' build contexts.
-    for folder in ("infra_pulumi", "docker"):
-        (project / folder).symlink_to(PROJECT_ROOT / folder)
+    link_program(project)
     with pytest.raises(ConfigError, match=r"stacks prod and prod-eu of project"):
         evaluate("prod", project_dir=project)
     pin(project, "prod-eu", OTHER_ACCOUNT)

@@ -4,33 +4,27 @@ provider key in a file is refused by the program and by the CDK reference alike.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from cdk_parity.reference.config import load_stack_config
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.plan import evaluate
-from infra_pulumi.plan.runner import PROJECT_ROOT, stack_config, stacks
+from infra_pulumi.plan.runner import stack_config, stacks
+from tests.infra.project_copy import copy_project, edit_config, link_program
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """The checkout's project file and stack files, plus a ``ci`` stack copied from dev."""
-    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"):
-        shutil.copy2(PROJECT_ROOT / name, tmp_path / name)
-    shutil.copy2(PROJECT_ROOT / "Pulumi.dev.yaml", tmp_path / "Pulumi.ci.yaml")
-    return tmp_path
+    return copy_project(tmp_path, ci="dev")
 
 
 def misspell_region(project: Path, stack: str) -> None:
-    path = project / f"Pulumi.{stack}.yaml"
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    config = document["config"]
-    config["aws:regin"] = config.pop("aws:region")
-    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    edit_config(
+        project, stack, lambda config: config.update({"aws:regin": config.pop("aws:region")})
+    )
 
 
 def test_a_new_stack_file_is_listed_among_the_stacks(project: Path) -> None:
@@ -44,8 +38,7 @@ def test_a_new_stack_file_is_read_like_the_others(project: Path) -> None:
 
 
 def test_a_misspelt_provider_key_in_a_stack_file_stops_the_program(project: Path) -> None:
-    # The program's folder, as Pulumi.yaml's `main` names it (the runner runs it there).
-    (project / "infra_pulumi").symlink_to(PROJECT_ROOT / "infra_pulumi")
+    link_program(project)
     misspell_region(project, "ci")
     with pytest.raises(
         ConfigError, match=r"aws:regin: not a config key of the AWS provider; did you mean region\?"
