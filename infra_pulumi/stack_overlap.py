@@ -53,9 +53,9 @@ def check_stack_overlap(project: str, stack: str, account: str, project_dir: Pat
             f"({pinned}). The deploy role and the permissions boundary name {shorter}'s "
             f"roles, functions and builds by the prefix {project}-{shorter}-*, which also "
             f"matches every name of {longer}, so {shorter}'s deploy could rewrite {longer}'s "
-            "roles and run its builds. Deploy them to different accounts and pin each one's "
-            f"with aws:allowedAccountIds in its stack file, or rename one so that neither "
-            f"name is the other's followed by '-' (e.g. {_renamed(longer, shorter)})"
+            "roles and run its builds. Deploy them to different accounts and pin each "
+            "stack's account with aws:allowedAccountIds in its stack file, or rename one so "
+            f"that neither name is the other's followed by '-' (e.g. {_renamed(longer, shorter)})"
         )
 
 

@@ -60,8 +60,8 @@ def test_an_unpinned_sibling_is_refused_naming_both_stacks_the_reason_and_the_fi
         "The deploy role and the permissions boundary name prod's roles, functions and "
         "builds by the prefix container-delivery-prod-*, which also matches every name of "
         "prod-eu, so prod's deploy could rewrite prod-eu's roles and run its builds. Deploy "
-        "them to different accounts and pin each one's with aws:allowedAccountIds in its "
-        "stack file, or rename one so that neither name is the other's followed by '-' "
+        "them to different accounts and pin each stack's account with aws:allowedAccountIds "
+        "in its stack file, or rename one so that neither name is the other's followed by '-' "
         "(e.g. eu-prod)"
     )
     # The longer stack is refused too, by the shorter one's file.
