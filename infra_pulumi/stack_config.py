@@ -88,14 +88,15 @@ value seen and what was expected. A key this model does not know, at any level, 
 with the closest known key as a suggestion, so a misspelt key never passes silently.
 
 This module is longer than the project's ~400-line guide on purpose: it is the stack
-file's schema, its complete example above and the one formatter of its errors, so that
-every key a stack may set is found, validated and explained in one place (the pipeline,
-preview, access-log and promotion sections live in ``delivery_config.py``).
+file's schema and its complete example above, so that every key a stack may set is found,
+validated and explained in one place (the pipeline, preview, access-log and promotion
+sections live in ``delivery_config.py``). The errors are worded in ``config_errors.py``,
+the ``aws:`` keys checked in ``provider_config.py``, AWS's size limits in
+``service_limits.py``.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import zoneinfo
@@ -105,6 +106,7 @@ from typing import Any, Literal
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from infra_pulumi.config_errors import describe, did_you_mean, format_problems
 from infra_pulumi.delivery_config import (
     AccessLogsConfig,
     GithubPreviewConfig,
@@ -115,10 +117,10 @@ from infra_pulumi.delivery_config import (
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.name_rules import BUCKET_PREFIX_MAX, BUCKET_UNIQUE_SUFFIX, RULES
 from infra_pulumi.naming import Naming, PhysicalName, is_valid_physical_prefix, platform
+from infra_pulumi.provider_config import check_default_tags, check_provider_keys
 from infra_pulumi.service_limits import (
     MAX_FUNCTIONS,
     MAX_PROMOTED_STAGES,
-    default_tags_problems,
     lambda_environment_problems,
     too_many,
 )
@@ -576,14 +578,6 @@ KEYS: Mapping[str, bool] = {
 }
 
 
-def _did_you_mean(key: str, known: Sequence[str]) -> str:
-    by_lower = {k.lower(): k for k in known}
-    close = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean {by_lower[close[0]]}?"
-    return f"; known keys: {', '.join(known)}"
-
-
 def parse_config(
     raw: Mapping[str, str | None], project: str, stack: str, region: str | None = None
 ) -> StackConfig:
@@ -595,10 +589,10 @@ def parse_config(
     unknown = sorted(key for key in raw if key not in KEYS)
     if unknown:
         raise ConfigError(
-            _problems(
+            format_problems(
                 [
                     f"{project}:{key}: not a config key of this project"
-                    f"{_did_you_mean(key, list(KEYS))}"
+                    f"{did_you_mean(key, list(KEYS))}"
                     for key in unknown
                 ]
             )
@@ -625,83 +619,7 @@ def parse_config(
     try:
         return StackConfig.model_validate(values)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, project, values)) from exc
-
-
-def _describe(exc: ValidationError, project: str, values: Mapping[str, Any]) -> str:
-    lines: list[str] = []
-    for error in exc.errors():
-        location = [str(part) for part in error["loc"]]
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if not location:
-            # A rule across keys: the message names what it is about; the input is the
-            # whole config, which would bury it.
-            lines.append(f"{project} config: {message}")
-            continue
-        key = f"{project}:{location[0]}"
-        where = "".join(f"[{part}]" for part in location[1:])
-        if error["type"] == "extra_forbidden":
-            known = _known_keys(error["loc"][:-1])
-            hint = _did_you_mean(location[-1], known)
-            lines.append(f"{key}{where}: not a key here{hint}")
-            continue
-        if error["type"] == "missing":
-            lines.append(f"{key}{where}: required, and missing")
-            continue
-        if error["type"] == "model_type":
-            # pydantic says "a valid dictionary or instance of <class>": the user wrote YAML.
-            keys = ", ".join(_known_keys(error["loc"]))
-            got = _short(error.get("input"))
-            lines.append(f"{key}{where}: should be a mapping with keys {keys} (got {got})")
-            continue
-        lines.append(f"{key}{where}: {message} (got {_short(error.get('input'))})")
-    return _problems(lines)
-
-
-def _problems(lines: Sequence[str]) -> str:
-    """One problem on one line; several as a count and one indented line each."""
-    if len(lines) == 1:
-        return f"invalid stack config: {lines[0]}"
-    return "\n".join([f"invalid stack config ({len(lines)} problems):", *(f"  {x}" for x in lines)])
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _known_keys(location: Sequence[int | str]) -> list[str]:
-    """The keys (aliases) the model accepts at a location, e.g. ("lambdaFunctions", 0)."""
-    model: Any = StackConfig
-    internal = _INTERNAL  # the program fills these in; a user sets them nowhere else
-    for part in location:
-        if isinstance(part, int):
-            continue
-        field = next(
-            (f for name, f in model.model_fields.items() if (f.alias or name) == part), None
-        )
-        if field is None:
-            return []
-        model = _model_of(field.annotation)
-        if model is None:
-            return []
-        internal = frozenset[str]()  # below the top level, stack and region are the user's keys
-    return [f.alias or name for name, f in model.model_fields.items() if name not in internal]
-
-
-#: StackConfig's fields the program sets from Pulumi (project, stack, aws:region), not keys.
-_INTERNAL = frozenset({"project", "stack", "region"})
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    """The pydantic model inside an annotation like ``WebConfig | None`` or ``tuple[X, ...]``."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
+        raise ConfigError(describe(exc, project, values, StackConfig)) from exc
 
 
 def parse_stack_values(values: Mapping[str, Any], project: str, stack: str) -> StackConfig:
@@ -746,53 +664,3 @@ def _keys_set(namespace: str) -> list[str]:
     every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     prefix = f"{namespace}:"
     return [key.removeprefix(prefix) for key in every if key.startswith(prefix)]
-
-
-def provider_keys() -> list[str]:
-    """The ``aws:`` config keys the pinned pulumi-aws reads: its config module's properties
-    (``pulumi_aws.config``), in the provider's camelCase."""
-    # Through the package: it loads lazily, and importing its `vars` module on its own
-    # is a circular import; the typing stubs do not declare the module attribute.
-    import pulumi_aws.config as aws_config
-
-    config_vars: Any = aws_config.vars  # type: ignore[attr-defined]
-    exported = vars(config_vars._ExportableConfig).items()
-    return sorted(_camel(name) for name, value in exported if isinstance(value, property))
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def check_default_tags(text: object) -> None:
-    """Refuse provider ``defaultTags`` that AWS would refuse on the first resource it tags
-    (``service_limits.default_tags_problems``); ``text`` is the key's JSON, as Pulumi
-    hands structured config to a program, or None when the stack sets none."""
-    if text is None:
-        return
-    try:
-        value: Any = json.loads(text) if isinstance(text, str) else text
-    except ValueError as exc:
-        raise ConfigError(f"aws:defaultTags: not valid structured config: {exc}") from exc
-    if not isinstance(value, dict) or set(value) - {"tags"}:
-        raise ConfigError(f"aws:defaultTags: should be a mapping with the key tags (got {value!r})")
-    problems = default_tags_problems(value.get("tags") or {})
-    if problems:
-        raise ConfigError(_problems([f"aws:defaultTags: {p}" for p in problems]))
-
-
-def check_provider_keys(keys: Sequence[str]) -> None:
-    """Refuse an ``aws:`` key the provider does not read: a misspelt ``aws:regin`` would
-    otherwise pass silently and the stack would deploy to the default region."""
-    known = provider_keys()
-    unknown = sorted(key for key in keys if key not in known)
-    if unknown:
-        raise ConfigError(
-            _problems(
-                [
-                    f"aws:{key}: not a config key of the AWS provider{_did_you_mean(key, known)}"
-                    for key in unknown
-                ]
-            )
-        )

@@ -15,8 +15,9 @@ from cdk_parity.reference.config import load_stack_config
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.plan import Plan, evaluate
 from infra_pulumi.plan.mocks import released
+from infra_pulumi.provider_config import check_default_tags
 from infra_pulumi.service_limits import MAX_FUNCTIONS, MAX_PROMOTED_STAGES
-from infra_pulumi.stack_config import check_default_tags, parse_config
+from infra_pulumi.stack_config import parse_config
 from tests.infra.project_copy import copy_project, edit_config, link_program
 
 # The limits, from AWS's documentation (not from the code under test):
