@@ -249,7 +249,15 @@ def _repository_arn(step: TagSource) -> str:
     if parts is None:
         return step.repository_url
     account, region, name = parts
-    partition = "aws-cn" if step.repository_url.split("/", 1)[0].endswith(".cn") else "aws"
+    # The partition follows from the Region's name (AWS General Reference, "Regions"):
+    # cn-* is aws-cn, us-gov-* aws-us-gov, the rest aws.
+    partition = (
+        "aws-cn"
+        if region.startswith("cn-")
+        else "aws-us-gov"
+        if region.startswith("us-gov-")
+        else "aws"
+    )
     return f"arn:{partition}:ecr:{region}:{account}:repository/{name}"
 
 

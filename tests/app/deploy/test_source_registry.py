@@ -106,3 +106,25 @@ def test_a_zero_wait_looks_once() -> None:
 
     assert registry.looks == 1
     assert lines == []
+
+
+@pytest.mark.parametrize(
+    ("region", "suffix", "partition"),
+    [
+        ("ap-northeast-1", "amazonaws.com", "aws"),
+        ("cn-north-1", "amazonaws.com.cn", "aws-cn"),
+        ("us-gov-west-1", "amazonaws.com", "aws-us-gov"),
+    ],
+)
+def test_the_repository_arn_in_a_refusal_is_in_the_regions_partition(
+    region: str, suffix: str, partition: str
+) -> None:
+    """IAM names the repository by ARN; its partition follows from the Region's name."""
+    from app.deploy.plan import TagSource
+    from app.deploy.source_registry import _repository_arn
+
+    url = f"111122223333.dkr.ecr.{region}.{suffix}/demo-dev-lambda"
+    step = TagSource("demo-dev-lambda", url, "promoted-prod-abc1234", "sha256:" + "a" * 64)
+    assert _repository_arn(step) == (
+        f"arn:{partition}:ecr:{region}:111122223333:repository/demo-dev-lambda"
+    )
