@@ -100,7 +100,7 @@ from infra_pulumi.promotion import (
     stage_output,
 )
 from infra_pulumi.stack_config import load_config
-from infra_pulumi.stack_overlap import check_stack_overlap
+from infra_pulumi.stack_overlap import check_config_stages, check_stack_overlap
 
 config = load_config()
 names = config.naming
@@ -116,6 +116,7 @@ partition = aws_partition.partition
 check_stack_overlap(
     config.project, config.stack, identity.account_id, Path(pulumi.get_root_directory())
 )
+check_config_stages(config, identity.account_id)
 
 # --- Build once, promote: the other side of a promotion, by exact names and ARNs -----
 here = Place(partition, identity.account_id, region, aws_partition.dns_suffix)

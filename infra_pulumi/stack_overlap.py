@@ -13,18 +13,22 @@ cannot rule it out.
 Hence the rule checked here: a stack whose name is another's followed by ``-`` and more
 (either way round) must be in another account, pinned by ``aws:allowedAccountIds`` in
 its stack file, so the program can see it. It reads the ``Pulumi.<stack>.yaml`` files in
-the project folder; a stack whose file is elsewhere (config kept outside the
+the project folder, and the stages the config names (``promoteFrom``, ``promotesTo``,
+whose accounts it gives); another stack whose file is elsewhere (config kept outside the
 repository) is not seen, which the README says.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from infra_pulumi.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from infra_pulumi.stack_config import StackConfig
 
 
 def extends(stack: str, other: str) -> bool:
@@ -42,21 +46,43 @@ def check_stack_overlap(project: str, stack: str, account: str, project_dir: Pat
         accounts = _allowed_accounts(path)
         if accounts is not None and account not in accounts:
             continue  # pinned to other accounts: the patterns cannot reach it
-        longer, shorter = (other, stack) if other.startswith(stack + "-") else (stack, other)
         pinned = (
             f"{path.name} pins aws:allowedAccountIds {accounts}, which include it"
             if accounts is not None
             else f"{path.name} pins no account (aws:allowedAccountIds)"
         )
-        raise ConfigError(
-            f"stacks {stack} and {other} of project {project} may share account {account} "
-            f"({pinned}). The deploy role and the permissions boundary name {shorter}'s "
-            f"roles, functions and builds by the prefix {project}-{shorter}-*, which also "
-            f"matches every name of {longer}, so {shorter}'s deploy could rewrite {longer}'s "
-            "roles and run its builds. Deploy them to different accounts and pin each "
-            "stack's account with aws:allowedAccountIds in its stack file, or rename one so "
-            f"that neither name is the other's followed by '-' (e.g. {_renamed(longer, shorter)})"
-        )
+        raise _overlap(project, stack, other, f"may share account {account} ({pinned})")
+
+
+def check_config_stages(config: StackConfig, account: str) -> None:
+    """Refuse a stage the config itself names (``promoteFrom``, ``promotesTo``) whose
+    stack extends this one's and runs in this ``account``: its file may live elsewhere,
+    but the config says where it runs (an omitted account is this stack's)."""
+    named = [(f"{config.project}:promotesTo", t.stack, t.account) for t in config.promotes_to]
+    if config.promote_from is not None:
+        source = config.promote_from
+        named.append((f"{config.project}:promoteFrom", source.stack, source.account))
+    for key, other, other_account in named:
+        if extends(config.stack, other) and (other_account or account) == account:
+            raise _overlap(
+                config.project,
+                config.stack,
+                other,
+                f"share account {account} ({key} names {other} in it)",
+            )
+
+
+def _overlap(project: str, stack: str, other: str, where: str) -> ConfigError:
+    longer, shorter = (other, stack) if other.startswith(stack + "-") else (stack, other)
+    return ConfigError(
+        f"stacks {stack} and {other} of project {project} {where}. The deploy role and "
+        f"the permissions boundary name {shorter}'s roles, functions and builds by the "
+        f"prefix {project}-{shorter}-*, which also matches every name of {longer}, so "
+        f"{shorter}'s deploy could rewrite {longer}'s roles and run its builds. Deploy them "
+        "to different accounts and pin each stack's account with aws:allowedAccountIds in "
+        "its stack file, or rename one so that neither name is the other's followed by '-' "
+        f"(e.g. {_renamed(longer, shorter)})"
+    )
 
 
 def _renamed(longer: str, shorter: str) -> str:

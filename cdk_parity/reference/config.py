@@ -24,7 +24,7 @@ from infra_pulumi.stack_config import (
     WebConfig,
     parse_stack_values,
 )
-from infra_pulumi.stack_overlap import check_stack_overlap
+from infra_pulumi.stack_overlap import check_config_stages, check_stack_overlap
 
 __all__ = [
     "EXAMPLE_ACCOUNT",
@@ -77,4 +77,5 @@ def load_stack_config(
     # promoteFrom.region other than the stack's aws:region.
     config = parse_stack_values(values, project, stack)
     check_stack_overlap(project, stack, account, project_dir)
+    check_config_stages(config, account)
     return CdkStackConfig(config, region=config.region or "us-east-1", account=account)

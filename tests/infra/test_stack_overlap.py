@@ -12,10 +12,12 @@ from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.plan import evaluate
 from infra_pulumi.plan.mocks import EXAMPLE_ACCOUNT
 from infra_pulumi.plan.runner import PROJECT_ROOT
-from infra_pulumi.stack_overlap import check_stack_overlap, extends
+from infra_pulumi.stack_config import parse_config
+from infra_pulumi.stack_overlap import check_config_stages, check_stack_overlap, extends
 from tests.infra.project_copy import copy_project, edit_config, link_program
 
 OTHER_ACCOUNT = "210987654321"
+PROJECT = "container-delivery"
 
 
 @pytest.mark.parametrize(
@@ -106,3 +108,27 @@ def test_the_cdk_reference_refuses_the_same(project: Path) -> None:
         load_stack_config("prod-eu", project_dir=project)
     pin(project, "prod", OTHER_ACCOUNT)
     assert load_stack_config("prod-eu", project_dir=project).stack_name.endswith("prod-eu")
+
+
+def test_a_stage_the_config_names_in_this_account_is_refused_without_its_file() -> None:
+    """dev promoting to dev-eu in its own account (account left out): no file needed."""
+    base = {"lambdaFunctions": '[{"name": "api", "command": ["api.handler"]}]'}
+    config = parse_config({**base, "promotesTo": '[{"stack": "dev-eu"}]'}, PROJECT, "dev")
+    with pytest.raises(ConfigError) as refused:
+        check_config_stages(config, EXAMPLE_ACCOUNT)
+    assert str(refused.value).startswith(
+        f"stacks dev and dev-eu of project {PROJECT} share account {EXAMPLE_ACCOUNT} "
+        f"({PROJECT}:promotesTo names dev-eu in it). The deploy role and the permissions "
+        f"boundary name dev's roles, functions and builds by the prefix {PROJECT}-dev-*"
+    )
+    promoted = parse_config({**base, "promoteFrom": '{"stack": "prod"}'}, PROJECT, "prod-eu")
+    with pytest.raises(ConfigError, match=rf"{PROJECT}:promoteFrom names prod in it"):
+        check_config_stages(promoted, EXAMPLE_ACCOUNT)
+
+
+def test_a_named_stage_in_another_account_or_not_extending_is_fine() -> None:
+    base = {"lambdaFunctions": '[{"name": "api", "command": ["api.handler"]}]'}
+    elsewhere = f'[{{"stack": "dev-eu", "account": "{OTHER_ACCOUNT}"}}, {{"stack": "prod"}}]'
+    check_config_stages(
+        parse_config({**base, "promotesTo": elsewhere}, PROJECT, "dev"), EXAMPLE_ACCOUNT
+    )
