@@ -11,7 +11,7 @@ web service, promotion) are declared here beside the one component that reads th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import pulumi
@@ -119,6 +119,36 @@ class DeliveryPipelinesArgs:
     """A promoted stage's build stage: the promote pipeline replaces the app pipeline."""
 
 
+@dataclass(frozen=True)
+class _BuildProjects:
+    """The pipelines' CodeBuild projects: each one's arguments from its short name (the
+    names, artifact bucket, log retention, key and boundary every project shares), and the
+    project itself, a child of the pipelines component."""
+
+    args: DeliveryPipelinesArgs
+    artifact_bucket_arn: pulumi.Input[str]
+    opts: pulumi.ResourceOptions
+
+    def arguments(self, short: str, description: str, buildspec: str) -> BuildProjectArgs:
+        args, names = self.args, self.args.names
+        return BuildProjectArgs(
+            project_name=names.build_project(short),
+            role_name=names.build_role(short),
+            log_group_name=names.build_log_group(short),
+            description=description,
+            buildspec=buildspec,
+            artifact_bucket_arn=self.artifact_bucket_arn,
+            account_id=args.account_id,
+            log_retention_days=args.log_retention_days,
+            kms_key_arn=args.kms_key_arn,
+            architecture=args.architecture,
+            permissions_boundary=args.permissions_boundary,
+        )
+
+    def create(self, short: str, project_args: BuildProjectArgs) -> BuildProject:
+        return BuildProject(short, project_args, opts=self.opts)
+
+
 class DeliveryPipelines(pulumi.ComponentResource):
     """The infra pipeline (preview, approve, up), and the app pipeline (build, release, ECS)
     or, in a promoted stage, the promote pipeline (plan, approve, promote, ECS)."""
@@ -158,35 +188,18 @@ class DeliveryPipelines(pulumi.ComponentResource):
                 args.permissions_boundary,
             )
 
-        def project(short: str, project_args: BuildProjectArgs) -> BuildProject:
-            return BuildProject(short, project_args, opts=child)
-
-        def project_args(short: str, description: str, buildspec: str) -> BuildProjectArgs:
-            return BuildProjectArgs(
-                project_name=names.build_project(short),
-                role_name=names.build_role(short),
-                log_group_name=names.build_log_group(short),
-                description=description,
-                buildspec=buildspec,
-                artifact_bucket_arn=artifacts.bucket_arn,
-                account_id=args.account_id,
-                log_retention_days=args.log_retention_days,
-                kms_key_arn=args.kms_key_arn,
-                architecture=args.architecture,
-                permissions_boundary=args.permissions_boundary,
-            )
-
+        projects = _BuildProjects(args, artifacts.bucket_arn, child)
         infra_pipeline = self._infra_pipeline(
-            args, project_args, project, base("infra", pipelines.infra_repository)
+            args, projects, base("infra", pipelines.infra_repository)
         )
         promotion = args.promotion
         if promotion is None:
             app_pipeline_name = self._app_pipeline(
-                args, project_args, project, base("app", pipelines.app_repository)
+                args, projects, base("app", pipelines.app_repository)
             )
         else:
             app_pipeline_name = self._promote_pipeline(
-                args, promotion, project_args, project, base("promote", pipelines.app_repository)
+                args, promotion, projects, base("promote", pipelines.app_repository)
             )
         self.infra_pipeline_name = infra_pipeline.pipeline_name
         self.app_pipeline_name = app_pipeline_name
@@ -201,8 +214,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
     def _infra_pipeline(
         self,
         args: DeliveryPipelinesArgs,
-        project_args: Callable[[str, str, str], BuildProjectArgs],
-        project: Callable[[str, BuildProjectArgs], BuildProject],
+        projects: _BuildProjects,
         base: PipelineBase,
     ) -> InfraPipeline:
         """The infra pipeline: preview, (approve), then `pulumi up` and a release."""
@@ -218,7 +230,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
         secret_name = "PULUMI_CONFIG_PASSPHRASE" if backend.url else "PULUMI_ACCESS_TOKEN"
         infra_secrets = {secret_name: backend.secret_arn}
 
-        preview = project_args(
+        preview = projects.arguments(
             "infra-preview",
             "pulumi preview of the infra stack",
             "infra_pulumi/buildspec-preview.yml",
@@ -240,10 +252,10 @@ class DeliveryPipelines(pulumi.ComponentResource):
         # offline. Privileged mode starts a daemon in the build, so the Preview stage
         # works either way. The role stays read-only.
         preview.privileged = True
-        preview_build = project("infra-preview", preview)
-        deploy = self._deploy_project(args, project_args, infra_env)
+        preview_build = projects.create("infra-preview", preview)
+        deploy = self._deploy_project(args, projects, infra_env)
         deploy.secret_environment = infra_secrets
-        deploy_build = project("infra-deploy", deploy)
+        deploy_build = projects.create("infra-deploy", deploy)
         return InfraPipeline(
             "infra-pipeline",
             InfraPipelineArgs(
@@ -263,12 +275,12 @@ class DeliveryPipelines(pulumi.ComponentResource):
     @staticmethod
     def _deploy_project(
         args: DeliveryPipelinesArgs,
-        project_args: Callable[[str, str, str], BuildProjectArgs],
+        projects: _BuildProjects,
         infra_env: dict[str, pulumi.Input[str]],
     ) -> BuildProjectArgs:
         """The Deploy stage's build: `pulumi up` under the release locks, then a release."""
         names = args.names
-        deploy = project_args(
+        deploy = projects.arguments(
             "infra-deploy", "pulumi up of the infra stack", "infra_pulumi/buildspec-deploy.yml"
         )
         # After `pulumi up`, the stage releases the recorded Lambda tag with the app's
@@ -309,15 +321,14 @@ class DeliveryPipelines(pulumi.ComponentResource):
     def _app_pipeline(
         self,
         args: DeliveryPipelinesArgs,
-        project_args: Callable[[str, str, str], BuildProjectArgs],
-        project: Callable[[str, BuildProjectArgs], BuildProject],
+        projects: _BuildProjects,
         base: PipelineBase,
     ) -> pulumi.Output[str]:
         """The build stage's app pipeline: build, push, release, then ECS."""
         names = args.names
         # The talk's key-name sharing: every name the app side needs arrives as an
         # environment variable, so nothing is hard-coded in the app repository.
-        app = project_args(
+        app = projects.arguments(
             "app-build", "Build and push the app images, then release them", "app/buildspec.yml"
         )
         app.environment = {
@@ -343,7 +354,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
             service_arn=args.web_service.service_arn,
         )
         app.privileged = True  # docker build and push
-        app_build = project("app-build", app)
+        app_build = projects.create("app-build", app)
 
         app_pipeline = AppPipeline(
             "app-pipeline",
@@ -361,13 +372,12 @@ class DeliveryPipelines(pulumi.ComponentResource):
         self,
         args: DeliveryPipelinesArgs,
         promotion: PromotionRefs,
-        project_args: Callable[[str, str, str], BuildProjectArgs],
-        project: Callable[[str, BuildProjectArgs], BuildProject],
+        projects: _BuildProjects,
         base: PipelineBase,
     ) -> pulumi.Output[str]:
         """A promoted stage's promote pipeline: plan, approve, promote, then ECS."""
         names = args.names
-        promote = project_args(
+        promote = projects.arguments(
             "promote",
             f"Promote a digest that stack {promotion.source_stack} released",
             promotion.buildspec,
@@ -389,7 +399,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
             lambda_release=args.lambda_release,
             service_arn=args.web_service.service_arn,
         )
-        promote_build = project("promote", promote)  # no Docker: it builds nothing
+        promote_build = projects.create("promote", promote)  # no Docker: it builds nothing
         pipeline = PromotePipeline(
             "promote-pipeline",
             PromotePipelineArgs(
