@@ -23,9 +23,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from infra_pulumi.exceptions import ConfigError
+from infra_pulumi.yaml_files import read_yaml
 
 if TYPE_CHECKING:
     from infra_pulumi.stack_config import StackConfig
@@ -94,9 +93,12 @@ def _renamed(longer: str, shorter: str) -> str:
 def _allowed_accounts(path: Path) -> list[str] | None:
     """The stack file's ``aws:allowedAccountIds`` as strings, or None if it sets none."""
     try:
-        document: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path.name}: cannot read it ({exc})") from exc
+        document: Any = read_yaml(path)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"{exc}. Stack {path.name[7:-5]}'s name extends this stack's, so its account must "
+            "be known: fix the file, or move it out of the project folder if that stack is gone"
+        ) from exc
     config = document.get("config") if isinstance(document, dict) else None
     value = config.get("aws:allowedAccountIds") if isinstance(config, dict) else None
     if value is None:

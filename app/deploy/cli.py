@@ -370,11 +370,9 @@ def _nothing_recorded(args: argparse.Namespace, out: TextIO) -> int:
 def _manifest(name: str, clients: AwsClients, retry: RetryPolicy | None) -> DeployManifest:
     try:
         return load_manifest(clients.ssm, name, retry)
-    except DeployError:
-        raise
     except Exception as exc:
         problem = access_problem(exc)
-        if problem is None:
+        if problem is None:  # the manifest's own errors (DeployError) among them
             raise
         raise AwsAccessError(
             f"cannot read deploy manifest {name}: {problem}; nothing was changed. Run with "

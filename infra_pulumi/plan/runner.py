@@ -24,7 +24,6 @@ from typing import Any
 
 import pulumi
 import pulumi.runtime.settings
-import yaml
 from pulumi.runtime.mocks import MockMonitor
 
 from infra_pulumi.exceptions import ConfigError
@@ -35,6 +34,7 @@ from infra_pulumi.plan.mocks import (
     InvokeHandler,
     OfflineMocks,
 )
+from infra_pulumi.yaml_files import read_yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -161,12 +161,12 @@ class _Capture(logging.Handler):
 
 def program_directory(project_dir: Path = PROJECT_ROOT) -> Path:
     """The ``main`` folder of ``Pulumi.yaml``: the program, and the host's working directory."""
-    main = _read_yaml(project_dir / "Pulumi.yaml").get("main", ".")
+    main = read_yaml(project_dir / "Pulumi.yaml").get("main", ".")
     return (project_dir / str(main)).resolve()
 
 
 def project_name(project_dir: Path = PROJECT_ROOT) -> str:
-    return str(_read_yaml(project_dir / "Pulumi.yaml")["name"])
+    return str(read_yaml(project_dir / "Pulumi.yaml")["name"])
 
 
 #: Pulumi's stack names: letters, digits, '-', '_' and '.', nothing path-like.
@@ -195,7 +195,7 @@ def stack_config(stack: str, project_dir: Path = PROJECT_ROOT) -> dict[str, str]
         raise ConfigError(
             f"no stack file {path.name} in {project_dir}; the stacks here are: {existing}"
         )
-    raw = _read_yaml(path).get("config") or {}
+    raw = read_yaml(path).get("config") or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path.name}: `config` must be a mapping of keys to values")
     config: dict[str, str] = {}
@@ -275,21 +275,6 @@ def evaluate(
         invokes=list(mocks.calls),
         answers=list(mocks.answers),
     )
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    """A YAML file as a mapping; a syntax error is one line: file, line, column, problem."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
-        problem = exc.problem or exc.context or "not valid YAML"
-        raise ConfigError(f"{where}: {problem}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path.name}: not valid YAML: {exc}") from exc
-    return data if isinstance(data, dict) else {}
 
 
 def _plain(value: Any) -> Any:

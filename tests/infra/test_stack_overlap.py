@@ -90,6 +90,17 @@ def test_a_malformed_account_list_names_the_file(project: Path) -> None:
         check_stack_overlap("container-delivery", "prod", EXAMPLE_ACCOUNT, project)
 
 
+def test_an_unreadable_sibling_file_names_it_and_what_to_do(project: Path) -> None:
+    (project / "Pulumi.prod-eu.yaml").write_text("config: [unclosed\n", encoding="utf-8")
+    with pytest.raises(
+        ConfigError,
+        match=r"^Pulumi.prod-eu.yaml:2:1: expected ',' or '\]', but got '<stream end>'. Stack "
+        r"prod-eu's name extends this stack's, so its account must be known: fix the file, or "
+        r"move it out of the project folder if that stack is gone$",
+    ):
+        check_stack_overlap("container-delivery", "prod", EXAMPLE_ACCOUNT, project)
+
+
 def test_the_shipped_stacks_do_not_overlap() -> None:
     for stack in ("dev", "prod"):
         check_stack_overlap("container-delivery", stack, EXAMPLE_ACCOUNT, PROJECT_ROOT)
