@@ -70,6 +70,7 @@ from infra_pulumi.components.pipeline_policies import (
 from infra_pulumi.components.placeholder import PlaceholderImage, PlaceholderImageArgs
 from infra_pulumi.components.preview_policies import PreviewReads, StateFolder
 from infra_pulumi.components.promotion_reader import PromotionReader, PromotionReaderArgs
+from infra_pulumi.components.release_locks import ReleaseLockTable, ReleaseLockTableArgs
 from infra_pulumi.components.tag_parameter import (
     ImageDigestParameter,
     ImageTagParameter,
@@ -266,6 +267,15 @@ digest_parameters = (
     }
     if source is not None
     else {}
+)
+
+# The release locks (manifest schema 4): one item per image while a release holds it,
+# keyed by the image's lock parameter name. Protected like the stack's other data: a lock
+# must not vanish with its table while a release holds it.
+release_locks = ReleaseLockTable(
+    "release-locks",
+    ReleaseLockTableArgs(table_name=names.release_lock_table, deletion_protection=protect_data),
+    opts=data_opts,
 )
 
 # --- Lambda functions, all from the one Lambda image --------------------------------
@@ -671,6 +681,7 @@ pulumi.export("liveAliases", {short: f.alias_arn for short, f in functions.items
 pulumi.export("functionUrls", function_urls)
 pulumi.export("codeDeployApplication", deployments.application_name)
 pulumi.export("deployManifestParameter", manifest.parameter_name)
+pulumi.export("releaseLockTable", release_locks.table_name)
 pulumi.export("webImageUri", web_image)
 pulumi.export("siteUrl", load_balancer.url)
 pulumi.export("clusterName", web_service.cluster_name)

@@ -224,6 +224,17 @@ RULES: Mapping[str, NameRule] = {
         description="1 to 64 characters; letters, digits and '-_.'",
         source="Amazon EventBridge Scheduler API Reference, CreateSchedule, Name",
     ),
+    "dynamodb-table": NameRule(
+        service="Amazon DynamoDB table",
+        pattern=r"[A-Za-z0-9_.-]+",
+        min_length=3,
+        max_length=255,
+        description="3 to 255 characters; letters, digits, '_', '-' and '.'",
+        source=(
+            "Amazon DynamoDB Developer Guide, Supported data types and naming rules in "
+            "Amazon DynamoDB, Naming rules"
+        ),
+    ),
     "kms-alias": NameRule(
         service="AWS KMS alias",
         pattern=r"alias/[A-Za-z0-9/_-]+",

@@ -227,6 +227,12 @@ class Naming:
         """SSM parameter where the release tool records the tag versions whose release failed."""
         return f"{self.parameter_root}/images/{image}/failed-releases"
 
+    @property
+    def release_lock_table(self) -> str:
+        """DynamoDB table of the release locks (manifest schema 4): one item per image, keyed
+        by the image's ``lock_parameter`` name."""
+        return f"{self.prefix}-release-locks"
+
     def function_log_group(self, short_name: str) -> str:
         return f"/aws/lambda/{self.function(short_name)}"
 
@@ -318,6 +324,7 @@ class Naming:
         names = [
             PhysicalName("ssm-parameter", self.manifest_parameter, "deploy-manifest parameter"),
             PhysicalName("iam-policy", self.permissions_boundary, "permissions boundary policy"),
+            PhysicalName("dynamodb-table", self.release_lock_table, "release lock table"),
             PhysicalName("ecs-name", self.cluster, "ECS cluster"),
             PhysicalName("ecs-name", self.web_service, "ECS service and task family"),
             PhysicalName("iam-role", self.web_execution_role, "web execution role"),

@@ -469,6 +469,9 @@ def _outputs_for(
         return {"arn": f"arn:aws:kms:{region}:{account}:key/{key_id}", "keyId": key_id}
     if typ == "aws:ssm/parameter:Parameter":
         return {"arn": f"arn:aws:ssm:{region}:{account}:parameter{name}", "id": name}
+    if typ == "aws:dynamodb/table:Table":
+        # The provider's id of a table is its name (terraform-provider-aws, table.go).
+        return {"arn": f"arn:aws:dynamodb:{region}:{account}:table/{name}", "id": name}
     short_id = hashlib.sha256(f"{typ}/{logical}".encode()).hexdigest()[:17]
     if typ in _EC2_ID_PREFIXES:
         return {"id": f"{_EC2_ID_PREFIXES[typ]}-{short_id}", "arn": arn}

@@ -23,6 +23,10 @@ GOOD = [
     ("s3-bucket", "my.bucket-1"),
     ("ssm-parameter", "/cd/dev/images/lambda/tag"),
     ("kms-alias", "alias/cd-dev"),
+    ("dynamodb-table", "cd-dev-release-locks"),
+    ("dynamodb-table", "Locks_1.a"),
+    ("dynamodb-table", "abc"),
+    ("dynamodb-table", "a" * 255),
 ]
 
 BAD = [
@@ -60,6 +64,11 @@ BAD = [
     ("ssm-parameter", "/a" * 16, "separators"),
     ("kms-alias", "alias/aws/mine", "reserved prefix 'alias/aws/'"),
     ("kms-alias", "mine", "separators"),
+    ("dynamodb-table", "ab", "2 characters long"),
+    ("dynamodb-table", "a" * 256, "256 characters long"),
+    ("dynamodb-table", "locks/prod", "separators"),
+    ("dynamodb-table", "locks prod", "separators"),
+    ("dynamodb-table", "locks:prod", "separators"),
 ]
 
 
