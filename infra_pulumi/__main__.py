@@ -473,7 +473,7 @@ web_service = WebService(
 
 # --- The deploy-target manifest -----------------------------------------------------
 def repository_entry(image: str, repository: ImageRepository) -> dict[str, Any]:
-    """What targets pull: this stack's repository, or a promoted stage's (schema 3)."""
+    """What targets pull: this stack's repository, or a promoted stage's build stage's."""
     if source is not None:
         return source.manifest_fields(image, names, repository.repository_url)
     return {
@@ -519,6 +519,7 @@ manifest = DeployManifest(
                 ],
             ),
         },
+        lock_table=release_locks.table_name,
         targets=[*(f.function for f in functions.values()), deployments, web_service],
         promoted_from=None
         if source is None

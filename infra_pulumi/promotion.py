@@ -87,8 +87,8 @@ class BuildStage:
     def manifest_fields(
         self, image: str, here: Naming, placeholder_url: pulumi.Input[str]
     ) -> dict[str, Any]:
-        """A schema-3 manifest image's repository fields: targets pull the build stage's
-        repository; this stage's own holds its placeholder."""
+        """A promoted stage's manifest image fields (schema 3's, kept in 4): targets pull
+        the build stage's repository; this stage's own holds its placeholder."""
         return {
             "repository_name": self.repository_name(image),
             "repository_url": self.repository_url(image),

@@ -6,24 +6,29 @@ them; the app release tool reads this parameter and never repeats a function nam
 Readers reject an unknown ``schema``; adding a field is fine, renaming or removing one
 needs a new schema (docs/app-release.md has the contract).
 
-Schema 2 (this stack's): each ``lambdaFunctions`` entry is an object naming the function,
-its ``live`` alias, and the CodeDeploy application and deployment group that shift the
-alias, so a release publishes a version and deploys it through CodeDeploy instead of
-moving ``$LATEST``; ``lockParameter`` and ``failedReleasesParameter`` are required.
-Schema 1 listed function names only; the release tool reads both.
+Schema 4 (this stack's, from a build stage and a promoted stage alike): schema 2's fields
+and rules plus a required top-level ``lockTable``, the DynamoDB table (``release_locks.py``)
+where the release tool locks each image with one conditional write, the item keyed by the
+image's ``lockParameter``; with ``stage``, schema 3's fields and rules as well. It is a new
+schema, not an added field, on purpose: a tool that reads only schemas 1 to 3 would lock
+with the SSM parameter, which a tool reading 4 does not take, so an older tool must refuse
+4 rather than release beside a newer one. ``lockParameter`` stays required: it is the
+item's key, and the SSM lock older manifests use (the upgrade's guard reads it).
 
-Schema 3 (published by a promoted stage only; README, "Build once, promote"): schema 2's
-fields, plus ``stage`` (``kind: promoted`` and ``from``: the build stage's stack, account,
-Region, manifest parameter and promotion reader role), and per image the build stage's
-repository as ``repositoryName``/``repositoryUrl`` (what targets pull),
-``placeholderRepositoryUrl`` (this stage's own repository, its placeholder's) and
-``digestParameter``. A build stage keeps publishing schema 2.
+Earlier schemas, which tools still read: schema 2 (a build stage's before 4) lists each
+Lambda target as an object naming the function, its ``live`` alias and the CodeDeploy
+application and deployment group that shift the alias, with ``lockParameter`` and
+``failedReleasesParameter`` required; schema 1 listed function names only. Schema 3 (a
+promoted stage's before 4; README, "Build once, promote") is schema 2 plus ``stage``
+(``kind: promoted`` and ``from``: the build stage's stack, account, Region, manifest
+parameter and promotion reader role), and per image the build stage's repository as
+``repositoryName``/``repositoryUrl`` (what targets pull), ``placeholderRepositoryUrl``
+(this stage's own repository, its placeholder's) and ``digestParameter``.
 
 Every target runs exactly one image: a function or service listed under two images would
 let a release of one image move the other's target, so the builder refuses it.
-``lockParameter`` (added to schema 1) names the SSM parameter the release tool creates
-atomically while it releases the image, and ``failedReleasesParameter`` the one where it
-records the tag versions whose release failed; IAM grants the app build exactly these.
+``failedReleasesParameter`` names the SSM parameter where the release tool records the tag
+versions whose release failed; IAM grants the release tool exactly these names.
 """
 
 from __future__ import annotations
@@ -38,9 +43,8 @@ import pulumi_aws as aws
 from infra_pulumi.exceptions import ConfigError
 from infra_pulumi.naming import PLACEHOLDER_TAG
 
-MANIFEST_SCHEMA = 2
-#: What a promoted stage publishes.
-PROMOTED_MANIFEST_SCHEMA = 3
+#: What this stack publishes, from a build stage and a promoted stage alike.
+MANIFEST_SCHEMA = 4
 
 
 @dataclass
@@ -123,15 +127,17 @@ def manifest_document(
     project: str,
     stack: str,
     images: Mapping[str, ManifestImage],
+    lock_table: pulumi.Input[str],
     promoted_from: PromotedFrom | None = None,
 ) -> dict[str, Any]:
-    """The manifest as a JSON-ready dict (values may still be Outputs): schema 2, or 3 for a
-    promoted stage (``promoted_from``)."""
+    """The manifest as a JSON-ready dict (values may still be Outputs): schema 4, with a
+    promoted stage's ``stage`` and per-image fields when ``promoted_from`` is given."""
     _refuse_shared_targets(images)
     document: dict[str, Any] = {
-        "schema": MANIFEST_SCHEMA if promoted_from is None else PROMOTED_MANIFEST_SCHEMA,
+        "schema": MANIFEST_SCHEMA,
         "project": project,
         "stack": stack,
+        "lockTable": lock_table,
         "images": {key: _image_entry(image, promoted_from) for key, image in images.items()},
     }
     if promoted_from is not None:
@@ -174,7 +180,7 @@ def _image_entry(image: ManifestImage, promoted_from: PromotedFrom | None) -> di
         if image.placeholder_repository_url is None or image.digest_parameter is None:
             raise ConfigError(
                 "deploy manifest: a promoted stage's image entry needs its placeholder "
-                "repository and its digest parameter (schema 3)"
+                "repository and its digest parameter (schema 4 with a stage)"
             )
         entry["placeholderRepositoryUrl"] = image.placeholder_repository_url
         entry["digestParameter"] = image.digest_parameter
@@ -190,10 +196,13 @@ class DeployManifestArgs:
     project: str
     stack: str
     images: Mapping[str, ManifestImage]
+    lock_table: pulumi.Input[str]
+    """The release lock table's name (``ReleaseLockTable.table_name``): as an Output, the
+    manifest that names it is published after the table exists."""
     targets: Sequence[pulumi.Resource] = field(default_factory=tuple)
     """The functions and services it lists: they exist before it names them."""
     promoted_from: PromotedFrom | None = None
-    """A promoted stage's build stage: the manifest is then schema 3."""
+    """A promoted stage's build stage: the manifest then carries ``stage``."""
 
 
 class DeployManifest(pulumi.ComponentResource):
@@ -207,7 +216,9 @@ class DeployManifest(pulumi.ComponentResource):
         self, name: str, args: DeployManifestArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("container-delivery:ssm:DeployManifest", name, None, opts)
-        document = manifest_document(args.project, args.stack, args.images, args.promoted_from)
+        document = manifest_document(
+            args.project, args.stack, args.images, args.lock_table, args.promoted_from
+        )
         self.value = pulumi.Output.json_dumps(document, sort_keys=True)
         parameter = aws.ssm.Parameter(
             f"{name}-parameter",
@@ -218,8 +229,8 @@ class DeployManifest(pulumi.ComponentResource):
             insecure_value=self.value,
             description=(
                 f"Deploy-target manifest (schema {document['schema']}): every target of each "
-                "image, with each function's alias and CodeDeploy group; read by the app "
-                "release tool."
+                "image, with each function's alias and CodeDeploy group, and the release "
+                "lock table; read by the app release tool."
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.targets)),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import yaml
 
 from infra_pulumi.plan.mocks import InvokeHandler, released
@@ -27,3 +28,9 @@ def released_answers() -> dict[str, InvokeHandler]:
     holds ``DIGEST`` tagged ``TAG`` (what ``app.deploy promote`` checks and records; the
     promoted stage's program looks the digest up there before it runs it)."""
     return released(TAG, DIGEST)
+
+
+def lock_table(manifest: msgspec.Struct) -> Any:
+    """The ``lockTable`` the release tool read, in the contract's own field name (the
+    reader's struct encoded back), so the check names the contract, not a Python name."""
+    return msgspec.to_builtins(manifest).get("lockTable")

@@ -5,25 +5,25 @@ tool parses it with ``app.deploy.manifest.parse_manifest``. This test feeds the 
 the second, for the example stacks, so a change on either side that breaks the other
 fails here.
 
-A build stage publishes schema 2: each function with its ``live`` alias and the
-CodeDeploy application and deployment group that shift it. The expected names below
-follow SPEC-14's naming rule (``<project>-<stack>-lambda`` for the application, and
-``<project>-<stack>-<function>`` for each group), written out rather than computed with
-the code under test.
-
-A promoted stage (issue 22: ``container-delivery:promoteFrom`` in its stack file)
-publishes schema 3; test_manifest_schema3_contract.py checks it against the contract's
-names, and reads the contract's own example.
+Both kinds of stage publish schema 4 (the lock contract): schema 2's fields, each
+function with its ``live`` alias and the CodeDeploy application and deployment group that
+shift it, plus ``lockTable``; a promoted stage (``container-delivery:promoteFrom`` in its
+stack file) adds schema 3's ``stage`` and per-image fields, which
+test_manifest_schema3_contract.py checks against the contract's names. The expected names
+below follow the naming rule (``<project>-<stack>-lambda`` for the application,
+``<project>-<stack>-<function>`` for each group, ``<project>-<stack>-release-locks`` for
+the lock table), written out rather than computed with the code under test.
 """
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from app.deploy.manifest import parse_manifest
 from infra_pulumi.plan import evaluate
 
-from .stacks import DIGEST, TAG, promote_from, released_answers
+from .stacks import DIGEST, TAG, lock_table, promote_from, released_answers
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -35,8 +35,12 @@ def test_app_reads_what_infra_writes(stack: str) -> None:
     functions = plan.of_type("aws:lambda/function:Function")
     lambda_image = manifest.image("lambda")
     promoted = promote_from(stack) is not None
-    # A build stage publishes schema 2, a promoted one schema 3 (schema 2's fields and more).
-    assert manifest.schema_version == (3 if promoted else 2)
+    # Schema 4 from both kinds of stage; a promoted one carries its stage too.
+    assert manifest.schema_version == 4
+    assert isinstance(manifest.stage, msgspec.UnsetType) is not promoted
+    (table,) = plan.of_type("aws:dynamodb/table:Table")
+    assert lock_table(manifest) == table.inputs["name"]
+    assert lock_table(manifest) == f"container-delivery-{stack}-release-locks"
     assert lambda_image.uses_aliases
     assert sorted(lambda_image.function_names) == sorted(f.inputs["name"] for f in functions)
     # What the release tool deploys through is what infra created.

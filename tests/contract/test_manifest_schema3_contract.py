@@ -1,4 +1,5 @@
-"""Schema 3 (issue 22): what a promoted stage's infra program writes, the release tool reads.
+"""Schema 3's rules (issue 22), which schema 4 keeps for a promoted stage: what a promoted
+stage's infra program writes, the release tool reads.
 
 The expected values are the contract's rules, written out (the lead's ISSUE22 contract:
 "Names" and "Manifest schema 3"), never computed with the code under test:
@@ -12,7 +13,9 @@ The expected values are the contract's rules, written out (the lead's ISSUE22 co
   ``<project>-<stack>-<image>``, and ``digestParameter``
   ``/<project>/<stack>/images/<image>/digest``.
 
-The stack files say which stage is which: a build stage must not publish schema 3.
+The stack files say which stage is which: both publish schema 4 (the lock contract), and a
+build stage's carries no stage. The contract's schema-3 example is still read: the tool
+reads schemas 1 to 3 as before.
 """
 
 from __future__ import annotations
@@ -96,12 +99,11 @@ def test_each_stage_publishes_the_schema_its_stack_file_gives_it(stack: str) -> 
     manifest = parse_manifest(plan.named("deploy-manifest-parameter").inputs["insecureValue"])
     config = promote_from(stack)
 
+    assert manifest.schema_version == 4
     if config is None:
-        assert manifest.schema_version in (1, 2)
         assert isinstance(manifest.stage, msgspec.UnsetType)
         assert not any(image.promoted for image in manifest.images.values())
         return
-    assert manifest.schema_version == 3
     assert not isinstance(manifest.stage, msgspec.UnsetType)
     source, origin = manifest.stage.source, str(config["stack"])
     own_account = str(manifest.image("lambda").placeholder_repository_url).split(".", 1)[0]

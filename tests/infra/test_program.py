@@ -238,9 +238,11 @@ def test_manifest_follows_the_schema(first_deploy_plan: Plan) -> None:
     )
     repo = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/container-delivery-dev"
     assert manifest == {
-        "schema": 2,
+        # Schema 4: schema 2's fields and the release lock table (the lock contract).
+        "schema": 4,
         "project": "container-delivery",
         "stack": "dev",
+        "lockTable": "container-delivery-dev-release-locks",
         "images": {
             "lambda": {
                 "repositoryName": "container-delivery-dev-lambda",
@@ -249,7 +251,7 @@ def test_manifest_follows_the_schema(first_deploy_plan: Plan) -> None:
                 "lockParameter": "/container-delivery/dev/images/lambda/release-lock",
                 "failedReleasesParameter": "/container-delivery/dev/images/lambda/failed-releases",
                 "placeholderTag": "initial",
-                # Schema 2: each function with the alias its invokers call and the
+                # Each function with the alias its invokers call and the
                 # CodeDeploy application and group that shift it (names per SPEC-14).
                 "lambdaFunctions": [
                     {

@@ -189,9 +189,11 @@ def test_the_guard_counts_a_build_stage_digest_as_a_release(
 # --- What it publishes ------------------------------------------------------------------------
 
 
-def test_the_manifest_is_schema_3_naming_the_build_stage(prod_plan: Plan) -> None:
+def test_the_manifest_is_schema_4_naming_the_build_stage(prod_plan: Plan) -> None:
     manifest = json.loads(prod_plan.named("deploy-manifest-parameter").inputs["insecureValue"])
-    assert manifest["schema"] == 3
+    assert manifest["schema"] == 4
+    # The lock table is this stage's own: its releases lock here, not in the build stage.
+    assert manifest["lockTable"] == "container-delivery-prod-release-locks"
     assert manifest["stage"] == {
         "kind": "promoted",
         "from": {
@@ -214,11 +216,12 @@ def test_the_manifest_is_schema_3_naming_the_build_stage(prod_plan: Plan) -> Non
         assert entry["placeholderTag"] == "initial"
 
 
-def test_a_build_stage_keeps_publishing_schema_2(build_stage_plan: Plan) -> None:
+def test_a_build_stage_publishes_schema_4_without_a_stage(build_stage_plan: Plan) -> None:
     manifest = json.loads(
         build_stage_plan.named("deploy-manifest-parameter").inputs["insecureValue"]
     )
-    assert manifest["schema"] == 2
+    assert manifest["schema"] == 4
+    assert manifest["lockTable"] == "container-delivery-dev-release-locks"
     assert "stage" not in manifest
     assert "digestParameter" not in manifest["images"]["lambda"]
 

@@ -1,4 +1,8 @@
-"""The manifest document builder, independent of the program."""
+"""The manifest document builder, independent of the program.
+
+Schema 4 (the lock contract): schema 2's fields and rules plus a required top-level
+``lockTable``; with ``stage`` (a promoted stage), schema 3's fields and rules as well.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from infra_pulumi.components.manifest import (
     manifest_document,
 )
 from infra_pulumi.exceptions import ConfigError
+
+LOCK_TABLE = "p-s-release-locks"
 
 
 def test_document_shape_with_ecs_targets() -> None:
@@ -29,8 +35,11 @@ def test_document_shape_with_ecs_targets() -> None:
                 ecs_services=[EcsTarget(cluster="c", service="svc", container="web")],
             )
         },
+        LOCK_TABLE,
     )
-    assert document["schema"] == MANIFEST_SCHEMA == 2
+    assert document["schema"] == MANIFEST_SCHEMA == 4
+    assert document["lockTable"] == "p-s-release-locks"
+    assert "stage" not in document  # a build stage: schema 2's rules
     assert document["images"]["web"] == {
         "repositoryName": "p-s-web",
         "repositoryUrl": "1.dkr.ecr.us-east-1.amazonaws.com/p-s-web",
@@ -43,11 +52,9 @@ def test_document_shape_with_ecs_targets() -> None:
     }
 
 
-def test_schema_2_lists_each_function_with_its_alias_and_deployment_group() -> None:
+def test_each_function_is_listed_with_its_alias_and_deployment_group() -> None:
     document = manifest_document(
-        "p",
-        "s",
-        {"lambda": _image("lambda", ["p-s-api", "p-s-job"], [])},
+        "p", "s", {"lambda": _image("lambda", ["p-s-api", "p-s-job"], [])}, LOCK_TABLE
     )
     assert document["images"]["lambda"]["lambdaFunctions"] == [
         {
@@ -73,7 +80,7 @@ def test_a_deployment_group_shared_by_two_functions_is_refused() -> None:
     image = _image("lambda", [], [])
     image.lambda_functions = shared
     with pytest.raises(ConfigError, match="CodeDeploy deployment group p-s-lambda/g"):
-        manifest_document("p", "s", {"lambda": image})
+        manifest_document("p", "s", {"lambda": image}, LOCK_TABLE)
 
 
 def _target(name: str) -> LambdaTarget:
@@ -121,7 +128,7 @@ def test_a_target_under_two_images_is_refused(
     images: dict[str, ManifestImage], message: str
 ) -> None:
     with pytest.raises(ConfigError, match=message):
-        manifest_document("p", "s", images)
+        manifest_document("p", "s", images, LOCK_TABLE)
 
 
 BUILD_STAGE = PromotedFrom(
@@ -141,12 +148,13 @@ def _promoted(placeholder: str | None, digest: str | None) -> ManifestImage:
     return image
 
 
-def test_a_promoted_stage_publishes_schema_3_with_both_repositories() -> None:
+def test_a_promoted_stage_publishes_schema_4_with_its_stage_and_both_repositories() -> None:
     own = "1.dkr.ecr.us-east-1.amazonaws.com/p-s-lambda"
     document = manifest_document(
-        "p", "s", {"lambda": _promoted(own, "/p/s/images/lambda/digest")}, BUILD_STAGE
+        "p", "s", {"lambda": _promoted(own, "/p/s/images/lambda/digest")}, LOCK_TABLE, BUILD_STAGE
     )
-    assert document["schema"] == 3
+    assert document["schema"] == 4
+    assert document["lockTable"] == "p-s-release-locks"
     assert document["stage"]["from"]["stack"] == "dev"
     entry = document["images"]["lambda"]
     assert (entry["placeholderRepositoryUrl"], entry["digestParameter"]) == (
@@ -166,10 +174,12 @@ def test_a_promoted_stage_publishes_schema_3_with_both_repositories() -> None:
 def test_a_promoted_image_without_its_placeholder_or_digest_parameter_is_refused(
     placeholder: str | None, digest: str | None
 ) -> None:
-    """Schema 3 requires both (docs/app-release.md, the manifest's contract): the release
+    """A stage requires both (schema 3's rule, kept in 4; docs/app-release.md): the release
     tool refuses a manifest without them, so the stack refuses to publish one."""
     with pytest.raises(
         ConfigError,
-        match=r"needs its placeholder repository and its digest parameter \(schema 3\)",
+        match=r"needs its placeholder repository and its digest parameter \(schema 4 with a",
     ):
-        manifest_document("p", "s", {"lambda": _promoted(placeholder, digest)}, BUILD_STAGE)
+        manifest_document(
+            "p", "s", {"lambda": _promoted(placeholder, digest)}, LOCK_TABLE, BUILD_STAGE
+        )

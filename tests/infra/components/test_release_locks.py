@@ -69,3 +69,10 @@ def test_protect_data_decides_for_the_table_as_for_the_repositories(
 
 def test_the_table_is_exported(first_deploy_plan: Plan) -> None:
     assert first_deploy_plan.outputs["releaseLockTable"] == "container-delivery-dev-release-locks"
+
+
+def test_the_manifest_that_names_the_table_is_published_after_it(first_deploy_plan: Plan) -> None:
+    """A schema-4 manifest sends the release tool to the table: it must exist by then."""
+    table = the_table(first_deploy_plan)
+    manifest = first_deploy_plan.named("deploy-manifest-parameter")
+    assert table.urn in manifest.dependencies
