@@ -65,6 +65,7 @@ from infra_pulumi.components.permissions_boundary import (
 )
 from infra_pulumi.components.pipeline_policies import (
     LambdaReleaseArns,
+    ReleaseLocks,
     identity_provider_statements,
 )
 from infra_pulumi.components.placeholder import PlaceholderImage, PlaceholderImageArgs
@@ -588,13 +589,17 @@ if config.pipelines is not None:
             ),
             web_repository=ImageRepositoryRef(web_repo.repository_url, web_repo.repository_arn),
             tag_parameter_arns=tag_parameter_arns,
-            lock_parameter_arns=[
-                f"{parameter_arn_prefix}{names.lock_parameter(image)}" for image in IMAGES
-            ],
             failed_releases_parameter_arns=[
                 f"{parameter_arn_prefix}{names.failed_releases_parameter(image)}"
                 for image in IMAGES
             ],
+            release_locks=ReleaseLocks(
+                parameter_arns=[
+                    f"{parameter_arn_prefix}{names.lock_parameter(image)}" for image in IMAGES
+                ],
+                table_arn=release_locks.table_arn,
+                keys=[names.lock_parameter(image) for image in IMAGES],
+            ),
             manifest_parameter_arn=manifest.parameter_arn,
             lambda_release=lambda_release,
             web_service=WebServiceRef(

@@ -24,6 +24,7 @@ from infra_pulumi.components.permissions_boundary import BoundaryScope
 from infra_pulumi.components.pipeline_policies import (
     POWER_USER_ACCESS,
     LambdaReleaseArns,
+    ReleaseLocks,
     app_build_statements,
     infra_deploy_statements,
     infra_release_statements,
@@ -94,9 +95,10 @@ class DeliveryPipelinesArgs:
     lambda_repository: ImageRepositoryRef
     web_repository: ImageRepositoryRef
     tag_parameter_arns: Sequence[pulumi.Input[str]]
-    """One per image, in ``IMAGES`` order (as are the next two)."""
-    lock_parameter_arns: Sequence[str]
+    """One per image, in ``IMAGES`` order (as is the next)."""
     failed_releases_parameter_arns: Sequence[str]
+    release_locks: ReleaseLocks
+    """Both images' release locks: the SSM parameters and the lock table's items."""
     manifest_parameter_arn: pulumi.Input[str]
     lambda_release: LambdaReleaseArns
     """The functions, their aliases and CodeDeploy groups a Lambda release touches."""
@@ -305,7 +307,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
                 else [promotion.source_repository_arns[lambda_index], args.lambda_repository.arn],
                 tag_parameter_arn=args.tag_parameter_arns[lambda_index],
                 # Both images' locks: `pulumi up` runs under them (app.deploy hold).
-                lock_parameter_arns=args.lock_parameter_arns,
+                locks=args.release_locks,
                 failed_releases_parameter_arn=args.failed_releases_parameter_arns[lambda_index],
                 manifest_parameter_arn=args.manifest_parameter_arn,
                 lambda_release=args.lambda_release,
@@ -347,7 +349,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
         app.statements = app_build_statements(
             repository_arns=[args.lambda_repository.arn, args.web_repository.arn],
             tag_parameter_arns=args.tag_parameter_arns,
-            lock_parameter_arns=args.lock_parameter_arns,
+            locks=args.release_locks,
             failed_releases_parameter_arns=args.failed_releases_parameter_arns,
             manifest_parameter_arn=args.manifest_parameter_arn,
             lambda_release=args.lambda_release,
@@ -393,7 +395,7 @@ class DeliveryPipelines(pulumi.ComponentResource):
             own_repository_arns=[args.lambda_repository.arn, args.web_repository.arn],
             tag_parameter_arns=args.tag_parameter_arns,
             digest_parameter_arns=promotion.digest_parameter_arns,
-            lock_parameter_arns=args.lock_parameter_arns,
+            locks=args.release_locks,
             failed_releases_parameter_arns=args.failed_releases_parameter_arns,
             manifest_parameter_arn=args.manifest_parameter_arn,
             lambda_release=args.lambda_release,

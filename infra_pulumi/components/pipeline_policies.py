@@ -105,15 +105,55 @@ def lambda_release_statements(arns: LambdaReleaseArns) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class ReleaseLocks:
+    """The release locks a role may hold, one per image, in their two forms, by one name."""
+
+    parameter_arns: Sequence[str]
+    """The SSM lock parameters: the lock of manifests of schema 1 to 3, and what the
+    upgrade's guard reads (docs/app-release.md). The release tool creates them, not infra,
+    so their ARNs are built from their names."""
+    table_arn: pulumi.Input[str]
+    """The release lock table: schema 4's lock."""
+    keys: Sequence[str]
+    """The lock parameters' names: the partition keys of the images' items in the table."""
+
+
+def release_lock_statements(locks: ReleaseLocks) -> list[dict[str, Any]]:
+    """One release per image at a time, in both forms of the lock, for exactly these images."""
+    return [
+        {
+            # The release tool creates the image's lock parameter with Overwrite=False (an
+            # atomic create) and deletes it at the end.
+            "Sid": "HoldReleaseLocks",
+            "Effect": "Allow",
+            "Action": ["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
+            "Resource": list(locks.parameter_arns),
+        },
+        {
+            # Take (PutItem if absent), read (GetItem), release or break an expired lock
+            # (DeleteItem if the token is the one expected): only the items these images'
+            # locks are keyed by. ForAllValues: every partition key a request touches
+            # must be one of them (DynamoDB Developer Guide, "Using IAM policy conditions
+            # for fine-grained access control").
+            "Sid": "HoldReleaseLockItems",
+            "Effect": "Allow",
+            "Action": ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"],
+            "Resource": locks.table_arn,
+            "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": list(locks.keys)}},
+        },
+    ]
+
+
 def release_record_statements(
     *,
     tag_parameter_arns: Sequence[pulumi.Input[str]],
-    lock_parameter_arns: Sequence[str],
+    locks: ReleaseLocks,
     failed_releases_parameter_arns: Sequence[str],
     manifest_parameter_arn: pulumi.Input[str],
 ) -> list[dict[str, Any]]:
-    """What the release tool reads and writes in SSM: the manifest, the tag parameters,
-    the release locks and the failed-release records, each by exact ARN."""
+    """What the release tool reads and writes: the manifest, the tag parameters, the
+    release locks and the failed-release records, each by exact ARN."""
     return [
         {
             # UnlabelParameterVersion: the release tool moves labels an older version of
@@ -129,15 +169,7 @@ def release_record_statements(
             ],
             "Resource": list(tag_parameter_arns),
         },
-        {
-            # One release per image at a time: the release tool creates the image's lock
-            # parameter with Overwrite=False (an atomic create) and deletes it at the end.
-            # The release tool creates these, not infra, so the ARNs are built from names.
-            "Sid": "HoldReleaseLocks",
-            "Effect": "Allow",
-            "Action": ["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
-            "Resource": list(lock_parameter_arns),
-        },
+        *release_lock_statements(locks),
         {
             # The versions of the tag parameter whose release failed, so that rollback
             # never picks one; created by the tool on the first failure.
@@ -159,7 +191,7 @@ def app_build_statements(
     *,
     repository_arns: Sequence[pulumi.Input[str]],
     tag_parameter_arns: Sequence[pulumi.Input[str]],
-    lock_parameter_arns: Sequence[str],
+    locks: ReleaseLocks,
     failed_releases_parameter_arns: Sequence[str],
     manifest_parameter_arn: pulumi.Input[str],
     lambda_release: LambdaReleaseArns,
@@ -195,7 +227,7 @@ def app_build_statements(
         },
         *release_record_statements(
             tag_parameter_arns=tag_parameter_arns,
-            lock_parameter_arns=lock_parameter_arns,
+            locks=locks,
             failed_releases_parameter_arns=failed_releases_parameter_arns,
             manifest_parameter_arn=manifest_parameter_arn,
         ),
@@ -231,7 +263,7 @@ def promote_build_statements(
     own_repository_arns: Sequence[pulumi.Input[str]],
     tag_parameter_arns: Sequence[pulumi.Input[str]],
     digest_parameter_arns: Sequence[pulumi.Input[str]],
-    lock_parameter_arns: Sequence[str],
+    locks: ReleaseLocks,
     failed_releases_parameter_arns: Sequence[str],
     manifest_parameter_arn: pulumi.Input[str],
     lambda_release: LambdaReleaseArns,
@@ -273,7 +305,7 @@ def promote_build_statements(
         },
         *release_record_statements(
             tag_parameter_arns=tag_parameter_arns,
-            lock_parameter_arns=lock_parameter_arns,
+            locks=locks,
             failed_releases_parameter_arns=failed_releases_parameter_arns,
             manifest_parameter_arn=manifest_parameter_arn,
         ),
@@ -293,7 +325,7 @@ def infra_release_statements(
     *,
     lambda_repository_arns: Sequence[pulumi.Input[str]],
     tag_parameter_arn: pulumi.Input[str],
-    lock_parameter_arns: Sequence[str],
+    locks: ReleaseLocks,
     failed_releases_parameter_arn: str,
     manifest_parameter_arn: pulumi.Input[str],
     lambda_release: LambdaReleaseArns,
@@ -323,7 +355,7 @@ def infra_release_statements(
         },
         *release_record_statements(
             tag_parameter_arns=[tag_parameter_arn],
-            lock_parameter_arns=lock_parameter_arns,
+            locks=locks,
             failed_releases_parameter_arns=[failed_releases_parameter_arn],
             manifest_parameter_arn=manifest_parameter_arn,
         ),
