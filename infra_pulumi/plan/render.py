@@ -28,6 +28,13 @@ KEY_INPUTS: Mapping[str, tuple[str, ...]] = {
     "docker:index/image:Image": ("imageName", "build", "buildOnPreview"),
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": ("repository",),
     "aws:ecr/repositoryPolicy:RepositoryPolicy": ("repository", "policy"),
+    "aws:dynamodb/table:Table": (
+        "name",
+        "hashKey",
+        "billingMode",
+        "serverSideEncryption",
+        "deletionProtectionEnabled",
+    ),
 }
 #: Inputs holding a policy document, shown one statement per line.
 POLICY_INPUTS = frozenset({"policy", "assumeRolePolicy"})

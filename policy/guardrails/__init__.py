@@ -6,6 +6,7 @@ from pulumi_policy import Policy
 
 from guardrails import (
     codedeploy_rollback,
+    dynamodb_encryption,
     ecr_tag_immutability,
     function_url_auth,
     https_listeners,
@@ -33,6 +34,7 @@ POLICIES: list[Policy] = [
     codedeploy_rollback.POLICY,
     log_group_retention.POLICY,
     log_group_kms.POLICY,
+    dynamodb_encryption.POLICY,
     s3_public_access.POLICY,
     s3_tls_only.POLICY,
     https_listeners.POLICY,

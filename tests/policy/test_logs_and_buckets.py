@@ -1,4 +1,4 @@
-"""Log retention and encryption, S3 public access and TLS: planted, fixed, configured."""
+"""Log retention and encryption, S3 public access and TLS, DynamoDB encryption: planted, fixed."""
 
 from __future__ import annotations
 
@@ -123,3 +123,21 @@ def test_a_public_function_url_is_advisory_unless_allowed(check: Check) -> None:
         check(function_url("NONE"), policy_config={"function-url-auth": {"allowPublic": True}}),
         "function-url-auth",
     )
+
+
+def table(**inputs: object) -> object:
+    return resource(
+        "aws:dynamodb/table:Table",
+        "locks",
+        {"name": "shop-test-release-locks", "hashKey": "lockKey", **inputs},
+    )
+
+
+def test_a_table_without_kms_encryption_is_reported(check: Check) -> None:
+    for unencrypted in (table(), table(serverSideEncryption={"enabled": False})):
+        found = of(check(unencrypted), "dynamodb-kms-encryption")
+        assert len(found) == 1
+        assert "AWS owned key" in found[0].message
+    aws_managed = table(serverSideEncryption={"enabled": True})
+    customer = table(serverSideEncryption={"enabled": True, "kmsKeyArn": KEY_ARN})
+    assert not of(check(aws_managed, customer), "dynamodb-kms-encryption")

@@ -48,3 +48,13 @@ def test_the_required_tags_are_config(check: Check) -> None:
     assert "no 'cost-center' tag" in found[0].message
     tagged = resource("aws:sqs/queue:Queue", "queue", {"name": "q", "tags": {"cost-center": "42"}})
     assert not of(check(tagged, policy_config=config), "project-tags")
+
+
+def test_the_release_lock_table_carries_the_project_tags() -> None:
+    """A data resource like any other: DynamoDB tables take tags, so the rule checks them."""
+    untagged = {"aws:region": CONFIG["aws:region"]}
+    table = resource("aws:dynamodb/table:Table", "locks", {"name": "shop-test-release-locks"})
+    with session(POLICY_DIR, PROJECT, STACK, untagged) as pack:
+        pack.configure({})
+        violations = pack.analyze(Plan(PROJECT, STACK, [table]), untagged).violations
+    assert [v.urn.rsplit("::", 1)[-1] for v in of(violations, "project-tags")] == ["locks"]

@@ -40,7 +40,7 @@ def test_dev_passes_every_rule(tmp_path: Path) -> None:
     code, report, output = plan_with_pack(tmp_path, "--stack", "dev")
     assert code == 0, output
     assert report["violations"] == [], output
-    assert len(report["policies"]) == 16
+    assert len(report["policies"]) == 17
     assert "PASS policy pack container-delivery-guardrails" in output
 
 

@@ -76,6 +76,11 @@ def test_plan_prints_table_and_writes_json(tmp_path: Path) -> None:
     }
     types = {r["type"] for r in plan["resources"]}
     assert {"aws:ecr/repository:Repository", "docker:index/image:Image"} <= types
+    # The release lock table, with what a reviewer checks at a glance (rich folds the cell).
+    assert "aws:dynamodb/table:Table" in types
+    cells = " ".join(result.stdout.replace("│", " ").split())
+    for shown in ("hashKey=lockKey", "billingMode=PAY_PER_REQUEST", "deletionProtectionEnabled"):
+        assert shown in cells, shown
 
 
 def test_plan_json_to_stdout() -> None:
