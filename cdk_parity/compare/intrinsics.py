@@ -34,6 +34,7 @@ NAME_PROPERTIES: Mapping[str, str] = {
     "AWS::CodeDeploy::DeploymentGroup": "DeploymentGroupName",
     "AWS::CloudWatch::Alarm": "AlarmName",
     "AWS::Scheduler::Schedule": "Name",
+    "AWS::DynamoDB::Table": "TableName",
 }
 
 #: Attributes whose value is derivable from the physical name.
@@ -47,6 +48,7 @@ _ARN_FORMATS: Mapping[str, str] = {
     "AWS::ECS::Cluster": "arn:aws:ecs:{region}:{account}:cluster/{name}",
     "AWS::CodePipeline::Pipeline": "arn:aws:codepipeline:{region}:{account}:{name}",
     "AWS::CloudWatch::Alarm": "arn:aws:cloudwatch:{region}:{account}:alarm:{name}",
+    "AWS::DynamoDB::Table": "arn:aws:dynamodb:{region}:{account}:table/{name}",
 }
 
 

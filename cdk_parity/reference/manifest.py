@@ -1,13 +1,14 @@
-"""The deploy-target manifest (schema 2), written from its contract in docs/app-release.md.
+"""The deploy-target manifest (schema 4), written from its contract in docs/app-release.md.
 
 Per image: its repository, its tag parameter, the release tool's lock parameter, the
 placeholder tag, and every Lambda function and ECS service that runs it. The app release
 tool reads it and never repeats a function name (the speaker's wish, talk point 9).
-Schema 2 names each function's ``live`` alias and its CodeDeploy application and
-deployment group, which the release tool shifts the alias with. A promoted stage
-publishes schema 3: schema 2's fields, its build stage (``stage.from``), and per image the
-build stage's repository (what targets pull), its own (``placeholderRepositoryUrl``) and
-its digest parameter.
+Each function is named with its ``live`` alias and its CodeDeploy application and
+deployment group, which the release tool shifts the alias with (schema 2's fields), and
+the top-level ``lockTable`` names the release lock table (what makes it schema 4). A
+promoted stage adds its build stage (``stage.from``), and per image the build stage's
+repository (what targets pull), its own (``placeholderRepositoryUrl``) and its digest
+parameter (schema 3's fields).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aws_cdk import Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_ssm as ssm
@@ -27,8 +29,7 @@ from cdk_parity.reference.releases import LambdaReleases
 from cdk_parity.reference.tags import PLACEHOLDER_TAG
 from cdk_parity.reference.web_service import WEB_CONTAINER, WebService
 
-SCHEMA = 2
-PROMOTED_SCHEMA = 3
+SCHEMA = 4
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,15 @@ def document(
     project: str,
     stack: str,
     images: Mapping[str, ImageTargets],
+    lock_table: str,
     stage: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest as a JSON-ready dict, in the contract's field names."""
     found: dict[str, Any] = {
-        "schema": SCHEMA if stage is None else PROMOTED_SCHEMA,
+        "schema": SCHEMA,
         "project": project,
         "stack": stack,
+        "lockTable": lock_table,
         "images": {
             name: {
                 "repositoryName": image.repository_name,
@@ -137,10 +140,12 @@ def deploy_manifest(
     functions: Mapping[str, lambda_.Function],
     releases: LambdaReleases,
     web: WebService,
+    lock_table: dynamodb.ITable,
     source: BuildStage | None = None,
 ) -> ssm.StringParameter:
     """The manifest parameter (beyond the talk; docs/app-release.md): every function with
-    its alias and deployment group on the Lambda image, the web service on the web image."""
+    its alias and deployment group on the Lambda image, the web service on the web image,
+    and the lock table (a token: the manifest is created after the table)."""
     lambda_targets = [
         LambdaTarget(
             name=functions[short].function_name,
@@ -173,7 +178,7 @@ def deploy_manifest(
         if source is not None
         else None
     )
-    manifest = document(config.project, config.stack, targets, stage)
+    manifest = document(config.project, config.stack, targets, lock_table.table_name, stage)
     return ssm.StringParameter(
         stack,
         "DeployManifest",

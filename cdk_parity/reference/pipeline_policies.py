@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from aws_cdk import Stack
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
@@ -66,6 +67,7 @@ def grant_release_tool(
     repositories: Mapping[str, ecr.IRepository],
     tag_parameters: Mapping[str, ssm.StringParameter],
     manifest: ssm.StringParameter,
+    lock_table: dynamodb.ITable,
     function_arns: list[str],
     releases: LambdaReleases,
     service: ecs.FargateService,
@@ -75,7 +77,7 @@ def grant_release_tool(
     for repository in repositories.values():
         repository.grant_pull_push(app_build)
         repository.grant(app_build, "ecr:DescribeImages", "ecr:DescribeRepositories")
-    _grant_records(stack, app_build, naming, tag_parameters, manifest)
+    _grant_records(stack, app_build, naming, tag_parameters, manifest, lock_table)
     _grant_release(app_build, function_arns, releases, service)
 
 
@@ -128,6 +130,7 @@ def grant_promote_tool(
     tag_parameters: Mapping[str, ssm.StringParameter],
     digest_parameters: Mapping[str, ssm.StringParameter],
     manifest: ssm.StringParameter,
+    lock_table: dynamodb.ITable,
     function_arns: list[str],
     releases: LambdaReleases,
     service: ecs.FargateService,
@@ -152,7 +155,7 @@ def grant_promote_tool(
     # The release tool checks this stage's own repositories (the placeholders') too.
     for repository in repositories.values():
         repository.grant(promote, "ecr:DescribeImages", "ecr:DescribeRepositories")
-    _grant_records(stack, promote, naming, tag_parameters, manifest)
+    _grant_records(stack, promote, naming, tag_parameters, manifest, lock_table)
     for parameter in digest_parameters.values():
         parameter.grant_read(promote)
         parameter.grant_write(promote)
@@ -172,9 +175,10 @@ def _grant_records(
     naming: Naming,
     tag_parameters: Mapping[str, ssm.StringParameter],
     manifest: ssm.StringParameter,
+    lock_table: dynamodb.ITable,
 ) -> None:
-    """Both tag parameters, the manifest, and the release tool's own parameters (its lock
-    and its failed-release record)."""
+    """Both tag parameters, the manifest, the release tool's own parameters (its lock and
+    its failed-release record), and its items in the lock table."""
     for parameter in tag_parameters.values():
         parameter.grant_read(app_build)
         parameter.grant_write(app_build)
@@ -194,6 +198,20 @@ def _grant_records(
         iam.PolicyStatement(
             actions=["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
             resources=_parameter_arns(stack, [naming.lock_parameter(i) for i in IMAGES]),
+        )
+    )
+    # Schema 4's lock: the images' items in the lock table, keyed by the lock parameters'
+    # names. table.grant() cannot say which items; LeadingKeys limits the grant to these
+    # partition keys (DynamoDB Developer Guide, fine-grained access control).
+    app_build.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"],
+            resources=[lock_table.table_arn],
+            conditions={
+                "ForAllValues:StringEquals": {
+                    "dynamodb:LeadingKeys": [naming.lock_parameter(i) for i in IMAGES]
+                }
+            },
         )
     )
     # Its record of the tag versions whose release failed (rollback skips them).

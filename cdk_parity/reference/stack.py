@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from aws_cdk import ArnFormat, CfnOutput, Environment, Stack, Token
 from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -45,6 +46,7 @@ from cdk_parity.reference.promotion import (
     promoted_stages,
     promotion_reader,
 )
+from cdk_parity.reference.release_locks import release_lock_table
 from cdk_parity.reference.releases import LambdaReleases, lambda_releases
 from cdk_parity.reference.tag_lookup import ResolvedTag, TagLookupOptions, TagMode, resolve_tag
 from cdk_parity.reference.tags import IMAGES
@@ -121,6 +123,7 @@ class ContainerDeliveryStack(Stack):
             repository_arns=[r.repository_arn for r in built.repositories.values()]
             + ([source.repository_arn(self, image) for image in IMAGES] if source else []),
         )
+        locks = release_lock_table(self, config)
         manifest = deploy_manifest(
             self,
             config,
@@ -128,12 +131,13 @@ class ContainerDeliveryStack(Stack):
             functions=functions,
             releases=releases,
             web=web,
+            lock_table=locks,
             source=source,
         )
         if config.pipelines is not None:
             self._pipelines(
-                settings, key, built, digests, function_arns, releases, web, manifest, reads,
-                access_logs, source,
+                settings, key, built, digests, function_arns, releases, web, manifest, locks,
+                reads, access_logs, source,
             )  # fmt: skip
         if stages:
             self._promotion_reader(config, stages, built, manifest, function_arns, web)
@@ -154,6 +158,7 @@ class ContainerDeliveryStack(Stack):
         releases: LambdaReleases,
         web: WebService,
         manifest: ssm.StringParameter,
+        locks: dynamodb.Table,
         reads: PreviewReads,
         access_logs: s3.Bucket | None,
         source: BuildStage | None,
@@ -172,7 +177,7 @@ class ContainerDeliveryStack(Stack):
         )
         if source is None:
             self._grant_release_tool(
-                settings, app_build, built, function_arns, releases, web, manifest
+                settings, app_build, built, function_arns, releases, web, manifest, locks
             )
         else:
             grant_promote_tool(
@@ -184,6 +189,7 @@ class ContainerDeliveryStack(Stack):
                 tag_parameters=built.tag_parameters,
                 digest_parameters=digests,
                 manifest=manifest,
+                lock_table=locks,
                 function_arns=function_arns,
                 releases=releases,
                 service=web.service,
@@ -258,6 +264,7 @@ class ContainerDeliveryStack(Stack):
         releases: LambdaReleases,
         web: WebService,
         manifest: ssm.StringParameter,
+        locks: dynamodb.Table,
     ) -> None:
         """What the app build's release tool may do."""
         grant_release_tool(
@@ -267,6 +274,7 @@ class ContainerDeliveryStack(Stack):
             repositories=built.repositories,
             tag_parameters=built.tag_parameters,
             manifest=manifest,
+            lock_table=locks,
             function_arns=function_arns,
             releases=releases,
             service=web.service,

@@ -71,6 +71,11 @@ PULUMI_REPLACEMENTS = {
     ),
 }
 CDK_REPLACEMENTS = {
+    # The lock table falls back to DynamoDB's AWS owned key.
+    "cdk_parity/reference/release_locks.py": (
+        "encryption=dynamodb.TableEncryption.AWS_MANAGED",
+        "encryption=dynamodb.TableEncryption.DEFAULT",
+    ),
     # The circuit breaker no longer rolls back.
     "cdk_parity/reference/web_service.py": (
         "ecs.DeploymentCircuitBreaker(enable=True, rollback=True)",
@@ -160,7 +165,10 @@ def test_every_planted_change_fails_the_command_and_names_its_kind(
         # Pulumi: the memory size.
         ("lambda-function", f"{prefix}-api"): "memoryMb: Pulumi 320 / CDK 256",
         ("lambda-function", f"{prefix}-nightly-report"): "memoryMb: Pulumi 576 / CDK 512",
-        # CDK: the circuit breaker and the extra grant.
+        # CDK: the lock table's key, the circuit breaker and the extra grant.
+        ("dynamodb-table", f"{prefix}-release-locks"): (
+            "encryption: Pulumi KMS: AWS managed key aws/dynamodb / CDK AWS owned key"
+        ),
         ("ecs-service", f"{prefix}-web"): "circuitBreaker",
         ("iam-role", f"ecs-task-definition:{prefix}-web#task"): (
             "only in CDK: s3:ListAllMyBuckets on *"

@@ -12,6 +12,7 @@ from cdk_parity.compare.kinds.alarms import MetricAlarm
 from cdk_parity.compare.kinds.aliases import LambdaAlias
 from cdk_parity.compare.kinds.base import CfnSide, Kind, PulumiSide
 from cdk_parity.compare.kinds.codedeploy import CodeDeployApplication, DeploymentGroup
+from cdk_parity.compare.kinds.dynamodb import DynamoDbTable
 from cdk_parity.compare.kinds.ecr import EcrRepository, PlaceholderImage
 from cdk_parity.compare.kinds.ecs import EcsCluster, EcsService, EcsTaskDefinition
 from cdk_parity.compare.kinds.flow_logs import FlowLog
@@ -32,6 +33,7 @@ KINDS: tuple[Kind, ...] = (
     EcrRepository(),
     PlaceholderImage(),
     SsmParameter(),
+    DynamoDbTable(),
     LogGroup(),
     LambdaFunction(),
     LambdaAlias(),

@@ -130,7 +130,8 @@ def test_prods_digest_parameters_manifest_and_boundary(prod_template: Template) 
         resources, "AWS::SSM::Parameter", Name="/container-delivery/prod/deploy-manifest"
     )
     document = json.loads(manifest["Value"])
-    assert document["schema"] == 3
+    assert document["schema"] == 4
+    assert document["lockTable"] == "container-delivery-prod-release-locks"
     assert document["stage"]["from"] == {
         "stack": "dev",
         "account": DEV_ACCOUNT,

@@ -249,8 +249,9 @@ def test_the_manifest_names_each_alias_and_its_deployment_group(prod_template: T
         prod_template, "AWS::SSM::Parameter", {"Name": "/container-delivery/prod/deploy-manifest"}
     )
     document = json.loads(Renderer(raw, ACCOUNT, REGION).render(parameter["Properties"]["Value"]))
-    # prod is a promoted stage: schema 3, schema 2's fields and its build stage.
-    assert document["schema"] == 3
+    # prod is a promoted stage: schema 4 with its build stage, and its own lock table.
+    assert document["schema"] == 4
+    assert document["lockTable"] == "container-delivery-prod-release-locks"
     assert document["stage"]["from"]["stack"] == "dev"
     assert document["images"]["lambda"]["lambdaFunctions"] == [
         {

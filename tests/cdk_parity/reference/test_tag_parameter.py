@@ -51,6 +51,6 @@ def test_tag_parameters_start_at_initial(dev_template: Template) -> None:
         "AWS::SSM::Parameter",
         {
             "Name": "/container-delivery/dev/deploy-manifest",
-            "Value": {"Fn::Join": ["", Match.array_with([Match.string_like_regexp('"schema":2')])]},
+            "Value": {"Fn::Join": ["", Match.array_with([Match.string_like_regexp('"schema":4')])]},
         },
     )

@@ -208,14 +208,14 @@ def test_each_stack_shows_the_guardrails_packs_result(written: Path, parity_run:
         (line,) = [x for x in lines if x.startswith(f"{stack}: guardrails ")]
         assert line == (
             f"{stack}: guardrails PASS, policy pack container-delivery-guardrails 0.1.0: "
-            "16 rules, 0 mandatory and 0 advisory violations"
+            "17 rules, 0 mandatory and 0 advisory violations"
         )
     markdown = (written / "report.md").read_text(encoding="utf-8")
     assert markdown.count("### Guardrails: PASS, policy pack container-delivery-guardrails") == 2
     document = json.loads((written / "report.json").read_text(encoding="utf-8"))
     assert document["guardrailsNotRun"] is None
     for stack in document["stacks"]:
-        assert len(stack["guardrails"]["policies"]) == 16
+        assert len(stack["guardrails"]["policies"]) == 17
         assert stack["guardrails"]["violations"] == []
 
 
@@ -240,7 +240,7 @@ def test_a_guardrails_violation_is_shown_by_rule_and_resource_without_failing_pa
     render.write(run, tmp_path)
 
     summary = render.summary(run)
-    assert "dev: guardrails FAIL, policy pack container-delivery-guardrails 0.1.0: 16 rules, " \
+    assert "dev: guardrails FAIL, policy pack container-delivery-guardrails 0.1.0: 17 rules, " \
         "1 mandatory and 0 advisory violations" in summary.lines  # fmt: skip
     assert summary.failing is False  # parity is judged apart; the plan command is the gate
     resource = urn.rsplit("::", 1)[-1]
