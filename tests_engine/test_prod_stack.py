@@ -111,6 +111,12 @@ def test_up_then_destroy_stops_at_the_protected_data(prod: Workspace) -> None:
         urn.endswith("aws:ecr/repository:Repository::lambda-repository") for urn in protected
     )
     assert any("aws:kms/key:Key" in urn for urn in protected)
+    # The release lock table too, and DynamoDB's own deletion protection is on.
+    (table,) = [
+        r for r in state["deployment"]["resources"] if r["type"] == "aws:dynamodb/table:Table"
+    ]
+    assert table["urn"] in protected
+    assert table["inputs"]["deletionProtectionEnabled"] is True
     mark = prod.record.mark()
 
     result = prod.run("destroy", "--stack", "prod", "--yes", expect=None)
