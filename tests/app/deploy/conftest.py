@@ -95,11 +95,14 @@ def make_releaser(stack: FakeStack, sleeps: list[float], events: list[tuple[str,
         # Only what a test sets is passed on, so these fixtures also drive older code
         # (each regression test was run against the code before its fix).
         options: dict[str, Any] = {} if lock is None else {"lock": lock}
+        # Schema 4's table lock: the stack's own DynamoDB client unless a test gives one.
+        table = {"dynamodb": clients.get("dynamodb", stack.dynamodb)} if stack.lock_table else {}
         aws = AwsClients(
             ssm=clients.get("ssm", stack.ssm),
             ecr=clients.get("ecr", stack.ecr),
             lambda_=clients.get("lambda_", stack.lambda_),
             ecs=clients.get("ecs", stack.ecs),
+            **table,
         )
         return Releaser(
             aws,

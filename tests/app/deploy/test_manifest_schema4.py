@@ -17,6 +17,7 @@ import pytest
 
 from app.deploy.exceptions import ManifestInvalidError
 from app.deploy.manifest import parse_manifest
+from app.deploy.schemas import Stage
 
 from .test_manifest_schema3 import DOCUMENT as PROMOTED_3
 
@@ -99,6 +100,7 @@ def test_a_promoted_stage_reads_with_schema_3s_stage_and_fields():
     manifest = parse_manifest(json.dumps(promoted()))
 
     assert manifest.lock_table_name == "cd-prod-release-locks"
+    assert isinstance(manifest.stage, Stage)
     assert manifest.stage.source.stack == "dev"
     assert all(image.promoted for image in manifest.images.values())
     assert manifest.image("lambda").digest_parameter_name == "/cd/prod/images/lambda/digest"
