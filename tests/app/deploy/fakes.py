@@ -271,6 +271,18 @@ class FakeStack:
         item = self.dynamodb.get_item(TableName=self.lock_table, Key=key, ConsistentRead=True)
         return item.get("Item")
 
+    def put_lock_item(self, name: str, holder: dict[str, Any]) -> None:
+        """Schema 4: the image's lock item as another process would have put it."""
+        assert self.lock_table is not None
+        self.dynamodb.put_item(
+            TableName=self.lock_table,
+            Item={
+                "lockKey": {"S": self.images[name]["lockParameter"]},
+                "token": {"S": holder["token"]},
+                "holder": {"S": json.dumps(holder)},
+            },
+        )
+
     def manifest_document(self) -> dict[str, Any]:
         schema = 2 if any("lockParameter" in entry for entry in self.images.values()) else 1
         if self.lock_table is not None:
@@ -410,6 +422,31 @@ class FakeStack:
 
     def set_function_image(self, function_name: str, uri: str) -> None:
         self.lambda_.update_function_code(FunctionName=function_name, ImageUri=uri)
+
+
+def lock_holder(
+    pid: int,
+    *,
+    command: str = "release",
+    image: str = "lambda",
+    token: str = "e" * 32,
+    host: str = "other-host",
+    started: str = "2099-01-01T00:00:00Z",
+    expires: str = "2099-01-01T01:00:00Z",
+) -> dict[str, Any]:
+    """A lock's holder as the tool writes it (docs/app-release.md, "One release per image:
+    the lock"), written out rather than built with the code under test."""
+    return {
+        "schema": 1,
+        "token": token,
+        "host": host,
+        "pid": pid,
+        "codebuildBuildId": None,
+        "command": command,
+        "image": image,
+        "startedAt": started,
+        "expiresAt": expires,
+    }
 
 
 def client_error(code: str, operation: str, message: str = "injected fault") -> ClientError:

@@ -19,7 +19,7 @@ from app.deploy.lock import LockHolder, LockPolicy
 from app.deploy.retry import RetryPolicy
 from app.deploy.table_lock import TableLock
 
-from .fakes import FaultyClient, client_error, fail_times, fail_when
+from .fakes import FaultyClient, client_error, fail_times, fail_when, lock_holder
 from .test_lock import NAME, START, Clock, SleepingInterrupts, holder
 
 TABLE = "demo-test-release-locks"
@@ -77,19 +77,12 @@ def held_by(stack) -> int | None:
 
 
 def ssm_lock(stack, pid: int = 333, expires: str = "2030-01-02T04:04:05Z") -> None:
-    """The SSM lock a tool of an older manifest writes (LockHolder.to_json's fields)."""
-    value = {
-        "schema": 1,
-        "token": "f" * 32,
-        "host": "old-host",
-        "pid": pid,
-        "codebuildBuildId": None,
-        "command": "hold",
-        "image": "lambda",
-        "startedAt": "2030-01-02T03:00:00Z",
-        "expiresAt": expires,
-    }
-    stack.ssm.put_parameter(Name=NAME, Value=json.dumps(value), Type="String")
+    """The SSM lock a tool of an older manifest writes."""
+    holder = lock_holder(
+        pid, command="hold", token="f" * 32, host="old-host", started="2030-01-02T03:00:00Z",
+        expires=expires,
+    )  # fmt: skip
+    stack.ssm.put_parameter(Name=NAME, Value=json.dumps(holder), Type="String")
 
 
 def test_take_writes_the_contracts_item_and_release_deletes_it(stack, make_lock):

@@ -18,13 +18,13 @@ import pytest
 from app.deploy.exceptions import ImageTagNotFoundError
 from app.deploy.status import collect_status
 
-from .fakes import NEW, NEWER, OLD, FakeStack, FaultyClient
+from .fakes import NEW, NEWER, OLD, FakeStack, FaultyClient, lock_holder
 
 IMAGE = "web"
 
 
 @pytest.fixture
-def table_stack(stack, make_releaser) -> FakeStack:
+def ecs_table_stack(stack, make_releaser) -> FakeStack:
     """Schema 4: image web (one ECS service) released on OLD, NEW pushed."""
     stack.add_image(IMAGE, ecs_services=1)
     stack.use_lock_table()
@@ -41,31 +41,13 @@ def lock_name(stack: FakeStack) -> str:
 
 def plant(stack: FakeStack, pid: int) -> None:
     """A holder's item, as another release would have put it."""
-    holder = {
-        "schema": 1,
-        "token": "e" * 32,
-        "host": "other-host",
-        "pid": pid,
-        "codebuildBuildId": None,
-        "command": "release",
-        "image": IMAGE,
-        "startedAt": "2099-01-01T00:00:00Z",
-        "expiresAt": "2099-01-01T01:00:00Z",
-    }
-    stack.dynamodb.put_item(
-        TableName=stack.lock_table,
-        Item={
-            "lockKey": {"S": lock_name(stack)},
-            "token": {"S": holder["token"]},
-            "holder": {"S": json.dumps(holder)},
-        },
-    )
+    stack.put_lock_item(IMAGE, lock_holder(pid, image=IMAGE))
 
 
 def test_release_rollback_and_release_recorded_take_the_tables_lock_only(
-    table_stack, make_releaser, tmp_path
+    ecs_table_stack, make_releaser, tmp_path
 ):
-    stack = table_stack
+    stack = ecs_table_stack
     dynamodb, ssm = FaultyClient(stack.dynamodb), FaultyClient(stack.ssm)
     definitions = tmp_path / "imagedefinitions.json"
 
@@ -95,57 +77,46 @@ def test_release_rollback_and_release_recorded_take_the_tables_lock_only(
     assert json.loads(definitions.read_text())[0]["imageUri"] == stack.uri(IMAGE, NEW)
 
 
-def test_a_held_table_lock_refuses_a_release_and_leaves_the_holder(table_stack, make_releaser):
-    plant(table_stack, pid=4242)
+def test_a_held_table_lock_refuses_a_release_and_leaves_the_holder(ecs_table_stack, make_releaser):
+    plant(ecs_table_stack, pid=4242)
 
     with pytest.raises(Exception, match=r"in DynamoDB table demo-test-release-locks: .*pid 4242"):
         make_releaser().release(IMAGE, NEW, imagedefinitions=None)
 
-    assert json.loads(table_stack.lock_item(IMAGE)["holder"]["S"])["pid"] == 4242
-    assert table_stack.recorded_tag(IMAGE) == OLD
+    assert json.loads(ecs_table_stack.lock_item(IMAGE)["holder"]["S"])["pid"] == 4242
+    assert ecs_table_stack.recorded_tag(IMAGE) == OLD
 
 
-def test_a_release_refused_for_bad_input_drops_the_item_it_took(table_stack, make_releaser):
+def test_a_release_refused_for_bad_input_drops_the_item_it_took(ecs_table_stack, make_releaser):
     with pytest.raises(ImageTagNotFoundError):
         make_releaser().release(IMAGE, NEWER, imagedefinitions=None)
 
-    assert table_stack.lock_item(IMAGE) is None
+    assert ecs_table_stack.lock_item(IMAGE) is None
 
 
 @pytest.mark.parametrize("where", ["table", "ssm"])
 def test_dry_run_notes_the_holder_of_the_table_or_of_the_older_ssm_lock(
-    table_stack, make_releaser, where
+    ecs_table_stack, make_releaser, where
 ):
     if where == "table":
-        plant(table_stack, pid=4242)
+        plant(ecs_table_stack, pid=4242)
     else:
-        holder = {
-            "schema": 1,
-            "token": "d" * 32,
-            "host": "old-host",
-            "pid": 4242,
-            "codebuildBuildId": None,
-            "command": "hold",
-            "image": IMAGE,
-            "startedAt": "2099-01-01T00:00:00Z",
-            "expiresAt": "2099-01-01T01:00:00Z",
-        }
-        table_stack.ssm.put_parameter(
-            Name=lock_name(table_stack), Value=json.dumps(holder), Type="String"
+        holder = lock_holder(4242, command="hold", image=IMAGE, host="old-host")
+        ecs_table_stack.ssm.put_parameter(
+            Name=lock_name(ecs_table_stack), Value=json.dumps(holder), Type="String"
         )
-
-    before = table_stack.lock_item(IMAGE)
+    before = ecs_table_stack.lock_item(IMAGE)
 
     plan = make_releaser().plan_release(IMAGE, NEW, imagedefinitions=None)
 
     (note,) = [n for n in plan.notes if "release lock" in n]
-    assert f"release lock {lock_name(table_stack)} is held by " in note
+    assert f"release lock {lock_name(ecs_table_stack)} is held by " in note
     assert "by pid 4242 on" in note
-    assert table_stack.lock_item(IMAGE) == before  # a dry run takes nothing
+    assert ecs_table_stack.lock_item(IMAGE) == before  # a dry run takes nothing
 
 
-def test_status_shows_the_tables_holder(table_stack, make_releaser):
-    plant(table_stack, pid=4242)
+def test_status_shows_the_tables_holder(ecs_table_stack, make_releaser):
+    plant(ecs_table_stack, pid=4242)
     releaser = make_releaser()
 
     (image,) = collect_status(releaser.clients, releaser.manifest)
@@ -182,7 +153,7 @@ def race(backend: Any, table: str, key: str) -> list[str]:
     return wins
 
 
-def test_moto_as_patched_serialises_dynamodbs_conditional_puts(table_stack):
+def test_moto_as_patched_serialises_dynamodbs_conditional_puts(ecs_table_stack):
     """moto_aws.py's patch: of two threads putting one key with attribute_not_exists at
     once, exactly one wins, every time (without it, 180 of 300 rounds had two)."""
     from moto.dynamodb.models import dynamodb_backends
@@ -191,7 +162,7 @@ def test_moto_as_patched_serialises_dynamodbs_conditional_puts(table_stack):
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # switch threads as often as possible
     try:
-        winners = [race(backend, table_stack.lock_table, f"race-{n}") for n in range(100)]
+        winners = [race(backend, ecs_table_stack.lock_table, f"race-{n}") for n in range(100)]
     finally:
         sys.setswitchinterval(interval)
     assert [len(wins) for wins in winners] == [1] * 100
