@@ -150,6 +150,7 @@ class TableLock(ImageLock):
     def try_acquire(self) -> bool:
         """One attempt: ``PutItem`` beside the guard's read of the SSM lock."""
         self._stamp()
+        self._blocked_by_older = False  # until this attempt's guard says otherwise
         with ThreadPoolExecutor(max_workers=1) as pool:
             guard = pool.submit(read_lock, self._ssm, self.name, self._retry, self._policy.ttl)
             try:
