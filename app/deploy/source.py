@@ -150,9 +150,12 @@ class SourceStage:
         where = f"stage {self.source.stack}'s deploy manifest {self.source.manifest_parameter}"
         manifest = load_manifest(self.clients.ssm, self.source.manifest_parameter, self._retry)
         if isinstance(manifest.stage, Stage):
+            schema = (
+                "3" if manifest.schema_version == 3 else f"{manifest.schema_version} with stage"
+            )
             raise NotPromotedStageError(
-                f"{where} is stack {manifest.stack!r}'s, a promoted stage's (schema "
-                f"{manifest.schema_version} with stage), which builds nothing to promote from; "
+                f"{where} is stack {manifest.stack!r}'s, a promoted stage's (schema {schema}), "
+                "which builds nothing to promote from; "
                 "nothing was changed. Set this stack's container-delivery:promoteFrom to the "
                 "stack that builds the image and run pulumi up"
             )

@@ -90,9 +90,8 @@ def test_a_build_stage_manifest_of_a_promoted_stage_or_of_another_stack_is_refus
 
     assert (
         f"stage dev's deploy manifest {dev.manifest_parameter} is stack 'prod''s, a promoted "
-        "stage's (schema 3 with stage), which builds nothing to promote from; nothing was "
-        "changed. Set this stack's container-delivery:promoteFrom to the stack that builds "
-        "the image"
+        "stage's (schema 3), which builds nothing to promote from; nothing was changed. Set "
+        "this stack's container-delivery:promoteFrom to the stack that builds the image"
     ) in refused(stages, deploy, *PROMOTE).stderr
 
     document = dev.manifest_document()

@@ -13,8 +13,10 @@ import json
 import pytest
 
 from .fakes import NEW, OLD, FakeStack, lock_holder
+from .promotion_fakes import BUILD_ACCOUNT as BUILD
 from .promotion_fakes import publish_promoted_manifest
 from .test_e2e_hold import held, wait_for
+from .test_e2e_promote_refusals import PROMOTE, refused
 
 pytestmark = pytest.mark.e2e
 
@@ -95,3 +97,17 @@ def test_promote_in_a_schema_4_promoted_stage_takes_its_tables_lock(stages, depl
     assert stages.recorded("lambda") == (NEW, stages.digest("lambda", NEW))
     assert prod.lock_item("lambda") is None
     assert prod.lock_value("lambda") is None
+
+
+def test_a_build_stage_manifest_of_a_schema_4_promoted_stage_is_refused(stages, deploy):
+    dev, prod = stages.dev, stages.prod
+    prod.use_lock_table()
+    # dev's parameter holds a promoted stage's manifest (prod's schema 4, copied there).
+    dev.publish_manifest(json.dumps(publish_promoted_manifest(stages, BUILD)))
+
+    run = refused(stages, deploy, *PROMOTE)
+
+    assert (
+        f"stage dev's deploy manifest {dev.manifest_parameter} is stack 'prod''s, a promoted "
+        "stage's (schema 4 with stage), which builds nothing to promote from"
+    ) in run.stderr
