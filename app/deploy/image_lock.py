@@ -1,9 +1,6 @@
 """The release lock's holder and policy, and what every lock store does alike: wait for a
-held lock, break an expired one when asked, and warn when the lock is no longer ours.
-
-The stores: an SSM parameter (``app.deploy.lock``, manifest schemas 1 to 3) and a
-DynamoDB item (``app.deploy.table_lock``, schema 4).
-"""
+held lock, break an expired one when asked, warn when it is no longer ours. The stores:
+an SSM parameter (``app.deploy.lock``, schemas 1 to 3), a DynamoDB item (``table_lock``)."""
 
 from __future__ import annotations
 

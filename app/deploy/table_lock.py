@@ -1,18 +1,5 @@
-"""The release lock of manifest schema 4: an item of a DynamoDB table, written conditionally.
-
-The item of an image is keyed by its ``lockParameter`` (``lockKey``) and holds the
-holder's ``token`` and ``holder`` (``LockHolder.to_json()``). ``PutItem`` with
-``attribute_not_exists(lockKey)`` takes it, ``DeleteItem`` with ``#t = :mine`` gives it
-back in one round trip, and ``DeleteItem`` with ``#t = :theirs`` breaks an expired one
-atomically: of two breakers, one deletes and the other's condition fails. An answer
-that is lost is judged by a consistent read of the item, whose token says whose it is.
-
-The upgrade guard: beside each ``PutItem``, ``GetParameter`` reads the image's SSM lock
-(the one manifests before schema 4 use, under the same name). While it exists the image
-is held by whoever took it (``hold`` running ``pulumi up`` that publishes schema 4, or a
-release that read the older manifest): the item this attempt took is given back and the
-attempt counts as held, described by the SSM lock's holder; ``--break-expired-lock``
-breaks an expired SSM lock as ``app.deploy.lock`` does.
+"""The release lock of manifest schema 4: an item of a DynamoDB table, written conditionally,
+with the upgrade guard that also honours the SSM lock of older manifests (``TableLock``).
 """
 
 from __future__ import annotations
@@ -75,7 +62,23 @@ def _retried(exc: ClientError) -> bool:
 
 
 class TableLock(ImageLock):
-    """The lock of one image as an item of the manifest's ``lockTable`` (schema 4)."""
+    """The lock of one image as an item of the manifest's ``lockTable`` (schema 4).
+
+    The item is keyed by the image's ``lockParameter`` (``lockKey``) and holds the
+    holder's ``token`` and ``holder`` (``LockHolder.to_json()``). ``PutItem`` with
+    ``attribute_not_exists(lockKey)`` takes it, ``DeleteItem`` with ``#t = :mine`` gives
+    it back in one round trip, and ``DeleteItem`` with ``#t = :theirs`` breaks an expired
+    one atomically: of two breakers, one deletes and the other's condition fails. An
+    answer that is lost is judged by a consistent read of the item's token.
+
+    The upgrade guard: beside each ``PutItem``, ``GetParameter`` reads the image's SSM
+    lock (the one manifests before schema 4 use, under the same name). While it exists
+    the image is held by whoever took it (``hold`` running the ``pulumi up`` that
+    publishes schema 4, or a release that read the older manifest): the item this
+    attempt took is given back and the attempt counts as held, described by the SSM
+    lock's holder; ``--break-expired-lock`` breaks an expired SSM lock as
+    ``app.deploy.lock`` does.
+    """
 
     def __init__(
         self,
@@ -256,7 +259,7 @@ class TableLock(ImageLock):
             return
         self._progress(self.name, f"breaking expired lock: {expired.describe()}")
         try:
-            self._delete(expired.token)
+            self._delete(":theirs", expired.token)
         except CALL_ERRORS as exc:
             if error_code(exc) != CONDITION_FAILED:
                 raise self._fail(exc, "break") from exc
@@ -276,9 +279,10 @@ class TableLock(ImageLock):
             return
         self._progress(self.name, "broke the expired lock")
 
-    def _delete(self, token: str) -> None:
-        """``DeleteItem`` if the item holds ``token``; a hand-written item may have none."""
-        condition = "#t = :token" if token else "#t = :token OR attribute_not_exists(#t)"
+    def _delete(self, whose: str, token: str) -> None:
+        """``DeleteItem`` if the item holds ``token`` (``whose``: ``:mine`` or ``:theirs``,
+        as the contract writes them); a hand-written item may have no token at all."""
+        condition = f"#t = {whose}" if token else f"#t = {whose} OR attribute_not_exists(#t)"
         dynamodb = self._dynamodb
         self._retry.call(
             lambda: dynamodb.delete_item(
@@ -286,7 +290,7 @@ class TableLock(ImageLock):
                 Key={KEY: {"S": self.name}},
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#t": "token"},
-                ExpressionAttributeValues={":token": {"S": token}},
+                ExpressionAttributeValues={whose: {"S": token}},
             )
         )
 
@@ -303,7 +307,7 @@ class TableLock(ImageLock):
         if not self.held:
             return None
         try:
-            self._delete(self.holder.token)
+            self._delete(":mine", self.holder.token)
         except ClientError as exc:
             if error_code(exc) != CONDITION_FAILED:
                 return self._after_a_failed_delete(exc)

@@ -123,9 +123,9 @@ def test_take_is_one_conditional_put_beside_the_guards_read(stack, make_lock):
     assert put["ConditionExpression"] == "attribute_not_exists(lockKey)"
     assert put["TableName"] == TABLE
     (delete,) = dynamodb.calls_to("delete_item")
-    assert delete["ConditionExpression"] == "#t = :token"
+    assert delete["ConditionExpression"] == "#t = :mine"
     assert delete["ExpressionAttributeNames"] == {"#t": "token"}
-    assert delete["ExpressionAttributeValues"] == {":token": {"S": lock.holder.token}}
+    assert delete["ExpressionAttributeValues"] == {":mine": {"S": lock.holder.token}}
     assert dynamodb.calls_to("get_item") == []  # nothing read when all goes well
     assert [c["Name"] for c in ssm.calls_to("get_parameter")] == [NAME]
     assert ssm.calls_to("put_parameter") == ssm.calls_to("delete_parameter") == []
@@ -194,7 +194,8 @@ def test_of_two_breakers_of_one_expired_lock_only_one_breaks_it(stack, make_lock
     first = make_lock(owner=holder(pid=222), break_expired=True)
 
     def first_breaker_goes_in_between(kwargs):
-        if kwargs["ExpressionAttributeValues"][":token"]["S"] != first.holder.token:
+        assert ":theirs" in kwargs["ExpressionAttributeValues"]  # the second's break
+        if not first.held:
             first.acquire()
 
     racing = FaultyClient(stack.dynamodb, delete_item=first_breaker_goes_in_between)

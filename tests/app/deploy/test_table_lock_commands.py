@@ -66,7 +66,7 @@ def test_release_rollback_and_release_recorded_take_the_tables_lock_only(
     assert [p["Item"]["lockKey"] for p in puts] == [{"S": name}] * 3
     assert {p["TableName"] for p in puts} == {stack.lock_table}
     deletes = dynamodb.calls_to("delete_item")
-    assert [d["ExpressionAttributeValues"][":token"] for d in deletes] == [
+    assert [d["ExpressionAttributeValues"][":mine"] for d in deletes] == [
         {"S": p["Item"]["token"]["S"]} for p in puts
     ]
     # The SSM lock is only read (the upgrade guard), never written.
