@@ -164,7 +164,6 @@ class TableLock(ImageLock):
         if guard_failure is not None:
             raise self._guard_failed(guard_failure) from guard_failure
         older = guard.result()
-        self._blocked_by_older = older is not None
         if older is None:
             return taken
         if taken:
@@ -176,6 +175,7 @@ class TableLock(ImageLock):
             note = self._give_back()
             if note:
                 self._progress(self.name, f"WARNING: could not give it back{note}")
+        self._blocked_by_older = True  # what _current and _break look at, and messages name
         return False
 
     def _put(self) -> bool:
