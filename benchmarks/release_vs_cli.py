@@ -33,8 +33,16 @@ the lock's round trips on the release's critical path, the ones nothing else ove
 Local round trips are too short for a difference of one to show in wall time; the
 latency makes each one visible.
 
+With ``--latency-ms`` it also compares the two lock stores side by side, the same way:
+the SSM parameter of manifest schema 2 against the DynamoDB item of schema 4 (issue 24;
+its table created in moto as the infra stack creates it). Schema 2 and 4 need CodeDeploy
+for a Lambda function, which moto does not run, so that image is run by one ECS service:
+the lock's requests are the same whatever the image runs, and the release still reads,
+writes and verifies the tag parameter and writes ``imagedefinitions.json``. Their
+requests are counted per operation, so the stores' difference is seen exactly too.
+
 The script is one file over the project's ~400-line guide so that it runs as it is,
-with its fixture, its request counter and its tables beside each other.
+with its fixtures, its request counter and its tables beside each other.
 """
 
 from __future__ import annotations
@@ -48,7 +56,9 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,8 +68,11 @@ from moto.server import ThreadedMotoServer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
-#: How the lock parameter's name ends (app/deploy/manifest.py, LOCK_PARAMETER_LEAF).
+#: How the lock parameter's name ends (app/deploy/manifest.py, LOCK_PARAMETER_LEAF). In
+#: schema 4 it is also the lock item's key, so the table's requests carry it too.
 LOCK_SUFFIX = b"/release-lock"
+#: The lock stores compared with ``--latency-ms``: the manifest schema that uses each.
+STORES = {"ssm": 2, "table": 4}
 
 
 def manifest_json(tag: str) -> str:
@@ -138,6 +151,74 @@ class Fixture:
             raise SystemExit(f"{self.name}: not released to {tag}: parameter {value}, {wrong}")
 
 
+class StoreFixture:
+    """One image run by one ECS service, with a schema-2 (SSM lock) or schema-4 manifest.
+
+    Schema 4 gets the release locks' table as LOCK-SPEC has the infra stack create it:
+    partition key ``lockKey`` (S), on demand, encrypted with the AWS managed key.
+    """
+
+    def __init__(self, session: boto3.Session, store: str, tags: list[str]) -> None:
+        self.store = store
+        self.name = f"lock-{store}"
+        stack, folder = f"{store}-store", f"/bench/{store}-store/images/{self.name}"
+        ssm, ecr, ecs = session.client("ssm"), session.client("ecr"), session.client("ecs")
+        repository = ecr.create_repository(
+            repositoryName=self.name, imageTagMutability="IMMUTABLE"
+        )["repository"]
+        self.repository_url = repository["repositoryUri"]
+        for tag in ["initial", *tags]:
+            ecr.put_image(repositoryName=self.name, imageManifest=manifest_json(tag), imageTag=tag)
+        self.tag_parameter = f"{folder}/tag"
+        ssm.put_parameter(Name=self.tag_parameter, Value="initial", Type="String")
+        cluster = ecs.create_cluster(clusterName=f"bench-{stack}")["cluster"]["clusterName"]
+        definition = ecs.register_task_definition(
+            family=self.name,
+            containerDefinitions=[
+                {"name": "web", "image": f"{self.repository_url}:initial", "memory": 128}
+            ],
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_service(
+            cluster=cluster, serviceName=self.name, taskDefinition=definition, desiredCount=0
+        )
+        manifest: dict[str, Any] = {
+            "schema": STORES[store],
+            "project": "bench",
+            "stack": stack,
+            "images": {
+                self.name: {
+                    "repositoryName": self.name,
+                    "repositoryUrl": self.repository_url,
+                    "tagParameter": self.tag_parameter,
+                    "placeholderTag": "initial",
+                    "lockParameter": f"{folder}/release-lock",
+                    "failedReleasesParameter": f"{folder}/failed-releases",
+                    "lambdaFunctions": [],
+                    "ecsServices": [{"cluster": cluster, "service": self.name, "container": "web"}],
+                }
+            },
+        }
+        if store == "table":
+            manifest["lockTable"] = table = f"bench-{stack}-release-locks"
+            session.client("dynamodb").create_table(
+                TableName=table,
+                AttributeDefinitions=[{"AttributeName": "lockKey", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "lockKey", "KeyType": "HASH"}],
+                BillingMode="PAY_PER_REQUEST",
+                SSESpecification={"Enabled": True, "SSEType": "KMS"},
+            )
+        self.manifest_parameter = f"/bench/{stack}/deploy-manifest"
+        ssm.put_parameter(Name=self.manifest_parameter, Value=json.dumps(manifest), Type="String")
+        self._ssm = ssm
+
+    def check(self, tag: str, definitions: Path) -> None:
+        """Fail loudly unless the parameter and imagedefinitions.json name ``tag``."""
+        value = self._ssm.get_parameter(Name=self.tag_parameter)["Parameter"]["Value"]
+        written = json.loads(definitions.read_text())
+        if value != tag or written != [{"name": "web", "imageUri": f"{self.repository_url}:{tag}"}]:
+            raise SystemExit(f"{self.name}: not released to {tag}: parameter {value}, {written}")
+
+
 class RequestCounter:
     """Counts every request the moto server answers (wraps its WSGI application).
 
@@ -149,6 +230,7 @@ class RequestCounter:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
         self.count = 0
+        self.operations: Counter[str] = Counter()
         self.latency = 0.0
         self.lock_free = False
         original = DomainDispatcherApplication.__call__
@@ -156,6 +238,9 @@ class RequestCounter:
 
         def counted(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
             counter.count += 1
+            # JSON protocols (SSM, ECR, DynamoDB) name the operation in X-Amz-Target.
+            target = environ.get("HTTP_X_AMZ_TARGET", "").rsplit(".", 1)[-1]
+            counter.operations[target or f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}"] += 1
             if counter.latency:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 body = environ["wsgi.input"].read(length) if length else b""
@@ -202,7 +287,11 @@ def talk_release(fixture: Fixture, tag: str, env: dict[str, str]) -> float:
 
 
 def tool_release(
-    fixture: Fixture, tag: str, env: dict[str, str], checkout: Path = REPO_ROOT
+    fixture: Fixture | StoreFixture,
+    tag: str,
+    env: dict[str, str],
+    checkout: Path = REPO_ROOT,
+    *extra: str,
 ) -> float:
     """One ``release`` by the tool of ``checkout`` (this repository, or ``--baseline``)."""
     if checkout != REPO_ROOT:
@@ -210,7 +299,7 @@ def tool_release(
     start = time.perf_counter()
     run(
         [sys.executable, "-m", "app.deploy", "release", "--image", fixture.name, "--tag", tag,
-         "--manifest-parameter", fixture.manifest_parameter, "--json"],
+         "--manifest-parameter", fixture.manifest_parameter, "--json", *extra],
         env,
         cwd=checkout,
     )  # fmt: skip
@@ -249,6 +338,10 @@ class Measured:
     timings: dict[int, dict[str, list[float]]] = field(default_factory=dict)
     requests_per_release: dict[int, int] = field(default_factory=dict)
     baseline_requests: dict[int, int] = field(default_factory=dict)
+    stores: dict[str, list[float]] = field(default_factory=dict)
+    """Per lock store and latency kind (``ssm-latency``, ``table-lock-free``...): seconds."""
+    store_operations: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per lock store: the requests of one release, per operation."""
 
 
 def client_env(endpoint: str) -> dict[str, str]:
@@ -332,7 +425,46 @@ def measure(args: argparse.Namespace, requests: RequestCounter, endpoint: str) -
                     requests.latency, requests.lock_free = 0.0, False
                 fixtures[n].check(delayed_tag)
         print(f"N={n}: talk {timings['talk']}, tool {timings['tool']}", file=sys.stderr)
+    if args.latency_ms:
+        measure_stores(args, requests, session, env, measured)
     return measured
+
+
+def measure_stores(
+    args: argparse.Namespace,
+    requests: RequestCounter,
+    session: boto3.Session,
+    env: dict[str, str],
+    measured: Measured,
+) -> None:
+    """The two lock stores side by side: each repetition releases with each store twice,
+    with the latency and with the lock's requests answered at once, in turn."""
+    kinds = [f"{store}-{kind}" for store in STORES for kind in ("latency", "lock-free")]
+    reps = [-1, *range(args.repetitions)]
+    fixtures = {
+        store: StoreFixture(
+            session, store, [tag_for(0, k, r) for k in kinds if k.startswith(store) for r in reps]
+        )
+        for store in STORES
+    }
+    measured.stores = {kind: [] for kind in kinds}
+    with tempfile.TemporaryDirectory() as scratch:
+        definitions = Path(scratch) / "imagedefinitions.json"
+        extra = ("--imagedefinitions", str(definitions))
+        for r in reps:  # -1: a warm-up, untimed
+            for kind in kinds:
+                store, tag = kind.split("-", 1)[0], tag_for(0, kind, r)
+                before = Counter(requests.operations)
+                requests.latency = args.latency_ms / 1000
+                requests.lock_free = kind.endswith("lock-free")
+                try:
+                    seconds = tool_release(fixtures[store], tag, env, REPO_ROOT, *extra)
+                finally:
+                    requests.latency, requests.lock_free = 0.0, False
+                measured.store_operations[store] = dict(requests.operations - before)
+                fixtures[store].check(tag, definitions)
+                if r >= 0:
+                    measured.stores[kind].append(seconds)
 
 
 def report(args: argparse.Namespace, m: Measured) -> None:
@@ -364,6 +496,7 @@ def report(args: argparse.Namespace, m: Measured) -> None:
         report_baseline(args, m)
     if args.latency_ms:
         report_lock(args, m)
+        report_stores(args, m)
 
 
 def report_baseline(args: argparse.Namespace, m: Measured) -> None:
@@ -401,6 +534,27 @@ def report_lock(args: argparse.Namespace, m: Measured) -> None:
         print(f"| {n} | " + " | ".join(cells) + " |")
 
 
+def report_stores(args: argparse.Namespace, m: Measured) -> None:
+    print(
+        f"\nthe lock stores side by side, {args.latency_ms:g} ms added to every request (an "
+        "image run by one ECS service): the lock's round trips on the critical path, per "
+        "pair, median (min to max), and one release's requests:\n"
+    )
+    print("| lock | manifest | lock round trips on the critical path | requests per release |")
+    print("|---|---:|---:|---:|")
+    for store, schema in STORES.items():
+        pairs = zip(m.stores[f"{store}-lock-free"], m.stores[f"{store}-latency"], strict=True)
+        steps = [(slow - fast) * 1000 / args.latency_ms for fast, slow in pairs]
+        label = "SSM parameter" if store == "ssm" else "DynamoDB item"
+        print(
+            f"| {label} | schema {schema} | {statistics.median(steps):.2f} "
+            f"({min(steps):.2f} to {max(steps):.2f}) | {sum(m.store_operations[store].values())} |"
+        )
+    for store, operations in m.store_operations.items():
+        listed = ", ".join(f"{name} {count}" for name, count in sorted(operations.items()))
+        print(f"\n{store}: {listed}")
+
+
 def main() -> int:
     args = parse_args()
     # Both the moto server (this process) and the clients read these.
@@ -425,13 +579,17 @@ def main() -> int:
         server.stop()
     report(args, measured)
     if args.json:
-        args.json.write_text(json.dumps({str(n): t for n, t in measured.timings.items()}, indent=2))
+        timings: dict[str, Any] = {str(n): t for n, t in measured.timings.items()}
+        if measured.stores:
+            timings["lockStores"] = measured.stores
+        args.json.write_text(json.dumps(timings, indent=2))
         args.json.with_suffix(".requests.json").write_text(
             json.dumps(
                 {
                     "roundTripSeconds": measured.round_trip,
                     "requestsPerRelease": measured.requests_per_release,
                     "baselineRequestsPerRelease": measured.baseline_requests,
+                    "lockStoreOperations": measured.store_operations,
                 },
                 indent=2,
             )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import boto3
     from mypy_boto3_codedeploy import CodeDeployClient
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_ecr import ECRClient
     from mypy_boto3_ecs import ECSClient
     from mypy_boto3_lambda import LambdaClient
@@ -34,6 +35,7 @@ class AwsClients:
         lambda_: LambdaClient | None = None,
         ecs: ECSClient | None = None,
         codedeploy: CodeDeployClient | None = None,
+        dynamodb: DynamoDBClient | None = None,
         max_pool_connections: int = 16,
         env: Mapping[str, str] | None = None,
     ) -> None:
@@ -44,6 +46,7 @@ class AwsClients:
             "lambda": lambda_,
             "ecs": ecs,
             "codedeploy": codedeploy,
+            "dynamodb": dynamodb,
         }
         self._max_pool_connections = max_pool_connections
         self._env = os.environ if env is None else env
@@ -93,6 +96,11 @@ class AwsClients:
     @cached_property
     def codedeploy(self) -> CodeDeployClient:
         return self._client("codedeploy")  # type: ignore[return-value]
+
+    @cached_property
+    def dynamodb(self) -> DynamoDBClient:
+        """The release locks' table (manifest schema 4)."""
+        return self._client("dynamodb")  # type: ignore[return-value]
 
     @cached_property
     def codedeploy_once(self) -> CodeDeployClient:

@@ -114,6 +114,13 @@ class PromotionTagMovedError(DeployError):
         self.current = current
 
 
+class LockTableNotFoundError(BadInputError):
+    """The DynamoDB table a schema-4 manifest names for its locks does not exist here.
+
+    The infra stack that publishes schema 4 creates it; nothing was changed.
+    """
+
+
 class LockHeldError(DeployError):
     """Another release of this image holds its release lock. Nothing was changed.
 

@@ -4,6 +4,8 @@
 of ECR) run beside the first attempt, and their failures (bad input, exit 2) come
 before the lock's; a lock taken for a command that then cannot go ahead is released
 again. From the first attempt on, a signal only sets a flag (``app.deploy.signals``).
+The manifest's schema picks the lock: an item of its ``lockTable`` in schema 4
+(``app.deploy.table_lock``), else the SSM parameter (``app.deploy.lock``).
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from app.deploy.exceptions import AwsAccessError, DeployError, ReleaseFailedError
-from app.deploy.lock import LockHolder, LockOwner, LockPolicy, ReleaseLock
+from app.deploy.lock import LockHolder, LockOwner, LockPolicy, ReleaseLock, read_lock
 from app.deploy.retry import CALL_ERRORS, access_problem, describe_error
+from app.deploy.table_lock import TableLock, read_table_lock
 
 if TYPE_CHECKING:
     from app.deploy.clients import AwsClients
+    from app.deploy.image_lock import ImageLock
     from app.deploy.manifest import ImageTargets
     from app.deploy.retry import RetryPolicy
     from app.deploy.signals import Interrupts
@@ -47,6 +51,23 @@ def result_of(image_name: str, command: str, future: Future[Any]) -> Any:
         raise before_changes(image_name, command, exc) from exc
 
 
+def read_holder(
+    clients: AwsClients, table: str | None, name: str, retry: RetryPolicy, ttl: float
+) -> LockHolder | None:
+    """Who holds the lock ``name`` now (None: free), read without taking it.
+
+    In schema 4 (``table``) the item, and beside it the SSM lock the upgrade guard
+    checks: the item's holder if there is one, else the SSM lock's.
+    """
+    if table is None:
+        return read_lock(clients.ssm, name, retry, ttl)
+    _ = clients.ssm, clients.dynamodb  # created before the threads share them
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        older = pool.submit(read_lock, clients.ssm, name, retry, ttl)
+        item = read_table_lock(clients.dynamodb, table, name, retry)
+    return item or older.result()
+
+
 class ImageLocks:
     """Takes the release lock of an image for a command, for the duration of a block."""
 
@@ -54,6 +75,7 @@ class ImageLocks:
         self,
         clients: AwsClients,
         *,
+        table: str | None = None,
         owner: LockOwner,
         policy: LockPolicy,
         retry: RetryPolicy,
@@ -61,6 +83,8 @@ class ImageLocks:
         interrupts: Interrupts,
     ) -> None:
         self.clients = clients
+        self.table = table
+        """Schema 4's ``lockTable``; None: each lock is an SSM parameter."""
         self.policy = policy
         self._owner = owner
         self._retry = retry
@@ -87,15 +111,8 @@ class ImageLocks:
             started_at=now,
             expires_at=now + timedelta(seconds=self.policy.ttl),
         )
-        lock = ReleaseLock(
-            self.clients.ssm,
-            image.lock_parameter_name,
-            holder=holder,
-            policy=self.policy,
-            retry=self._retry,
-            progress=self._progress,
-            interrupts=self._interrupts,
-        )
+        self.create_clients()
+        lock = self._lock(image.lock_parameter_name, holder)
         _ = self.clients.ecr
         warnings: list[str] = []
         # From the first write on, a signal must not cut a step short (app.deploy.signals).
@@ -117,3 +134,29 @@ class ImageLocks:
             if warning:
                 self._progress(lock.name, f"WARNING: {warning}")
                 warnings.append(warning)
+
+    def create_clients(self) -> None:
+        """Create the lock's clients now, before threads share them (boto3's session is
+        not thread-safe)."""
+        _ = self.clients.ssm
+        if self.table is not None:
+            _ = self.clients.dynamodb
+
+    def _lock(self, name: str, holder: LockHolder) -> ImageLock:
+        """The lock the manifest's schema uses."""
+        options: dict[str, Any] = {
+            "holder": holder,
+            "policy": self.policy,
+            "retry": self._retry,
+            "progress": self._progress,
+            "interrupts": self._interrupts,
+        }
+        if self.table is None:
+            return ReleaseLock(self.clients.ssm, name, **options)
+        return TableLock(self.clients.dynamodb, self.clients.ssm, self.table, name, **options)
+
+    def holder(self, image: ImageTargets) -> LockHolder | None:
+        """Who holds the image's lock now, read without taking it (``--dry-run``)."""
+        return read_holder(
+            self.clients, self.table, image.lock_parameter_name, self._retry, self.policy.ttl
+        )

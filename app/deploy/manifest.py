@@ -4,7 +4,7 @@ The infra stack publishes it as an SSM String parameter,
 ``/<project>/<stack>/deploy-manifest``; this module is its reader and its model, so
 the infra side can check what it produces with ``parse_manifest``.
 Contract: readers reject an unknown ``schema``; an added field is ignored; renaming
-or removing a field needs a new schema. This reader reads schemas 1, 2 and 3;
+or removing a field needs a new schema. This reader reads schemas 1 to 4;
 docs/app-release.md ("The manifest from Python") has an example of each.
 
 * Schema 1 lists function names (or their ARNs, of this account and region); a
@@ -18,16 +18,16 @@ docs/app-release.md ("The manifest from Python") has an example of each.
   ``<folder>/failed-releases``).
 * Schema 3 (issue 22) is a promoted stage's: schema 2 plus ``stage.from`` and, per
   image, ``placeholderRepositoryUrl`` and ``digestParameter`` (``app.deploy.schemas``).
+* Schema 4 (issue 24) is schema 2, or with ``stage`` schema 3, plus ``lockTable``: the
+  release lock is an item of that DynamoDB table (``app.deploy.table_lock``).
 
 A target (a Lambda function, or an ECS service's container), a deployment group and
 each parameter belongs to exactly one image: releasing one image must never move
 another image's target.
 
-The model is a ``msgspec.Struct``, not pydantic like the infra program's config. The
-release tool starts once per pipeline run and its start-up is most of a release's
-time. ``python -X importtime -c "import app.deploy.manifest"`` gave about 0.16 s with
-the pydantic models and 0.035 s with these (medians of 5 on the development machine);
-see docs/app-release.md, "Benchmark".
+The model is a ``msgspec.Struct``, not pydantic like the infra program's config: start-up
+is most of a release's time, and importing this module took 0.035 s against 0.16 s with
+pydantic models (``python -X importtime``, docs/app-release.md, "Benchmark").
 """
 
 from __future__ import annotations
@@ -51,15 +51,15 @@ from app.deploy.names import (
     ssm_name_problem,
 )
 from app.deploy.retry import RetryPolicy
-from app.deploy.schemas import Stage, check_schema, check_stage
+from app.deploy.schemas import Stage, check_lock_table, check_schema, check_stage
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
-SCHEMA_VERSIONS = (1, 2, 3)
+SCHEMA_VERSIONS = (1, 2, 3, 4)
 """The ``schema`` values this reader understands."""
-SCHEMA_VERSION = 3
-"""The newest ``schema``: a promoted stage publishes it, a build stage publishes 2."""
+SCHEMA_VERSION = 4
+"""The newest ``schema``: both kinds of stage publish it (before it: 2 and 3)."""
 
 MANIFEST_PARAMETER_ENV = "DEPLOY_MANIFEST_PARAMETER"
 """Environment variable naming the manifest parameter when ``--manifest-parameter`` is absent."""
@@ -276,17 +276,20 @@ class ImageTargets(msgspec.Struct, rename="camel", frozen=True):
 
 
 class DeployManifest(msgspec.Struct, rename="camel", frozen=True):
-    """The whole manifest, schema 1 or 2."""
+    """The whole manifest, schema 1 to 4."""
 
-    schema_version: Literal[1, 2, 3] = msgspec.field(name="schema")
+    schema_version: Literal[1, 2, 3, 4] = msgspec.field(name="schema")
     project: Name
     stack: Name
     images: dict[Name, ImageTargets]
     stage: Stage | msgspec.UnsetType = msgspec.UNSET
-    """Schema 3: the build stage this stage promotes from."""
+    """Schema 3 (and 4, optional): the build stage this stage promotes from."""
+    lock_table: str | msgspec.UnsetType = msgspec.UNSET
+    """Schema 4: the DynamoDB table of the release locks."""
 
     def __post_init__(self) -> None:
         check_stage(self.schema_version, self.stage)
+        check_lock_table(self.schema_version, self.lock_table)
         for image_name, image in sorted(self.images.items()):
             check_schema(self.schema_version, image_name, image, self.stage)
         # A target listed under two images would be moved by releases of both: a
@@ -311,6 +314,11 @@ class DeployManifest(msgspec.Struct, rename="camel", frozen=True):
                         f"{key[0]} {key[1]} is listed under images {other!r} and "
                         f"{image_name!r}; each target and parameter belongs to one image"
                     )
+
+    @property
+    def lock_table_name(self) -> str | None:
+        """Schema 4's lock table; None: each image's lock is its SSM ``lockParameter``."""
+        return self.lock_table if isinstance(self.lock_table, str) else None
 
     def image(self, name: str) -> ImageTargets:
         """The entry for image ``name``; ``UnknownImageError`` lists the known ones."""

@@ -1,4 +1,5 @@
-"""Names the manifest carries, checked by AWS's own rules: SSM parameters, Lambda functions."""
+"""Names the manifest carries, checked by AWS's own rules: SSM parameters, Lambda functions,
+DynamoDB tables."""
 
 from __future__ import annotations
 
@@ -36,6 +37,23 @@ def ssm_name_problem(name: str) -> str | None:
     if name.lstrip("/").lower().startswith(("aws", "ssm")):
         return 'must not start with "aws" or "ssm"'
     return None
+
+
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+
+
+def table_name_problem(name: str) -> str | None:
+    """Why ``name`` is not a valid DynamoDB table name, or None if it is.
+
+    DynamoDB Developer Guide, "Supported data types and naming rules in Amazon
+    DynamoDB" (Naming rules): 3 to 255 characters of ``a-z``, ``A-Z``, ``0-9``, ``_``,
+    ``-`` and ``.``, case-sensitive.
+    """
+    if _TABLE_NAME.fullmatch(name):
+        return None
+    if not 3 <= len(name) <= 255:
+        return f"must be 3 to 255 characters (it has {len(name)})"
+    return "may only contain a-z, A-Z, 0-9, _ - and . (DynamoDB's table name rules)"
 
 
 _FUNCTION_ARN = re.compile(

@@ -81,7 +81,8 @@ class Promoter:
             raise NotPromotedStageError(
                 f"stack {manifest.stack}'s deploy manifest is schema {manifest.schema_version}: "
                 "it is a build stage, which releases what it builds (release --tag); only a "
-                "promoted stage (schema 3, container-delivery:promoteFrom) promotes"
+                "promoted stage (schema 3, or 4 with stage: container-delivery:promoteFrom) "
+                "promotes"
             )
         source = manifest.stage.source
         if source.stack == manifest.stack:

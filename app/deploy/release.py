@@ -31,7 +31,7 @@ from msgspec.structs import replace
 from app.deploy.exceptions import AwsAccessError, DeployError, NotPromotedStageError
 from app.deploy.functions import FunctionState, WaitPolicy
 from app.deploy.journal import Journal
-from app.deploy.lock import LockOwner, LockPolicy, read_lock
+from app.deploy.lock import LockOwner, LockPolicy
 from app.deploy.locked import ImageLocks, before_changes, result_of
 from app.deploy.parts import Parts
 from app.deploy.planner import choose_previous, plan_release
@@ -88,6 +88,7 @@ class Releaser:
         self._interrupts = interrupts or Interrupts()
         self.locks = ImageLocks(
             clients,
+            table=manifest.lock_table_name,
             owner=owner or LockOwner.of_this_process(os.environ),
             policy=lock or LockPolicy(),
             retry=self._retry,
@@ -211,12 +212,10 @@ class Releaser:
         """What a release would read now, without the lock (``--dry-run``); a held lock,
         or a deployment still moving an alias, becomes a note."""
         reader = self.parts.reader(image, registry)
-        ssm = self.clients.ssm
+        self.locks.create_clients()
         with ThreadPoolExecutor(max_workers=3) as pool:
             checked = pool.submit(registry.check_targets, image_name, image)
-            held = pool.submit(
-                read_lock, ssm, image.lock_parameter_name, self._retry, self.locks.policy.ttl
-            )
+            held = pool.submit(self.locks.holder, image)
             state = pool.submit(
                 reader.read,
                 image_name,

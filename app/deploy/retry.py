@@ -26,11 +26,15 @@ RETRYABLE_ERROR_CODES = frozenset(
     {
         # Lambda: an update is already in progress on the function.
         "ResourceConflictException",
-        # Throttling, as Lambda, SSM, ECR and ECS spell it.
+        # Throttling, as Lambda, SSM, ECR, ECS and DynamoDB spell it.
         "ThrottlingException",
         "TooManyRequestsException",
         # SSM: concurrent updates to one parameter.
         "TooManyUpdates",
+        # DynamoDB (the schema-4 release lock): a partition's or the account's throughput,
+        # on-demand tables included (DynamoDB Developer Guide, "Error handling with DynamoDB").
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
     }
 )
 

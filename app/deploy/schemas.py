@@ -1,11 +1,15 @@
 """What differs between the manifest's schemas: 1 (function names), 2 (aliases and
-CodeDeploy) and 3 (a promoted stage: schema 2 plus the stage it promotes from).
+CodeDeploy), 3 (a promoted stage: schema 2 plus the stage it promotes from) and 4 (the
+release lock in a DynamoDB table: schema 2, or with ``stage`` schema 3, plus ``lockTable``).
 
 Schema 3 (issue 22) is published only by a promoted stage. Its targets pull the build
 stage's images by digest, so ``repositoryName``/``repositoryUrl`` name the BUILD stage's
 repository, and each image adds ``placeholderRepositoryUrl`` (this stage's own
 repository, for its placeholder) and ``digestParameter`` (where the promoted digest is
 recorded beside the tag); ``stage.from`` names the build stage and the role to read it.
+Schema 4 (issue 24) is published by both kinds of stage: ``lockTable`` names the table
+whose item, keyed by each image's ``lockParameter``, is the image's release lock
+(``app.deploy.table_lock``); ``stage`` is optional, with schema 3's rules when present.
 """
 
 from __future__ import annotations
@@ -15,7 +19,13 @@ from typing import Annotated, Literal, Protocol
 
 import msgspec
 
-from app.deploy.names import Name, ParameterName, repository_url_parts, ssm_name_problem
+from app.deploy.names import (
+    Name,
+    ParameterName,
+    repository_url_parts,
+    ssm_name_problem,
+    table_name_problem,
+)
 
 Account = Annotated[str, msgspec.Meta(pattern=r"^\d{12}$")]
 """An AWS account id: 12 digits."""
@@ -90,16 +100,22 @@ class ImageFields(Protocol):
 def check_schema(
     schema: int, image_name: str, image: ImageFields, stage: Stage | msgspec.UnsetType
 ) -> None:
-    """What differs between the schemas: ``lambdaFunctions``, and the fields each requires."""
+    """What differs between the schemas: ``lambdaFunctions``, and the fields each requires.
+
+    A promoted stage's fields come with ``stage`` (``check_stage`` has already matched
+    it to the schema): required with it, refused without it.
+    """
     where = f"images.{image_name}"
+    promoted = isinstance(stage, Stage)
     promoted_fields = (
         ("placeholderRepositoryUrl", image.placeholder_repository_url),
         ("digestParameter", image.digest_parameter),
     )
-    if schema < 3:
+    if not promoted:
         present = [name for name, value in promoted_fields if value is not msgspec.UNSET]
         if present:
-            raise ValueError(f"{where} has {' and '.join(present)}; they are schema 3's")
+            whose = "schema 3's" if schema < 3 else f"a promoted stage's (schema {schema}, stage)"
+            raise ValueError(f"{where} has {' and '.join(present)}; they are {whose}")
     if schema == 1:
         if image.lambda_targets:
             raise ValueError(
@@ -116,13 +132,12 @@ def check_schema(
         ("lockParameter", image.lock_parameter),
         ("failedReleasesParameter", image.failed_releases_parameter),
     ]
-    if schema == 3:
+    if promoted:
         required += promoted_fields
     missing = [name for name, value in required if value is msgspec.UNSET]
     if missing:
-        raise ValueError(
-            f"{where} has no {' and no '.join(missing)}; schema {schema} requires them"
-        )
+        kind = f"schema {schema} with stage" if promoted and schema != 3 else f"schema {schema}"
+        raise ValueError(f"{where} has no {' and no '.join(missing)}; {kind} requires them")
     if isinstance(stage, Stage):
         _check_promoted(where, image, stage.source)
 
@@ -151,7 +166,7 @@ def _check_promoted(where: str, image: ImageFields, source: StageSource) -> None
 
 
 def check_stage(schema: int, stage: Stage | msgspec.UnsetType) -> None:
-    """Schema 3 requires ``stage``; schemas 1 and 2 have none."""
+    """Schema 3 requires ``stage``, schema 4 may have it, schemas 1 and 2 have none."""
     if schema == 3 and stage is msgspec.UNSET:
         raise ValueError(
             "schema 3 requires stage {kind: promoted, from: {stack, account, region, "
@@ -161,4 +176,36 @@ def check_stage(schema: int, stage: Stage | msgspec.UnsetType) -> None:
         raise ValueError(f"stage is schema 3's; this manifest's schema is {schema}")
 
 
-__all__ = ["Account", "Name", "Region", "Stage", "StageSource", "check_schema", "check_stage"]
+def check_lock_table(schema: int, lock_table: str | msgspec.UnsetType) -> None:
+    """Schema 4 requires ``lockTable``, a DynamoDB table name; schemas 1 to 3 have none.
+
+    An older schema with a ``lockTable`` is refused rather than ignored: its release
+    lock is the SSM parameter, and a tool reading it would not take the table's.
+    """
+    if schema < 4:
+        if lock_table is not msgspec.UNSET:
+            raise ValueError(
+                f"lockTable is schema 4's; this manifest's schema is {schema}, whose release "
+                "lock is each image's lockParameter in SSM"
+            )
+        return
+    if lock_table is msgspec.UNSET:
+        raise ValueError(
+            "schema 4 requires lockTable, the DynamoDB table of the release locks "
+            "(<project>-<stack>-release-locks)"
+        )
+    problem = table_name_problem(lock_table)
+    if problem:
+        raise ValueError(f"lockTable {lock_table!r} {problem}")
+
+
+__all__ = [
+    "Account",
+    "Name",
+    "Region",
+    "Stage",
+    "StageSource",
+    "check_lock_table",
+    "check_schema",
+    "check_stage",
+]

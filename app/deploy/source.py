@@ -25,6 +25,7 @@ from app.deploy.manifest import EcsServiceTarget, LambdaTarget, load_manifest
 from app.deploy.records import FailureRecords, Version
 from app.deploy.registry import Registry
 from app.deploy.retry import CALL_ERRORS, access_problem
+from app.deploy.schemas import Stage
 from app.deploy.source_registry import SourceRegistry
 
 if TYPE_CHECKING:
@@ -148,12 +149,15 @@ class SourceStage:
         """The build stage's entry for ``image_name``: the same repository as this stage's."""
         where = f"stage {self.source.stack}'s deploy manifest {self.source.manifest_parameter}"
         manifest = load_manifest(self.clients.ssm, self.source.manifest_parameter, self._retry)
-        if manifest.schema_version == 3:
+        if isinstance(manifest.stage, Stage):
+            schema = (
+                "3" if manifest.schema_version == 3 else f"{manifest.schema_version} with stage"
+            )
             raise NotPromotedStageError(
-                f"{where} is stack {manifest.stack!r}'s, a promoted stage's (schema 3), which "
-                "builds nothing to promote from; nothing was changed. Set this stack's "
-                "container-delivery:promoteFrom to the stack that builds the image and run "
-                "pulumi up"
+                f"{where} is stack {manifest.stack!r}'s, a promoted stage's (schema {schema}), "
+                "which builds nothing to promote from; "
+                "nothing was changed. Set this stack's container-delivery:promoteFrom to the "
+                "stack that builds the image and run pulumi up"
             )
         if manifest.stack != self.source.stack:
             raise NotPromotedStageError(

@@ -19,7 +19,8 @@ import msgspec
 from botocore.exceptions import ClientError
 
 from app.deploy.exceptions import EXIT_DRIFT, EXIT_UNREADABLE
-from app.deploy.lock import LockHolder, read_lock
+from app.deploy.lock import LockHolder
+from app.deploy.locked import read_holder
 from app.deploy.manifest import EcsServiceTarget, LambdaTarget
 from app.deploy.retry import CALL_ERRORS, RetryPolicy, describe_error
 from app.deploy.traffic import ACTIVE_STATUSES, config_differences, read_alias
@@ -140,11 +141,13 @@ def collect_status(
     """
     # Create the clients before worker threads share them; ECS only if it is used.
     _ = clients.ssm, clients.lambda_, clients.ecr
+    if manifest.lock_table_name:
+        _ = clients.dynamodb
     if any(image.ecs_services for image in manifest.images.values()):
         _ = clients.ecs
     if any(image.uses_aliases for image in manifest.images.values()):
         _ = clients.codedeploy
-    reader = _Reader(clients, retry or RetryPolicy())
+    reader = _Reader(clients, retry or RetryPolicy(), manifest.lock_table_name)
     images = list(manifest.images.items())
     targets: list[tuple[str, ImageTargets, Target]] = []
     for image_name, image in images:
@@ -186,9 +189,10 @@ _UNREADABLE: tuple[type[Exception], ...] = (*CALL_ERRORS, LookupError)
 class _Reader:
     """The reads of ``status``; each target's failure is its own row, never the others'."""
 
-    def __init__(self, clients: AwsClients, retry: RetryPolicy) -> None:
+    def __init__(self, clients: AwsClients, retry: RetryPolicy, table: str | None) -> None:
         self.clients = clients
         self.retry = retry
+        self.table = table
 
     def recorded(self, image: ImageTargets) -> tuple[str | None, str | None]:
         ssm = self.clients.ssm
@@ -201,7 +205,8 @@ class _Reader:
     def lock_of(self, image: ImageTargets) -> tuple[LockHolder | None, str | None]:
         # A lock left by a killed release explains its drift; reading it is best effort.
         try:
-            return read_lock(self.clients.ssm, image.lock_parameter_name, self.retry, ttl=0), None
+            name = image.lock_parameter_name
+            return read_holder(self.clients, self.table, name, self.retry, ttl=0), None
         except CALL_ERRORS as exc:
             return None, describe_error(exc)
 

@@ -37,7 +37,12 @@ def test_benchmark_releases_with_both_approaches_and_prints_the_table(tmp_path):
     assert rows[0][1] == "1.00"
     timings = json.loads(raw.read_text())
     both = ["talk", "tool", "tool-latency", "tool-lock-free"]
+    stores = timings.pop("lockStores")
     assert {n: sorted(t) for n, t in timings.items()} == {"1": both, "2": both}
+    kinds = ["ssm-latency", "ssm-lock-free", "table-latency", "table-lock-free"]
+    assert {kind: len(seconds) for kind, seconds in sorted(stores.items())} == dict.fromkeys(
+        kinds, 1
+    )
     # The lock's round trips on the critical path: one row per size (the figure itself
     # is a measurement, not asserted).
     lock_rows = re.findall(r"^\| (\d) \| -?[\d.]+ \(-?[\d.]+ to -?[\d.]+\) \|$", result.stdout,
@@ -50,6 +55,20 @@ def test_benchmark_releases_with_both_approaches_and_prints_the_table(tmp_path):
     # read, update and verification.
     counted = json.loads(raw.with_suffix(".requests.json").read_text())
     assert counted["requestsPerRelease"] == {"1": 11, "2": 14}
+    # The two lock stores (issue 24), one row each, and one release's requests per
+    # operation: both read the manifest and the tag parameter, ask ECR for the repository
+    # and the tag, and write the tag. The SSM lock adds its create, and at the end the
+    # read that compares the token and the delete; the table's adds its conditional put,
+    # the upgrade guard's read of the SSM lock beside it, and one conditional delete.
+    store_rows = re.findall(r"^\| (SSM parameter|DynamoDB item) \| schema (\d) \| -?[\d.]+ "
+                            r"\(-?[\d.]+ to -?[\d.]+\) \| (\d+) \|$", result.stdout,
+                            flags=re.MULTILINE)  # fmt: skip
+    assert store_rows == [("SSM parameter", "2", "8"), ("DynamoDB item", "4", "8")]
+    common = {"GetParameter": 3, "DescribeRepositories": 1, "DescribeImages": 1}
+    assert counted["lockStoreOperations"] == {
+        "ssm": common | {"PutParameter": 2, "DeleteParameter": 1},
+        "table": common | {"PutParameter": 1, "PutItem": 1, "DeleteItem": 1},
+    }
     assert counted["roundTripSeconds"] > 0
     assert re.search(r"^one round trip \(GetParameter, median of 50\): [\d.]+ ms$", result.stdout,
                      flags=re.MULTILINE)  # fmt: skip

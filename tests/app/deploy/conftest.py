@@ -95,11 +95,14 @@ def make_releaser(stack: FakeStack, sleeps: list[float], events: list[tuple[str,
         # Only what a test sets is passed on, so these fixtures also drive older code
         # (each regression test was run against the code before its fix).
         options: dict[str, Any] = {} if lock is None else {"lock": lock}
+        # Schema 4's table lock: the stack's own DynamoDB client unless a test gives one.
+        table = {"dynamodb": clients.get("dynamodb", stack.dynamodb)} if stack.lock_table else {}
         aws = AwsClients(
             ssm=clients.get("ssm", stack.ssm),
             ecr=clients.get("ecr", stack.ecr),
             lambda_=clients.get("lambda_", stack.lambda_),
             ecs=clients.get("ecs", stack.ecs),
+            **table,
         )
         return Releaser(
             aws,
@@ -234,6 +237,21 @@ def make_traffic_stack(
 
 
 @pytest.fixture
+def table_stack(
+    aws_env: None,
+    moto_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    botocore_session: botocore.session.Session,
+    codedeploy: CodeDeployDouble,
+) -> FakeStack:
+    """Schema 4 (issue 24): ``traffic_stack``'s two functions behind ``live``, deployed all
+    at once, and the release locks' table; OLD released, NEW pushed."""
+    stack = make_traffic_stack(moto_url, monkeypatch, botocore_session, ALL_AT_ONCE)
+    stack.use_lock_table()
+    return stack
+
+
+@pytest.fixture
 def stages(
     request: pytest.FixtureRequest,
     aws_env: None,
@@ -267,15 +285,15 @@ def stages(
 def cli_env(request: pytest.FixtureRequest, proxy: FaultProxy) -> dict[str, str]:
     """What a pipeline gives the CLI: only standard AWS_* variables, via the proxy.
 
-    The stack is ``traffic_stack`` when the test asks for it, the promoted stage of
-    ``stages`` when it asks for those, else ``e2e_stack``.
+    The stack is ``traffic_stack`` or ``table_stack`` when the test asks for it, the
+    promoted stage of ``stages`` when it asks for those, else ``e2e_stack``.
     """
     stack: FakeStack
     if "stages" in request.fixturenames:
         stack = request.getfixturevalue("stages").prod
     else:
-        name = "traffic_stack" if "traffic_stack" in request.fixturenames else "e2e_stack"
-        stack = request.getfixturevalue(name)
+        asked = [n for n in ("table_stack", "traffic_stack") if n in request.fixturenames]
+        stack = request.getfixturevalue(asked[0] if asked else "e2e_stack")
     env = {
         key: value
         for key, value in os.environ.items()

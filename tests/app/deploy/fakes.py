@@ -6,6 +6,8 @@ the deploy manifest) through any boto3 session: moto in-process or a moto server
 With ``traffic=True`` (schema 2, issue 14) each function also gets a published first
 version, a ``live`` alias on it, two CloudWatch alarms and a CodeDeploy deployment
 group that rolls back on failure and on alarm, as SPEC-14 has the infra stack make them.
+``use_lock_table`` (schema 4, issue 24) creates the release locks' DynamoDB table as the
+contract has the infra stack create it, and publishes the manifest with it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import boto3
@@ -67,6 +70,8 @@ class FakeStack:
     project: str = "demo"
     stack: str = "test"
     images: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lock_table: str | None = None
+    """Schema 4: the release locks' table (``use_lock_table``)."""
 
     def __post_init__(self) -> None:
         self.ssm = self.session.client("ssm")
@@ -236,20 +241,65 @@ class FakeStack:
             "deploymentGroup": function_name,
         }
 
+    @cached_property
+    def dynamodb(self) -> Any:
+        return self.session.client("dynamodb")
+
+    def use_lock_table(self) -> str:
+        """Schema 4: the table LOCK-SPEC has the infra stack create, and the manifest again.
+
+        ``<project>-<stack>-release-locks``, partition key ``lockKey`` (S) and no sort
+        key, on demand, encrypted with the AWS managed key (SSESpecification without a
+        key id: DynamoDB API reference, CreateTable), no TTL.
+        """
+        name = self.prefix("release-locks")
+        self.dynamodb.create_table(
+            TableName=name,
+            AttributeDefinitions=[{"AttributeName": "lockKey", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "lockKey", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+            SSESpecification={"Enabled": True, "SSEType": "KMS"},
+        )
+        self.lock_table = name
+        self.publish_manifest()
+        return name
+
+    def lock_item(self, name: str) -> dict[str, Any] | None:
+        """Schema 4: the image's lock item (consistent read), or None when free."""
+        assert self.lock_table is not None
+        key = {"lockKey": {"S": self.images[name]["lockParameter"]}}
+        item = self.dynamodb.get_item(TableName=self.lock_table, Key=key, ConsistentRead=True)
+        return item.get("Item")
+
+    def put_lock_item(self, name: str, holder: dict[str, Any]) -> None:
+        """Schema 4: the image's lock item as another process would have put it."""
+        assert self.lock_table is not None
+        self.dynamodb.put_item(
+            TableName=self.lock_table,
+            Item={
+                "lockKey": {"S": self.images[name]["lockParameter"]},
+                "token": {"S": holder["token"]},
+                "holder": {"S": json.dumps(holder)},
+            },
+        )
+
     def manifest_document(self) -> dict[str, Any]:
         schema = 2 if any("lockParameter" in entry for entry in self.images.values()) else 1
-        if schema == 2:
+        if self.lock_table is not None:
+            schema = 4
+        if schema > 1:
             # Schema 2 requires the release tool's parameters on every image.
             for entry in self.images.values():
                 folder = entry["tagParameter"].rsplit("/", 1)[0]
                 entry.setdefault("lockParameter", f"{folder}/release-lock")
                 entry.setdefault("failedReleasesParameter", f"{folder}/failed-releases")
-        return {
+        document = {
             "schema": schema,
             "project": self.project,
             "stack": self.stack,
             "images": self.images,
         }
+        return document if self.lock_table is None else {**document, "lockTable": self.lock_table}
 
     def publish_manifest(self, value: str | None = None) -> None:
         self.ssm.put_parameter(
@@ -372,6 +422,31 @@ class FakeStack:
 
     def set_function_image(self, function_name: str, uri: str) -> None:
         self.lambda_.update_function_code(FunctionName=function_name, ImageUri=uri)
+
+
+def lock_holder(
+    pid: int,
+    *,
+    command: str = "release",
+    image: str = "lambda",
+    token: str = "e" * 32,
+    host: str = "other-host",
+    started: str = "2099-01-01T00:00:00Z",
+    expires: str = "2099-01-01T01:00:00Z",
+) -> dict[str, Any]:
+    """A lock's holder as the tool writes it (docs/app-release.md, "One release per image:
+    the lock"), written out rather than built with the code under test."""
+    return {
+        "schema": 1,
+        "token": token,
+        "host": host,
+        "pid": pid,
+        "codebuildBuildId": None,
+        "command": command,
+        "image": image,
+        "startedAt": started,
+        "expiresAt": expires,
+    }
 
 
 def client_error(code: str, operation: str, message: str = "injected fault") -> ClientError:

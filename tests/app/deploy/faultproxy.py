@@ -143,6 +143,20 @@ def ssm(operation: str, **fields: object) -> Match:
     return json_target(f"AmazonSSM.{operation}", **fields)
 
 
+def dynamodb(operation: str, key: str) -> Match:
+    """Matches ``DynamoDB_20120810.<operation>`` on the item ``key`` (``Key`` or ``Item``'s
+    ``lockKey``, the release lock's partition key)."""
+
+    def match(method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
+        if headers.get("x-amz-target") != f"DynamoDB_20120810.{operation}":
+            return False
+        document = json.loads(body or b"{}")
+        item = document.get("Key") or document.get("Item") or {}
+        return bool(item.get("lockKey") == {"S": key})
+
+    return match
+
+
 def ecr(operation: str, **fields: object) -> Match:
     """Matches an ECR call, e.g. ``ecr("DescribeImages")``."""
     return json_target(f"AmazonEC2ContainerRegistry_V20150921.{operation}", **fields)

@@ -146,10 +146,11 @@ def make_stages(
 
 
 def publish_promoted_manifest(stages: Stages, account: str) -> dict[str, Any]:
-    """prod's schema-3 manifest, as the contract has the infra stack write it."""
+    """prod's schema-3 manifest, as the contract has the infra stack write it; schema 4
+    (with ``lockTable``) once prod has its release locks' table (``use_lock_table``)."""
     dev, prod = stages.dev, stages.prod
     document = prod.manifest_document()
-    document["schema"] = 3
+    document["schema"] = 3 if prod.lock_table is None else 4
     document["stage"] = {
         "kind": "promoted",
         "from": {

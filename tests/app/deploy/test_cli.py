@@ -111,9 +111,9 @@ def test_manifest_parameter_must_be_named(cli, monkeypatch):
     ("value", "code", "message"),
     [
         (
-            '{"schema": 4, "images": {}}',
+            '{"schema": 5, "images": {}}',
             2,
-            "has schema 4; this release tool reads schemas 1, 2 and 3",
+            "has schema 5; this release tool reads schemas 1, 2, 3 and 4",
         ),
         ('{"schema": 1}', 2, "missing required field `project`"),
         ("nonsense", 2, "is not valid JSON"),

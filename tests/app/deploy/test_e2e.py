@@ -78,7 +78,7 @@ def test_exists(deploy):
     ("manifest", "message"),
     [
         (None, "tag ccccccc is not in ECR repository demo-test-lambda"),
-        ('{"schema": 4}', "has schema 4; this release tool reads schemas 1, 2 and 3"),
+        ('{"schema": 5}', "has schema 5; this release tool reads schemas 1, 2, 3 and 4"),
         ('{"schema": 1, "images": []}', "is invalid"),
     ],
 )

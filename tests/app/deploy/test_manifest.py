@@ -112,14 +112,14 @@ def test_tag_of_reads_only_tags_of_this_repository():
     assert image.tag_of(f"{URL}/cd-dev-lambda@sha256:00") is None
 
 
-@pytest.mark.parametrize("schema", [4, 0, "1", "3", True, None])
+@pytest.mark.parametrize("schema", [5, 0, "1", "4", True, None])
 def test_unknown_schema_is_rejected_before_the_fields(schema):
-    doc = document(schema=schema, images="renamed in schema 4")
+    doc = document(schema=schema, images="renamed in schema 5")
     if schema is None:
         del doc["schema"]
 
     with pytest.raises(
-        UnsupportedSchemaError, match=rf"has schema {schema!r}; .* reads schemas 1, 2 and 3"
+        UnsupportedSchemaError, match=rf"has schema {schema!r}; .* reads schemas 1, 2, 3 and 4"
     ):
         parse_manifest(json.dumps(doc))
 
