@@ -5,7 +5,8 @@ The lock contract: every role granted the SSM lock parameters is also granted
 items keyed by exactly the lock parameter names it may lock (``dynamodb:LeadingKeys``,
 ``ForAllValues:StringEquals``), except the infra deploy role, whose PowerUserAccess allows
 every item action anyway and whose policy has no room to spare; the SSM grants stay.
-``pulumi up`` (the infra deploy role) creates, changes and deletes the table. Expected values are written out from the contract.
+``pulumi up`` (the infra deploy role) creates, changes and deletes the table. Expected
+values are written out from the contract.
 """
 
 from __future__ import annotations
