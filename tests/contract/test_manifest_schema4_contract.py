@@ -27,11 +27,10 @@ from tests.iam_policy import Principal
 from tests.infra.roles import principals
 
 from .stacks import ROOT, lock_table, released_answers
+from .test_manifest_schema3_contract import EXAMPLE as SCHEMA_3_EXAMPLE
 
 PROJECT = "container-delivery"
 DEV_REGISTRY = "111122223333.dkr.ecr.ap-northeast-1.amazonaws.com"
-PROD_REGISTRY = "444455556666.dkr.ecr.ap-northeast-1.amazonaws.com"
-READER = "arn:aws:iam::111122223333:role/container-delivery-dev-promotion-reader"
 
 #: A build stage's schema-4 manifest: schema 2's fields and the lock table.
 BUILD_STAGE: dict[str, Any] = {
@@ -60,43 +59,12 @@ BUILD_STAGE: dict[str, Any] = {
     },
 }
 
-#: A promoted stage's: the same, with schema 3's stage and per-image fields.
+#: A promoted stage's: schema 3's example (its stage and per-image fields), at schema 4 with
+#: the lock table.
 PROMOTED_STAGE: dict[str, Any] = {
+    **SCHEMA_3_EXAMPLE,
     "schema": 4,
-    "project": PROJECT,
-    "stack": "prod",
     "lockTable": "container-delivery-prod-release-locks",
-    "stage": {
-        "kind": "promoted",
-        "from": {
-            "stack": "dev",
-            "account": "111122223333",
-            "region": "ap-northeast-1",
-            "manifestParameter": "/container-delivery/dev/deploy-manifest",
-            "readerRoleArn": READER,
-        },
-    },
-    "images": {
-        "lambda": {
-            "repositoryName": "container-delivery-dev-lambda",
-            "repositoryUrl": f"{DEV_REGISTRY}/container-delivery-dev-lambda",
-            "placeholderRepositoryUrl": f"{PROD_REGISTRY}/container-delivery-prod-lambda",
-            "digestParameter": "/container-delivery/prod/images/lambda/digest",
-            "tagParameter": "/container-delivery/prod/images/lambda/tag",
-            "placeholderTag": "initial",
-            "lockParameter": "/container-delivery/prod/images/lambda/release-lock",
-            "failedReleasesParameter": "/container-delivery/prod/images/lambda/failed-releases",
-            "lambdaFunctions": [
-                {
-                    "name": "container-delivery-prod-api",
-                    "alias": "live",
-                    "codeDeployApplication": "container-delivery-prod-lambda",
-                    "deploymentGroup": "container-delivery-prod-api",
-                }
-            ],
-            "ecsServices": [],
-        }
-    },
 }
 
 
