@@ -109,7 +109,8 @@ class ImageLocks:
         """Hold the image's release lock; ``checks`` run beside the first try.
 
         ``recheck``: on the SSM lock, read the manifest again once the lock is taken, and
-        give the lock back with ``ManifestChangedError`` if it changed. Yields a list that holds, on exit, a warning if the lock could not be released.
+        give the lock back with ``ManifestChangedError`` if it changed. Yields a list that
+        holds, on exit, a warning if the lock could not be released.
         """
         now = datetime.now(UTC)
         holder = LockHolder(
