@@ -28,7 +28,8 @@ milliseconds, in round trips and in requests: that is how a change's cost is mea
 
 With ``--latency-ms D`` each tool release runs twice more with D ms added at the server
 to every request, as a network would: once as it is, once with the requests on its
-release lock (create, read, delete) answered at once. The difference divided by D counts
+release lock (create, read, delete, and on the SSM lock the manifest's re-read after the
+create: app/deploy/recheck.py) answered at once. The difference divided by D counts
 the lock's round trips on the release's critical path, the ones nothing else overlaps.
 Local round trips are too short for a difference of one to show in wall time; the
 latency makes each one visible.
@@ -71,6 +72,8 @@ REGION = "us-east-1"
 #: How the lock parameter's name ends (app/deploy/manifest.py, LOCK_PARAMETER_LEAF). In
 #: schema 4 it is also the lock item's key, so the table's requests carry it too.
 LOCK_SUFFIX = b"/release-lock"
+#: How the manifest parameter's name ends: the SSM lock reads it again after its create.
+MANIFEST_SUFFIX = b"/deploy-manifest"
 #: The lock stores compared with ``--latency-ms``: the manifest schema that uses each.
 STORES = {"ssm": 2, "table": 4}
 
@@ -223,8 +226,9 @@ class RequestCounter:
     """Counts every request the moto server answers (wraps its WSGI application).
 
     ``latency`` seconds are added to each request, as a network between the tool and
-    AWS would; with ``lock_free`` the requests on a release lock parameter are answered
-    without it (``--latency-ms``)."""
+    AWS would; with ``lock_free`` the requests on a release lock parameter, and the
+    manifest's read that follows an SSM lock's create, are answered without it
+    (``--latency-ms``)."""
 
     def __init__(self) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -233,6 +237,8 @@ class RequestCounter:
         self.operations: Counter[str] = Counter()
         self.latency = 0.0
         self.lock_free = False
+        self.created = False
+        """An SSM lock's create was seen, and the manifest's re-read not yet."""
         original = DomainDispatcherApplication.__call__
         counter = self
 
@@ -245,11 +251,21 @@ class RequestCounter:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 body = environ["wsgi.input"].read(length) if length else b""
                 environ["wsgi.input"] = io.BytesIO(body)
-                if not (counter.lock_free and LOCK_SUFFIX in body):
+                if not (counter.lock_free and counter.of_lock(target, body)):
                     time.sleep(counter.latency)
             return original(app, environ, start_response)
 
         DomainDispatcherApplication.__call__ = counted  # type: ignore[method-assign,assignment]
+
+    def of_lock(self, target: str, body: bytes) -> bool:
+        """A request of the lock's: on its parameter or item, or the manifest's re-read."""
+        if LOCK_SUFFIX in body:
+            self.created = self.created or target == "PutParameter"
+            return True
+        if self.created and target == "GetParameter" and MANIFEST_SUFFIX in body:
+            self.created = False
+            return True
+        return False
 
 
 def round_trip_seconds(ssm: Any, name: str, samples: int = 50) -> float:

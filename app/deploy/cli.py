@@ -12,7 +12,6 @@ something; 130 interrupted before anything was changed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import threading
@@ -26,24 +25,25 @@ from app.deploy.exceptions import (
     DeployError,
     InterruptedBySignalError,
     ManifestNotFoundError,
-    ReleaseFailedError,
-    RestoreFailedError,
 )
 from app.deploy.lock import DEFAULT_TTL, LockOwner, LockPolicy
 from app.deploy.manifest import (
     MANIFEST_PARAMETER_ENV,
     DeployManifest,
-    load_manifest,
+    parse_manifest,
+    read_manifest,
     ssm_name_problem,
 )
+from app.deploy.output import error_document, nothing_recorded, print_json, print_plan, print_result
 from app.deploy.parser import parse
-from app.deploy.release import Releaser, ReleaseResult, WaitPolicy, result_summary
+from app.deploy.recheck import ManifestRecheck, restarting
+from app.deploy.release import Releaser, ReleaseResult, WaitPolicy
 from app.deploy.retry import RetryPolicy, access_problem
 from app.deploy.signals import Interrupts
 from app.deploy.tags import current_tag, validate_tag
 
 if TYPE_CHECKING:
-    from app.deploy.plan import ReleasePlan
+    pass
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -110,14 +110,14 @@ def main(
             message += "; nothing was changed"
         print(f"error: {message}", file=err)
         if as_json:
-            _print_json(out, _error_document(exc, message))
+            print_json(out, error_document(exc, message))
         return exc.exit_code
     except KeyboardInterrupt as exc:
         # Raised by a signal only before the first AWS write (app.deploy.signals).
         message = f"interrupted by {exc.args[0] if exc.args else 'SIGINT'}; nothing was changed"
         print(f"error: {message}", file=err)
         if as_json:
-            _print_json(
+            print_json(
                 out,
                 {"ok": False, "exitCode": EXIT_INTERRUPTED,
                  "errorType": InterruptedBySignalError.__name__, "error": message},
@@ -132,7 +132,7 @@ def main(
         message += "; nothing was changed"
         print(f"error: {message}", file=err)
         if as_json:
-            _print_json(
+            print_json(
                 out,
                 {"ok": False, "exitCode": code, "errorType": type(exc).__name__,
                  "error": message},
@@ -198,11 +198,33 @@ def _run(
                 "no AWS region: set AWS_REGION or AWS_DEFAULT_REGION, or use a profile "
                 "with a region; nothing was asked or changed"
             )
-    manifest = _manifest(manifest_name, clients, retry)
+    progress = StderrProgress(err)
+    return restarting(
+        lambda: _command(args, env, clients, out, progress, retry, wait, interrupts, manifest_name),
+        progress,
+        interrupts,
+    )
+
+
+def _command(
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    clients: AwsClients,
+    out: TextIO,
+    progress: StderrProgress,
+    retry: RetryPolicy | None,
+    wait: WaitPolicy | None,
+    interrupts: Interrupts,
+    manifest_name: str,
+) -> int:
+    """One attempt: read the manifest, then run the command (``restarting`` repeats it)."""
+    text = _manifest(manifest_name, clients, retry)
+    manifest = parse_manifest(text, f"deploy manifest {manifest_name}")
+    max_concurrency = getattr(args, "max_concurrency", 16)
     releaser = Releaser(
         clients,
         manifest,
-        progress=StderrProgress(err),
+        progress=progress,
         retry=retry,
         wait=wait,
         max_concurrency=max_concurrency,
@@ -213,18 +235,19 @@ def _run(
         ),
         owner=LockOwner.of_this_process(env),
         interrupts=interrupts,
+        recheck=ManifestRecheck(clients.ssm, manifest_name, text, retry or RetryPolicy()),
     )
 
     if args.command == "exists":
         return _exists(args, releaser, manifest, out)
     if args.command == "hold":
-        return _hold(args, releaser, interrupts, StderrProgress(err))
+        return _hold(args, releaser, interrupts, progress)
     if args.command == "status":
         return _status(args, clients, manifest, out, retry, max_concurrency)
     if args.command == "promote" or (
         getattr(args, "recorded", False) and manifest.image(args.image).promoted
     ):
-        return _promote(args, releaser, env, interrupts, StderrProgress(err), out)
+        return _promote(args, releaser, env, interrupts, progress, out)
     return _release(args, releaser, out)
 
 
@@ -247,7 +270,7 @@ def _exists(
     found = releaser.exists(args.image, args.tag)
     uri = manifest.image(args.image).image_uri(args.tag)
     if args.json:
-        _print_json(out, {"image": args.image, "tag": args.tag, "imageUri": uri, "exists": found})
+        print_json(out, {"image": args.image, "tag": args.tag, "imageUri": uri, "exists": found})
     else:
         print(f"{uri}: {'exists' if found else 'not found'}", file=out, flush=True)
     return EXIT_OK if found else EXIT_FAILED
@@ -266,7 +289,7 @@ def _status(
     images = collect_status(clients, manifest, retry=retry, max_concurrency=max_concurrency)
     code = status_exit_code(images)
     if args.json:
-        _print_json(
+        print_json(
             out,
             {
                 "ok": code == EXIT_OK,
@@ -288,22 +311,22 @@ def _release(args: argparse.Namespace, releaser: Releaser, out: TextIO) -> int:
         if args.command == "release":
             tag: str | None = releaser.recorded_tag(args.image) if recorded else args.tag
             if tag is None:
-                return _nothing_recorded(args, out)
+                return nothing_recorded(args, out)
             plan = releaser.plan_release(args.image, tag, imagedefinitions=args.imagedefinitions)
         else:
             plan = releaser.plan_rollback(args.image, imagedefinitions=args.imagedefinitions)
-        return _print_plan(args, plan, out)
+        return print_plan(args, plan, out)
     result: ReleaseResult
     if recorded:
         outcome = releaser.release_recorded(args.image, imagedefinitions=args.imagedefinitions)
         if outcome is None:
-            return _nothing_recorded(args, out)
+            return nothing_recorded(args, out)
         result = outcome
     elif args.command == "release":
         result = releaser.release(args.image, args.tag, imagedefinitions=args.imagedefinitions)
     else:
         result = releaser.rollback(args.image, imagedefinitions=args.imagedefinitions)
-    return _print_result(args, result, out)
+    return print_result(args, result, out)
 
 
 def _promote(
@@ -330,46 +353,19 @@ def _promote(
     if args.command != "promote":  # release --recorded: the recorded digest again
         if args.dry_run:
             plan = promoting.plan_recorded(args.image, imagedefinitions=definitions)
-            return _nothing_recorded(args, out) if plan is None else _print_plan(args, plan, out)
+            return nothing_recorded(args, out) if plan is None else print_plan(args, plan, out)
         outcome = promoting.release_recorded(args.image, imagedefinitions=definitions)
-        return (
-            _nothing_recorded(args, out) if outcome is None else _print_result(args, outcome, out)
-        )
+        return nothing_recorded(args, out) if outcome is None else print_result(args, outcome, out)
     options = {"tag": args.tag, "digest": args.digest, "imagedefinitions": definitions}
     if args.dry_run:
-        return _print_plan(args, promoting.plan(args.image, args.source, **options), out)
-    return _print_result(args, promoting.promote(args.image, args.source, **options), out)
+        return print_plan(args, promoting.plan(args.image, args.source, **options), out)
+    return print_result(args, promoting.promote(args.image, args.source, **options), out)
 
 
-def _print_plan(args: argparse.Namespace, plan: ReleasePlan, out: TextIO) -> int:
-    if args.json:
-        _print_json(out, plan.to_dict())
-    else:
-        print("\n".join(plan.lines()), file=out, flush=True)
-    return EXIT_OK
-
-
-def _print_result(args: argparse.Namespace, result: ReleaseResult, out: TextIO) -> int:
-    if args.json:
-        _print_json(out, result.to_dict())
-    else:
-        print(result_summary(result), file=out, flush=True)
-    return EXIT_OK
-
-
-def _nothing_recorded(args: argparse.Namespace, out: TextIO) -> int:
-    """``release --recorded`` while the parameter holds the placeholder: exit 0, no change."""
-    if args.json:
-        _print_json(out, {"ok": True, "noop": True, "image": args.image, "tag": None})
-    else:
-        message = f"{args.image}: no release recorded yet (the placeholder); nothing to release"
-        print(message, file=out, flush=True)
-    return EXIT_OK
-
-
-def _manifest(name: str, clients: AwsClients, retry: RetryPolicy | None) -> DeployManifest:
+def _manifest(name: str, clients: AwsClients, retry: RetryPolicy | None) -> str:
+    """The manifest parameter's value; an access problem is exit 5."""
     try:
-        return load_manifest(clients.ssm, name, retry)
+        return read_manifest(clients.ssm, name, retry)
     except Exception as exc:
         problem = access_problem(exc)
         if problem is None:  # the manifest's own errors (DeployError) among them
@@ -379,21 +375,3 @@ def _manifest(name: str, clients: AwsClients, retry: RetryPolicy | None) -> Depl
             "credentials that may call ssm:GetParameter on it (AWS_PROFILE, AWS_ACCESS_KEY_ID "
             "and AWS_SECRET_ACCESS_KEY, or the build's role), where AWS can be reached"
         ) from exc
-
-
-def _error_document(exc: DeployError, message: str) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "ok": False,
-        "exitCode": exc.exit_code,
-        "errorType": type(exc).__name__,
-        "error": message,
-    }
-    if isinstance(exc, ReleaseFailedError | RestoreFailedError):
-        document["restored"] = exc.restored
-    if isinstance(exc, RestoreFailedError):
-        document["needsAttention"] = exc.needs_attention
-    return document
-
-
-def _print_json(out: TextIO, document: object) -> None:
-    print(json.dumps(document, indent=2), file=out, flush=True)

@@ -130,6 +130,16 @@ class LockHeldError(DeployError):
     exit_code = 4
 
 
+class ManifestChangedError(LockHeldError):
+    """The deploy manifest changed while a release waited for the SSM lock (schemas 1 to
+    3): the lock was given back, nothing was changed. The command starts over with the
+    new manifest (``app.deploy.recheck``), and fails with this only after its restarts."""
+
+    def __init__(self, message: str, image: str) -> None:
+        super().__init__(message)
+        self.image = image
+
+
 class AwsAccessError(DeployError):
     """AWS could not be asked, so nothing was changed and no answer is known.
 

@@ -5,7 +5,8 @@ of ECR) run beside the first attempt, and their failures (bad input, exit 2) com
 before the lock's; a lock taken for a command that then cannot go ahead is released
 again. From the first attempt on, a signal only sets a flag (``app.deploy.signals``).
 The manifest's schema picks the lock: an item of its ``lockTable`` in schema 4
-(``app.deploy.table_lock``), else the SSM parameter (``app.deploy.lock``).
+(``app.deploy.table_lock``), else the SSM parameter (``app.deploy.lock``), after which
+the manifest is read again (``app.deploy.recheck`` says why).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from app.deploy.clients import AwsClients
     from app.deploy.image_lock import ImageLock
     from app.deploy.manifest import ImageTargets
+    from app.deploy.recheck import ManifestRecheck
     from app.deploy.retry import RetryPolicy
     from app.deploy.signals import Interrupts
     from app.deploy.workers import Progress
@@ -81,8 +83,11 @@ class ImageLocks:
         retry: RetryPolicy,
         progress: Progress,
         interrupts: Interrupts,
+        recheck: ManifestRecheck | None = None,
     ) -> None:
         self.clients = clients
+        self.recheck = recheck
+        """Schemas 1 to 3: the manifest read again once the SSM lock is taken."""
         self.table = table
         """Schema 4's ``lockTable``; None: each lock is an SSM parameter."""
         self.policy = policy
@@ -98,10 +103,14 @@ class ImageLocks:
         image: ImageTargets,
         command: str,
         checks: Sequence[Callable[[], None]],
+        *,
+        recheck: bool = True,
     ) -> Iterator[list[str]]:
         """Hold the image's release lock; ``checks`` run beside the first try.
 
-        Yields a list that holds, on exit, a warning if the lock could not be released.
+        ``recheck``: on the SSM lock, read the manifest again once the lock is taken, and
+        give the lock back with ``ManifestChangedError`` if it changed. Yields a list that
+        holds, on exit, a warning if the lock could not be released.
         """
         now = datetime.now(UTC)
         holder = LockHolder(
@@ -127,6 +136,12 @@ class ImageLocks:
             if not lock.held:
                 lock.acquire()
             self._progress(lock.name, "lock taken")
+            if recheck and self.table is None and self.recheck is not None:
+                # After the create, never beside it: app.deploy.recheck's argument.
+                try:
+                    self.recheck.check(image_name, command)
+                except CALL_ERRORS as exc:
+                    raise before_changes(image_name, command, exc) from exc
             self._interrupts.check()
             yield warnings
         finally:

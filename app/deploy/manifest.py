@@ -389,7 +389,14 @@ def _locate(exc: msgspec.ValidationError, data: dict[str, Any]) -> str:
 def load_manifest(
     ssm: SSMClient, parameter_name: str, retry: RetryPolicy | None = None
 ) -> DeployManifest:
-    """Read and validate the manifest from the SSM parameter ``parameter_name``.
+    """Read and validate the manifest from the SSM parameter ``parameter_name``."""
+    return parse_manifest(
+        read_manifest(ssm, parameter_name, retry), f"deploy manifest {parameter_name}"
+    )
+
+
+def read_manifest(ssm: SSMClient, parameter_name: str, retry: RetryPolicy | None = None) -> str:
+    """The manifest parameter's value, unparsed (the lock's recheck compares it).
 
     The read is retried on throttling like every other call (``retry``, by default
     ``RetryPolicy()``: six attempts).
@@ -402,4 +409,4 @@ def load_manifest(
             f"deploy manifest parameter {parameter_name} does not exist; "
             "deploy the infra stack first (pulumi up), or fix the parameter name"
         ) from exc
-    return parse_manifest(response["Parameter"]["Value"], f"deploy manifest {parameter_name}")
+    return str(response["Parameter"]["Value"])

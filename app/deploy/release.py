@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from app.deploy.manifest import DeployManifest, ImageTargets
     from app.deploy.parameter import TagParameter
     from app.deploy.plan import ReleasePlan
+    from app.deploy.recheck import ManifestRecheck
     from app.deploy.registry import Registry
     from app.deploy.source_registry import SourceRegistry
     from app.deploy.state import ReleaseState
@@ -78,6 +79,7 @@ class Releaser:
         owner: LockOwner | None = None,
         interrupts: Interrupts | None = None,
         deployment_wait: DeploymentWaitPolicy | None = None,
+        recheck: ManifestRecheck | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -94,6 +96,7 @@ class Releaser:
             retry=self._retry,
             progress=self._progress,
             interrupts=self._interrupts,
+            recheck=recheck,
         )
         self.parts = Parts(
             clients,
@@ -324,8 +327,10 @@ class Releaser:
         return None if tag == image.placeholder_tag else tag
 
     def locked(self, image_name: str, command: str) -> AbstractContextManager[list[str]]:
-        """The image's release lock, held for the duration (``hold``)."""
-        return self.locks.held(image_name, self.manifest.image(image_name), command, [])
+        """The image's release lock, held for the duration (``hold``). No manifest recheck:
+        its command is the ``pulumi up`` that publishes it, one at a time (docs, "Not covered")."""
+        image = self.manifest.image(image_name)
+        return self.locks.held(image_name, image, command, [], recheck=False)
 
     def _release_locked(
         self,

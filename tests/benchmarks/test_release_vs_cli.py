@@ -49,24 +49,26 @@ def test_benchmark_releases_with_both_approaches_and_prints_the_table(tmp_path):
                            flags=re.MULTILINE)  # fmt: skip
     assert lock_rows == ["1", "2"]
     # Requests per release, counted at the server. One function: the manifest, the lock
-    # (create; at the end, read it and delete it if it still holds this release's token),
+    # (create, then the manifest again to see it is the one planned with; at the end, read
+    # the lock and delete it if it still holds this release's token),
     # ECR's repository URI and the tag, the tag parameter, the function's read, the
     # parameter write, the update and its verification. Each further function adds its
     # read, update and verification.
     counted = json.loads(raw.with_suffix(".requests.json").read_text())
-    assert counted["requestsPerRelease"] == {"1": 11, "2": 14}
+    assert counted["requestsPerRelease"] == {"1": 12, "2": 15}
     # The two lock stores (issue 24), one row each, and one release's requests per
     # operation: both read the manifest and the tag parameter, ask ECR for the repository
-    # and the tag, and write the tag. The SSM lock adds its create, and at the end the
-    # read that compares the token and the delete; the table's adds its conditional put,
+    # and the tag, and write the tag. The SSM lock adds its create, the manifest's re-read
+    # after it (app.deploy.recheck), and at the end the read that compares the token and
+    # the delete; the table's adds its conditional put,
     # the upgrade guard's read of the SSM lock beside it, and one conditional delete.
     store_rows = re.findall(r"^\| (SSM parameter|DynamoDB item) \| schema (\d) \| -?[\d.]+ "
                             r"\(-?[\d.]+ to -?[\d.]+\) \| (\d+) \|$", result.stdout,
                             flags=re.MULTILINE)  # fmt: skip
-    assert store_rows == [("SSM parameter", "2", "8"), ("DynamoDB item", "4", "8")]
+    assert store_rows == [("SSM parameter", "2", "9"), ("DynamoDB item", "4", "8")]
     common = {"GetParameter": 3, "DescribeRepositories": 1, "DescribeImages": 1}
     assert counted["lockStoreOperations"] == {
-        "ssm": common | {"PutParameter": 2, "DeleteParameter": 1},
+        "ssm": common | {"GetParameter": 4, "PutParameter": 2, "DeleteParameter": 1},
         "table": common | {"PutParameter": 1, "PutItem": 1, "DeleteItem": 1},
     }
     assert counted["roundTripSeconds"] > 0
