@@ -103,14 +103,12 @@ class ImageLocks:
         image: ImageTargets,
         command: str,
         checks: Sequence[Callable[[], None]],
-        *,
-        recheck: bool = True,
     ) -> Iterator[list[str]]:
         """Hold the image's release lock; ``checks`` run beside the first try.
 
-        ``recheck``: on the SSM lock, read the manifest again once the lock is taken, and
-        give the lock back with ``ManifestChangedError`` if it changed. Yields a list that
-        holds, on exit, a warning if the lock could not be released.
+        On the SSM lock, the manifest is read again once the lock is taken, and the lock
+        given back with ``ManifestChangedError`` if it changed. Yields a list that holds,
+        on exit, a warning if the lock could not be released.
         """
         now = datetime.now(UTC)
         holder = LockHolder(
@@ -136,7 +134,7 @@ class ImageLocks:
             if not lock.held:
                 lock.acquire()
             self._progress(lock.name, "lock taken")
-            if recheck and self.table is None and self.recheck is not None:
+            if self.table is None and self.recheck is not None:
                 # After the create, never beside it: app.deploy.recheck's argument.
                 try:
                     self.recheck.check(image_name, command)

@@ -12,6 +12,7 @@ comes after the create, never beside it) is later than g > t1 > tp, so it sees s
 4: A gives the SSM lock back and starts over on the table, where B's item holds it.
 The same re-read makes a release that waited (``--lock-wait``) for the ``hold`` around
 ``pulumi up`` release to the manifest ``pulumi up`` left, not the one read before.
+``hold`` is rechecked too, before its command starts, so starting it over is safe.
 
 Schema 4 has no recheck: the exclusion does not need it, and it would add a round trip
 to every release (docs/app-release.md, "Not covered").

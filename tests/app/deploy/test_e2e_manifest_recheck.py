@@ -185,8 +185,9 @@ def test_a_failed_recheck_gives_the_lock_back_and_changes_nothing(e2e_stack, pro
     assert stack.lock_value("lambda") is None
 
 
-def test_hold_does_not_recheck_the_manifest(e2e_stack, proxy, spawn, tmp_path):
-    """hold runs the ``pulumi up`` that publishes the manifest: it goes on as it is."""
+def test_hold_rechecks_the_manifest_before_its_command_runs(e2e_stack, proxy, spawn, tmp_path):
+    """A ``hold`` that waited while the manifest changed (another ``hold`` around the
+    ``pulumi up`` that published it) starts over before its own command runs."""
     stack = e2e_stack
     (tmp_path / "go").touch()
     holding = spawn("hold", "--image", "lambda", "--", *held(tmp_path, stack))
@@ -194,5 +195,6 @@ def test_hold_does_not_recheck_the_manifest(e2e_stack, proxy, spawn, tmp_path):
     done = holding.finish()
 
     assert done.returncode == 0, done.stderr
-    assert "starting over" not in done.stderr
+    assert done.stderr.count("starting over") == 1
+    assert done.stderr.count("with the locks of") == 1  # its command ran once, after it
     assert stack.lock_value("lambda") is None
