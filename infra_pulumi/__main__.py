@@ -594,11 +594,9 @@ if config.pipelines is not None:
                 for image in IMAGES
             ],
             release_locks=ReleaseLocks(
-                parameter_arns=[
-                    f"{parameter_arn_prefix}{names.lock_parameter(image)}" for image in IMAGES
-                ],
-                table_arn=release_locks.table_arn,
                 keys=[names.lock_parameter(image) for image in IMAGES],
+                parameter_arn_prefix=parameter_arn_prefix,
+                table_arn=release_locks.table_arn,
             ),
             manifest_parameter_arn=manifest.parameter_arn,
             lambda_release=lambda_release,

@@ -109,17 +109,22 @@ def lambda_release_statements(arns: LambdaReleaseArns) -> list[dict[str, Any]]:
 class ReleaseLocks:
     """The release locks a role may hold, one per image, in their two forms, by one name."""
 
-    parameter_arns: Sequence[str]
-    """The SSM lock parameters: the lock of manifests of schema 1 to 3, and what the
-    upgrade's guard reads (docs/app-release.md). The release tool creates them, not infra,
-    so their ARNs are built from their names."""
+    keys: Sequence[str]
+    """The lock parameters' names: the SSM locks of manifests of schema 1 to 3 (and what
+    the upgrade's guard reads, docs/app-release.md), and the partition keys of the
+    images' items in the table."""
+    parameter_arn_prefix: str
+    """``arn:<partition>:ssm:<region>:<account>:parameter``: the release tool creates the
+    SSM locks, not infra, so their ARNs are built from their names."""
     table_arn: pulumi.Input[str]
     """The release lock table: schema 4's lock."""
-    keys: Sequence[str]
-    """The lock parameters' names: the partition keys of the images' items in the table."""
     keyed: bool = True
     """Name ``keys`` in a ``dynamodb:LeadingKeys`` condition. Off only for the infra deploy
     role (``infra_release_statements`` says why)."""
+
+    @property
+    def parameter_arns(self) -> list[str]:
+        return [f"{self.parameter_arn_prefix}{key}" for key in self.keys]
 
 
 def release_lock_statements(locks: ReleaseLocks) -> list[dict[str, Any]]:
@@ -146,7 +151,7 @@ def release_lock_statements(locks: ReleaseLocks) -> list[dict[str, Any]]:
             "Sid": "HoldReleaseLocks",
             "Effect": "Allow",
             "Action": ["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
-            "Resource": list(locks.parameter_arns),
+            "Resource": locks.parameter_arns,
         },
         items,
     ]
