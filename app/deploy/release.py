@@ -327,9 +327,8 @@ class Releaser:
         return None if tag == image.placeholder_tag else tag
 
     def locked(self, image_name: str, command: str) -> AbstractContextManager[list[str]]:
-        """The image's release lock, held for the duration (``hold``). Rechecked like a
-        release's: the held command has not started yet, so starting over is safe, and a
-        ``hold`` that waited across another's publishing of schema 4 then waits on the table."""
+        """The image's release lock, held for the duration (``hold``); rechecked before the
+        held command starts (``app.deploy.recheck``), so starting over is safe."""
         return self.locks.held(image_name, self.manifest.image(image_name), command, [])
 
     def _release_locked(
