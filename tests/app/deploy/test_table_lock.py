@@ -14,7 +14,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from app.deploy.exceptions import AwsAccessError, LockHeldError, LockTableNotFoundError
+from app.deploy.exceptions import (
+    AwsAccessError,
+    DeployError,
+    LockHeldError,
+    LockTableNotFoundError,
+)
 from app.deploy.lock import LockHolder, LockPolicy
 from app.deploy.retry import RetryPolicy
 from app.deploy.table_lock import TableLock
@@ -237,6 +242,30 @@ def test_a_lost_put_answer_is_recognised_as_ours(stack, make_lock, events):
     assert lock.held
     assert held_by(stack) == 111
     assert any("the answer to the lock's put was lost; it is ours" in m for _, m in events)
+
+
+def test_a_lost_put_answer_that_cannot_be_read_says_whose_item_it_would_be(stack, make_lock):
+    """The put landed, its answer was lost, and reading the item fails too: the error
+    names this run's token and the conditional delete that removes only its own item."""
+
+    def land_then_lose_the_answer(kwargs, response):
+        raise ConnectionClosedError(endpoint_url="http://127.0.0.1:1/")
+
+    lossy = FaultyClient(
+        stack.dynamodb,
+        rewrite={"put_item": land_then_lose_the_answer},
+        get_item=fail_when(lambda kw: True, "AccessDeniedException", "GetItem"),
+    )
+    lock = make_lock(dynamodb=lossy)
+
+    with pytest.raises(DeployError, match="the put may have landed, and reading") as e:
+        lock.acquire()
+
+    assert not lock.held
+    assert f"If it holds token {lock.holder.token} it is this run's" in str(e.value)
+    assert "aws dynamodb delete-item --table-name demo-test-release-locks" in str(e.value)
+    assert "--condition-expression '#t = :mine'" in str(e.value)
+    assert held_by(stack) == 111  # left for the person to judge, as the message says
 
 
 def test_a_retried_put_that_finds_its_own_item_holds_the_lock(stack, make_lock):
