@@ -10,7 +10,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import msgspec
 
@@ -130,6 +130,19 @@ def iso_time(moment: datetime) -> str:
 def _parse_iso(text: str) -> datetime:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class LockOptions(TypedDict):
+    """What every store's lock takes besides its clients and name (``ImageLock``'s keyword
+    arguments), so the stores' constructors name only what they add."""
+
+    holder: LockHolder
+    policy: LockPolicy
+    retry: RetryPolicy
+    progress: Callable[[str, str], None]
+    interrupts: Interrupts
+    clock: NotRequired[Callable[[], datetime]]
+    monotonic: NotRequired[Callable[[], float]]
 
 
 class ImageLock(ABC):

@@ -17,16 +17,15 @@ Manifest schema 4 keeps the lock in a DynamoDB table, which deletes conditionall
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from app.deploy.exceptions import AwsAccessError, DeployError
 from app.deploy.image_lock import (
     DEFAULT_TTL,
     ImageLock,
     LockHolder,
+    LockOptions,
     LockOwner,
     LockPolicy,
     iso_time,
@@ -37,7 +36,6 @@ from app.deploy.shell import shell_command
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
-    from app.deploy.signals import Interrupts
 
 __all__ = ["DEFAULT_TTL", "LockHolder", "LockOwner", "LockPolicy", "ReleaseLock", "read_lock"]
 
@@ -56,29 +54,8 @@ def read_lock(ssm: SSMClient, name: str, retry: RetryPolicy, ttl: float) -> Lock
 class ReleaseLock(ImageLock):
     """The lock of one image as an SSM parameter (manifest schemas 1 to 3)."""
 
-    def __init__(
-        self,
-        ssm: SSMClient,
-        name: str,
-        *,
-        holder: LockHolder,
-        policy: LockPolicy,
-        retry: RetryPolicy,
-        progress: Callable[[str, str], None],
-        interrupts: Interrupts,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(
-            name,
-            holder=holder,
-            policy=policy,
-            retry=retry,
-            progress=progress,
-            interrupts=interrupts,
-            clock=clock,
-            monotonic=monotonic,
-        )
+    def __init__(self, ssm: SSMClient, name: str, **options: Unpack[LockOptions]) -> None:
+        super().__init__(name, **options)
         self._ssm = ssm
 
     def _fail(self, exc: BaseException, doing: str) -> DeployError:

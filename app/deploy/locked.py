@@ -24,7 +24,7 @@ from app.deploy.table_lock import TableLock, read_table_lock
 
 if TYPE_CHECKING:
     from app.deploy.clients import AwsClients
-    from app.deploy.image_lock import ImageLock
+    from app.deploy.image_lock import ImageLock, LockOptions
     from app.deploy.manifest import ImageTargets
     from app.deploy.recheck import ManifestRecheck
     from app.deploy.retry import RetryPolicy
@@ -157,7 +157,7 @@ class ImageLocks:
 
     def _lock(self, name: str, holder: LockHolder) -> ImageLock:
         """The lock the manifest's schema uses."""
-        options: dict[str, Any] = {
+        options: LockOptions = {
             "holder": holder,
             "policy": self.policy,
             "retry": self._retry,

@@ -5,17 +5,15 @@ with the upgrade guard that also honours the SSM lock of older manifests (``Tabl
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import msgspec
 from botocore.exceptions import ClientError
 
 from app.deploy.exceptions import AwsAccessError, DeployError, LockTableNotFoundError
-from app.deploy.image_lock import ImageLock, LockHolder, LockPolicy, iso_time
+from app.deploy.image_lock import ImageLock, LockHolder, LockOptions, iso_time
 from app.deploy.lock import ReleaseLock, read_lock
 from app.deploy.retry import CALL_ERRORS, RetryPolicy, access_problem, describe_error, error_code
 from app.deploy.shell import shell_command
@@ -24,7 +22,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_ssm import SSMClient
 
-    from app.deploy.signals import Interrupts
 
 KEY = "lockKey"
 """The table's partition key (type S): an image's ``lockParameter``."""
@@ -86,24 +83,8 @@ class TableLock(ImageLock):
         ssm: SSMClient,
         table: str,
         name: str,
-        *,
-        holder: LockHolder,
-        policy: LockPolicy,
-        retry: RetryPolicy,
-        progress: Callable[[str, str], None],
-        interrupts: Interrupts,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        monotonic: Callable[[], float] = time.monotonic,
+        **options: Unpack[LockOptions],
     ) -> None:
-        options: dict[str, Any] = {
-            "holder": holder,
-            "policy": policy,
-            "retry": retry,
-            "progress": progress,
-            "interrupts": interrupts,
-            "clock": clock,
-            "monotonic": monotonic,
-        }
         super().__init__(name, **options)
         self.table = table
         self._dynamodb = dynamodb
